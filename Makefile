@@ -1,0 +1,49 @@
+# Koga City DX workbench — sugar over the venv and `dvc repro`.
+# Windows/Anaconda users: see README (conda env create -f environment.yml; dvc repro; pytest).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast bench ui lab pdf lock clean
+
+help: ## この一覧を表示 (list targets)
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.lock pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip uv==0.13.9
+	$(BIN)/uv pip install --python $(PY) --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(PY) --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## .venv を作成して依存関係をインストール (lock から)
+
+run: $(STAMP) ## パイプライン全体を実行 (dvc repro) し、出力の場所を表示
+	$(BIN)/dvc repro
+	@$(BIN)/kogadx summary
+
+test: $(STAMP) ## テスト一式 (unit / pipeline / data / notebooks)
+	$(BIN)/pytest -q
+
+bench: $(STAMP) ## ベンチマーク (速度・品質、結果は benchmarks/results/)
+	$(PY) benchmarks/run_all.py
+
+ui: $(STAMP) ## MLflow UI を http://127.0.0.1:5000 で起動
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
+
+lab: $(STAMP) ## JupyterLab をプロジェクト環境で起動 (カーネル登録込み)
+	$(PY) -m ipykernel install --user --name kogadx --display-name "Python (kogadx)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lock: ## requirements.lock を pyproject.toml から再生成
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet -o requirements.lock
+
+clean: ## 生成物を削除 (data/, models/, metrics/, reports/ は DVC 管理のため残す)
+	rm -rf .pytest_cache build src/*.egg-info

@@ -1,0 +1,91 @@
+"""Command line `kogadx`: the entry point analysts use outside DVC.
+
+Each subcommand runs the same code as its DVC stage. Domain packages contribute their own
+sub-apps (``kogadx/<domain>/cli.py``), mounted here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from kogadx.io import InputFileError, get_stage_logger, write_json
+from kogadx.paths import find_project_root
+
+app = typer.Typer(
+    help="古賀市DXデータサイエンス基盤のコマンド。パイプライン全体は `dvc repro` で、個別の処理はここから実行できます。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@app.command("ingest")
+def ingest_command(
+    raw: Path = typer.Option(..., "--raw", help="生データ (CSV・シェープファイル) のフォルダ"),
+    out: Path = typer.Option(..., "--out", help="検証済みデータ (Parquet) と隔離ファイルの出力先フォルダ"),
+    params_file: Path = typer.Option(None, "--params", help="params.yaml の場所 (省略時はプロジェクトのもの)"),
+) -> None:
+    """生データを検証・正規化し、不正な行を理由付きで隔離します (DVC の ingest ステージと同じ処理)。"""
+    from kogadx.ingest.run import run_ingest
+    from kogadx.params import load_params
+
+    log = get_stage_logger("ingest")
+    try:
+        summary = run_ingest(raw, out, load_params("ingest", params_file), log)
+    except InputFileError as exc:
+        typer.echo(f"エラー: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    write_json(summary, out / "ingest_summary.json")
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@app.command("summary")
+def summary_command() -> None:
+    """パイプラインの出力・レポート・MLflow UI の場所を表示します。"""
+    root = find_project_root()
+    lines = ["", "=== 古賀市DX基盤: 実行結果の場所 ==="]
+    for label, rel in [
+        ("検証済みデータ (機密区域)", "data/raw_validated"),
+        ("仮名加工データ (共有可)", "data/pseudonymized"),
+        ("特徴量", "data/features"),
+        ("モデル", "models"),
+        ("指標 (metrics)", "metrics"),
+        ("レポート (HTML)", "reports"),
+    ]:
+        path = root / rel
+        if path.exists():
+            count = sum(1 for p in path.rglob("*") if p.is_file())
+            lines.append(f"  {label:<22} {rel}/  ({count} ファイル)")
+    for metrics in sorted((root / "metrics").glob("*.json")):
+        lines.append(f"  指標ファイル: {metrics.relative_to(root)}")
+    for report in sorted((root / "reports").glob("*.html")):
+        lines.append(f"  レポート: {report.relative_to(root)}  (ブラウザで開いてください)")
+    lines.append("  MLflow UI: `make ui` を実行し http://127.0.0.1:5000 を開く")
+    lines.append("  指標の比較: `dvc metrics show` / `dvc metrics diff`")
+    typer.echo("\n".join(lines))
+
+
+def _mount_domain_apps() -> None:
+    """Mount each domain's sub-app if that domain is present in this version."""
+    import importlib
+
+    for module, name, help_text in [
+        ("kogadx.privacy.cli", "privacy", "仮名加工・匿名加工 (個人情報保護)"),
+        ("kogadx.mobility.cli", "darp", "デマンド交通の配車問題 (DARP)"),
+        ("kogadx.demand.cli", "forecast", "需要予測の評価"),
+        ("kogadx.energy.cli", "co2", "CO2排出量の計算"),
+        ("kogadx.regulation.cli", "regulation", "アナログ規制の点検"),
+    ]:
+        try:
+            sub = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(module.rsplit(".", 1)[0]):
+                continue
+            raise
+        app.add_typer(sub.app, name=name, help=help_text)
+
+
+_mount_domain_apps()

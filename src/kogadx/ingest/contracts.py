@@ -1,0 +1,103 @@
+"""Data contracts of the raw exports: headers, canonical names, types and checks.
+
+A contract is declarative (``TableContract``); ``schema_for`` turns it into a pandera
+schema that validates the normalised frame. Other domains add their tables to
+``CONTRACTS`` — one entry per table, no new code paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandera.pandas as pa
+
+from kogadx.idcodes import is_valid_my_number
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a raw export.
+
+    kind: text | digits | date | datetime | int | float. ``pattern`` is a full-match regex on
+    the normalised text; ``allowed`` a closed set; ``check`` a (name, function) pair.
+    """
+
+    raw: str
+    name: str
+    kind: str = "text"
+    required: bool = True
+    pattern: str | None = None
+    allowed: tuple[str, ...] | None = None
+    check: tuple[str, Callable[[str], bool]] | None = None
+
+
+@dataclass(frozen=True)
+class TableContract:
+    table: str
+    columns: tuple[Column, ...]
+    town_from: str | None = None  # canonical column holding an address to match to a town
+    town_code_column: str | None = None  # canonical column with a given 町丁目コード to verify
+    key: tuple[str, ...] = field(default_factory=tuple)  # must be unique among kept rows
+
+    @property
+    def raw_headers(self) -> list[str]:
+        return [c.raw for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+RESIDENTS = TableContract(
+    table="residents",
+    columns=(
+        Column("個人番号", "my_number", "digits", pattern=r"\d{12}", check=("検査用数字が一致しません", is_valid_my_number)),
+        Column("住民票コード", "resident_code", "digits", pattern=r"\d{11}"),
+        Column("氏名", "name"),
+        Column("氏名カナ", "name_kana", pattern=r"[ァ-ヴー・ ]+"),
+        Column("生年月日", "birth_date", "date"),
+        Column("性別", "sex", allowed=("男", "女")),
+        Column("住所", "address"),
+        Column("町丁目コード", "town_code", "digits", required=False, pattern=r"\d{11}"),
+        Column("世帯番号", "household_id", "digits", pattern=r"\d{1,12}"),
+        Column("続柄", "relationship"),
+        Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
+    ),
+    town_from="address",
+    town_code_column="town_code",
+    key=("my_number",),
+)
+
+CONTRACTS: dict[str, TableContract] = {"residents": RESIDENTS}
+
+_DTYPES = {"text": str, "digits": str, "date": "datetime64[ms]", "datetime": "datetime64[ms]", "int": "Int64", "float": "float64"}
+
+# Japanese reasons for pandera's built-in check names.
+CHECK_REASONS = {
+    "str_matches": "形式が正しくありません",
+    "isin": "許可されていない値です",
+    "str_length": "値が空です",
+    "not_nullable": "値が空です",
+    "field_uniqueness": "キーが重複しています",
+}
+
+
+def schema_for(contract: TableContract) -> pa.DataFrameSchema:
+    """A pandera schema for the *normalised* frame of ``contract`` (canonical names)."""
+    columns = {}
+    for col in contract.columns:
+        checks = []
+        if col.kind in ("text", "digits"):
+            if col.required:
+                checks.append(pa.Check.str_length(min_value=1))
+            if col.pattern:
+                pattern = col.pattern if col.required else f"(?:{col.pattern})?"
+                checks.append(pa.Check.str_matches(f"^(?:{pattern})$"))
+            if col.allowed:
+                checks.append(pa.Check.isin(list(col.allowed)))
+            if col.check:
+                name, func = col.check
+                checks.append(pa.Check(lambda s, f=func, required=col.required: s.map(lambda v: (not v and not required) or f(v)),
+                                       name=name))
+        columns[col.name] = pa.Column(_DTYPES[col.kind], checks=checks, nullable=not col.required or col.kind not in ("text", "digits"))
+    return pa.DataFrameSchema(columns, strict=False, coerce=False, name=contract.table)

@@ -1,0 +1,207 @@
+"""Validate and normalise one raw table against its contract; quarantine what fails.
+
+Row accounting is part of the result: rows_in == rows_out + rows_quarantined, always.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from kogadx.ingest.contracts import CHECK_REASONS, TableContract, schema_for
+from kogadx.ingest.normalise import TownMatcher, normalise_series, parse_japanese_date
+from kogadx.io import InputFileError
+
+HEADER_LINES = 1
+
+
+@dataclass
+class IngestResult:
+    table: str
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame  # line, column, reason, then the raw record
+    rows_in: int
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_out(self) -> int:
+        return len(self.valid)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.quarantine)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_quarantined": self.rows_quarantined,
+            "reasons": dict(sorted(self.reason_counts.items())),
+        }
+
+
+class _Reasons:
+    """Collects (column, reason) per row index; a row may fail several ways."""
+
+    def __init__(self) -> None:
+        self.by_row: dict[int, list[tuple[str, str]]] = {}
+
+    def add(self, index: int, column: str, reason: str) -> None:
+        self.by_row.setdefault(int(index), []).append((column, reason))
+
+    def __contains__(self, index: int) -> bool:
+        return int(index) in self.by_row
+
+
+def check_headers(raw: pd.DataFrame, contract: TableContract, source: str) -> None:
+    """Stop with a message naming the file and every missing column."""
+    missing = [h for h in contract.raw_headers if h not in raw.columns]
+    if missing:
+        raise InputFileError(
+            f"{source}: 必須の列がありません: {', '.join(missing)} "
+            f"(テーブル {contract.table}; 見つかった列: {', '.join(map(str, raw.columns))})"
+        )
+
+
+def ingest_table(
+    raw: pd.DataFrame,
+    contract: TableContract,
+    towns: dict[str, str] | None = None,
+    source: str = "<memory>",
+) -> IngestResult:
+    """Normalise and validate ``raw`` (all-text columns with the export's headers).
+
+    ``towns`` maps town name → town_code (from the small-area file); needed when the
+    contract derives a town from an address. Columns not in the contract are passed
+    through under their raw header so that nothing is dropped silently (the privacy stage
+    then refuses them until a policy line exists).
+    """
+    check_headers(raw, contract, source)
+    rows_in = len(raw)
+    reasons = _Reasons()
+    frame = pd.DataFrame(index=raw.index)
+    for col in contract.columns:
+        frame[col.name] = normalise_series(raw[col.raw].astype(str))
+    extras = [c for c in raw.columns if c not in contract.raw_headers]
+    for extra in extras:
+        frame[extra] = normalise_series(raw[extra].astype(str))
+
+    # Types that need parsing: a failed parse is a reason, not a guess.
+    for col in contract.columns:
+        if col.kind == "date":
+            parsed = frame[col.name].map(lambda v: parse_japanese_date(v) if v else (None, ""))
+            for index, (value, why) in parsed.items():
+                if why:
+                    reasons.add(index, col.raw, why)
+                elif value is None and col.required:
+                    reasons.add(index, col.raw, "値が空です")
+            frame[col.name] = pd.to_datetime(parsed.map(lambda p: p[0]), errors="coerce").astype("datetime64[ms]")
+        elif col.kind == "datetime":
+            converted = pd.to_datetime(frame[col.name].replace("", None), errors="coerce", format="mixed")
+            bad = converted.isna() & (frame[col.name] != "")
+            for index in frame.index[bad | (converted.isna() & col.required)]:
+                reasons.add(index, col.raw, "日時として読めません" if frame.at[index, col.name] else "値が空です")
+            frame[col.name] = converted.astype("datetime64[ms]")
+        elif col.kind in ("int", "float"):
+            converted = pd.to_numeric(frame[col.name].str.replace(",", "", regex=False).replace("", None), errors="coerce")
+            bad = converted.isna() & (frame[col.name] != "")
+            for index in frame.index[bad | (converted.isna() & col.required)]:
+                reasons.add(index, col.raw, "数値として読めません" if frame.at[index, col.name] else "値が空です")
+            if col.kind == "int":
+                whole = converted.dropna()
+                for index in whole.index[whole != whole.round()]:
+                    reasons.add(index, col.raw, "整数ではありません")
+                frame[col.name] = converted.round().astype("Int64")
+            else:
+                frame[col.name] = converted.astype("float64")
+
+    if contract.town_from:
+        _derive_town(frame, contract, towns or {}, reasons)
+
+    # Exact duplicates of an earlier record (after normalisation) are quarantined.
+    duplicated = frame.astype(str).duplicated(keep="first")
+    if duplicated.any():
+        first_line = {}
+        keys = frame.astype(str).apply(tuple, axis=1)
+        for index, key in keys.items():
+            first_line.setdefault(key, index)
+        for index in frame.index[duplicated]:
+            reasons.add(index, "", f"重複行です ({first_line[keys[index]] + HEADER_LINES + 1} 行目と同一)")
+
+    _validate_with_schema(frame, contract, reasons)
+
+    if contract.key:
+        candidates = frame.index[[i not in reasons for i in frame.index]]
+        dup_key = frame.loc[candidates, list(contract.key)].duplicated(keep="first")
+        for index in dup_key.index[dup_key]:
+            raw_names = ", ".join(contract.column(k).raw for k in contract.key)
+            reasons.add(index, raw_names, "キーが他の行と重複しています")
+
+    bad_index = sorted(reasons.by_row)
+    counts: Counter[str] = Counter()
+    records = []
+    for index in bad_index:
+        items = reasons.by_row[index]
+        for column, reason in items:
+            counts[f"{column or '行'}: {_reason_kind(reason)}"] += 1
+        records.append(
+            {
+                "line": index + HEADER_LINES + 1,
+                "column": "; ".join(dict.fromkeys(c for c, _ in items if c)),
+                "reason": "; ".join(dict.fromkeys(r for _, r in items)),
+                **raw.loc[index].to_dict(),
+            }
+        )
+    quarantine = pd.DataFrame(records, columns=["line", "column", "reason", *raw.columns])
+    valid = frame.drop(index=bad_index).reset_index(drop=True)
+    result = IngestResult(contract.table, valid, quarantine, rows_in, dict(counts))
+    if result.rows_out + result.rows_quarantined != rows_in:  # pragma: no cover - invariant
+        raise AssertionError(f"{source}: 行数が合いません ({rows_in} ≠ {result.rows_out} + {result.rows_quarantined})")
+    return result
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason without the offending value, for counts that may be shared."""
+    return reason.split(":")[0].split(" (")[0]
+
+
+def _derive_town(frame: pd.DataFrame, contract: TableContract, towns: dict[str, str], reasons: _Reasons) -> None:
+    matcher = TownMatcher(towns)
+    source_col = contract.column(contract.town_from)
+    found = frame[contract.town_from].map(lambda a: matcher.town_of(a) if a else None)
+    frame["town_name"] = found.map(lambda f: f[0] if f else "")
+    derived = found.map(lambda f: f[1] if f else "")
+    for index in frame.index[found.isna()]:
+        address = frame.at[index, contract.town_from]
+        reasons.add(index, source_col.raw, f"住所の町丁目が町丁目表にありません: {address}")
+    if contract.town_code_column:
+        given = frame[contract.town_code_column]
+        mismatch = (given != "") & (derived != "") & (given != derived)
+        code_raw = contract.column(contract.town_code_column).raw
+        for index in frame.index[mismatch]:
+            reasons.add(index, code_raw, "町丁目コードが住所の町丁目と一致しません")
+        frame[contract.town_code_column] = derived.where(derived != "", given)
+    else:
+        frame["town_code"] = derived
+
+
+def _validate_with_schema(frame: pd.DataFrame, contract: TableContract, reasons: _Reasons) -> None:
+    schema = schema_for(contract)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa_errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        raw_of = {c.name: c.raw for c in contract.columns}
+        for _, case in cases.iterrows():
+            index = case.get("index")
+            if index is None or pd.isna(index):
+                # A schema-level failure (e.g. wrong dtype) is a bug in ingest, not bad data.
+                raise InputFileError(f"{contract.table}: 列 {case.get('column')} の検証に失敗しました: {case.get('check')}")
+            check = str(case.get("check"))
+            check_name = check.split("(")[0]
+            reason = CHECK_REASONS.get(check_name, check_name)
+            column = raw_of.get(str(case.get("column")), str(case.get("column")))
+            reasons.add(int(index), column, reason)

@@ -1,0 +1,45 @@
+"""Shared fixtures: ../shared location, MLflow isolation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> Path | None:
+    env = os.environ.get("KOGADX_SHARED_DIR")
+    candidate = Path(env) if env else PROJECT_ROOT.parent / "shared"
+    return candidate if (candidate / "benchmarks").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only ``../shared`` folder with real reference data; skip when absent."""
+    found = _shared_dir()
+    if found is None:
+        pytest.skip("../shared (real benchmark data) is not present in this clone")
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never write into the project's own mlflow.db (one store for the session)."""
+    store = tmp_path_factory.mktemp("mlflow")
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "KOGADX_MLFLOW_ARTIFACTS")}
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{(store / 'mlflow.db').as_posix()}"
+    os.environ["KOGADX_MLFLOW_ARTIFACTS"] = (store / "artifacts").as_posix()
+    yield store
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -1,0 +1,173 @@
+"""Stage mains of `synthesize` and `ingest` on a tiny scale in tmp_path."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pandas as pd
+import pytest
+
+from kogadx.io import InputFileError
+from tests.helpers import PROJECT_ROOT, tree_digest, write_params
+
+SCALE = 0.02
+
+
+def _stage(name):
+    spec = importlib.util.spec_from_file_location(f"stage_{name}", PROJECT_ROOT / "pipelines" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """synthesize + ingest twice at a tiny scale; returns the two output roots."""
+    roots = []
+    for attempt in range(2):
+        root = tmp_path_factory.mktemp(f"run{attempt}")
+        params_path = write_params(root, {"synthesize": {"scale": SCALE}})
+        mp = pytest.MonkeyPatch()
+        mp.setenv("KOGADX_PARAMS", str(params_path))
+        try:
+            _stage("synthesize").main(str(root / "raw"), str(root / "truth"))
+            _stage("ingest").main(str(root / "raw"), str(root / "validated"), str(root / "ingest.json"))
+        finally:
+            mp.undo()
+        roots.append(root)
+    return roots
+
+
+def test_outputs_are_byte_identical_across_runs(tiny_run):
+    first, second = tiny_run
+    for folder in ("raw", "truth", "validated"):
+        digest_a, digest_b = tree_digest(first / folder), tree_digest(second / folder)
+        assert digest_a, f"{folder} is empty"
+        assert digest_a == digest_b, f"{folder} differs between runs"
+    assert (first / "ingest.json").read_bytes() == (second / "ingest.json").read_bytes()
+
+
+def test_row_accounting_and_every_planted_bad_record_quarantined(tiny_run):
+    root = tiny_run[0]
+    summary = json.loads((root / "ingest.json").read_text(encoding="utf-8"))["residents"]
+    assert summary["rows_in"] == summary["rows_out"] + summary["rows_quarantined"]
+    faults = pd.read_csv(root / "truth" / "residents_faults.csv", encoding="utf-8-sig")
+    quarantine = pd.read_csv(root / "validated" / "quarantine" / "residents.csv", encoding="utf-8-sig", dtype=str)
+    quarantined_lines = set(quarantine["line"].astype(int))
+    bad = faults[faults["expected"] == "quarantine"]
+    assert set(bad["kind"]) == {"unknown_town", "impossible_date", "duplicate_row"}
+    assert set(bad["line"]) <= quarantined_lines
+    # Fixable faults are normalised, not quarantined (unless the same row also has a bad fault).
+    fixable = set(faults.loc[faults["expected"] == "normalise", "line"]) - set(bad["line"])
+    assert not (fixable & quarantined_lines)
+    assert quarantine["reason"].str.len().min() > 0
+
+
+def test_fixable_faults_are_normalised(tiny_run):
+    residents = pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet")
+    assert not residents["address"].str.contains("[０-９]").any()
+    assert not residents["name"].str.contains("　|  |^ | $").any()
+    assert residents["birth_date"].notna().all()
+    assert residents["town_code"].str.fullmatch(r"40223\d{6}").all()
+
+
+def test_demo_marker_travels_with_the_data(tiny_run):
+    assert (tiny_run[0] / "validated" / "SYNTHETIC_DEMO.json").is_file()
+
+
+def _raw_folder_with_each_fault(tmp_path, tiny_run):
+    """A copy of the tiny raw folder, with one hand-made record per fault kind appended."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(tiny_run[0] / "raw", raw)
+    table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
+    good = table[~table.duplicated(keep=False)].iloc[0].to_dict()
+    bad_rows = {
+        "impossible_date": {**good, "生年月日": "平成31年2月30日", "個人番号": "123456789018", "住民票コード": "10000000001"},
+        "unknown_town": {**good, "住所": "福岡県古賀市幻町一丁目1番1号", "町丁目コード": "", "個人番号": "000000000019", "住民票コード": "10000000002"},
+        "bad_check_digit": {**good, "個人番号": "123456789017", "住民票コード": "10000000003"},
+        "bad_sex": {**good, "性別": "不明", "個人番号": "000000000027", "住民票コード": "10000000004"},
+        "duplicate_row": dict(good),
+        "code_mismatch": {**good, "町丁目コード": "40223999999", "個人番号": "000000000035", "住民票コード": "10000000005"},
+        "empty_name": {**good, "氏名": "　", "個人番号": "000000000043", "住民票コード": "10000000006"},
+    }
+    extended = pd.concat([table, pd.DataFrame(list(bad_rows.values()))], ignore_index=True)
+    with (raw / "residents.csv").open("w", encoding="cp932", newline="") as fh:
+        extended.to_csv(fh, index=False, lineterminator="\r\n")
+    first_line = len(table) + 2
+    return raw, {kind: first_line + i for i, kind in enumerate(bad_rows)}
+
+
+def test_each_fault_kind_gets_a_quarantine_row_with_reason(tmp_path, tiny_run):
+    from kogadx.ingest.run import run_ingest
+    from kogadx.params import load_params
+
+    raw, lines = _raw_folder_with_each_fault(tmp_path, tiny_run)
+    params = load_params("ingest", write_params(tmp_path))
+    summary = run_ingest(raw, tmp_path / "out", params)["residents"]
+    assert summary["rows_in"] == summary["rows_out"] + summary["rows_quarantined"]
+    quarantine = pd.read_csv(tmp_path / "out" / "quarantine" / "residents.csv", encoding="utf-8-sig", dtype=str)
+    reason_of = dict(zip(quarantine["line"].astype(int), quarantine["reason"]))
+    expected = {
+        "impossible_date": "存在しない日付",
+        "unknown_town": "町丁目表にありません",
+        "bad_check_digit": "検査用数字",
+        "bad_sex": "許可されていない値",
+        "duplicate_row": "重複行",
+        "code_mismatch": "町丁目コードが住所",
+        "empty_name": "値が空",
+    }
+    for kind, fragment in expected.items():
+        assert lines[kind] in reason_of, f"{kind} (line {lines[kind]}) not quarantined"
+        assert fragment in reason_of[lines[kind]], f"{kind}: {reason_of[lines[kind]]}"
+
+
+def test_missing_column_stops_with_file_and_column(tmp_path, tiny_run):
+    from kogadx.ingest.run import run_ingest
+    from kogadx.params import load_params
+
+    raw, _ = _raw_folder_with_each_fault(tmp_path, tiny_run)
+    table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
+    table.drop(columns=["生年月日"]).to_csv(raw / "residents.csv", index=False, encoding="cp932")
+    with pytest.raises(InputFileError) as excinfo:
+        run_ingest(raw, tmp_path / "out", load_params("ingest", write_params(tmp_path)))
+    message = str(excinfo.value)
+    assert "residents.csv" in message and "生年月日" in message
+
+
+def test_utf8_bom_export_reads_the_same(tmp_path, tiny_run):
+    """A real export saved from Excel (UTF-8 with BOM) goes through unchanged code."""
+    import shutil
+
+    from kogadx.ingest.run import run_ingest
+    from kogadx.params import load_params
+
+    raw = tmp_path / "raw"
+    shutil.copytree(tiny_run[0] / "raw", raw)
+    table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
+    table.to_csv(raw / "residents.csv", index=False, encoding="utf-8-sig")
+    summary = run_ingest(raw, tmp_path / "out", load_params("ingest", write_params(tmp_path)))
+    assert summary["residents"]["encoding"] == "utf-8-sig"
+    original = pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "residents.parquet"), original)
+
+
+def test_cli_ingest_runs_the_same_code(tmp_path, tiny_run):
+    from typer.testing import CliRunner
+
+    from kogadx.cli import app
+
+    params_path = write_params(tmp_path)
+    result = CliRunner().invoke(app, ["ingest", "--raw", str(tiny_run[0] / "raw"), "--out", str(tmp_path / "cli"),
+                                      "--params", str(params_path)])
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "cli" / "residents.parquet"),
+        pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet"),
+    )
+    bad = CliRunner().invoke(app, ["ingest", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "x"),
+                                   "--params", str(params_path)])
+    assert bad.exit_code == 2
+    assert "生データのフォルダがありません" in bad.output
