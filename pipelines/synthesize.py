@@ -14,12 +14,12 @@ from kogadx.synth.koga import generate_koga, write_export
 def main(raw_dir: str, truth_dir: str) -> None:
     log = get_stage_logger("synthesize")
     params = load_params("synthesize")
-    towns_file = load_params("ingest")["towns_file"]
+    ingest = load_params("ingest")
     started = time.perf_counter()
     koga = generate_koga(params)
     for name, table in koga.tables.items():
         log.info("生成: %s %s 行", name, f"{len(table.frame):,}")
-    write_export(koga, raw_dir, truth_dir, towns_file)
+    write_export(koga, raw_dir, truth_dir, ingest["towns_file"], ingest["weather_file"])
     log.info("出力: %s (生データ), %s (真値) — %.1f 秒", raw_dir, truth_dir, time.perf_counter() - started)
 
 

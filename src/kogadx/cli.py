@@ -57,8 +57,9 @@ def summary_command() -> None:
     ]:
         path = root / rel
         if path.exists():
-            count = sum(1 for p in path.rglob("*") if p.is_file())
-            lines.append(f"  {label:<22} {rel}/  ({count} ファイル)")
+            count = sum(1 for p in path.rglob("*") if p.is_file() and p.name != "README.md")
+            if count:
+                lines.append(f"  {label:<22} {rel}/  ({count} ファイル)")
     for metrics in sorted((root / "metrics").glob("*.json")):
         lines.append(f"  指標ファイル: {metrics.relative_to(root)}")
     for report in sorted((root / "reports").glob("*.html")):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandera.pandas as pa
 
-from kogadx.idcodes import is_valid_my_number
+from kogadx.idcodes import is_luhn_valid, is_valid_my_number
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class TableContract:
     town_from: str | None = None  # canonical column holding an address to match to a town
     town_code_column: str | None = None  # canonical column with a given 町丁目コード to verify
     key: tuple[str, ...] = field(default_factory=tuple)  # must be unique among kept rows
+    # (column, other table, other column): values must exist in the other table's kept rows
+    references: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
 
     @property
     def raw_headers(self) -> list[str]:
@@ -68,7 +70,69 @@ RESIDENTS = TableContract(
     key=("my_number",),
 )
 
-CONTRACTS: dict[str, TableContract] = {"residents": RESIDENTS}
+_DATETIME = r"\d{4}[/-]\d{1,2}[/-]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?"
+
+# のるーと古賀 booking system (vendor export). Stops are master data, not personal.
+STOPS = TableContract(
+    table="stops",
+    columns=(
+        Column("stop_id", "stop_id", pattern=r"S\d{3}"),
+        Column("stop_name", "stop_name"),
+        Column("lat", "lat", "float"),
+        Column("lon", "lon", "float"),
+        Column("town_code", "town_code", "digits", pattern=r"\d{11}"),
+        Column("town_name", "town_name"),
+        Column("kind", "kind"),
+    ),
+    key=("stop_id",),
+)
+
+MEMBERS = TableContract(
+    table="members",
+    columns=(
+        Column("会員ID", "member_id", pattern=r"[A-Z]\d+"),
+        Column("氏名", "name"),
+        Column("生年月日", "birth_date", "date"),
+        Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
+        Column("住所", "address"),
+        Column("支払方法", "payment_method", allowed=("現金", "クレジットカード", "交通系IC")),
+        Column("クレジットカード番号", "card_number", "digits", required=False,
+               check=("カード番号の検査用数字が一致しません", is_luhn_valid)),
+        Column("住民票コード", "resident_code", "digits", required=False, pattern=r"\d{11}"),
+        Column("登録日", "registered_on", "date"),
+    ),
+    town_from="address",
+    key=("member_id",),
+)
+
+RIDE_REQUESTS = TableContract(
+    table="ride_requests",
+    columns=(
+        Column("予約ID", "request_id", pattern=r"R\d+"),
+        Column("会員ID", "member_id", pattern=r"[A-Z]\d+"),
+        Column("予約日時", "requested_at", "datetime"),
+        Column("希望乗車日時", "desired_pickup_at", "datetime"),
+        Column("乗車停留所ID", "origin_stop_id", pattern=r"S\d{3}"),
+        Column("降車停留所ID", "destination_stop_id", pattern=r"S\d{3}"),
+        Column("人数", "passengers", "int"),
+        Column("結果", "outcome", allowed=("完了", "キャンセル", "無断キャンセル", "配車不可")),
+        Column("実乗車日時", "actual_pickup_at", "datetime", required=False),
+        Column("実降車日時", "actual_dropoff_at", "datetime", required=False),
+        Column("車両ID", "vehicle_id", required=False),
+        Column("運賃", "fare_yen", "int"),
+        Column("支払方法", "payment_method", allowed=("現金", "クレジットカード", "交通系IC")),
+    ),
+    key=("request_id",),
+    references=(("member_id", "members", "member_id"), ("origin_stop_id", "stops", "stop_id"),
+                ("destination_stop_id", "stops", "stop_id")),
+)
+
+CONTRACTS: dict[str, TableContract] = {
+    "residents": RESIDENTS,
+    "stops": STOPS,
+    "members": MEMBERS,
+    "ride_requests": RIDE_REQUESTS,
+}
 
 _DTYPES = {"text": str, "digits": str, "date": "datetime64[ms]", "datetime": "datetime64[ms]", "int": "Int64", "float": "float64"}
 

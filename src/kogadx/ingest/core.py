@@ -25,6 +25,11 @@ class IngestResult:
     quarantine: pd.DataFrame  # line, column, reason, then the raw record
     rows_in: int
     reason_counts: dict[str, int] = field(default_factory=dict)
+    raw_valid: pd.DataFrame | None = None  # the raw records of the kept rows (same order)
+    lines: pd.Series | None = None  # file line of each kept row
+
+    def raw_of(self, index: int) -> dict[str, object]:
+        return {} if self.raw_valid is None else self.raw_valid.iloc[index].to_dict()
 
     @property
     def rows_out(self) -> int:
@@ -157,10 +162,48 @@ def ingest_table(
         )
     quarantine = pd.DataFrame(records, columns=["line", "column", "reason", *raw.columns])
     valid = frame.drop(index=bad_index).reset_index(drop=True)
-    result = IngestResult(contract.table, valid, quarantine, rows_in, dict(counts))
+    raw_valid = raw.drop(index=bad_index).reset_index(drop=True)
+    lines = pd.Series(raw.index.drop(bad_index) + HEADER_LINES + 1)
+    result = IngestResult(contract.table, valid, quarantine, rows_in, dict(counts), raw_valid, lines)
     if result.rows_out + result.rows_quarantined != rows_in:  # pragma: no cover - invariant
         raise AssertionError(f"{source}: 行数が合いません ({rows_in} ≠ {result.rows_out} + {result.rows_quarantined})")
     return result
+
+
+def enforce_references(result: IngestResult, contract: TableContract, kept: dict[str, pd.DataFrame]) -> IngestResult:
+    """Move rows whose foreign keys do not exist in the referenced tables to quarantine."""
+    if not contract.references:
+        return result
+    valid = result.valid
+    orphan_reasons: dict[int, list[tuple[str, str]]] = {}
+    for column, other_table, other_column in contract.references:
+        if other_table not in kept:
+            raise InputFileError(f"{contract.table}: 参照先のテーブル {other_table} が取り込まれていません")
+        known = set(kept[other_table][other_column])
+        raw_name = contract.column(column).raw
+        for index in valid.index[~valid[column].isin(known)]:
+            orphan_reasons.setdefault(int(index), []).append((raw_name, f"{other_table} に存在しない値です"))
+    if not orphan_reasons:
+        return result
+    records = []
+    counts = Counter(result.reason_counts)
+    for index, items in sorted(orphan_reasons.items()):
+        for column, reason in items:
+            counts[f"{column}: {reason}"] += 1
+        records.append({"line": int(result.lines.iloc[index]), "column": "; ".join(c for c, _ in items),
+                        "reason": "; ".join(r for _, r in items), **result.raw_of(index)})
+    quarantine = pd.concat([result.quarantine, pd.DataFrame(records, columns=result.quarantine.columns)],
+                           ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
+    drop = list(orphan_reasons)
+    return IngestResult(
+        result.table,
+        valid.drop(index=drop).reset_index(drop=True),
+        quarantine,
+        result.rows_in,
+        dict(counts),
+        result.raw_valid.drop(index=drop).reset_index(drop=True),
+        result.lines.drop(index=drop).reset_index(drop=True),
+    )
 
 
 def _reason_kind(reason: str) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from kogadx.geo.estat import read_small_areas
 from kogadx.ingest.contracts import CONTRACTS
-from kogadx.ingest.core import ingest_table
+from kogadx.ingest.core import enforce_references, ingest_table
+from kogadx.synth.weather import read_jma_csv
 from kogadx.io import InputFileError, read_text_table, write_csv_for_excel, write_parquet
 
 DEMO_MARKER = "SYNTHETIC_DEMO.json"
@@ -35,17 +36,32 @@ def run_ingest(raw_dir: str | Path, out_dir: str | Path, params: dict[str, Any],
     town_codes = dict(zip(towns["town_name"], towns["town_code"]))
 
     summary: dict[str, Any] = {"towns": {"rows_in": len(towns), "rows_out": len(towns), "rows_quarantined": 0}}
+    results = {}
     for table, file_name in params["tables"].items():
         if table not in CONTRACTS:
             raise InputFileError(f"{file_name}: テーブル '{table}' のデータ契約が定義されていません")
         source = raw_dir / file_name
         raw, encoding = read_text_table(source)
-        result = ingest_table(raw, CONTRACTS[table], town_codes, source=str(source))
+        results[table] = (ingest_table(raw, CONTRACTS[table], town_codes, source=str(source)), encoding, file_name)
+    # Foreign keys are checked against the kept rows of the referenced tables.
+    kept = {name: result.valid for name, (result, _, _) in results.items()}
+    for table, (result, encoding, file_name) in results.items():
+        result = enforce_references(result, CONTRACTS[table], kept)
+        if result.rows_out + result.rows_quarantined != result.rows_in:
+            raise AssertionError(f"{file_name}: 行数が合いません")
         write_parquet(result.valid, out_dir / f"{table}.parquet")
         write_csv_for_excel(result.quarantine, out_dir / "quarantine" / f"{table}.csv")
         summary[table] = {**result.summary(), "encoding": encoding, "file": file_name}
         log.info("%s: 入力 %s 行 → 出力 %s 行 + 隔離 %s 行 (%s)", table, f"{result.rows_in:,}",
                  f"{result.rows_out:,}", f"{result.rows_quarantined:,}", encoding)
+
+    weather_source = raw_dir / params["weather_file"]
+    if weather_source.is_file():
+        weather = read_jma_csv(weather_source)
+        write_parquet(weather, out_dir / "weather.parquet")
+        summary["weather"] = {"rows_in": len(weather), "rows_out": len(weather), "rows_quarantined": 0,
+                              "missing_values": int(weather.isna().sum().sum()), "file": params["weather_file"]}
+        log.info("気象: %s 時間分 (%s)", f"{len(weather):,}", params["weather_file"])
 
     marker = raw_dir / DEMO_MARKER
     (out_dir / DEMO_MARKER).unlink(missing_ok=True)

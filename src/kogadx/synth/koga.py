@@ -13,20 +13,23 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from kogadx.geo import load_reference_boundary, load_reference_towns, town_polygons
+from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.geo.estat import to_estat_frame, write_shapefile
-from kogadx.io import write_csv_for_excel, write_json
+from kogadx.io import write_csv_for_excel, write_json, write_parquet
 from kogadx.synth import stream_rng
 from kogadx.synth.residents import generate_residents
+from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
+from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
 
 DEMO_MARKER = "SYNTHETIC_DEMO.json"
 
 
 @dataclass
 class RawTable:
-    """One raw export: the frame as the source system writes it, and its file encoding."""
+    """One raw export: the frame as the source system writes it, its path and encoding."""
 
     frame: pd.DataFrame
+    file: str
     encoding: str = "cp932"
 
 
@@ -34,7 +37,8 @@ class RawTable:
 class SyntheticKoga:
     tables: dict[str, RawTable] = field(default_factory=dict)
     small_areas: gpd.GeoDataFrame | None = None
-    truth: dict[str, pd.DataFrame] = field(default_factory=dict)
+    weather: pd.DataFrame | None = None
+    truth: dict[str, pd.DataFrame] = field(default_factory=dict)  # file name → frame
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -45,13 +49,14 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
     towns = town_polygons(load_reference_towns(), load_reference_boundary())
 
     residents, residents_truth = generate_residents(stream_rng(seed, "residents"), towns, params["residents"], scale)
-    result.tables["residents"] = RawTable(residents)
-    result.truth["residents_faults"] = residents_truth.faults
+    result.tables["residents"] = RawTable(residents, "residents.csv")
+    result.truth["residents_faults.csv"] = residents_truth.faults
 
     clean = residents.drop_duplicates()
     population = clean.groupby("町丁目コード").size()
     households = clean.groupby("町丁目コード")["世帯番号"].nunique()
     result.small_areas = to_estat_frame(towns, population, households)
+    _generate_rides(result, towns, residents, params["rides"], seed, scale)
     result.summary = {
         "seed": seed,
         "scale": scale,
@@ -60,22 +65,57 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
         "residents_raw_rows": len(residents),
         "residents_faults_planted": len(residents_truth.faults),
         "towns": len(towns),
+        "ride_requests": len(result.tables["ride_requests"].frame),
+        "ride_members": len(result.tables["members"].frame),
     }
     return result
 
 
-def write_export(koga: SyntheticKoga, raw_dir: str | Path, truth_dir: str | Path, towns_file: str) -> None:
+def _generate_rides(result: SyntheticKoga, towns: gpd.GeoDataFrame, residents: pd.DataFrame,
+                    rides: dict[str, Any], seed: int, scale: float) -> None:
+    """のるーと古賀: hourly weather, 63 stops, members from the register, ride requests, truth λ."""
+    # Weather one day either side so every service hour has an observation.
+    weather = generate_hourly_weather(stream_rng(seed, "weather"), rides["weather_start"], rides["weather_end"])
+    result.weather = weather
+    stops = generate_stops(stream_rng(seed, "ride_stops"), towns, load_reference_bus_stops(), n_stops=rides["n_stops"])
+    n_members = max(50, round(rides["n_members"] * scale))
+    members = generate_members(stream_rng(seed, "ride_members"), residents_from_register_export(residents), stops,
+                               n_members, end_date=rides["end"])
+    requests, intensity = generate_ride_requests(
+        stream_rng(seed, "ride_requests"), members, stops, weather, rides["start"], rides["end"], scale=scale,
+        zone_level=rides["zone_level"], n_clusters=rides["n_clusters"], event_dates=rides["event_dates"],
+        fleet_size=rides["fleet_size"], fare_yen=rides["fare_yen"], p_cancel=rides["p_cancel"],
+        p_no_show=rides["p_no_show"], reject_base=rides["reject_base"],
+        reject_per_extra_request=rides["reject_per_extra_request"], **rides["intensity"],
+    )
+    # The booking system (a vendor cloud service) exports UTF-8 with BOM; the stop master is plain UTF-8.
+    result.tables["stops"] = RawTable(stops, "rides/stops.csv", "utf-8")
+    result.tables["members"] = RawTable(members, "rides/members.csv", "utf-8-sig")
+    result.tables["ride_requests"] = RawTable(requests, "rides/ride_requests.csv", "utf-8-sig")
+    result.truth["demand_intensity.parquet"] = intensity
+
+
+def write_export(koga: SyntheticKoga, raw_dir: str | Path, truth_dir: str | Path, towns_file: str,
+                 weather_file: str = "weather/fukuoka_hourly.csv") -> None:
     """Write raw exports to ``raw_dir`` and generator truth to ``truth_dir`` (both secure)."""
     raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
-    for name, table in koga.tables.items():
-        with (raw_dir / f"{name}.csv").open("w", encoding=table.encoding, newline="") as fh:
+    for table in koga.tables.values():
+        path = raw_dir / table.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding=table.encoding, newline="") as fh:
             table.frame.to_csv(fh, index=False, lineterminator="\r\n")
     if koga.small_areas is not None:
         write_shapefile(koga.small_areas, raw_dir / towns_file)
+    if koga.weather is not None:
+        (raw_dir / weather_file).parent.mkdir(parents=True, exist_ok=True)
+        to_jma_csv(koga.weather, raw_dir / weather_file)
     # The marker tells the privacy stage this is the synthetic demo (demo key allowed).
     write_json({"synthetic": True, "generator": "kogadx.synth", **koga.summary}, raw_dir / DEMO_MARKER)
     truth_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in koga.truth.items():
-        write_csv_for_excel(frame, truth_dir / f"{name}.csv")
+        if name.endswith(".parquet"):
+            write_parquet(frame, truth_dir / name)
+        else:
+            write_csv_for_excel(frame, truth_dir / name)
     write_json(koga.summary, truth_dir / "summary.json")

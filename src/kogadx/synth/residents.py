@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from japanera import EraDate
+from tqdm.auto import tqdm
 
 from kogadx.geo.reference import CRS_METRIC
 from kogadx.idcodes import is_valid_my_number, my_number_check_digit  # noqa: F401 (re-export)
@@ -125,7 +126,7 @@ def generate_residents(
     household_ids = _unique_digits(rng, n_households, 8)
     elder_p = np.where(is_ageing, params["elderly_share_ageing"], params["elderly_share_other"])
 
-    for h in range(n_households):
+    for h in tqdm(range(n_households), desc="世帯を生成", unit="世帯", disable=None, mininterval=1.0):
         kind = household_type[h]
         surname = pick(last_names)[0]
         members: list[tuple[int, str, str]] = []  # age, sex, relationship

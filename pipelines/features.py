@@ -1,0 +1,47 @@
+"""Stage `features`: zone × hour demand panel for のるーと古賀 (shareable zone).
+
+Usage (paths exactly as dvc.yaml lists them):
+    python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS_AGG OUT
+RIDES_DIR holds the pseudonymized Parquet tables ride_requests.parquet and stops.parquet;
+WEATHER is Parquet or a JMA download CSV; TOWNS a GeoParquet; RESIDENTS_AGG a Parquet with
+town_code, population, share_65plus. Params: section `features`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from kogadx.demand.features import build_demand_panel
+from kogadx.io import InputFileError, get_stage_logger, write_parquet
+from kogadx.params import load_params
+from kogadx.synth.weather import read_jma_csv
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 5:
+        raise SystemExit("使い方: python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS_AGG OUT")
+    rides_dir, weather_path, towns_path, agg_path, out_path = map(Path, argv)
+    log = get_stage_logger("features")
+    params = load_params("features")
+    for path in (rides_dir / "ride_requests.parquet", rides_dir / "stops.parquet", weather_path, towns_path, agg_path):
+        if not path.is_file():
+            raise InputFileError(f"{path}: 入力ファイルがありません")
+    weather = read_jma_csv(weather_path) if weather_path.suffix.lower() == ".csv" else pd.read_parquet(weather_path)
+    panel = build_demand_panel(
+        pd.read_parquet(rides_dir / "ride_requests.parquet"),
+        pd.read_parquet(rides_dir / "stops.parquet"),
+        gpd.read_parquet(towns_path),
+        pd.read_parquet(agg_path),
+        weather,
+        **params,
+    )
+    write_parquet(panel, out_path)
+    log.info("需要パネル %s: %d 行, %d ゾーン, 需要合計 %d 件", out_path, len(panel), panel["zone"].nunique(), int(panel["y"].sum()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,635 @@
+"""Synthetic のるーと古賀 booking-system exports: virtual stops, members and ride requests.
+
+Everything here is SYNTHETIC: stop names and places are plausible inventions (only the two JR
+stations and the city hall use public coordinates, DOMAIN.md §1), members are drawn from the
+synthetic residents register, and demand follows an explicit intensity written in this module's
+docstrings and parameters. Ridership of the real service is UNCONFIRMED (DOMAIN.md §2).
+
+Demand model (``generate_ride_requests``), per stop s and hour start t (JST)::
+
+    λ_city(t) = R · ramp(t) · daily_share(day type) · hour_profile(day type, hour)
+                · holiday/school/pension/event/year-end factors · weather factor
+    λ(s, t)   = λ_city(t) · [a(h) · w_home(s) + (1 − a(h)) · w_poi(s)]
+    λ(z, t)   = Σ_{s ∈ z} λ(s, t)          (z = town or stop cluster)
+
+- R = ``plateau_requests_per_week`` (default 400 requests a week, an assumption: a few hundred
+  rides a week for a 3–4 van fleet), split over the week so that a weekend/holiday day carries
+  ``weekend_day_factor`` of a weekday's demand.
+- ramp(t) = floor + (1 − floor) / (1 + exp(−(d − midpoint)/scale)), d = days since 2022-10-01.
+- hour_profile: morning peak (hospital, shopping), lunch dip, afternoon return trips; zero
+  outside service hours (weekdays 9–17, weekends/holidays 8–18).
+- a(h): share of outbound trips (home → facility) falling from 0.8 at opening to 0.2 at closing;
+  w_home ∝ members living at the stop, w_poi ∝ facility attractiveness by kind.
+- weather (hour's precipitation / temperature): 1 ≤ p < heavy → ``rain_factor`` (people who
+  would walk ride), p ≥ ``heavy_rain_mm`` → ``heavy_rain_factor`` (people stay home),
+  T ≥ ``heat_c`` → ``heat_factor``.
+Counts are Poisson(λ(z, t)) per zone-hour; each request then gets an origin stop within the zone,
+a trip type, a member, a destination, times and an outcome.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point
+
+from kogadx.demand.features import service_calendar, stop_zones
+from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.geo.reference import split_chome
+from kogadx.synth.weather import weather_by_hour_start
+
+LAUNCH_DATE = "2022-10-01"
+SERVICE_BASE_NAMES = ("花鶴丘", "日吉", "美明", "鹿部")
+
+# Fixed places with public coordinates (DOMAIN.md §1).
+FIXED_STOPS = (
+    ("JR古賀駅", 33.732828, 130.466902, "station"),
+    ("JRししぶ駅", 33.721885, 130.458487, "station"),
+    ("古賀市役所", 33.72875, 130.47, "city_hall"),
+)
+# Invented facilities (names are synthetic): (name template, kind, base name of its town or None).
+FACILITY_STOPS = (
+    ("花鶴丘公民館", "community_centre", "花鶴丘"),
+    ("日吉公民館", "community_centre", "日吉"),
+    ("美明公民館", "community_centre", "美明"),
+    ("鹿部公民館", "community_centre", "鹿部"),
+    ("花鶴丘スーパー前", "supermarket", "花鶴丘"),
+    ("日吉ショッピングセンター", "supermarket", "日吉"),
+    ("美明スーパー前", "supermarket", "美明"),
+    ("古賀西病院前", "hospital", "日吉"),
+    ("花鶴丘クリニック前", "clinic", "花鶴丘"),
+    ("美明クリニック前", "clinic", "美明"),
+    ("花鶴丘公園", "park", "花鶴丘"),
+    ("日吉中央公園", "park", "日吉"),
+    ("鹿部公園", "park", "鹿部"),
+)
+# Attractiveness of a stop as a trip destination / return-trip origin, by kind (assumption).
+POI_WEIGHT = {
+    "station": 6.0, "hospital": 8.0, "supermarket": 6.0, "clinic": 3.0, "city_hall": 3.0,
+    "community_centre": 2.0, "park": 0.5, "bus_stop": 0.3, "residential": 0.1,
+}
+STOP_COLUMNS = ["stop_id", "stop_name", "lat", "lon", "town_code", "town_name", "kind"]
+MEMBER_COLUMNS = ["会員ID", "氏名", "生年月日", "電話番号", "住所", "支払方法", "クレジットカード番号",
+                  "住民票コード", "登録日"]
+REQUEST_COLUMNS = ["予約ID", "会員ID", "予約日時", "希望乗車日時", "乗車停留所ID", "降車停留所ID", "人数",
+                   "結果", "実乗車日時", "実降車日時", "車両ID", "運賃", "支払方法"]
+PAYMENT_METHODS = ("現金", "クレジットカード", "交通系IC")
+# 411111: the BIN payment gateways document for test Visa numbers; used so that no synthetic
+# number can be a real card. All generated numbers are Luhn-valid.
+TEST_CARD_PREFIX = "411111"
+
+
+# --- stops -------------------------------------------------------------------------------------
+
+def _service_area(towns_polygons: gpd.GeoDataFrame, base_names: Sequence[str]) -> gpd.GeoDataFrame:
+    if "base_name" in towns_polygons.columns:
+        base = towns_polygons["base_name"].astype(str)
+    else:
+        base = towns_polygons["town_name"].astype(str).map(lambda n: split_chome(n)[0])
+    area = towns_polygons[base.isin(list(base_names)).to_numpy()].to_crs(CRS_METRIC)
+    if area.empty:
+        raise ValueError(f"サービス区域の町丁目 ({', '.join(base_names)}) が towns_polygons にありません")
+    return area.assign(base=base[base.isin(list(base_names))].to_numpy())
+
+
+def _random_point(rng: np.random.Generator, polygon, existing: list, min_spacing_m: float, tries: int = 400):
+    minx, miny, maxx, maxy = polygon.bounds
+    prepared = shapely.prepared.prep(polygon.buffer(-30.0) if polygon.buffer(-30.0).area > 0 else polygon)
+    spacing = min_spacing_m
+    for attempt in range(tries):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        p = Point(x, y)
+        if not prepared.contains(p):
+            continue
+        if all(p.distance(q) >= spacing for q in existing):
+            return p
+        if attempt % 100 == 99:
+            spacing *= 0.8  # crowded town: relax the spacing rather than fail
+    raise ValueError("停留所の位置を決められません (区域が狭すぎます)")
+
+
+def generate_stops(
+    rng: np.random.Generator,
+    towns_polygons: gpd.GeoDataFrame,
+    bus_stops: gpd.GeoDataFrame,
+    *,
+    n_stops: int = 63,
+    service_base_names: Sequence[str] = SERVICE_BASE_NAMES,
+    min_spacing_m: float = 120.0,
+) -> pd.DataFrame:
+    """The virtual stop master (``STOP_COLUMNS``): ``n_stops`` stops in total, including the
+    two JR stations (DOMAIN.md: "63 virtual stops, including JR古賀駅 and JRししぶ駅").
+
+    Order: the fixed places (stations, city hall), invented facilities (community centres,
+    supermarkets, a hospital, clinics, parks) placed randomly inside their town, fixed-route
+    bus stops that lie inside the service area (kind ``bus_stop``), then residential stops
+    spread over the service-area towns in proportion to their area, at least ``min_spacing_m``
+    (relaxed in crowded towns) from other stops. Coordinates in EPSG:6668 (6 decimals);
+    ``town_code``/``town_name`` from the polygon that contains the stop, so every stop lies
+    inside the city boundary (the union of ``towns_polygons``).
+    """
+    polys_m = towns_polygons.to_crs(CRS_METRIC)
+    area = _service_area(towns_polygons, service_base_names)
+    placed: list[tuple[str, Point, str]] = []  # (name, metric point, kind)
+
+    def to_metric(lat: float, lon: float) -> Point:
+        return gpd.GeoSeries([Point(lon, lat)], crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC).iloc[0]
+
+    for name, lat, lon, kind in FIXED_STOPS:
+        placed.append((name, to_metric(lat, lon), kind))
+    for name, kind, base in FACILITY_STOPS:
+        cells = area[area["base"] == base]
+        if cells.empty:
+            continue
+        cell = cells.geometry.iloc[int(rng.integers(len(cells)))]
+        placed.append((name, _random_point(rng, cell, [p for _, p, _ in placed], min_spacing_m), kind))
+    service_union = area.geometry.union_all()
+    bus = bus_stops.to_crs(CRS_METRIC)
+    seen = set()
+    for name, point in zip(bus["stop_name"].astype(str), bus.geometry):
+        if len(placed) >= n_stops or name in seen or not service_union.contains(point):
+            continue
+        if any(point.distance(p) < min_spacing_m / 2 for _, p, _ in placed):
+            continue
+        seen.add(name)
+        placed.append((f"{name}（バス停）", point, "bus_stop"))
+    if len(placed) > n_stops:
+        raise ValueError(f"固定の停留所だけで {len(placed)} 件あり、n_stops={n_stops} を超えます")
+    remaining = n_stops - len(placed)
+    weights = area.geometry.area.to_numpy()
+    per_town = rng.multinomial(remaining, weights / weights.sum())
+    for (town_name, cell), k in zip(zip(area["town_name"].astype(str), area.geometry), per_town):
+        for j in range(k):
+            point = _random_point(rng, cell, [p for _, p, _ in placed], min_spacing_m)
+            placed.append((f"{town_name}第{j + 1}", point, "residential"))
+
+    pts = gpd.GeoSeries([p for _, p, _ in placed], crs=CRS_METRIC)
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), polys_m[["town_code", "town_name", "geometry"]],
+                       how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    if joined["town_code"].isna().any():
+        bad = [placed[i][0] for i in np.flatnonzero(joined["town_code"].isna().to_numpy())]
+        raise ValueError(f"市の境界の外にある停留所: {bad}")
+    geo = pts.to_crs(CRS_GEOGRAPHIC)
+    return pd.DataFrame({
+        "stop_id": pd.array([f"S{i + 1:03d}" for i in range(len(placed))], dtype="string"),
+        "stop_name": pd.array([n for n, _, _ in placed], dtype="string"),
+        "lat": np.round(geo.y.to_numpy(), 6),
+        "lon": np.round(geo.x.to_numpy(), 6),
+        "town_code": joined["town_code"].astype("string").to_numpy(),
+        "town_name": joined["town_name"].astype("string").to_numpy(),
+        "kind": pd.array([k for _, _, k in placed], dtype="string"),
+    })[STOP_COLUMNS]
+
+
+# --- members -----------------------------------------------------------------------------------
+
+def luhn_check_digit(partial: str) -> str:
+    """Luhn check digit for a digit string (the number without its last digit)."""
+    total = 0
+    for i, ch in enumerate(reversed(partial)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    """True when ``number`` (digits only) passes the Luhn check."""
+    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def _ramp(days_since_launch: np.ndarray, floor: float, midpoint_days: float, scale_days: float) -> np.ndarray:
+    return floor + (1 - floor) / (1 + np.exp(-(days_since_launch - midpoint_days) / scale_days))
+
+
+_ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
+_WAREKI = re.compile(r"^(明治|大正|昭和|平成|令和)(元|\d+)年(\d+)月(\d+)日$")
+_TOWN_IN_ADDRESS = re.compile(r"古賀市(?P<town>.+?)(?=\d)")
+
+
+def _parse_wareki(text: str) -> pd.Timestamp | None:
+    match = _WAREKI.match(text)
+    if not match:
+        return None
+    era, year, month, day = match.groups()
+    try:
+        return pd.Timestamp(_ERA_START[era] + (1 if year == "元" else int(year)) - 1, int(month), int(day))
+    except ValueError:
+        return None
+
+
+def residents_from_register_export(raw: pd.DataFrame) -> pd.DataFrame:
+    """Minimal canonical view of the RAW register export (Japanese headers, 和暦 births) for
+    :func:`generate_members` inside the ``synthesize`` stage, before ingest exists.
+
+    NFKC-normalises text (full-width digits, stray spaces), parses 和暦 生年月日, takes
+    town_name from 住所, and DROPS rows it cannot read (impossible dates, unknown address
+    form) and duplicate 住民票コード — acceptable here because members only need a sample
+    of valid residents; ingest is where bad rows get quarantined with reasons.
+    Returns resident_code, name, birth_date, phone, address, town_name, town_code.
+    """
+    norm = {c: raw[c].astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+            for c in ("住民票コード", "氏名", "生年月日", "電話番号", "住所", "町丁目コード")}
+    birth = norm["生年月日"].map(_parse_wareki)
+    town = norm["住所"].map(lambda a: (m.group("town") if (m := _TOWN_IN_ADDRESS.search(a)) else None))
+    frame = pd.DataFrame({
+        "resident_code": norm["住民票コード"],
+        "name": norm["氏名"].str.replace(r"\s+", " ", regex=True),
+        "birth_date": birth,
+        "phone": norm["電話番号"],
+        "address": norm["住所"],
+        "town_name": town,
+        "town_code": norm["町丁目コード"],
+    })
+    ok = frame["birth_date"].notna() & frame["town_name"].notna() & frame["resident_code"].str.fullmatch(r"\d{11}")
+    frame = frame[ok].drop_duplicates("resident_code").reset_index(drop=True)
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"]).astype("datetime64[ms]")
+    return frame.astype({c: "string" for c in frame.columns if c != "birth_date"})
+
+
+def generate_members(
+    rng: np.random.Generator,
+    residents: pd.DataFrame,
+    stops: pd.DataFrame,
+    n_members: int = 1500,
+    *,
+    reference_date: str = "2024-02-29",
+    launch_date: str = LAUNCH_DATE,
+    end_date: str = "2024-09-30",
+    outside_share: float = 0.08,
+    service_base_names: Sequence[str] = SERVICE_BASE_NAMES,
+    min_age: int = 15,
+    ramp_midpoint_days: float = 150.0,
+    ramp_scale_days: float = 60.0,
+) -> pd.DataFrame:
+    """Registered members as the booking system exports them (``MEMBER_COLUMNS``, all text).
+
+    Drawn without replacement from the residents register (canonical columns, schemas.md):
+    ``1 − outside_share`` from the service-area towns (``service_base_names``), the rest from
+    other towns; age weights favour older residents (×1 under 40, ×2
+    40–64, ×5 65–74, ×7 75+; nobody under ``min_age``). Age is taken at ``reference_date``.
+    - 生年月日: Western text YYYY/MM/DD (the booking system is not the 和暦 core system);
+    - 電話番号: the register's phone, or a new mobile number when the register has none;
+    - 支払方法: 現金 / クレジットカード / 交通系IC, cash more likely for older members;
+    - クレジットカード番号: only for card payers, 16-digit Luhn-valid numbers with the test
+      prefix ``TEST_CARD_PREFIX`` (never a real card);
+    - 住民票コード: copied so that pseudonyms join across tables in the synthetic demo. A real
+      booking system does not hold it; with real data the join key would come from a
+      record-matching step (name + birth date + address) in the secure zone.
+    - 登録日: registration date, logistic ramp after launch (same shape as demand);
+    - 会員ID: "K" + 6 digits in registration order (as a booking system numbers them).
+    """
+    needed = ["resident_code", "name", "birth_date", "phone", "address", "town_name"]
+    missing = [c for c in needed if c not in residents.columns]
+    if missing:
+        raise ValueError(f"residents に列がありません: {missing}")
+    ref = pd.Timestamp(reference_date)
+    birth = pd.to_datetime(residents["birth_date"])
+    age = ref.year - birth.dt.year.to_numpy() - (
+        (birth.dt.month.to_numpy() > ref.month) | ((birth.dt.month.to_numpy() == ref.month) & (birth.dt.day.to_numpy() > ref.day))
+    )
+    age_w = np.select([age < min_age, age < 40, age < 65, age < 75], [0.0, 1.0, 2.0, 5.0], 7.0)
+    in_area = residents["town_name"].astype(str).map(lambda t: split_chome(t)[0]).isin(list(service_base_names)).to_numpy()
+    w = age_w * np.where(in_area, (1 - outside_share) / max(1, (age_w * in_area).sum()),
+                         outside_share / max(1, (age_w * ~in_area).sum()))
+    eligible = int((w > 0).sum())
+    if eligible < n_members:
+        raise ValueError(f"会員数 {n_members} に対し、対象となる住民が {eligible} 人しかいません")
+    chosen = rng.choice(len(residents), size=n_members, replace=False, p=w / w.sum())
+    chosen = np.sort(chosen)
+    picked = residents.iloc[chosen].reset_index(drop=True)
+    member_age = age[chosen]
+
+    # Registration day: inverse-CDF draw from the logistic ramp between launch and end.
+    days = pd.date_range(launch_date, end_date, freq="D")
+    d = np.arange(len(days))
+    ramp = _ramp(d, 0.02, ramp_midpoint_days, ramp_scale_days)
+    cdf = np.cumsum(ramp) / ramp.sum()
+    reg_day = np.searchsorted(cdf, rng.random(n_members))
+    reg_day = np.minimum(reg_day, len(days) - 1)
+
+    p_cash = np.clip(0.25 + 0.008 * (member_age - 40), 0.2, 0.75)
+    u = rng.random(n_members)
+    method = np.where(u < p_cash, "現金", np.where(u < p_cash + (1 - p_cash) * 0.55, "クレジットカード", "交通系IC"))
+    card_body = rng.integers(0, 10, size=(n_members, 9))
+    cards = []
+    for i in range(n_members):
+        if method[i] == "クレジットカード":
+            partial = TEST_CARD_PREFIX + "".join(map(str, card_body[i]))
+            cards.append(partial + luhn_check_digit(partial))
+        else:
+            cards.append("")
+    phone_draw = rng.integers(0, 10000, size=(n_members, 2))
+    phones = [
+        p if isinstance(p, str) and p else f"090-{a:04d}-{b:04d}"
+        for p, (a, b) in zip(picked["phone"].astype(object).where(picked["phone"].notna(), ""), phone_draw)
+    ]
+
+    order = np.lexsort((np.arange(n_members), reg_day))
+    frame = pd.DataFrame({
+        "氏名": picked["name"].astype(str).to_numpy(),
+        "生年月日": pd.to_datetime(picked["birth_date"]).dt.strftime("%Y/%m/%d").to_numpy(),
+        "電話番号": phones,
+        "住所": picked["address"].astype(str).to_numpy(),
+        "支払方法": method,
+        "クレジットカード番号": cards,
+        "住民票コード": picked["resident_code"].astype(str).to_numpy(),
+        "登録日": days[reg_day].strftime("%Y/%m/%d"),
+    }).iloc[order].reset_index(drop=True)
+    frame.insert(0, "会員ID", [f"K{i + 1:06d}" for i in range(n_members)])
+    return frame[MEMBER_COLUMNS].astype("string")
+
+
+# --- ride requests -----------------------------------------------------------------------------
+
+def _hour_profile(hours: np.ndarray, open_h: np.ndarray, close_h: np.ndarray) -> np.ndarray:
+    """Relative request rate by hour inside service hours (assumption): morning peak one to
+    two hours after opening, lunch dip, smaller afternoon peak, tail before closing."""
+    rel = (hours - open_h) / np.maximum(close_h - open_h, 1)  # 0 at opening, <1 inside
+    shape = 1.0 + 0.9 * np.exp(-((rel - 0.15) / 0.12) ** 2) + 0.5 * np.exp(-((rel - 0.65) / 0.12) ** 2) - 0.3 * np.exp(-((rel - 0.42) / 0.06) ** 2)
+    return np.where((hours >= open_h) & (hours < close_h), shape, 0.0)
+
+
+def city_intensity(
+    calendar: pd.DataFrame,
+    weather_hourly: pd.DataFrame | None,
+    *,
+    launch_date: str = LAUNCH_DATE,
+    weekday_hours: Sequence[int] = (9, 17),
+    weekend_hours: Sequence[int] = (8, 18),
+    plateau_requests_per_week: float = 400.0,
+    ramp_floor: float = 0.1,
+    ramp_midpoint_days: float = 150.0,
+    ramp_scale_days: float = 60.0,
+    weekend_day_factor: float = 0.55,
+    holiday_factor: float = 0.9,
+    school_holiday_factor: float = 1.1,
+    pension_day_factor: float = 1.35,
+    event_factor: float = 1.6,
+    year_end_factor: float = 0.5,
+    rain_factor: float = 1.2,
+    heavy_rain_mm: float = 10.0,
+    heavy_rain_factor: float = 0.7,
+    heat_c: float = 33.0,
+    heat_factor: float = 0.85,
+) -> np.ndarray:
+    """Expected requests per hour for the whole service (one value per calendar row).
+
+    ``calendar`` from :func:`kogadx.demand.features.service_calendar`; ``weather_hourly``
+    keyed by hour START (see :func:`kogadx.synth.weather.weather_by_hour_start`).
+    ``holiday_factor`` applies on national holidays on top of the weekend/holiday day type;
+    ``year_end_factor`` on 29 Dec – 3 Jan.
+    """
+    weekend = (calendar["day_type"] == "土日祝").to_numpy()
+    hours = calendar["hour"].to_numpy()
+    open_h = np.where(weekend, weekend_hours[0], weekday_hours[0])
+    close_h = np.where(weekend, weekend_hours[1], weekday_hours[1])
+    profile = _hour_profile(hours, open_h, close_h)
+    # Normalise the profile per day type so that it sums to one over a day.
+    norm_wd = _hour_profile(np.arange(24), np.full(24, weekday_hours[0]), np.full(24, weekday_hours[1])).sum()
+    norm_we = _hour_profile(np.arange(24), np.full(24, weekend_hours[0]), np.full(24, weekend_hours[1])).sum()
+    profile = profile / np.where(weekend, norm_we, norm_wd)
+    weekday_daily = plateau_requests_per_week / (5 + 2 * weekend_day_factor)
+    daily = np.where(weekend, weekend_day_factor * weekday_daily, weekday_daily)
+    days_since = ((calendar["time"] - pd.Timestamp(launch_date)).dt.days).to_numpy()
+    lam = daily * profile * _ramp(days_since, ramp_floor, ramp_midpoint_days, ramp_scale_days)
+    lam = np.where(days_since < 0, 0.0, lam)
+    lam *= np.where(calendar["is_holiday"].to_numpy() == 1, holiday_factor, 1.0)
+    lam *= np.where(calendar["is_school_holiday"].to_numpy() == 1, school_holiday_factor, 1.0)
+    lam *= np.where(calendar["is_pension_day"].to_numpy() == 1, pension_day_factor, 1.0)
+    lam *= np.where(calendar["is_event"].to_numpy() == 1, event_factor, 1.0)
+    md = calendar["time"].dt.month.to_numpy() * 100 + calendar["time"].dt.day.to_numpy()
+    lam *= np.where((md >= 1229) | (md <= 103), year_end_factor, 1.0)
+    if weather_hourly is not None:
+        wx = calendar[["time"]].merge(weather_hourly[["time", "precipitation_mm", "temperature_c"]], on="time", how="left")
+        p = wx["precipitation_mm"].fillna(0.0).to_numpy()
+        t = wx["temperature_c"].fillna(20.0).to_numpy()
+        lam *= np.where(p >= heavy_rain_mm, heavy_rain_factor, np.where(p >= 1.0, rain_factor, 1.0))
+        lam *= np.where(t >= heat_c, heat_factor, 1.0)
+    return lam
+
+
+def _outbound_share(hours: np.ndarray, open_h: np.ndarray, close_h: np.ndarray) -> np.ndarray:
+    rel = np.clip((hours - open_h) / np.maximum(close_h - open_h - 1, 1), 0, 1)
+    return 0.8 - 0.6 * rel
+
+
+def generate_ride_requests(
+    rng: np.random.Generator,
+    members: pd.DataFrame,
+    stops: pd.DataFrame,
+    weather: pd.DataFrame | None,
+    start: str = "2022-10-01",
+    end: str = "2024-09-30",
+    scale: float = 1.0,
+    *,
+    zone_level: str = "town",
+    n_clusters: int = 8,
+    event_dates: Sequence[str] = ("2023-10-21", "2024-04-06", "2024-07-27"),
+    school_holiday_end: str = "08-19",
+    school_holiday_days: int = 25,
+    weekday_hours: Sequence[int] = (9, 17),
+    weekend_hours: Sequence[int] = (8, 18),
+    fleet_size: int = 4,
+    fare_yen: int = 200,
+    p_cancel: float = 0.07,
+    p_no_show: float = 0.025,
+    reject_base: float = 0.02,
+    reject_per_extra_request: float = 0.03,
+    speed_kmh: float = 20.0,
+    detour_factor: float = 1.4,
+    **intensity: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ride requests (raw export, ``REQUEST_COLUMNS``, text values) and the true intensity.
+
+    ``scale`` multiplies the intensity (tests use small scales or short periods).
+    ``intensity`` passes the demand-model parameters of :func:`city_intensity`
+    (plateau_requests_per_week, ramp_*, *_factor, heavy_rain_mm, heat_c).
+
+    Truth (second value): one row per zone × hour START over the whole period, all 24 hours
+    (λ = 0 outside service hours), columns zone, time, lambda (expected requests counted by
+    desired pickup hour and origin zone, all outcomes). ``zone`` uses
+    :func:`kogadx.demand.features.stop_zones` so it matches the demand panel.
+
+    Raw columns: 予約ID ("R" + 8 digits, by request time), 会員ID, 予約日時 (YYYY/MM/DD HH:MM:SS),
+    希望乗車日時 / 実乗車日時 / 実降車日時 (YYYY/MM/DD HH:MM, empty unless completed), 乗車停留所ID,
+    降車停留所ID, 人数 (1–3), 結果 (完了/キャンセル/無断キャンセル/配車不可), 車両ID (empty when
+    no vehicle was assigned), 運賃 (yen; 200 × 人数 when completed, else 0), 支払方法.
+    """
+    if weather is None:
+        weather_hourly = None
+    else:
+        weather_hourly = weather_by_hour_start(weather)
+    calendar = service_calendar(
+        start, end, weekday_hours=weekday_hours, weekend_hours=weekend_hours,
+        school_holiday_end=school_holiday_end, school_holiday_days=school_holiday_days, event_dates=event_dates,
+    )
+    lam_city = scale * city_intensity(calendar, weather_hourly, weekday_hours=weekday_hours,
+                                      weekend_hours=weekend_hours, **intensity)
+    weekend = (calendar["day_type"] == "土日祝").to_numpy()
+    hours = calendar["hour"].to_numpy()
+    a = _outbound_share(hours, np.where(weekend, weekend_hours[0], weekday_hours[0]),
+                        np.where(weekend, weekend_hours[1], weekday_hours[1]))
+
+    stops = stops.reset_index(drop=True)
+    n_stops = len(stops)
+    stop_ids = stops["stop_id"].astype(str).to_numpy()
+    kinds = stops["kind"].astype(str).to_numpy()
+    town_names = stops["town_name"].astype(str).to_numpy()
+
+    # Member home stop: a random non-station stop in the member's town (address), else any
+    # residential/bus stop (members from outside the area walk or are driven to one).
+    addresses = members["住所"].astype(str).to_numpy()
+    towns_sorted = sorted(set(town_names), key=len, reverse=True)
+    home_candidates = {t: np.flatnonzero((town_names == t) & (kinds != "station")) for t in towns_sorted}
+    fallback = np.flatnonzero(np.isin(kinds, ["residential", "bus_stop"]))
+    home_u = rng.random(len(members))
+    home = np.empty(len(members), dtype=int)
+    for i, addr in enumerate(addresses):
+        town = next((t for t in towns_sorted if t in addr), None)
+        cand = home_candidates.get(town) if town else None
+        if cand is None or len(cand) == 0:
+            cand = fallback
+        home[i] = cand[int(home_u[i] * len(cand))]
+    reg_date = pd.to_datetime(members["登録日"].astype(str), format="%Y/%m/%d").to_numpy()
+    activity = rng.gamma(1.2, 1.0, len(members))  # heavy users and occasional users
+
+    w_home = np.bincount(home, weights=activity, minlength=n_stops)
+    w_home = w_home / w_home.sum()
+    w_poi = np.array([POI_WEIGHT.get(k, 0.1) for k in kinds])
+    w_poi = w_poi / w_poi.sum()
+
+    zones = stop_zones(stops, zone_level, n_clusters).astype(str).to_numpy()
+    zone_names = np.array(sorted(set(zones)))
+    zone_idx = np.searchsorted(zone_names, zones)
+    n_z = len(zone_names)
+    zone_home = np.bincount(zone_idx, weights=w_home, minlength=n_z)
+    zone_poi = np.bincount(zone_idx, weights=w_poi, minlength=n_z)
+    lam_zone = lam_city[:, None] * (a[:, None] * zone_home[None, :] + (1 - a[:, None]) * zone_poi[None, :])
+
+    truth = pd.DataFrame({
+        "zone": pd.array(np.repeat(zone_names[None, :], len(calendar), axis=0).T.ravel(), dtype="string"),
+        "time": np.tile(calendar["time"].to_numpy(), n_z),
+        "lambda": lam_zone.T.ravel(),
+    })
+    truth["time"] = truth["time"].astype("datetime64[us]")
+
+    counts = rng.poisson(lam_zone)  # hours × zones
+    h_idx, z_idx = np.nonzero(counts)
+    reps = counts[h_idx, z_idx]
+    h_idx = np.repeat(h_idx, reps)
+    z_idx = np.repeat(z_idx, reps)
+    n = len(h_idx)
+    hour_start = calendar["time"].to_numpy()[h_idx]
+    city_count = counts.sum(axis=1)[h_idx]
+
+    # Trip type and origin stop within the zone.
+    outbound_mass = a[h_idx] * zone_home[z_idx]
+    inbound_mass = (1 - a[h_idx]) * zone_poi[z_idx]
+    is_outbound = rng.random(n) < outbound_mass / np.maximum(outbound_mass + inbound_mass, 1e-12)
+    u_origin = rng.random(n)
+    u_member = rng.random(n)
+    u_dest = rng.random(n)
+    minute = rng.integers(0, 60, n)
+    lead_kind = rng.random(n)
+    lead_minutes = np.where(lead_kind < 0.6, rng.integers(5, 31, n),
+                            np.where(lead_kind < 0.9, rng.integers(31, 240, n), rng.integers(240, 1440, n)))
+    lead_seconds = rng.integers(0, 60, n)
+    passengers = np.where(rng.random(n) < 0.85, 1, np.where(rng.random(n) < 0.8, 2, 3))
+    outcome_u = rng.random(n)
+    wait_min = np.round(rng.gamma(2.0, 3.0, n)).astype(int)
+    vehicle = rng.integers(1, fleet_size + 1, n)
+
+    stop_xy = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
+    sx, sy = stop_xy.x.to_numpy(), stop_xy.y.to_numpy()
+    members_by_home: dict[int, np.ndarray] = {}
+    for s in range(n_stops):
+        members_by_home[s] = np.flatnonzero(home == s)
+    all_members = np.arange(len(members))
+
+    def pick(cum: np.ndarray, u: float) -> int:
+        return int(min(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1))
+
+    zone_stops = {z: np.flatnonzero(zone_idx == z) for z in range(n_z)}
+    cum_poi_all = np.cumsum(w_poi)
+    origin = np.empty(n, dtype=int)
+    dest = np.empty(n, dtype=int)
+    member = np.empty(n, dtype=int)
+    for i in range(n):
+        in_zone = zone_stops[z_idx[i]]
+        weights = w_home[in_zone] if is_outbound[i] else w_poi[in_zone]
+        if weights.sum() <= 0:
+            weights = np.ones(len(in_zone))
+        o = in_zone[pick(np.cumsum(weights), u_origin[i])]
+        origin[i] = o
+        registered = reg_date <= hour_start[i]
+        if is_outbound[i]:
+            pool = members_by_home[o]
+            pool = pool[registered[pool]]
+            if len(pool) == 0:
+                pool = all_members[registered] if registered.any() else all_members
+            m = pool[pick(np.cumsum(activity[pool]), u_member[i])]
+            d = pick(cum_poi_all, u_dest[i])
+            if d == o:
+                d = (d + 1) % n_stops
+        else:
+            pool = all_members[registered] if registered.any() else all_members
+            m = pool[pick(np.cumsum(activity[pool]), u_member[i])]
+            d = home[m]
+            if d == o:
+                d = pick(cum_poi_all, u_dest[i])
+                if d == o:
+                    d = (d + 1) % n_stops
+        member[i] = m
+        dest[i] = d
+
+    desired = hour_start + (minute * 60).astype("timedelta64[s]")
+    requested = desired - (lead_minutes * 60 + lead_seconds).astype("timedelta64[s]")
+    # Nobody books before registering: clamp to the member's registration day (00:00 + lead s).
+    requested = np.maximum(requested, reg_date[member].astype("datetime64[s]") + lead_seconds.astype("timedelta64[s]"))
+    p_reject = np.clip(reject_base + reject_per_extra_request * (city_count - 1) / max(fleet_size, 1), 0, 0.5)
+    outcome = np.where(outcome_u < p_reject, "配車不可",
+                       np.where(outcome_u < p_reject + p_cancel, "キャンセル",
+                                np.where(outcome_u < p_reject + p_cancel + p_no_show, "無断キャンセル", "完了")))
+    dist_m = np.hypot(sx[origin] - sx[dest], sy[origin] - sy[dest]) * detour_factor
+    ride_min = np.round(dist_m / (speed_kmh * 1000 / 60) + 2).astype(int)
+    pickup = desired + (wait_min * 60).astype("timedelta64[s]")
+    dropoff = pickup + (ride_min * 60).astype("timedelta64[s]")
+    completed = outcome == "完了"
+    assigned = completed | (outcome == "無断キャンセル")
+
+    def fmt(values: np.ndarray, pattern: str, keep: np.ndarray | None = None) -> np.ndarray:
+        text = pd.DatetimeIndex(values).strftime(pattern).to_numpy(dtype=object)
+        if keep is not None:
+            text = np.where(keep, text, "")
+        return text
+
+    member_ids = members["会員ID"].astype(str).to_numpy()
+    payment = members["支払方法"].astype(str).to_numpy()
+    order = np.lexsort((np.arange(n), requested))
+    frame = pd.DataFrame({
+        "会員ID": member_ids[member],
+        "予約日時": fmt(requested, "%Y/%m/%d %H:%M:%S"),
+        "希望乗車日時": fmt(desired, "%Y/%m/%d %H:%M"),
+        "乗車停留所ID": stop_ids[origin],
+        "降車停留所ID": stop_ids[dest],
+        "人数": passengers.astype(str),
+        "結果": outcome,
+        "実乗車日時": fmt(pickup, "%Y/%m/%d %H:%M", completed),
+        "実降車日時": fmt(dropoff, "%Y/%m/%d %H:%M", completed),
+        "車両ID": np.where(assigned, np.char.add("V", vehicle.astype(str)), ""),
+        "運賃": np.where(completed, fare_yen * passengers, 0).astype(str),
+        "支払方法": payment[member],
+    }).iloc[order].reset_index(drop=True)
+    frame.insert(0, "予約ID", [f"R{i + 1:08d}" for i in range(n)])
+    return frame[REQUEST_COLUMNS].astype("string"), truth
