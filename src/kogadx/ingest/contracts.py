@@ -127,7 +127,47 @@ RIDE_REQUESTS = TableContract(
                 ("destination_stop_id", "stops", "stop_id")),
 )
 
+# GX×DX business-support system: business master and monthly energy use.
+BUSINESSES = TableContract(
+    table="businesses",
+    columns=(
+        Column("事業所ID", "business_id", pattern=r"B\d+"),
+        Column("事業所名", "business_name"),
+        Column("業種コード", "sector_code", "digits", pattern=r"\d{2,4}"),
+        Column("業種名", "sector_name"),
+        Column("従業員数", "employees", "int"),
+        Column("延床面積", "floor_area_m2", "float"),
+        Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
+        Column("担当者氏名", "contact_name", required=False),
+        Column("電話番号", "contact_phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
+        Column("メールアドレス", "contact_email", required=False, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+    ),
+    key=("business_id",),
+)
+
+BUSINESS_ENERGY = TableContract(
+    table="business_energy",
+    columns=(
+        Column("事業所ID", "business_id", pattern=r"B\d+"),
+        Column("年月", "year_month", pattern=r"\d{4}[/-]\d{1,2}"),
+        Column("稼働日数", "operating_days", "int"),
+        Column("生産量(t)", "production_t", "float", required=False),
+        # Negative or absurd values are kept here: the co2 stage flags meter resets and unit
+        # slips with reasons, which needs the business's own history.
+        Column("電力使用量(kWh)", "electricity", "float", required=False),
+        Column("都市ガス(m3)", "city_gas", "float", required=False),
+        Column("LPG(kg)", "lpg", "float", required=False),
+        Column("灯油(L)", "kerosene", "float", required=False),
+        Column("ガソリン(L)", "gasoline", "float", required=False),
+        Column("軽油(L)", "diesel", "float", required=False),
+        Column("A重油(L)", "a_heavy_oil", "float", required=False),
+    ),
+    references=(("business_id", "businesses", "business_id"),),
+)
+
 CONTRACTS: dict[str, TableContract] = {
+    "businesses": BUSINESSES,
+    "business_energy": BUSINESS_ENERGY,
     "residents": RESIDENTS,
     "stops": STOPS,
     "members": MEMBERS,

@@ -17,6 +17,7 @@ from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_r
 from kogadx.geo.estat import to_estat_frame, write_shapefile
 from kogadx.io import write_csv_for_excel, write_json, write_parquet
 from kogadx.synth import stream_rng
+from kogadx.synth.energy import generate_business_energy
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
 from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
@@ -57,6 +58,7 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
     households = clean.groupby("町丁目コード")["世帯番号"].nunique()
     result.small_areas = to_estat_frame(towns, population, households)
     _generate_rides(result, towns, residents, params["rides"], seed, scale)
+    _generate_energy(result, towns, params["energy"], seed, scale)
     result.summary = {
         "seed": seed,
         "scale": scale,
@@ -67,8 +69,29 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
         "towns": len(towns),
         "ride_requests": len(result.tables["ride_requests"].frame),
         "ride_members": len(result.tables["members"].frame),
+        "businesses": len(result.tables["businesses"].frame),
+        "business_energy_rows": len(result.tables["business_energy"].frame),
     }
     return result
+
+
+def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: dict[str, Any], seed: int,
+                     scale: float) -> None:
+    """GX×DX: business master and monthly energy use driven by the same synthetic weather."""
+    population = result.small_areas.set_index("KEY_CODE")["JINKO"] if result.small_areas is not None else None
+    towns_with_pop = towns.assign(population=towns["town_code"].map(population).fillna(0).astype(int)
+                                  if population is not None else 0)
+    businesses, monthly, truth = generate_business_energy(
+        stream_rng(seed, "energy"), towns_with_pop, result.weather,
+        n_businesses=max(10, round(energy["n_businesses"] * scale)), start=energy["start"], end=energy["end"],
+        fault_rate=energy["fault_rate"], irregular_share=energy["irregular_share"],
+        base_cooling=energy["base_cooling_c"], base_heating=energy["base_heating_c"],
+    )
+    # A business-support system run by the city: CP932 like the core systems.
+    result.tables["businesses"] = RawTable(businesses, "energy/businesses.csv")
+    result.tables["business_energy"] = RawTable(monthly, "energy/business_energy.csv")
+    result.truth["energy_coefficients.parquet"] = truth.coefficients
+    result.truth["energy_faults.parquet"] = truth.faults
 
 
 def _generate_rides(result: SyntheticKoga, towns: gpd.GeoDataFrame, residents: pd.DataFrame,

@@ -1,0 +1,189 @@
+"""The ``co2`` stage as one pure function: raw-ish tables in, result tables and metrics out.
+
+``pipelines/co2.py`` reads files, calls :func:`run_co2`, writes the tables, saves
+:func:`make_figures` output and logs MLflow runs. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kogadx.energy.baseline import (business_g14_summary, fill_with_baseline, fit_baselines,
+                                    forecast_baselines, weather_normalised_use)
+from kogadx.energy.clean import clean_monthly_energy
+from kogadx.energy.emissions import compute_emissions, fiscal_year_of, summarize_emissions
+from kogadx.energy.factors import select_emission_factors
+from kogadx.energy.scenarios import business_scenarios, city_scenarios
+from kogadx.energy.schema import BUSINESS_HEADERS
+from kogadx.energy.weather import load_monthly_degree_days
+
+BUSINESS_COLUMNS = ("business_id", "sector_code", "sector_name", "employees", "floor_area_m2", "town_code")
+
+
+@dataclass
+class Co2Outputs:
+    """Tables (each written as data/features/co2/<name>.parquet), metrics and context."""
+
+    tables: dict[str, pd.DataFrame]
+    metrics: dict[str, Any]
+    example_business_id: str
+    sector_names: dict[str, str] = field(default_factory=dict)
+
+
+def canonicalize_businesses(raw: pd.DataFrame) -> pd.DataFrame:
+    """Business master with canonical columns; contact columns are never needed or kept."""
+    frame = raw.rename(columns=BUSINESS_HEADERS)
+    for column in ("business_id", "sector_code"):
+        if column not in frame.columns:
+            raise ValueError(f"事業所マスタに必須列 {column} がありません")
+    out = pd.DataFrame({c: frame[c] if c in frame.columns else pd.NA for c in BUSINESS_COLUMNS})
+    out["business_id"] = out["business_id"].astype("string").str.strip()
+    out["sector_code"] = out["sector_code"].astype("string").str.strip().str.zfill(2)
+    out["sector_name"] = out["sector_name"].astype("string")
+    out["town_code"] = out["town_code"].astype("string")
+    for column in ("employees", "floor_area_m2"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    return out
+
+
+def run_co2(
+    businesses_raw: pd.DataFrame,
+    energy_raw: pd.DataFrame,
+    weather: pd.DataFrame,
+    factor_table: pd.DataFrame,
+    params: Mapping[str, Any],
+) -> Co2Outputs:
+    """Clean → baseline → fill gaps → emissions → normalise → forecast → scenarios.
+
+    ``weather`` is hourly (time, temperature_c) or monthly degree days; ``params`` is the
+    ``co2`` section of params.yaml. Emissions use one fiscal year's factors (params).
+    """
+    businesses = canonicalize_businesses(businesses_raw)
+    dd_params = params["degree_days"]
+    dd = load_monthly_degree_days(weather, dd_params["base_cooling_c"], dd_params["base_heating_c"])
+    period = (params["period"]["start"], params["period"]["end"])
+    clean = clean_monthly_energy(energy_raw, period=period, **params["cleaning"])
+    unknown = sorted(set(clean.energy["business_id"]) - set(businesses["business_id"]))
+    if unknown:
+        raise ValueError(f"事業所マスタにない事業所IDがエネルギー表にあります: {', '.join(unknown[:5])}")
+    base = fit_baselines(clean.energy, dd, **params["baseline"])
+    filled = fill_with_baseline(clean.energy, base.predictions)
+    factors = select_emission_factors(factor_table, params["fiscal_year"], params["electricity_basis"],
+                                      params["fuel_basis"])
+    emissions = compute_emissions(filled, factors, value_column="value_filled")
+    summaries = summarize_emissions(emissions, businesses)
+
+    normal = weather_normalised_use(base.models, base.predictions, dd)
+    norm_em = compute_emissions(normal.assign(status="ok"), factors, value_column="value")
+    norm_em["t_co2_normalised"] = compute_emissions(normal, factors, value_column="value_normalised")["t_co2"]
+    yoy = norm_em.groupby(["business_id", "fiscal_year"], as_index=False)[["t_co2", "t_co2_normalised"]].sum()
+
+    fc_cfg = params["forecast"]
+    forecast = forecast_baselines(base.models, base.predictions, dd, fc_cfg["horizon_months"], fc_cfg["z"])
+    forecast = forecast.merge(factors[["fuel", "factor"]], on="fuel")
+    forecast["t_co2"] = compute_emissions(forecast.assign(status="forecast"), factors, "predicted")["t_co2"].to_numpy()
+
+    fy = emissions.groupby("fiscal_year")["year_month"].nunique()
+    latest_fy = int(fy[fy == 12].index.max())
+    annual = (filled.assign(fiscal_year=fiscal_year_of(filled["year_month"]))
+              .query("fiscal_year == @latest_fy")
+              .groupby(["business_id", "fuel"], as_index=False)["value_filled"].sum()
+              .rename(columns={"value_filled": "amount"}))
+    scen = business_scenarios(annual, businesses, factors, params["scenarios"])
+    city_scen = city_scenarios(scen)
+
+    latest = emissions.loc[emissions["fiscal_year"] == latest_fy]
+    intensity = latest.groupby("business_id", as_index=False)["t_co2"].sum().merge(businesses, on="business_id")
+    intensity["t_co2_per_m2"] = intensity["t_co2"] / intensity["floor_area_m2"]
+    intensity["t_co2_per_employee"] = intensity["t_co2"] / intensity["employees"]
+
+    g14 = business_g14_summary(base.models)
+    example = params.get("figures", {}).get("example_business_id") or str(sorted(g14["business_id"])[0])
+    flags = pd.concat([clean.flags, base.predictions.loc[base.predictions["anomaly"],
+                       ["business_id", "year_month", "fuel", "actual", "predicted"]]
+                       .assign(kind="baseline_anomaly", action="flagged", source_row=-1,
+                               reason="ベースライン予測から大きく外れています (|残差| > 3σ 相当)")
+                       .rename(columns={"actual": "value_clean"})], ignore_index=True)
+    flags["value_raw"] = flags["value_raw"].fillna("").astype(str)
+    flags = flags.drop(columns=["predicted"])
+
+    city_fy = summaries["city_fiscal_year"]
+    latest_city = city_fy.loc[city_fy["fiscal_year"] == latest_fy].set_index("scope")["t_co2"]
+    base_t = float(city_scen.loc[city_scen["step"] == "baseline", "t_co2"].iloc[0])
+    after_t = float(city_scen.loc[city_scen["step"] == "after", "t_co2"].iloc[0])
+    fitted = base.models.loc[base.models["status"] == "fitted"]
+    metrics = {
+        "n_businesses": int(businesses["business_id"].nunique()),
+        "fiscal_year_factors": int(params["fiscal_year"]),
+        "latest_fiscal_year": latest_fy,
+        "city_t_co2_latest_fy": float(latest_city.sum()),
+        "city_scope1_t_co2_latest_fy": float(latest_city.get(1, 0.0)),
+        "city_scope2_t_co2_latest_fy": float(latest_city.get(2, 0.0)),
+        "estimated_share_of_t_co2": float(emissions.loc[emissions["is_estimated"], "t_co2"].sum()
+                                          / emissions["t_co2"].sum()),
+        "baseline": {
+            "models_fitted": int(len(fitted)),
+            "models_pass_g14_share": float(fitted["pass_g14"].mean()),
+            "businesses_pass_g14_share": float(g14["pass_g14"].mean()),
+            "median_cv_rmse": float(fitted["cv_rmse"].median()),
+            "median_abs_holdout_nmbe": float(fitted["holdout_nmbe"].abs().median()),
+            "anomaly_months": int(base.predictions["anomaly"].sum()),
+        },
+        "faults": {kind: int((clean.flags["kind"] == kind).sum())
+                   for kind in ("unit_slip", "meter_reset", "missing_month", "invalid_value")}
+                  | {"duplicate_quarantined": int((clean.quarantine["kind"] == "duplicate").sum()),
+                     "quarantined_rows": int(len(clean.quarantine))},
+        "scenario_city_reduction_t_co2": base_t - after_t,
+        "scenario_city_reduction_share": (base_t - after_t) / base_t if base_t else float("nan"),
+    }
+    sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
+                    .set_index("sector_code")["sector_name"].astype(str).to_dict())
+    tables = {
+        "emissions": emissions, "emissions_by_scope": summaries["by_scope"],
+        "emissions_by_sector": summaries["by_sector"], "emissions_city_monthly": summaries["city_monthly"],
+        "baseline_models": base.models, "baseline_predictions": base.predictions,
+        "baseline_business_g14": g14, "weather_normalised_yoy": yoy, "forecast": forecast,
+        "scenarios": scen, "scenarios_city": city_scen, "intensity": intensity,
+        "flags": flags, "quarantine": clean.quarantine, "degree_days": dd, "emission_factors_used": factors,
+    }
+    return Co2Outputs(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
+
+
+def make_figures(outputs: Co2Outputs) -> dict[str, Any]:
+    """The report figures: {file stem: matplotlib Figure}."""
+    from kogadx.energy import figures as fg
+
+    t = outputs.tables
+    example = outputs.example_business_id
+    emissions = t["emissions"]
+    intensity = t["intensity"]
+    sector = intensity.loc[intensity["business_id"] == example, "sector_code"]
+    sector_code = str(sector.iloc[0]) if len(sector) else ""
+    peers = intensity.loc[intensity["sector_code"] == sector_code]
+    yoy_city = t["weather_normalised_yoy"]
+    return {
+        "city_monthly_emissions": fg.stacked_monthly_emissions(emissions, "古賀市内事業所の月別CO2排出量 (エネルギー源別)"),
+        "business_monthly_emissions": fg.stacked_monthly_emissions(
+            emissions.loc[emissions["business_id"] == example], "事業所の月別CO2排出量 (エネルギー源別)"),
+        "city_weather_normalised_yoy": fg.weather_normalised_yoy(yoy_city, "年度別CO2排出量: 実績と気象補正後 (市内事業所合計)"),
+        "business_weather_normalised_yoy": fg.weather_normalised_yoy(
+            yoy_city.loc[yoy_city["business_id"] == example], "年度別CO2排出量: 実績と気象補正後 (事業所)"),
+        "business_sector_position": fg.sector_position(peers, example, outputs.sector_names.get(sector_code, sector_code)),
+        "business_scenario_waterfall": fg.scenario_waterfall(
+            t["scenarios"].loc[t["scenarios"]["business_id"] == example], "削減対策の効果 (事業所, t-CO2/年)"),
+        "city_scenario_waterfall": fg.scenario_waterfall(t["scenarios_city"], "削減対策の効果 (市内事業所合計, t-CO2/年)"),
+    }
+
+
+def _finite(data: Any) -> Any:
+    """Replace NaN/inf with None so metrics JSON stays valid."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, float | np.floating):
+        return float(data) if np.isfinite(data) else None
+    return data

@@ -1,0 +1,317 @@
+"""Synthetic business energy for Koga: a business master and a monthly energy export.
+
+``generate_business_energy`` returns the two raw tables as a business-support system would
+export them (Japanese headers, every value as text) and an :class:`EnergyTruth` with the
+true per-fuel coefficients and the list of injected faults, for evaluation.
+
+Generative model, per business *b* and fuel *f* (monthly, native unit):
+
+    E = intercept + per_operating_day · D · p + cdd_coef · CDD + hdd_coef · HDD,   × (1 + ε)
+
+with D the operating days of the month (sector calendar minus random closures, JP holidays
+from the ``holidays`` library), p a production index (manufacturers; mean 1, sd 3 %),
+CDD/HDD monthly degree days (:func:`kogadx.energy.weather.degree_days`) and ε ~ N(0, σ_b).
+Most businesses are regular (σ_b 1.5–4.5 %); a share are irregular (σ_b 15–30 %, e.g.
+changing operations) and are expected to fail ASHRAE Guideline 14. Sector intensities and
+shares below are synthetic assumptions, not measured facts.
+
+Faults injected at ``fault_rate`` (per row, per kind; disjoint rows): missing months (row
+absent), kWh/MWh unit slips on electricity (value 1000× too small), meter resets on
+electricity or city gas (negative value, or the cumulative reading written as the month's
+use), and exact duplicate rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import holidays
+import numpy as np
+import pandas as pd
+from faker import Faker
+
+from kogadx.energy.schema import FUEL_BY_KEY, FUEL_KEYS
+from kogadx.energy.weather import load_monthly_degree_days
+
+FAULT_KINDS = ("missing_month", "unit_slip", "meter_reset", "duplicate")
+
+
+@dataclass(frozen=True)
+class SectorProfile:
+    code: str
+    name: str
+    weight: float
+    calendar: str  # weekday | six_day | all_days
+    floor_m2: tuple[float, float]  # log-uniform range
+    m2_per_employee: float
+    # annual use per m² of floor (native unit) and probability the business uses the fuel
+    fuels: Mapping[str, tuple[float, float]]
+
+
+SECTORS: tuple[SectorProfile, ...] = (
+    SectorProfile("09", "食料品製造業", 0.10, "six_day", (800, 8000), 40,
+                  {"electricity": (250, 1.0), "city_gas": (25, 0.5), "a_heavy_oil": (15, 0.5),
+                   "lpg": (3, 0.3), "diesel": (2, 0.6)}),
+    SectorProfile("44", "道路貨物運送業", 0.10, "six_day", (1000, 10000), 60,
+                  {"electricity": (60, 1.0), "diesel": (40, 1.0), "gasoline": (1, 0.5), "kerosene": (2, 0.4)}),
+    SectorProfile("58", "飲食料品小売業", 0.10, "all_days", (300, 3000), 50,
+                  {"electricity": (450, 1.0), "city_gas": (5, 0.4), "lpg": (2, 0.3)}),
+    SectorProfile("60", "その他の小売業", 0.12, "all_days", (200, 2000), 60,
+                  {"electricity": (250, 1.0), "gasoline": (1, 0.3), "kerosene": (2, 0.3)}),
+    SectorProfile("59", "機械器具小売業", 0.05, "six_day", (300, 1500), 50,
+                  {"electricity": (150, 1.0), "gasoline": (3, 0.8), "kerosene": (3, 0.4)}),
+    SectorProfile("83", "医療業", 0.12, "six_day", (150, 2000), 25,
+                  {"electricity": (180, 1.0), "city_gas": (6, 0.4), "lpg": (2, 0.2), "kerosene": (4, 0.3)}),
+    SectorProfile("85", "社会保険・社会福祉・介護事業", 0.08, "all_days", (500, 3000), 30,
+                  {"electricity": (150, 1.0), "city_gas": (10, 0.5), "lpg": (4, 0.3), "kerosene": (6, 0.4),
+                   "gasoline": (1, 0.7)}),
+    SectorProfile("76", "飲食店", 0.10, "all_days", (80, 500), 15,
+                  {"electricity": (400, 1.0), "city_gas": (40, 0.5), "lpg": (30, 0.5)}),
+    SectorProfile("73", "専門サービス業(事務所)", 0.13, "weekday", (100, 2000), 20,
+                  {"electricity": (120, 1.0), "gasoline": (1, 0.5), "kerosene": (2, 0.2)}),
+    SectorProfile("06", "総合工事業", 0.05, "six_day", (100, 800), 15,
+                  {"electricity": (40, 1.0), "diesel": (15, 1.0), "gasoline": (5, 0.8), "kerosene": (2, 0.3)}),
+    SectorProfile("78", "洗濯・理容・美容・浴場業", 0.05, "six_day", (80, 600), 20,
+                  {"electricity": (200, 1.0), "city_gas": (30, 0.6), "lpg": (20, 0.3), "kerosene": (10, 0.2),
+                   "a_heavy_oil": (20, 0.2)}),
+)
+HEATING_FUELS = ("city_gas", "lpg", "kerosene", "a_heavy_oil")
+EAST_SECTORS = ("44",)  # logistics sits along the Kyushu Expressway (east side of the city)
+
+
+@dataclass(frozen=True)
+class EnergyTruth:
+    """What evaluation needs: true coefficients per business × fuel and injected faults."""
+
+    coefficients: pd.DataFrame  # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    faults: pd.DataFrame  # table, row, business_id, year_month, column, kind
+
+
+def operating_day_counts(months: pd.PeriodIndex, calendar: str) -> np.ndarray:
+    """Open days per month for a sector calendar, with JP holidays closed (New Year always)."""
+    days = pd.date_range(months[0].start_time, months[-1].end_time.normalize(), freq="D")
+    jp = holidays.country_holidays("JP", years=sorted(set(days.year)))
+    is_holiday = np.array([d.date() in jp for d in days])
+    new_year = (days.month == 1) & (days.day <= 3) | (days.month == 12) & (days.day == 31)
+    dow = days.day_of_week
+    if calendar == "weekday":
+        open_ = (dow < 5) & ~is_holiday
+    elif calendar == "six_day":
+        open_ = (dow < 6) & ~is_holiday
+    elif calendar == "all_days":
+        open_ = np.ones(len(days), dtype=bool)
+    else:
+        raise ValueError(f"unknown calendar {calendar!r}")
+    open_ &= ~new_year
+    counts = pd.Series(open_, index=days.to_period("M")).groupby(level=0).sum()
+    return counts.reindex(months).to_numpy()
+
+
+def _fault_rates(fault_rate: float | Mapping[str, float]) -> dict[str, float]:
+    if isinstance(fault_rate, Mapping):
+        return {kind: float(fault_rate.get(kind, 0.0)) for kind in FAULT_KINDS}
+    return {kind: float(fault_rate) for kind in FAULT_KINDS}
+
+
+def _town_weights(towns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(weights for all businesses, weights for east-side sectors) over towns' rows."""
+    n = len(towns)
+    base = towns["population"].to_numpy(dtype=float) + 50.0 if "population" in towns else np.ones(n)
+    if "lon" in towns.columns:
+        lon = towns["lon"].to_numpy(dtype=float)
+    elif "geometry" in towns.columns:
+        lon = np.array([g.representative_point().x for g in towns.geometry])
+    else:
+        lon = None
+    east = base.copy() if lon is None else np.where(lon >= np.median(lon), 1.0, 0.05)
+    return base / base.sum(), east / east.sum()
+
+
+def _coefficients(rng: np.random.Generator, fuel: str, annual: float, dd_year: Mapping[str, float],
+                  per_day_scale: float, noise_cv: float) -> dict[str, float]:
+    """Split an annual use into intercept / operating-day / CDD / HDD terms (shares drawn)."""
+    cdd_share = hdd_share = 0.0
+    if fuel == "electricity":
+        cdd_share = rng.uniform(0.15, 0.35)
+        hdd_share = rng.uniform(0.12, 0.25) if rng.random() < 0.5 else 0.0
+    elif fuel in HEATING_FUELS:
+        hdd_share = rng.uniform(0.30, 0.80)
+    fixed_share = rng.uniform(0.05, 0.25) * (1 - cdd_share - hdd_share)
+    op_share = 1.0 - cdd_share - hdd_share - fixed_share
+    return {
+        "intercept": fixed_share * annual / 12.0,
+        "per_operating_day": op_share * annual / per_day_scale,
+        "cdd_coef": cdd_share * annual / dd_year["cdd"] if cdd_share else 0.0,
+        "hdd_coef": hdd_share * annual / dd_year["hdd"] if hdd_share else 0.0,
+        "noise_cv": noise_cv,
+    }
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}" if decimals else str(int(round(value)))
+
+
+def generate_business_energy(
+    rng: np.random.Generator,
+    towns: pd.DataFrame,
+    weather_monthly: pd.DataFrame,
+    n_businesses: int = 300,
+    start: str = "2021-04",
+    end: str = "2025-03",
+    fault_rate: float | Mapping[str, float] = 0.005,
+    irregular_share: float = 0.06,
+    base_cooling: float = 22.0,
+    base_heating: float = 14.0,
+) -> tuple[pd.DataFrame, pd.DataFrame, EnergyTruth]:
+    """Generate (businesses raw, monthly energy raw, truth).
+
+    ``towns`` needs ``town_code`` (optionally ``population``, ``lon`` or ``geometry`` to
+    place logistics on the east side). ``weather_monthly`` is either monthly degree days
+    (year_month, cdd, hdd) or hourly weather (time, temperature_c). Contact columns
+    (担当者氏名, 電話番号, メールアドレス) are Faker ja_JP values seeded from ``rng``.
+    """
+    months = pd.period_range(start, end, freq="M")
+    dd = load_monthly_degree_days(weather_monthly, base_cooling, base_heating).set_index("year_month")
+    keys = months.strftime("%Y-%m")
+    missing = [k for k in keys if k not in dd.index]
+    if missing:
+        raise ValueError(f"気象データに月がありません: {', '.join(missing[:5])}")
+    cdd = dd.loc[keys, "cdd"].to_numpy(float)
+    hdd = dd.loc[keys, "hdd"].to_numpy(float)
+    dd_year = {"cdd": cdd.sum() * 12 / len(months), "hdd": hdd.sum() * 12 / len(months)}
+    calendars = {s.calendar: operating_day_counts(months, s.calendar) for s in SECTORS}
+
+    fake = Faker("ja_JP")
+    fake.seed_instance(int(rng.integers(0, 2**31 - 1)))
+    weights = np.array([s.weight for s in SECTORS])
+    sector_idx = rng.choice(len(SECTORS), size=n_businesses, p=weights / weights.sum())
+    w_all, w_east = _town_weights(towns)
+    town_codes = towns["town_code"].astype(str).to_numpy()
+
+    businesses, energy_rows, coef_rows = [], [], []
+    for i in range(n_businesses):
+        sector = SECTORS[sector_idx[i]]
+        business_id = f"B{i + 1:04d}"
+        floor = float(np.exp(rng.uniform(*np.log(sector.floor_m2))))
+        employees = max(1, int(round(floor / sector.m2_per_employee * rng.uniform(0.6, 1.4))))
+        town = town_codes[rng.choice(len(town_codes), p=w_east if sector.code in EAST_SECTORS else w_all)]
+        businesses.append({
+            "事業所ID": business_id, "事業所名": fake.company(), "業種コード": sector.code,
+            "業種名": sector.name, "従業員数": str(employees), "延床面積": f"{floor:.1f}",
+            "町丁目コード": town, "担当者氏名": fake.name(),
+            # Faker's ja_JP phone formats can start without the trunk 0; business lines in Koga
+            # are 092-94x (landline) or mobile numbers.
+            "電話番号": (f"092-94{rng.integers(0, 10)}-{rng.integers(0, 10000):04d}" if rng.random() < 0.6
+                     else f"0{rng.choice([70, 80, 90])}-{rng.integers(0, 10000):04d}-{rng.integers(0, 10000):04d}"),
+            "メールアドレス": fake.email(),
+        })
+        irregular = bool(rng.random() < irregular_share)
+        noise_cv = rng.uniform(0.15, 0.30) if irregular else rng.uniform(0.015, 0.045)
+        closures = rng.poisson(0.3, size=len(months))
+        op_days = np.maximum(calendars[sector.calendar] - closures, 1)
+        manufacturer = sector.code == "09"
+        production = 1.0 + (rng.normal(0, 0.03, len(months)) if manufacturer else 0.0)
+        per_day_scale = op_days.sum() * 12 / len(months)
+        values = {}
+        for fuel, (intensity, prob) in sector.fuels.items():
+            if rng.random() >= prob:
+                continue
+            annual = intensity * floor * rng.uniform(0.6, 1.5)
+            coef = _coefficients(rng, fuel, annual, dd_year, per_day_scale, noise_cv)
+            coef_rows.append({"business_id": business_id, "fuel": fuel, **coef, "irregular": irregular})
+            mean = (coef["intercept"] + coef["per_operating_day"] * op_days * production
+                    + coef["cdd_coef"] * cdd + coef["hdd_coef"] * hdd)
+            values[fuel] = np.maximum(mean * (1 + rng.normal(0, noise_cv, len(months))), 0.0)
+        for m, key in enumerate(keys):
+            row = {"事業所ID": business_id, "年月": key.replace("-", "/"), "稼働日数": str(int(op_days[m])),
+                   "生産量(t)": _fmt(floor * 0.05 * op_days[m] * production[m], 1) if manufacturer else ""}
+            for fuel in FUEL_KEYS:
+                header = FUEL_BY_KEY[fuel].header
+                row[header] = _fmt(values[fuel][m], 0 if fuel in ("electricity", "city_gas") else 1) \
+                    if fuel in values else ""
+            row["_year_month"] = key
+            energy_rows.append(row)
+
+    energy = pd.DataFrame(energy_rows)
+    energy, faults = _inject_faults(rng, energy, _fault_rates(fault_rate))
+    truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults)
+    return pd.DataFrame(businesses), energy, truth
+
+
+def _inject_faults(rng: np.random.Generator, energy: pd.DataFrame,
+                   rates: Mapping[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply faults to disjoint rows; return the final raw table and the fault list."""
+    n = len(energy)
+    order = rng.permutation(n)
+    counts = {kind: int(rng.binomial(n, rates[kind])) for kind in FAULT_KINDS}
+    chosen, pos = {}, 0
+    for kind in FAULT_KINDS:
+        chosen[kind] = order[pos:pos + counts[kind]]
+        pos += counts[kind]
+    energy = energy.copy()
+    energy["_fault"] = ""
+    energy["_column"] = ""
+    elec, gas = FUEL_BY_KEY["electricity"].header, FUEL_BY_KEY["city_gas"].header
+    for idx in chosen["unit_slip"]:
+        kwh = float(energy.at[idx, elec])
+        energy.at[idx, elec] = f"{kwh / 1000:.3f}"  # entered in MWh in the kWh column
+        energy.loc[idx, ["_fault", "_column"]] = ["unit_slip", elec]
+    for idx in chosen["meter_reset"]:
+        column = gas if energy.at[idx, gas] != "" and rng.random() < 0.3 else elec
+        use = float(energy.at[idx, column])
+        if rng.random() < 0.5:  # meter replaced: new reading minus old reading goes negative
+            value = use - 10 ** (len(str(int(use))) + 1)
+        else:  # the cumulative reading (years of use) typed in as the month's use
+            same = energy.loc[energy["事業所ID"] == energy.at[idx, "事業所ID"], column]
+            value = pd.to_numeric(same).mean() * rng.uniform(20, 100)
+        energy.at[idx, column] = str(int(round(value)))
+        energy.loc[idx, ["_fault", "_column"]] = ["meter_reset", column]
+    energy.loc[chosen["missing_month"], "_fault"] = "missing_month"
+    dup_src = chosen["duplicate"]
+    dups = energy.loc[dup_src].copy()
+    dups["_fault"] = "duplicate"
+    energy["_order"] = np.arange(n, dtype=float)
+    dups["_order"] = dup_src + 0.5  # right after its original, as a double export would
+    missing_rows = energy.loc[energy["_fault"] == "missing_month"]
+    energy = energy.loc[energy["_fault"] != "missing_month"]
+    energy = pd.concat([energy, dups]).sort_values("_order", kind="stable").reset_index(drop=True)
+    records = []
+    for row, rec in energy.loc[energy["_fault"] != ""].iterrows():
+        records.append({"table": "business_energy", "row": int(row), "business_id": rec["事業所ID"],
+                        "year_month": rec["_year_month"], "column": rec["_column"], "kind": rec["_fault"]})
+    for _, rec in missing_rows.iterrows():
+        records.append({"table": "business_energy", "row": -1, "business_id": rec["事業所ID"],
+                        "year_month": rec["_year_month"], "column": "", "kind": "missing_month"})
+    faults = pd.DataFrame(records, columns=["table", "row", "business_id", "year_month", "column", "kind"])
+    faults = faults.sort_values(["kind", "business_id", "year_month", "row"]).reset_index(drop=True)
+    return energy.drop(columns=["_fault", "_column", "_order", "_year_month"]), faults
+
+
+def sinusoid_temperature(
+    rng: np.random.Generator,
+    start: str = "2021-01-01",
+    end: str = "2025-12-31",
+    mean_c: float = 17.0,
+    annual_amplitude_c: float = 10.0,
+    daily_amplitude_c: float = 4.0,
+    day_noise_c: float = 2.0,
+) -> pd.DataFrame:
+    """A simple hourly temperature stand-in for tests and benchmarks (Fukuoka-like).
+
+    Annual sinusoid (coldest late January), daily cycle (warmest 14:00) and an AR(1)
+    day-to-day anomaly so that years differ. Not the project's weather generator
+    (``kogadx.synth.weather``); it only needs ``time`` and ``temperature_c``.
+    """
+    time = pd.date_range(start, pd.Timestamp(end) + pd.Timedelta(hours=23), freq="h")
+    doy = time.day_of_year.to_numpy()
+    hour = time.hour.to_numpy()
+    n_days = len(time) // 24 + 1
+    anomaly = np.zeros(n_days)
+    shocks = rng.normal(0, day_noise_c, n_days)
+    for d in range(1, n_days):
+        anomaly[d] = 0.7 * anomaly[d - 1] + shocks[d]
+    day_index = (time.normalize() - time[0].normalize()).days.to_numpy()
+    temp = (mean_c - annual_amplitude_c * np.cos(2 * np.pi * (doy - 25) / 365.25)
+            + daily_amplitude_c * np.cos(2 * np.pi * (hour - 14) / 24) + anomaly[day_index])
+    return pd.DataFrame({"time": time, "temperature_c": temp})

@@ -1,0 +1,125 @@
+"""Stage co2 on a tiny synthetic city (20 businesses) in tmp_path."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from kogadx.energy.factors import default_factor_path
+from kogadx.io import write_parquet
+from kogadx.synth import stream_rng
+from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
+
+CO2_PARAMS = yaml.safe_load("""
+co2:
+  period: {start: "2021-04", end: "2025-03"}
+  fiscal_year: 2022
+  electricity_basis: basic
+  fuel_basis: auto
+  degree_days: {base_cooling_c: 22.0, base_heating_c: 14.0}
+  cleaning: {unit_slip_ratio: 100.0, jump_factor: 8.0}
+  baseline: {min_months: 24, holdout_months: 12, cv_max: 0.15, nmbe_max: 0.05, anomaly_sigma: 3.0}
+  forecast: {horizon_months: 12, z: 1.96}
+  scenarios:
+    lighting_share_of_electricity: 0.2
+    led_retrofit_share: 0.5
+    led_saving_fraction: 0.5
+    led_capex_yen_per_annual_kwh: 150
+    pv_kw_per_100m2_floor: 5.0
+    pv_max_kw: 200
+    pv_yield_kwh_per_kw_yr: 1100
+    pv_self_consumption: 0.8
+    pv_capex_yen_per_kw: 250000
+    fuel_switch_from: [kerosene, a_heavy_oil]
+    fuel_switch_share: 0.5
+    heat_content_gj_per_unit: {kerosene: 0.0367, a_heavy_oil: 0.0391}
+    boiler_efficiency: 0.85
+    heat_pump_cop: 3.0
+    heat_pump_full_load_hours: 1500
+    heat_pump_capex_yen_per_kw: 150000
+    renewable_menu_share: 0.3
+    renewable_menu_factor_t_per_kwh: 0.0
+    renewable_premium_yen_per_kwh: 2.0
+    prices_yen: {electricity: 27.0, city_gas: 150.0, lpg: 400.0, kerosene: 110.0, gasoline: 170.0, diesel: 150.0, a_heavy_oil: 100.0}
+  figures: {example_business_id: null}
+""")
+
+
+def _load_stage(project_root):
+    spec = importlib.util.spec_from_file_location("co2_stage", project_root / "pipelines" / "co2.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def stage_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("KOGADX_ROOT", str(tmp_path))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(CO2_PARAMS, allow_unicode=True), encoding="utf-8")
+    weather = sinusoid_temperature(stream_rng(2, "weather"), "2021-04-01", "2025-03-31")
+    towns = pd.DataFrame({"town_code": [f"40223{i:06d}" for i in range(6)], "lon": np.linspace(130.45, 130.55, 6)})
+    businesses, energy, _ = generate_business_energy(stream_rng(2, "energy"), towns, weather, n_businesses=20,
+                                                     fault_rate=0.01)
+    canaries = set(businesses["担当者氏名"]) | set(businesses["電話番号"]) | set(businesses["メールアドレス"])
+    pseudo = tmp_path / "data" / "pseudonymized"
+    # the privacy stage deletes the contact columns; the stage must not need them
+    write_parquet(businesses.drop(columns=["担当者氏名", "電話番号", "メールアドレス"]), pseudo / "businesses.parquet")
+    write_parquet(energy, pseudo / "business_energy.parquet")
+    write_parquet(weather, tmp_path / "data" / "raw" / "weather_hourly.parquet")
+    return tmp_path, canaries
+
+
+def _run(stage, root, suffix):
+    out, figs, metrics = root / f"features{suffix}", root / f"figures{suffix}", root / f"metrics{suffix}.json"
+    stage.main([str(root / "data" / "pseudonymized"), str(root / "data" / "raw" / "weather_hourly.parquet"),
+                str(default_factor_path()), str(out), str(figs), str(metrics)])
+    return out, figs, metrics
+
+
+def test_co2_stage_end_to_end(stage_inputs, project_root):
+    root, canaries = stage_inputs
+    stage = _load_stage(project_root)
+    out, figs, metrics_path = _run(stage, root, "_a")
+    expected = {"emissions", "baseline_models", "baseline_predictions", "forecast", "scenarios", "scenarios_city",
+                "flags", "quarantine", "weather_normalised_yoy", "emissions_by_sector", "intensity"}
+    assert expected <= {p.stem for p in out.glob("*.parquet")}
+    assert {"city_monthly_emissions", "business_monthly_emissions", "business_sector_position",
+            "business_scenario_waterfall", "city_weather_normalised_yoy"} <= {p.stem for p in figs.glob("*.png")}
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    assert metrics["n_businesses"] == 20
+    assert metrics["baseline"]["businesses_pass_g14_share"] >= 0.8
+    assert metrics["faults"]["duplicate_quarantined"] > 0 and metrics["faults"]["unit_slip"] > 0
+    emissions = pd.read_parquet(out / "emissions.parquet")
+    assert emissions["t_co2"].notna().all() and (emissions["t_co2"] >= 0).all()
+    assert metrics["city_t_co2_latest_fy"] == pytest.approx(
+        emissions.loc[emissions["fiscal_year"] == metrics["latest_fiscal_year"], "t_co2"].sum())
+    assert set(emissions["scope"]) == {1, 2}
+    # nothing personal in the shareable outputs
+    for path in out.glob("*.parquet"):
+        frame = pd.read_parquet(path).astype(str)
+        assert not frame.isin(canaries).any().any(), path.name
+    # same inputs + params → byte-identical tables and figures
+    out_b, figs_b, metrics_b = _run(stage, root, "_b")
+    for path in out.glob("*.parquet"):
+        assert path.read_bytes() == (out_b / path.name).read_bytes(), path.name
+    for path in figs.glob("*.png"):
+        assert path.read_bytes() == (figs_b / path.name).read_bytes(), path.name
+    assert metrics_path.read_bytes() == metrics_b.read_bytes()
+    _assert_mlflow_run()
+
+
+def _assert_mlflow_run():
+    import mlflow
+
+    runs = mlflow.search_runs(experiment_names=["co2"], output_format="list")
+    assert runs, "a co2 run is logged"
+    run = runs[0]
+    assert run.data.tags["dvc_stage"] == "co2"
+    assert "baseline.businesses_pass_g14_share" in run.data.metrics
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "baseline")]
+    assert "baseline/baseline_models.csv" in artifacts
