@@ -1,0 +1,266 @@
+"""Forecasting models for a regular count panel (one or many series).
+
+Models, all scored on the same rolling-origin folds (``kogadx.demand.backtest``):
+
+- ``seasonal_naive``: the same step one week earlier (same hour last week / same weekday).
+- ``moving_average``: mean of the same step over the last four weeks known at the origin.
+- ``mstl``: statsforecast MSTL (daily + weekly seasonality, AutoETS trend) per series,
+  fitted on a recent history window; forecasts clipped at 0.
+- ``lightgbm``: one global LightGBM model (Poisson objective by default) per horizon on
+  calendar + panel exogenous columns + horizon-safe lags (direct multi-horizon strategy).
+- ``oracle``: the true expected count (synthetic data only), the noise floor.
+
+Exogenous columns are used as they stand at the target time: calendar and holiday flags
+are known in advance; weather enters as a perfect forecast (state this when comparing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kogadx.demand.lags import (
+    GROUP,
+    TARGET,
+    TIME,
+    PreparedPanel,
+    add_horizon_features,
+    calendar_features,
+    seasonal_lag,
+    steps_per_day,
+    steps_per_week,
+)
+
+MODELS = ("seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle")
+BASELINE_MODELS = ("seasonal_naive", "moving_average", "mstl")
+
+DEFAULT_LGBM_PARAMS: dict[str, Any] = {
+    "objective": "poisson",
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "lambda_l2": 1.0,
+    "max_bin": 63,
+}
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Backtest and model settings (the ``forecast`` section of params.yaml).
+
+    ``horizons`` and ``step`` are in panel steps (hours or days). ``train_window`` caps
+    LightGBM's training history (steps, None = all); ``mstl_history`` is the MSTL fit
+    window (steps). ``coverage`` is the nominal interval coverage (0.8 = 80 %).
+    """
+
+    horizons: tuple[int, ...] = (24, 168)
+    n_folds: int = 4
+    step: int | None = None
+    models: tuple[str, ...] = MODELS
+    coverage: float = 0.8
+    seed: int = 20221001
+    num_boost_round: int = 150
+    lgbm_params: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_LGBM_PARAMS))
+    train_window: int | None = None
+    mstl_history: int = 24 * 7 * 4
+
+    def __post_init__(self) -> None:
+        unknown = set(self.models) - set(MODELS)
+        if unknown:
+            raise ValueError(f"未知のモデル: {sorted(unknown)} (使えるのは {MODELS})")
+        if not self.horizons or min(self.horizons) < 1:
+            raise ValueError(f"horizons は 1 以上の整数のリストです (指定: {self.horizons})")
+        if self.n_folds < 1:
+            raise ValueError(f"n_folds は 1 以上です (指定: {self.n_folds})")
+        if not 0 < self.coverage < 1:
+            raise ValueError(f"coverage は 0 と 1 の間です (指定: {self.coverage})")
+
+    @property
+    def fold_step(self) -> int:
+        """Steps between consecutive forecast origins (default: the longest horizon)."""
+        return self.step or max(self.horizons)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ForecastConfig:
+        """Build from a params dict; unknown keys are ignored, LightGBM params merged on defaults."""
+        lgbm = {**DEFAULT_LGBM_PARAMS, **dict(params.get("lightgbm", {}) or {})}
+        return cls(
+            horizons=tuple(int(h) for h in params.get("horizons", (24, 168))),
+            n_folds=int(params.get("n_folds", 4)),
+            step=int(params["step"]) if params.get("step") else None,
+            models=tuple(params.get("models", MODELS)),
+            coverage=float(params.get("coverage", 0.8)),
+            seed=int(params.get("seed", 20221001)),
+            num_boost_round=int(params.get("num_boost_round", 150)),
+            lgbm_params=lgbm,
+            train_window=int(params["train_window"]) if params.get("train_window") else None,
+            mstl_history=int(params.get("mstl_history", 24 * 7 * 4)),
+        )
+
+    def lightgbm_params(self) -> dict[str, Any]:
+        """LightGBM params with the reproducibility settings forced (1 thread, deterministic)."""
+        return {
+            **dict(self.lgbm_params),
+            "num_threads": 1,
+            "deterministic": True,
+            "force_row_wise": True,
+            "seed": self.seed,
+            "verbosity": -1,
+        }
+
+
+@dataclass(frozen=True)
+class Design:
+    """A panel with the features of one horizon: rows, feature names, categorical names."""
+
+    frame: pd.DataFrame
+    horizon: int
+    features: tuple[str, ...]
+    categorical: tuple[str, ...]
+
+
+def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None = None) -> Design:
+    """Feature table for a direct ``horizon``-step model: calendar + exogenous + safe lags.
+
+    ``frame`` defaults to ``panel.frame``; pass an extended frame (future rows with
+    ``y`` = NaN) to build features for the next period. The series id is a categorical
+    feature when there is more than one series (one global model for all zones).
+    """
+    base = panel.frame if frame is None else frame
+    freq = panel.spec.freq
+    design, lag_cols = add_horizon_features(base, horizon, freq)
+    cal = calendar_features(design[TIME], freq)
+    design = pd.concat([design, cal], axis=1)
+    features = [*cal.columns, *panel.exog_cols, *lag_cols]
+    categorical = [c for c in panel.exog_cols if isinstance(design[c].dtype, pd.CategoricalDtype)]
+    if design[GROUP].nunique() > 1:
+        design["series_id"] = design[GROUP].astype("category")
+        features.insert(0, "series_id")
+        categorical.insert(0, "series_id")
+    # Integer codes (sorted categories; -1 = missing) rather than pandas categoricals, so the
+    # logged model takes plain integers (MLflow schema, pyfunc scoring).
+    for col in categorical:
+        design[col] = design[col].cat.codes.astype("int32")
+    return Design(design, horizon, tuple(features), tuple(categorical))
+
+
+def fit_lightgbm(design: Design, train_mask: np.ndarray, config: ForecastConfig) -> Any:
+    """Train the global LightGBM model on the rows in ``train_mask`` with a known target.
+
+    Rows whose shortest lag is still undefined (the first ``horizon`` steps of a series)
+    are left out. Returns a ``lightgbm.Booster``.
+    """
+    import lightgbm as lgb
+
+    frame = design.frame
+    first_lag = f"lag_{design.horizon}"
+    mask = train_mask & frame[TARGET].notna().to_numpy() & frame[first_lag].notna().to_numpy()
+    if not mask.any():
+        raise ValueError("LightGBM の学習に使える行がありません (履歴が予測期間より短い)")
+    data = lgb.Dataset(
+        frame.loc[mask, list(design.features)],
+        label=frame.loc[mask, TARGET].to_numpy(),
+        categorical_feature=list(design.categorical),
+        free_raw_data=True,
+        params={"verbosity": -1, "max_bin": config.lgbm_params.get("max_bin", 63)},
+    )
+    return lgb.train(config.lightgbm_params(), data, num_boost_round=config.num_boost_round)
+
+
+def predict_lightgbm(booster: Any, design: Design, mask: np.ndarray) -> np.ndarray:
+    """Expected counts for the rows in ``mask`` (clipped at 0)."""
+    x = design.frame.loc[mask, list(design.features)]
+    return np.clip(booster.predict(x, num_threads=1), 0.0, None)
+
+
+def seasonal_naive(frame: pd.DataFrame, horizon: int, freq: str) -> pd.Series:
+    """Same step one (or more) weeks back, the latest one known ``horizon`` steps ahead."""
+    return frame.groupby(GROUP, sort=False, observed=True)[TARGET].shift(seasonal_lag(horizon, freq))
+
+
+def moving_average(design: Design) -> pd.Series:
+    """Mean of the same step over the last four weeks known at the origin."""
+    return design.frame["same_step_mean_4w"]
+
+
+def mstl_seasons(freq: str) -> list[int]:
+    """MSTL seasonal periods in steps: day and week for hourly data, week for daily."""
+    return [steps_per_day(freq), steps_per_week(freq)] if freq == "h" else [steps_per_week(freq)]
+
+
+def forecast_mstl(
+    frame: pd.DataFrame, origin: pd.Timestamp, horizon: int, freq: str, history: int
+) -> pd.DataFrame:
+    """MSTL forecasts for ``horizon`` steps after ``origin``, per series, clipped at 0.
+
+    Each series is fitted on its last ``history`` steps up to and including ``origin``
+    (at least two of the longest season). Returns columns ``unique_id``, ``ds``, ``yhat``.
+    """
+    from statsforecast.models import MSTL, AutoETS
+
+    seasons = mstl_seasons(freq)
+    history = max(history, 2 * max(seasons))
+    delta = pd.Timedelta(1, unit=freq)
+    rows = []
+    for uid, part in frame[frame[TIME] <= origin].groupby(GROUP, sort=True, observed=True):
+        y = part[TARGET].to_numpy(dtype="float64")[-history:]
+        y = np.nan_to_num(y, nan=0.0)
+        if y.size < 2 * max(seasons):
+            raise ValueError(f"系列 {uid}: MSTL には {2 * max(seasons)} ステップ以上の履歴が必要です")
+        model = MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
+        mean = model.forecast(y=y, h=horizon)["mean"]
+        ds = pd.date_range(origin + delta, periods=horizon, freq=freq)
+        rows.append(pd.DataFrame({GROUP: uid, TIME: ds, "yhat": np.clip(mean, 0.0, None)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def feature_importance(booster: Any) -> pd.DataFrame:
+    """Gain importance per feature (share of total), largest first."""
+    gain = booster.feature_importance(importance_type="gain")
+    names = booster.feature_name()
+    total = float(np.sum(gain)) or 1.0
+    table = pd.DataFrame({"feature": names, "gain_share": np.asarray(gain, dtype="float64") / total})
+    return table.sort_values(["gain_share", "feature"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def extend_future(panel: PreparedPanel, steps: int) -> pd.DataFrame:
+    """The panel plus ``steps`` future rows per series (``y`` = NaN) for the next period.
+
+    Rows the panel already holds after the last known target (``y`` NaN, exogenous known)
+    are used as they are. Missing future rows get static columns (constant within the
+    series) from the series, and time-varying exogenous columns from the same step one
+    week earlier — a naive stand-in, to be replaced by a real weather forecast.
+    """
+    frame = panel.frame
+    delta = pd.Timedelta(1, unit=panel.spec.freq)
+    week = steps_per_week(panel.spec.freq)
+    known = frame[frame[TARGET].notna()]
+    last = known.groupby(GROUP, observed=True)[TIME].max()
+    pieces = []
+    for uid, part in frame.groupby(GROUP, sort=True, observed=True):
+        part = part[part[TIME] <= last[uid] + steps * delta]
+        grid = pd.date_range(part[TIME].iloc[0], last[uid] + steps * delta, freq=panel.spec.freq)
+        if len(grid) > len(part):
+            part = part.set_index(TIME).reindex(grid).rename_axis(TIME).reset_index()
+            part[GROUP] = uid
+            for col in panel.exog_cols:
+                values = part[col]
+                if values.iloc[: len(values) - steps].nunique(dropna=True) <= 1:
+                    part[col] = values.ffill()
+                else:
+                    filled = values.copy()
+                    for i in np.flatnonzero(values.isna().to_numpy()):
+                        if i >= week:
+                            filled.iloc[i] = filled.iloc[i - week]
+                    part[col] = filled
+        pieces.append(part)
+    out = pd.concat(pieces, ignore_index=True)
+    for col in panel.exog_cols:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(frame[col].dtype)
+    return out[frame.columns.tolist()]

@@ -1,0 +1,68 @@
+"""No leakage: features for the forecast window do not change when the future changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kogadx.demand.forecast import build_design
+from kogadx.demand.lags import PanelSpec, add_horizon_features, lag_steps, prepare_panel
+from kogadx.demand.toy import toy_hourly_panel
+
+
+def _perturb_after(frame: pd.DataFrame, origin: pd.Timestamp, seed: int) -> pd.DataFrame:
+    """Replace every target after ``origin`` by unrelated random counts."""
+    out = frame.copy()
+    future = out["ds"] > origin
+    out.loc[future, "y"] = np.random.default_rng(seed).poisson(50, int(future.sum())).astype("float64")
+    return out
+
+
+@pytest.fixture(scope="module")
+def panel():
+    raw = toy_hourly_panel(n_zones=3, days=35, seed=3)
+    return prepare_panel(raw, PanelSpec("time", "y", "zone", "h", truth_col="lambda_true"))
+
+
+@pytest.mark.parametrize("horizon", [1, 24, 168])
+def test_window_features_ignore_the_future(panel, horizon):
+    origin = panel.frame["ds"].max() - pd.Timedelta(hours=200)
+    window = (panel.frame["ds"] > origin) & (panel.frame["ds"] <= origin + pd.Timedelta(hours=horizon))
+    original, names = add_horizon_features(panel.frame, horizon, "h")
+    shifted, _ = add_horizon_features(_perturb_after(panel.frame, origin, seed=horizon), horizon, "h")
+    assert window.sum() == 3 * horizon
+    pd.testing.assert_frame_equal(original.loc[window, names], shifted.loc[window, names])
+    # the perturbation is real: rows beyond the window do see it
+    beyond = panel.frame["ds"] > origin + pd.Timedelta(hours=horizon)
+    assert not original.loc[beyond, names].equals(shifted.loc[beyond, names])
+
+
+def test_full_design_for_lightgbm_ignores_the_future(panel):
+    """Calendar, exogenous and lag columns together: the model's whole input is future-free."""
+    horizon = 24
+    origin = panel.frame["ds"].max() - pd.Timedelta(hours=100)
+    window = ((panel.frame["ds"] > origin) & (panel.frame["ds"] <= origin + pd.Timedelta(hours=horizon))).to_numpy()
+    perturbed = type(panel)(_perturb_after(panel.frame, origin, 9), panel.spec, panel.exog_cols)
+    a, b = build_design(panel, horizon), build_design(perturbed, horizon)
+    cols = list(a.features)
+    assert "lambda_true" not in cols and "y" not in cols
+    pd.testing.assert_frame_equal(a.frame.loc[window, cols], b.frame.loc[window, cols])
+
+
+def test_a_too_short_lag_is_caught(panel):
+    """The check can fail: lags shorter than the horizon do leak into the window."""
+    horizon = 24
+    origin = panel.frame["ds"].max() - pd.Timedelta(hours=200)
+    window = (panel.frame["ds"] > origin) & (panel.frame["ds"] <= origin + pd.Timedelta(hours=horizon))
+    leaky = [1, *lag_steps(horizon, "h")]
+    original, names = add_horizon_features(panel.frame, horizon, "h", lags=leaky)
+    shifted, _ = add_horizon_features(_perturb_after(panel.frame, origin, 1), horizon, "h", lags=leaky)
+    assert not original.loc[window, "lag_1"].equals(shifted.loc[window, "lag_1"])
+
+
+def test_lag_steps_never_below_horizon():
+    for horizon in (1, 5, 24, 100, 168):
+        for freq in ("h", "D"):
+            lags = lag_steps(horizon, freq)
+            assert lags[0] == horizon and min(lags) >= horizon
