@@ -165,7 +165,36 @@ BUSINESS_ENERGY = TableContract(
     references=(("business_id", "businesses", "business_id"),),
 )
 
+def _survey_contract() -> TableContract:
+    """Well-being survey: contact fields for the prize draw, the LWC-style items, a comment."""
+    from kogadx.wellbeing.categories import CATEGORIES, OVERALL_ITEMS
+
+    score_0_10 = tuple(str(v) for v in range(11))
+    score_1_5 = tuple(str(v) for v in range(1, 6))
+    return TableContract(
+        table="survey",
+        columns=(
+            Column("回答ID", "response_id", pattern=r"[A-Z]+\d+"),
+            Column("住民票コード", "resident_code", "digits", pattern=r"\d{11}"),
+            Column("氏名", "name", required=False),
+            Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
+            Column("メールアドレス", "email", required=False, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+            Column("年齢", "age", "int"),
+            Column("性別", "sex", allowed=("男", "女")),
+            Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
+            Column("町丁目", "town_name"),
+            # Items stay text in the contract so that out-of-range answers are named; the
+            # wellbeing stage converts them. Blank = no answer.
+            *(Column(label, key, required=False, allowed=score_0_10) for key, label in OVERALL_ITEMS.items()),
+            *(Column(c.name_ja, c.key, required=False, allowed=score_1_5) for c in CATEGORIES),
+            Column("自由記述", "comment", required=False),
+        ),
+        key=("response_id",),
+    )
+
+
 CONTRACTS: dict[str, TableContract] = {
+    "survey": _survey_contract(),
     "businesses": BUSINESSES,
     "business_energy": BUSINESS_ENERGY,
     "residents": RESIDENTS,
@@ -198,7 +227,7 @@ def schema_for(contract: TableContract) -> pa.DataFrameSchema:
                 pattern = col.pattern if col.required else f"(?:{col.pattern})?"
                 checks.append(pa.Check.str_matches(f"^(?:{pattern})$"))
             if col.allowed:
-                checks.append(pa.Check.isin(list(col.allowed)))
+                checks.append(pa.Check.isin(list(col.allowed) + ([] if col.required else [""])))
             if col.check:
                 name, func = col.check
                 checks.append(pa.Check(lambda s, f=func, required=col.required: s.map(lambda v: (not v and not required) or f(v)),

@@ -19,6 +19,7 @@ from kogadx.io import write_csv_for_excel, write_json, write_parquet
 from kogadx.synth import stream_rng
 from kogadx.synth.energy import generate_business_energy
 from kogadx.synth.residents import generate_residents
+from kogadx.synth.survey import generate_survey
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
 from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
 
@@ -40,6 +41,7 @@ class SyntheticKoga:
     small_areas: gpd.GeoDataFrame | None = None
     weather: pd.DataFrame | None = None
     truth: dict[str, pd.DataFrame] = field(default_factory=dict)  # file name → frame
+    truth_json: dict[str, Any] = field(default_factory=dict)  # file name → JSON-able object
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,6 +61,7 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
     result.small_areas = to_estat_frame(towns, population, households)
     _generate_rides(result, towns, residents, params["rides"], seed, scale)
     _generate_energy(result, towns, params["energy"], seed, scale)
+    _generate_survey(result, towns, residents_truth.register, params["survey"], seed, scale)
     result.summary = {
         "seed": seed,
         "scale": scale,
@@ -71,8 +74,21 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
         "ride_members": len(result.tables["members"].frame),
         "businesses": len(result.tables["businesses"].frame),
         "business_energy_rows": len(result.tables["business_energy"].frame),
+        "survey_respondents": len(result.tables["survey"].frame),
     }
     return result
+
+
+def _generate_survey(result: SyntheticKoga, towns: gpd.GeoDataFrame, register: pd.DataFrame,
+                     survey: dict[str, Any], seed: int, scale: float) -> None:
+    """Well-being survey: respondents sampled from the register, answers from a known model."""
+    raw, truth = generate_survey(stream_rng(seed, "survey"), register, towns,
+                                 n_target=max(200, round(survey["n_target"] * scale)), survey_date=survey["survey_date"])
+    # Survey forms are keyed in by a contractor and delivered in Excel-friendly UTF-8 with BOM.
+    result.tables["survey"] = RawTable(raw, "survey/wellbeing_survey.csv", "utf-8-sig")
+    for name, frame in truth.tables().items():
+        result.truth[f"{name}.parquet"] = frame
+    result.truth_json["survey_model.json"] = truth.model
 
 
 def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: dict[str, Any], seed: int,
@@ -141,4 +157,6 @@ def write_export(koga: SyntheticKoga, raw_dir: str | Path, truth_dir: str | Path
             write_parquet(frame, truth_dir / name)
         else:
             write_csv_for_excel(frame, truth_dir / name)
+    for name, data in koga.truth_json.items():
+        write_json(data, truth_dir / name)
     write_json(koga.summary, truth_dir / "summary.json")

@@ -41,6 +41,7 @@ class ResidentsTruth:
     population: int
     households: int
     faults: pd.DataFrame  # line, kind, column
+    register: pd.DataFrame  # the clean register in canonical columns (before faults)
 
 
 def to_wareki(date: dt.date) -> str:
@@ -211,8 +212,17 @@ def generate_residents(
             "電話番号": phones,
         }
     )
+    register = pd.DataFrame(
+        {
+            "my_number": raw["個人番号"], "resident_code": raw["住民票コード"], "name": raw["氏名"],
+            "name_kana": raw["氏名カナ"], "birth_date": pd.to_datetime(pd.Series(birth)).astype("datetime64[ms]"),
+            "sex": raw["性別"], "address": raw["住所"],
+            "town_name": towns["town_name"].to_numpy()[town_of_person], "town_code": raw["町丁目コード"],
+            "household_id": raw["世帯番号"], "relationship": raw["続柄"], "phone": raw["電話番号"],
+        }
+    )
     raw, faults = inject_register_faults(rng, raw, towns, params["fault_rate"])
-    truth = ResidentsTruth(population=n_people, households=n_households, faults=faults)
+    truth = ResidentsTruth(population=n_people, households=n_households, faults=faults, register=register)
     return raw, truth
 
 

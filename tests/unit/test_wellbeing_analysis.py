@@ -1,0 +1,67 @@
+"""run_wellbeing end to end (no I/O): determinism, weighting helps, tables consistent."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kogadx.io import write_parquet
+from kogadx.synth import stream_rng
+from kogadx.synth.survey import generate_survey, toy_register, toy_towns
+from kogadx.wellbeing import run_wellbeing
+
+PARAMS = {
+    "seed": 5,
+    "age_edges": [18, 30, 40, 50, 60, 70, 80, 90],
+    "level": 0.95,
+    "raking": {"margins": [["age_group", "sex"], ["district"]], "tol": 1e-8, "max_iter": 500, "trim_ratio": [0.2, 5.0]},
+    "drivers": {"linear_model": "ridge", "alpha_log10_min": -2, "alpha_log10_max": 3, "n_alphas": 6, "cv": "group",
+                "cv_folds": 3, "n_bootstrap": 10, "n_bootstrap_lgbm": 2, "perm_repeats": 1, "lgbm": {"n_estimators": 20}},
+}
+
+
+@pytest.fixture(scope="module")
+def setup_data():
+    towns = toy_towns({"花鶴丘": 2, "日吉": 1, "駅東": 2, "薦野": 0, "千鳥": 1})
+    register = toy_register(stream_rng(9, "register"), towns, 3_000)
+    raw, truth = generate_survey(stream_rng(9, "survey"), register, towns, n_target=500)
+    survey = raw.drop(columns=["氏名", "電話番号", "メールアドレス", "自由記述"])
+    age = ((pd.Timestamp("2024-02-29") - pd.to_datetime(register["birth_date"])).dt.days // 365.25).astype(int)
+    residents = pd.DataFrame({"person_id": register["resident_code"], "age": age, "sex": register["sex"],
+                              "town_code": register["town_code"]})
+    return survey, residents, towns, truth
+
+
+def _bytes(frame: pd.DataFrame, tmp_path, name: str) -> bytes:
+    return write_parquet(frame, tmp_path / f"{name}.parquet").read_bytes()
+
+
+def test_same_inputs_same_tables(setup_data, tmp_path):
+    survey, residents, towns, _ = setup_data
+    a = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    b = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    assert set(a.tables) == set(b.tables)
+    for name in a.tables:
+        assert _bytes(a.tables[name], tmp_path / "a", name) == _bytes(b.tables[name], tmp_path / "b", name), name
+    assert a.metrics == b.metrics
+
+
+def test_weights_reproduce_register_margins_and_metrics_agree(setup_data):
+    survey, residents, towns, _ = setup_data
+    result = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    assert result.metrics["raking"]["max_margin_error_pp"] < 0.5
+    weights = result.tables["survey_weights"]
+    adults = residents[(residents["age"] >= 18) & (residents["age"] <= 89)]
+    assert weights["weight"].sum() == pytest.approx(len(adults), rel=1e-6)
+    # Weighted district shares equal register shares.
+    share_w = weights.groupby("district")["weight"].sum() / weights["weight"].sum()
+    district = adults["town_code"].map(towns.set_index("town_code")["base_name"])
+    share_r = district.value_counts(normalize=True)
+    assert np.allclose(share_w.sort_index(), share_r.sort_index(), atol=0.005)
+    summary = result.tables["district_summary"].set_index("district")
+    ind = result.tables["district_indicators"]
+    hap = ind[ind["indicator"] == "happiness"].set_index("district")
+    assert np.allclose(summary["happiness_mean"], hap.loc[summary.index, "mean"])
+    assert (result.tables["driver_cv_scores"]["model"].unique().tolist() == ["linear_ridge", "lightgbm"])

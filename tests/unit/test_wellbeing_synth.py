@@ -1,0 +1,92 @@
+"""Synthetic survey: raw export shape, non-response, planted personal details, truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kogadx.synth import stream_rng
+from kogadx.synth.survey import RAW_HEADERS, generate_survey, toy_register, toy_towns
+from kogadx.wellbeing.categories import CATEGORIES
+
+
+@pytest.fixture(scope="module")
+def generated():
+    towns = toy_towns()
+    register = toy_register(stream_rng(21, "register"), towns, 5_000)
+    raw, truth = generate_survey(stream_rng(21, "survey"), register, towns, n_target=800)
+    return towns, register, raw, truth
+
+
+def test_raw_table_has_contact_demographics_answers_and_comment(generated):
+    _, _, raw, _ = generated
+    for column in ("回答ID", "住民票コード", "氏名", "電話番号", "メールアドレス", "年齢", "性別", "町丁目コード", "町丁目", "自由記述"):
+        assert column in raw.columns
+    assert [RAW_HEADERS[c.key] for c in CATEGORIES] == [c.name_ja for c in CATEGORIES]
+    assert raw["年齢"].between(18, 89).all()
+    items = raw[[c.name_ja for c in CATEGORIES]]
+    assert items.stack().between(1, 5).all()
+    assert raw["幸福度"].dropna().between(0, 10).all()
+    assert 0 < items.isna().mean().mean() < 0.05  # a little item non-response
+    assert raw["回答ID"].is_unique and raw["住民票コード"].is_unique
+    assert (raw["氏名"] != "").mean() > 0.3
+    assert raw["メールアドレス"].str.contains("@example.jp").any()
+    assert 600 < len(raw) < 1000  # about n_target
+
+
+def test_respondents_link_back_to_the_register(generated):
+    _, register, raw, _ = generated
+    merged = raw.merge(register, left_on="住民票コード", right_on="resident_code", how="left")
+    assert merged["resident_code"].notna().all()
+    named = merged["氏名"] != ""
+    assert (merged.loc[named, "氏名"] == merged.loc[named, "name"]).all()
+
+
+def test_older_people_answer_more(generated):
+    _, register, raw, _ = generated
+    on = pd.Timestamp("2024-02-29")
+    age = (on - pd.to_datetime(register["birth_date"])).dt.days / 365.25
+    adults = age[(age >= 18) & (age < 90)]
+    assert raw["年齢"].mean() > adults.mean() + 2
+
+
+def test_planted_personal_details_appear_in_comments(generated):
+    _, register, raw, truth = generated
+    planted = truth.planted_pii
+    assert set(planted["kind"]) == {"phone", "neighbour_name"}
+    comments = raw.set_index("回答ID")["自由記述"]
+    for row in planted.itertuples():
+        assert row.value in comments[row.回答ID]
+    assert set(planted.loc[planted["kind"] == "neighbour_name", "value"]) <= set(register["name"])
+
+
+def test_truth_has_effects_and_district_means(generated):
+    towns, _, raw, truth = generated
+    effects = truth.effects
+    assert len(effects) == 24 and (effects["effect_per_point"] >= 0).all()
+    assert (effects["effect_per_point"] == 0).sum() >= 10  # many zero effects
+    strongest = effects.sort_values("rank")["item"].head(5).tolist()
+    assert strongest[0] == "health"
+    means = truth.district_means
+    assert set(means["district"]) == set(towns["base_name"])
+    assert means["indicator"].nunique() == 26
+    assert set(truth.tables()) == {"survey_effects", "survey_district_means", "survey_planted_pii", "survey_response"}
+
+
+def test_same_seed_same_survey():
+    towns = toy_towns({"花鶴丘": 2, "薦野": 0})
+    register = toy_register(stream_rng(5, "register"), towns, 800)
+    a, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
+    b, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
+    c, _ = generate_survey(stream_rng(6, "survey"), register, towns, n_target=150)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["住民票コード"].equals(c["住民票コード"])
+
+
+def test_unknown_town_code_in_register_is_an_error():
+    towns = toy_towns({"花鶴丘": 2})
+    register = toy_register(stream_rng(5, "register"), towns, 100)
+    register.loc[3, "town_code"] = "40223999999"
+    with pytest.raises(ValueError, match="40223999999"):
+        generate_survey(np.random.default_rng(0), register, towns, n_target=20)
