@@ -1,10 +1,10 @@
 """Stage `features`: zone × hour demand panel for のるーと古賀 (shareable zone).
 
 Usage (paths exactly as dvc.yaml lists them):
-    python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS_AGG OUT
+    python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS OUT
 RIDES_DIR holds the pseudonymized Parquet tables ride_requests.parquet and stops.parquet;
-WEATHER is Parquet or a JMA download CSV; TOWNS a GeoParquet; RESIDENTS_AGG a Parquet with
-town_code, population, share_65plus. Params: section `features`.
+WEATHER is Parquet or a JMA download CSV; TOWNS a GeoParquet; RESIDENTS a Parquet with
+town_code and age (the pseudonymized register), aggregated per town here. Params: section `features`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from kogadx.demand.features import build_demand_panel
+from kogadx.demand.features import build_demand_panel, residents_town_aggregate
 from kogadx.io import InputFileError, get_stage_logger, write_parquet
 from kogadx.params import load_params
 from kogadx.synth.weather import read_jma_csv
@@ -23,7 +23,7 @@ from kogadx.synth.weather import read_jma_csv
 
 def main(argv: list[str]) -> None:
     if len(argv) != 5:
-        raise SystemExit("使い方: python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS_AGG OUT")
+        raise SystemExit("使い方: python pipelines/features.py RIDES_DIR WEATHER TOWNS RESIDENTS OUT")
     rides_dir, weather_path, towns_path, agg_path, out_path = map(Path, argv)
     log = get_stage_logger("features")
     params = load_params("features")
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> None:
         pd.read_parquet(rides_dir / "ride_requests.parquet"),
         pd.read_parquet(rides_dir / "stops.parquet"),
         gpd.read_parquet(towns_path),
-        pd.read_parquet(agg_path),
+        residents_town_aggregate(pd.read_parquet(agg_path, columns=["town_code", "age"])),
         weather,
         **params,
     )

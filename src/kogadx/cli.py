@@ -74,11 +74,12 @@ def _mount_domain_apps() -> None:
     import importlib
 
     for module, name, help_text in [
-        ("kogadx.privacy.cli", "privacy", "仮名加工・匿名加工 (個人情報保護)"),
+        ("kogadx.privacy.cli", None, None),  # `kogadx pseudonymize`, `kogadx anonymity measure`
         ("kogadx.mobility.cli", "darp", "デマンド交通の配車問題 (DARP)"),
         ("kogadx.demand.cli", "forecast", "需要予測の評価"),
         ("kogadx.energy.cli", "co2", "CO2排出量の計算"),
         ("kogadx.regulation.cli", "regulation", "アナログ規制の点検"),
+        ("kogadx.wellbeing.cli", "wellbeing", "地域幸福度 (ウェルビーイング) の集計"),
     ]:
         try:
             sub = importlib.import_module(module)
@@ -86,7 +87,10 @@ def _mount_domain_apps() -> None:
             if exc.name and exc.name.startswith(module.rsplit(".", 1)[0]):
                 continue
             raise
-        app.add_typer(sub.app, name=name, help=help_text)
+        if name is None:
+            app.add_typer(sub.app)  # commands mounted at the top level
+        else:
+            app.add_typer(sub.app, name=name, help=help_text)
 
 
 _mount_domain_apps()

@@ -73,8 +73,10 @@ def inputs(tmp_path, monkeypatch):
     write_parquet(weather, tmp_path / "weather.parquet")
     to_jma_csv(weather, tmp_path / "weather_jma.csv")
     towns.to_parquet(tmp_path / "towns.parquet")
-    agg = pd.DataFrame({"town_code": towns["town_code"], "population": 800, "share_65plus": 0.35})
-    write_parquet(agg, tmp_path / "residents_agg.parquet")
+    # Pseudonymized register: 20 people per town, 7 of them aged 65+ (share 0.35).
+    register = pd.DataFrame({"town_code": np.repeat(towns["town_code"].to_numpy(), 20),
+                             "age": np.tile([70] * 7 + [40] * 13, len(towns))})
+    write_parquet(register, tmp_path / "residents_agg.parquet")
     return {"root": tmp_path, "rides_dir": rides_dir, "requests": requests, "stops": stops, "members": members,
             "truth": truth}
 

@@ -167,6 +167,21 @@ def stop_zones(stops: pd.DataFrame, zone_level: str = "town", n_clusters: int = 
     return pd.Series(pd.array(labels, dtype="string"), index=stops.index, name="zone")
 
 
+def residents_town_aggregate(residents: pd.DataFrame, elderly_age: int = 65) -> pd.DataFrame:
+    """Per-town population and share aged 65+ from the pseudonymized register.
+
+    ``residents`` needs ``town_code`` and ``age`` (years, at the register's reference date).
+    Returns town_code, population, share_65plus.
+    """
+    missing = [c for c in ("town_code", "age") if c not in residents.columns]
+    if missing:
+        raise ValueError(f"residents に必要な列がありません: {missing}")
+    frame = pd.DataFrame({"town_code": residents["town_code"].astype("string"),
+                          "elderly": pd.to_numeric(residents["age"], errors="coerce") >= elderly_age})
+    grouped = frame.groupby("town_code", observed=True)["elderly"]
+    return pd.DataFrame({"population": grouped.size(), "share_65plus": grouped.mean()}).reset_index()
+
+
 def zone_attributes(
     stops: pd.DataFrame,
     towns: gpd.GeoDataFrame,

@@ -1,0 +1,11 @@
+"""Privacy: pseudonymized information (仮名加工情報), anonymized release (匿名加工情報), leak guard.
+
+Main entry points (import from the submodules; nothing runs at import):
+- :func:`kogadx.privacy.policy.load_policy` — the per-column policy (YAML).
+- :func:`kogadx.privacy.transform.pseudonymize_frame` — apply a table policy to one chunk.
+- :func:`kogadx.privacy.stage.pseudonymize_dir` — the stage: folder in → folder out + audit.
+- :func:`kogadx.privacy.pseudonym.pseudonymize_series` — keyed HMAC pseudonyms, vectorised.
+- :func:`kogadx.privacy.leaks.find_leaks` — canary search over files.
+- :mod:`kogadx.privacy.anonymity` — k-anonymity / l-diversity measurement.
+- :func:`kogadx.privacy.anonymize.anonymize_table` — generalise + suppress to reach k and l.
+"""

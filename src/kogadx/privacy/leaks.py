@@ -1,0 +1,200 @@
+"""Leak guard: search every file under given folders for canary values.
+
+Two kinds of search per file:
+
+* **bytes** — each canary (and its NFKC and full-width-digit forms) encoded as UTF-8,
+  CP932, UTF-16-LE and UTF-16-BE, searched in the raw file bytes (catches pickles,
+  uncompressed binaries, logs, any text format);
+* **normalised text** — the file decoded into text by type, then NFKC + katakana→hiragana
+  + lower case with all whitespace removed; digit canaries are also searched with
+  hyphens/spaces between digits removed ('090-1234-5678' == '09012345678' == '０９０ １２３４ ５６７８').
+  Decoders: Parquet (every column's values), SQLite (every table's rows, e.g. mlflow.db),
+  JSON / ipynb (parsed, so \\uXXXX escapes are undone), HTML/XML/SVG (entities undone),
+  gzip (decompressed), any other file decoded as UTF-8 / CP932 / UTF-16 text.
+
+Not covered: text rendered into images (PNG/JPEG pixels — only their bytes, e.g. tEXt
+chunks, are searched), and compressed streams inside PDF or ZIP files (bytes only).
+Canaries should be distinctive (≥ 4 characters after normalisation); shorter ones raise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jaconv
+
+BYTE_ENCODINGS = ("utf-8", "cp932", "utf-16-le", "utf-16-be")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico"}
+_WHITESPACE = re.compile(r"\s+")
+_DIGIT_SEPARATORS = re.compile(r"(?<=[0-9])[\-‐‑–—―−ー\s]+(?=[0-9])")
+MIN_CANARY_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A planted value; ``kind`` is e.g. 'name', 'kana', 'phone', 'my_number', 'address'."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LeakHit:
+    """One canary found in one file. ``form`` says which search found it."""
+
+    path: str
+    canary_index: int
+    kind: str
+    form: str
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, katakana → hiragana, lower case, whitespace removed."""
+    return _WHITESPACE.sub("", jaconv.kata2hira(unicodedata.normalize("NFKC", text)).lower())
+
+
+def join_digits(text: str) -> str:
+    """NFKC text with hyphens/spaces between digits removed."""
+    return _DIGIT_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class _Needles:
+    byte_forms: tuple[bytes, ...]
+    text_form: str
+    digit_form: str | None
+
+
+def _needles(value: str) -> _Needles:
+    forms = {value, unicodedata.normalize("NFKC", value)}
+    forms |= {jaconv.h2z(f, kana=False, digit=True, ascii=True) for f in list(forms)}
+    byte_forms: set[bytes] = set()
+    for form in forms:
+        for encoding in BYTE_ENCODINGS:
+            try:
+                byte_forms.add(form.encode(encoding))
+            except UnicodeEncodeError:
+                continue
+    text_form = normalise_text(value)
+    if len(text_form) < MIN_CANARY_LENGTH:
+        raise ValueError(f"カナリア値が短すぎます ({len(text_form)} 文字)。{MIN_CANARY_LENGTH} 文字以上にしてください")
+    digits = join_digits(value)
+    digit_form = re.sub(r"[^0-9]", "", digits) if re.fullmatch(r"[0-9\-‐‑–—―−ー\s]+", unicodedata.normalize("NFKC", value)) else None
+    return _Needles(tuple(sorted(byte_forms)), text_form, digit_form)
+
+
+def _decode_bytes(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="ignore")
+    for encoding in ("utf-8", "cp932"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="ignore")
+
+
+def _parquet_text(path: Path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    parts = [" ".join(table.schema.names)]
+    for name in table.column_names:
+        column = table.column(name).to_pandas()
+        parts.append("\n".join(_value_text(v) for v in column.tolist()))
+    return "\n".join(parts)
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return _decode_bytes(value)
+    return "" if value is None else str(value)
+
+
+def _sqlite_text(path: Path) -> str:
+    parts: list[str] = []
+    connection = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+    try:
+        names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            for row in connection.execute(f"SELECT * FROM {quoted}"):
+                parts.append("\t".join(_value_text(v) for v in row))
+    finally:
+        connection.close()
+    return "\n".join(parts)
+
+
+def _json_text(raw: bytes) -> str:
+    text = _decode_bytes(raw)
+    try:
+        return text + "\n" + json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def file_text(path: Path, raw: bytes) -> str:
+    """The searchable text of a file by its type ('' for images)."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return ""
+    if suffix == ".parquet" or raw[:4] == b"PAR1":
+        return _parquet_text(path)
+    if raw.startswith(b"SQLite format 3\x00"):
+        return _sqlite_text(path)
+    if suffix == ".gz":
+        inner = gzip.decompress(raw)
+        return _decode_bytes(inner)
+    if suffix in (".json", ".ipynb", ".geojson"):
+        return _json_text(raw)
+    text = _decode_bytes(raw)
+    if suffix in (".html", ".htm", ".xml", ".svg"):
+        text = text + "\n" + html.unescape(text)
+    return text
+
+
+def iter_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Every file under the given folders (and the given files), sorted."""
+    files: set[Path] = set()
+    for base in map(Path, paths):
+        if base.is_file():
+            files.add(base)
+        elif base.is_dir():
+            files |= {p for p in base.rglob("*") if p.is_file()}
+    return sorted(files)
+
+
+def find_leaks(paths: Iterable[str | Path], canaries: Sequence[Canary | str]) -> list[LeakHit]:
+    """Search all files under ``paths`` for the canaries; one hit per (file, canary).
+
+    Returns the hits (empty list = no leak). Hits name the canary by index and kind,
+    not by value, so a failing test's message does not spread the value further.
+    """
+    items = [c if isinstance(c, Canary) else Canary("value", c) for c in canaries]
+    needles = [_needles(c.value) for c in items]
+    hits: list[LeakHit] = []
+    for path in iter_files(paths):
+        raw = path.read_bytes()
+        text = file_text(path, raw)
+        normalised = normalise_text(text) if text else ""
+        digits = re.sub(r"[^0-9]+", " ", join_digits(text)) if text else ""
+        digit_runs = f" {digits} "
+        for index, (canary, needle) in enumerate(zip(items, needles, strict=True)):
+            form = None
+            if any(b in raw for b in needle.byte_forms):
+                form = "bytes"
+            elif needle.text_form in normalised:
+                form = "normalised_text"
+            elif needle.digit_form and needle.digit_form in digit_runs:
+                form = "digits"
+            if form:
+                hits.append(LeakHit(str(path), index, canary.kind, form))
+    return hits
