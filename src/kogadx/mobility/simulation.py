@@ -1,0 +1,715 @@
+"""Online dispatch simulation of an on-demand bus (cheapest feasible insertion).
+
+Requests are replayed in order of ``request_time``; each is inserted, when it arrives, into
+the plan of the vehicle where it adds the least travel time while every promise already
+made stays kept, or it is rejected. Idle vehicles may reposition by a policy.
+
+Units and conventions:
+
+* coordinates in metres, plane rectangular zone II (EPSG:6670);
+* times are ``datetime64`` in the requests and minutes since midnight of the service day
+  internally; durations are minutes, distances kilometres;
+* each service day is simulated independently: vehicles start at the depot when service
+  opens and finish their plans after it closes (no return leg to the depot is counted).
+
+Constraints on every plan (checked by :func:`check_vehicle_log` in the tests):
+
+* pick-up service starts within ``[desired, desired + pickup_window_min]``;
+* ride time (drop-off start - pick-up start - dwell) ``<= max(max_detour_factor *
+  direct, direct + min_detour_slack_min)``;
+* passengers on board ``<= capacity``.
+
+Rider wait = pick-up service start - desired pick-up time (the vehicle never leaves early).
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from kogadx.io import InputFileError
+
+REQUEST_COLUMNS = (
+    "request_id", "request_time", "desired_pickup_time", "origin_x", "origin_y",
+    "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone",
+)
+POLICIES = ("none", "forecast", "oracle")
+
+
+# --------------------------------------------------------------------------- travel time
+class TravelTimeModel(Protocol):
+    """Anything with vectorised ``minutes`` and ``km`` between points (metres, EPSG:6670)."""
+
+    def minutes(self, ax, ay, bx, by) -> np.ndarray: ...
+
+    def km(self, ax, ay, bx, by) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class StraightLineTravelTime:
+    """Straight-line distance × ``detour_factor`` driven at ``speed_kmh``."""
+
+    detour_factor: float = 1.3
+    speed_kmh: float = 25.0
+
+    def km(self, ax, ay, bx, by) -> np.ndarray:
+        """Road distance estimate (km)."""
+        return np.hypot(np.subtract(bx, ax), np.subtract(by, ay)) * self.detour_factor / 1000.0
+
+    def minutes(self, ax, ay, bx, by) -> np.ndarray:
+        """Travel time (minutes)."""
+        return self.km(ax, ay, bx, by) / self.speed_kmh * 60.0
+
+
+@dataclass
+class MatrixTravelTime:
+    """Stop × stop travel-time matrix (e.g. from a routing engine); points snap to the
+    nearest stop.
+
+    ``stops``: stop_id, x, y (metres, EPSG:6670). ``matrix``: from_stop, to_stop, minutes
+    and optionally km (else straight-line km). Build with :meth:`from_files`.
+    """
+
+    stops: pd.DataFrame
+    matrix: pd.DataFrame
+    _tree: cKDTree = field(init=False, repr=False)
+    _minutes: np.ndarray = field(init=False, repr=False)
+    _km: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        ids = self.stops["stop_id"].astype(str).tolist()
+        pos = {s: k for k, s in enumerate(ids)}
+        m = len(ids)
+        self._tree = cKDTree(self.stops[["x", "y"]].to_numpy(float))
+        self._minutes = np.full((m, m), np.nan)
+        xy = self.stops[["x", "y"]].to_numpy(float)
+        self._km = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) / 1000
+        np.fill_diagonal(self._minutes, 0.0)
+        frm = self.matrix["from_stop"].astype(str).map(pos)
+        to = self.matrix["to_stop"].astype(str).map(pos)
+        unknown = frm.isna() | to.isna()
+        if unknown.any():
+            row = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise InputFileError(f"行列の {row + 2} 行目: stops にない停留所 ID です")
+        fi, ti = frm.to_numpy(int), to.to_numpy(int)
+        self._minutes[fi, ti] = self.matrix["minutes"].to_numpy(float)
+        if "km" in self.matrix.columns:
+            self._km[fi, ti] = self.matrix["km"].to_numpy(float)
+        if np.isnan(self._minutes).any():
+            raise InputFileError("所要時間行列に欠けている停留所の組があります")
+
+    @classmethod
+    def from_files(cls, stops_path: str | Path, matrix_path: str | Path) -> MatrixTravelTime:
+        """Read ``stops`` (stop_id,x,y) and ``matrix`` (from_stop,to_stop,minutes[,km]) CSVs."""
+        stops = pd.read_csv(stops_path, dtype={"stop_id": str})
+        matrix = pd.read_csv(matrix_path, dtype={"from_stop": str, "to_stop": str})
+        for path, frame, cols in ((stops_path, stops, ("stop_id", "x", "y")),
+                                  (matrix_path, matrix, ("from_stop", "to_stop", "minutes"))):
+            missing = [c for c in cols if c not in frame.columns]
+            if missing:
+                raise InputFileError(f"{path}: 列 {missing} がありません")
+        return cls(stops, matrix)
+
+    def _snap(self, x, y) -> np.ndarray:
+        pts = np.column_stack([np.ravel(x), np.ravel(y)])
+        return self._tree.query(pts)[1]
+
+    def minutes(self, ax, ay, bx, by) -> np.ndarray:
+        shape = np.broadcast(np.asarray(ax), np.asarray(bx)).shape
+        a = self._snap(*np.broadcast_arrays(ax, ay)).reshape(np.shape(ax))
+        b = self._snap(*np.broadcast_arrays(bx, by)).reshape(np.shape(bx))
+        return np.broadcast_to(self._minutes[a, b], shape)
+
+    def km(self, ax, ay, bx, by) -> np.ndarray:
+        shape = np.broadcast(np.asarray(ax), np.asarray(bx)).shape
+        a = self._snap(*np.broadcast_arrays(ax, ay)).reshape(np.shape(ax))
+        b = self._snap(*np.broadcast_arrays(bx, by)).reshape(np.shape(bx))
+        return np.broadcast_to(self._km[a, b], shape)
+
+
+# --------------------------------------------------------------------------- configuration
+@dataclass(frozen=True)
+class Fleet:
+    """Vehicles of one service: count, seats, depot (EPSG:6670 metres), daily hours."""
+
+    n_vehicles: int
+    depot_x: float
+    depot_y: float
+    capacity: int = 8
+    service_start_hour: float = 9.0
+    service_end_hour: float = 17.0
+
+
+@dataclass(frozen=True)
+class DispatchRules:
+    """Promises made to riders and the repositioning look-ahead.
+
+    pickup_window_min: pick-up starts within [desired, desired + W] (minutes).
+    max_detour_factor: ride time ≤ factor × direct time (or direct + ``min_detour_slack_min``).
+    dwell_min: boarding/alighting time at each stop (minutes).
+    lookahead_min: repositioning uses the expected demand of the hour containing now + this.
+    wait_weight: insertion cost = added driving minutes + wait_weight × added rider wait
+        minutes (all riders of the plan), so that insertions do not push waits to the limit.
+    """
+
+    pickup_window_min: float = 15.0
+    max_detour_factor: float = 2.0
+    min_detour_slack_min: float = 5.0
+    dwell_min: float = 1.0
+    lookahead_min: float = 30.0
+    wait_weight: float = 0.5
+
+
+@dataclass
+class DispatchResult:
+    """``trips``: one row per request with status/reason and times (minutes of the day;
+    ``request_min`` = -1 for bookings made on an earlier day); ``legs``: every driven leg
+    (vehicle, kind service/reposition, start/end xy, depart/arrive minutes, load on board,
+    km, to_request / to_pickup = the stop it heads for);
+    ``kpis``: see :func:`compute_kpis`; ``decision_ms`` / ``decision_cpu_ms``: wall-clock and
+    CPU time of the insertion decision per request (NaN when rejected before insertion)."""
+
+    trips: pd.DataFrame
+    legs: pd.DataFrame
+    kpis: dict
+    decision_ms: np.ndarray
+    decision_cpu_ms: np.ndarray | None = None
+
+
+# --------------------------------------------------------------------------- internals
+@dataclass
+class _Stop:
+    req: int
+    pickup: bool
+    x: float
+    y: float
+    earliest: float
+    latest: float  # pick-up: desired + W; drop-off: inf (ride limit checked separately)
+    pax: int
+    max_ride: float
+    desired: float = 0.0  # desired pick-up time (minutes), for the wait term of the cost
+
+
+@dataclass
+class _Vehicle:
+    vid: int
+    x: float
+    y: float
+    t_avail: float
+    load: int = 0
+    plan: list[_Stop] = field(default_factory=list)
+    # repositioning leg (x0, y0, t0, x1, y1, t1) or None
+    repos: tuple | None = None
+
+
+class _Day:
+    """State of one simulated service day (minutes since midnight)."""
+
+    def __init__(self, fleet: Fleet, rules: DispatchRules, travel: TravelTimeModel, day: pd.Timestamp):
+        self.fleet, self.rules, self.travel, self.day = fleet, rules, travel, day
+        t0 = fleet.service_start_hour * 60
+        self.vehicles = [_Vehicle(v, fleet.depot_x, fleet.depot_y, t0) for v in range(fleet.n_vehicles)]
+        self.pickup_start: dict[int, float] = {}
+        self.dropoff_start: dict[int, float] = {}
+        self.assigned: dict[int, int] = {}
+        self.legs: list[tuple] = []
+
+    # -- schedule of a stop sequence from an anchor; returns (times, cost) or None
+    def _schedule(self, x0, y0, base, load0, stops: list[_Stop], T: np.ndarray, idx: list[int],
+                  new_p: _Stop | None = None, new_d: _Stop | None = None):
+        """Greedy schedule (leave at once, wait at a stop if early).
+
+        Returns ``(times, cost)``, or an int failure code: 1 = the new pick-up ``new_p`` is
+        late, 2 = the new drop-off ``new_d`` breaks its ride limit, 0 = anything else.
+        """
+        dwell = self.rules.dwell_min
+        cap = self.fleet.capacity
+        t = base
+        prev = 0
+        load = load0
+        times = []
+        drive = 0.0
+        local_pick: dict[int, float] = {}
+        wait = 0.0
+        for k, s in zip(idx, stops):
+            leg = T[prev, k]
+            drive += leg
+            t = max(s.earliest, t + leg)
+            if t > s.latest + 1e-9:
+                return 1 if s is new_p else 0
+            if s.pickup:
+                load += s.pax
+                if load > cap:
+                    return 0
+                local_pick[s.req] = t
+                wait += t - s.desired
+            else:
+                load -= s.pax
+                p = local_pick.get(s.req, self.pickup_start.get(s.req))
+                if t - p - dwell > s.max_ride + 1e-9:
+                    return 2 if s is new_d else 0
+            times.append(t)
+            t += dwell
+            prev = k
+        return times, drive + self.rules.wait_weight * wait
+
+    def _anchor(self, v: _Vehicle, now: float) -> tuple[float, float, float, bool]:
+        """(x, y, base time, first stop committed) of a vehicle as seen at ``now``."""
+        if v.repos is not None and not v.plan:
+            x0, y0, t0, x1, y1, t1 = v.repos
+            f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
+            return x0 + f * (x1 - x0), y0 + f * (y1 - y0), max(now, t0), False
+        if v.plan:
+            s = v.plan[0]
+            leg = float(self.travel.minutes(v.x, v.y, s.x, s.y))
+            depart = max(v.t_avail, s.earliest - leg)
+            if depart <= now:
+                return v.x, v.y, v.t_avail, True
+        return v.x, v.y, max(v.t_avail, now), False
+
+    def advance(self, now: float) -> None:
+        """Execute every stop whose service has started by ``now``."""
+        for v in self.vehicles:
+            if v.repos is not None and not v.plan and v.repos[5] <= now:
+                self._finish_repos(v, v.repos[5])
+            while v.plan:
+                x, y, base, _ = self._anchor(v, now) if v.repos is None else (v.x, v.y, v.t_avail, True)
+                s = v.plan[0]
+                leg = float(self.travel.minutes(x, y, s.x, s.y))
+                depart = max(base, s.earliest - leg)
+                start = max(s.earliest, base + leg)
+                if start > now:
+                    break
+                self._record(v, "service", x, y, s.x, s.y, depart, depart + leg, v.load, s.req, s.pickup)
+                v.plan.pop(0)
+                v.x, v.y, v.t_avail = s.x, s.y, start + self.rules.dwell_min
+                if s.pickup:
+                    v.load += s.pax
+                    self.pickup_start[s.req] = start
+                else:
+                    v.load -= s.pax
+                    self.dropoff_start[s.req] = start
+
+    def _record(self, v, kind, x0, y0, x1, y1, t0, t1, load, req=-1, to_pickup=False) -> None:
+        km = float(self.travel.km(x0, y0, x1, y1))
+        if km > 0:
+            self.legs.append((self.day, v.vid, kind, x0, y0, x1, y1, t0, t1, load, km, req, to_pickup))
+
+    def _finish_repos(self, v: _Vehicle, t: float) -> None:
+        x0, y0, t0, x1, y1, t1 = v.repos
+        f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (t - t0) / (t1 - t0)))
+        xe, ye = x0 + f * (x1 - x0), y0 + f * (y1 - y0)
+        self._record(v, "reposition", x0, y0, xe, ye, t0, max(t0, min(t, t1)), 0)
+        v.x, v.y, v.t_avail, v.repos = xe, ye, max(t0, min(t, t1)), None
+
+    def insert(self, req: int, p: _Stop, d: _Stop, now: float) -> bool:
+        """Cheapest feasible insertion of a request (pick-up ``p``, drop-off ``d``)."""
+        best = None
+        for v in self.vehicles:
+            x0, y0, base, committed = self._anchor(v, now)
+            stops = v.plan
+            m = len(stops)
+            xs = np.array([x0] + [s.x for s in stops] + [p.x, d.x])
+            ys = np.array([y0] + [s.y for s in stops] + [p.y, d.y])
+            T = self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :])
+            old = self._schedule(x0, y0, base, v.load, stops, T, list(range(1, m + 1)))
+            old_cost = old[1] if isinstance(old, tuple) else 0.0
+            first = 1 if committed else 0
+            ip, idd = m + 1, m + 2
+            # Pruning (exact when travel times obey the triangle inequality, as the
+            # straight-line model does): a later pick-up position cannot make the new
+            # pick-up earlier, and a later drop-off position cannot shorten its ride.
+            for i in range(first, m + 1):
+                late = False
+                for j in range(i, m + 1):
+                    seq = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
+                    idx = list(range(1, i + 1)) + [ip] + list(range(i + 1, j + 1)) + [idd] + list(range(j + 1, m + 1))
+                    res = self._schedule(x0, y0, base, v.load, seq, T, idx, p, d)
+                    if res == 1:
+                        late = True
+                        break
+                    if res == 2:
+                        break
+                    if not isinstance(res, tuple):
+                        continue
+                    delta = res[1] - old_cost
+                    if best is None or delta < best[0] - 1e-9:
+                        best = (delta, v.vid, seq)
+                if late:
+                    break
+        if best is None:
+            return False
+        v = self.vehicles[best[1]]
+        if v.repos is not None:
+            self._finish_repos(v, now)
+        if not self._anchor(v, now)[3]:
+            # The vehicle was waiting at its anchor until now: it cannot have left earlier.
+            v.t_avail = max(v.t_avail, now)
+        v.plan = best[2]
+        self.assigned[req] = v.vid
+        return True
+
+    def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
+        """Send idle vehicles towards zone centroids by expected demand (greedy shares)."""
+        if not demand:
+            return
+        zones = sorted(centroids)
+        cxy = np.array([centroids[z] for z in zones])
+        count = dict.fromkeys(zones, 0)
+        idle = []
+        for v in self.vehicles:
+            if v.plan:
+                continue
+            if v.repos is not None:
+                tx, ty = v.repos[3], v.repos[4]
+            else:
+                tx, ty = v.x, v.y
+                idle.append(v)
+            z = zones[int(np.argmin(np.hypot(cxy[:, 0] - tx, cxy[:, 1] - ty)))]
+            count[z] += 1
+        for v in idle:
+            here = zones[int(np.argmin(np.hypot(cxy[:, 0] - v.x, cxy[:, 1] - v.y)))]
+            count[here] -= 1
+            score = {z: demand.get(z, 0.0) / (1 + count[z]) for z in zones}
+            target = max(zones, key=lambda z: (score[z], z == here))
+            count[target] += 1
+            tx, ty = centroids[target]
+            if math.hypot(tx - v.x, ty - v.y) < 200.0:
+                continue
+            t0 = max(now, v.t_avail)
+            leg = float(self.travel.minutes(v.x, v.y, tx, ty))
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + leg)
+
+
+def _validate_requests(requests: pd.DataFrame) -> None:
+    missing = [c for c in REQUEST_COLUMNS if c not in requests.columns]
+    if missing:
+        raise InputFileError(f"requests: 列 {missing} がありません")
+    for col in ("origin_x", "origin_y", "dest_x", "dest_y", "passengers"):
+        bad = requests[col].isna()
+        if bad.any():
+            raise InputFileError(f"requests: 行 {int(np.flatnonzero(bad.to_numpy())[0])} 列 {col} が欠損しています")
+
+
+def _minute_of_day(ts: pd.Series) -> np.ndarray:
+    return ((ts - ts.dt.normalize()) / pd.Timedelta(minutes=1)).to_numpy(float)
+
+
+def simulate_dispatch(
+    requests: pd.DataFrame,
+    fleet: Fleet,
+    rules: DispatchRules | None = None,
+    travel: TravelTimeModel | None = None,
+    policy: str = "none",
+    zone_demand: pd.DataFrame | None = None,
+    zone_centroids: pd.DataFrame | None = None,
+) -> DispatchResult:
+    """Replay ride requests in arrival order with cheapest feasible insertion.
+
+    Args:
+        requests: columns ``REQUEST_COLUMNS`` (times datetime64, xy metres EPSG:6670).
+        fleet: vehicles, depot and daily service hours.
+        rules: rider promises (pick-up window, detour) and dwell; defaults if None.
+        travel: travel-time model (default :class:`StraightLineTravelTime`).
+        policy: ``"none"``, ``"forecast"`` or ``"oracle"``; the last two need
+            ``zone_demand`` (zone, hour (datetime64 hour start), expected) — a forecast or
+            the true intensity λ — and ``zone_centroids`` (zone, x, y).
+
+    Returns:
+        :class:`DispatchResult` with trips, legs, KPIs and per-request decision times.
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"policy は {POLICIES} のいずれかです: {policy!r}")
+    rules = rules or DispatchRules()
+    travel = travel or StraightLineTravelTime()
+    _validate_requests(requests)
+    demand_map: dict[pd.Timestamp, dict[str, float]] = {}
+    centroids: dict[str, tuple[float, float]] = {}
+    if policy != "none":
+        if zone_demand is None or zone_centroids is None:
+            raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
+        for hour, grp in zone_demand.groupby("hour", sort=True):
+            demand_map[pd.Timestamp(hour)] = dict(zip(grp["zone"].astype(str), grp["expected"].astype(float)))
+        centroids = {str(z): (float(x), float(y)) for z, x, y in zone_centroids[["zone", "x", "y"]].itertuples(index=False)}
+
+    reqs = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
+    direct = np.asarray(travel.minutes(reqs["origin_x"], reqs["origin_y"], reqs["dest_x"], reqs["dest_y"]), float)
+    desired_min = _minute_of_day(reqs["desired_pickup_time"])
+    request_min = _minute_of_day(reqs["request_time"])
+    day_of = reqs["desired_pickup_time"].dt.normalize()
+    req_day = reqs["request_time"].dt.normalize()
+    # a booking made on an earlier day is seen at the start of the service day
+    request_min = np.where(req_day < day_of, -1.0, request_min)
+    open_min, close_min = fleet.service_start_hour * 60, fleet.service_end_hour * 60
+
+    status = np.array(["rejected"] * len(reqs), dtype=object)
+    reason = np.array([""] * len(reqs), dtype=object)
+    vehicle = np.full(len(reqs), -1)
+    pick_t = np.full(len(reqs), np.nan)
+    drop_t = np.full(len(reqs), np.nan)
+    decision_ms = np.full(len(reqs), np.nan)
+    decision_cpu_ms = np.full(len(reqs), np.nan)
+    legs: list[tuple] = []
+    for day in sorted(day_of.unique()):
+        rows = np.flatnonzero((day_of == day).to_numpy())
+        rows = rows[np.lexsort((rows, request_min[rows]))]
+        sim = _Day(fleet, rules, travel, pd.Timestamp(day))
+        for r in rows:
+            now = max(request_min[r], open_min - 60)
+            sim.advance(now)
+            if policy != "none":
+                hour = pd.Timestamp(day) + pd.Timedelta(minutes=now + rules.lookahead_min)
+                sim.reposition(now, demand_map.get(hour.floor("h"), {}), centroids)
+            if not (open_min <= desired_min[r] <= close_min):
+                reason[r] = "運行時間外"
+                continue
+            if int(reqs.at[r, "passengers"]) > fleet.capacity:
+                reason[r] = "定員超過"
+                continue
+            max_ride = max(rules.max_detour_factor * direct[r], direct[r] + rules.min_detour_slack_min)
+            earliest = max(desired_min[r], now)
+            pax = int(reqs.at[r, "passengers"])
+            p = _Stop(r, True, float(reqs.at[r, "origin_x"]), float(reqs.at[r, "origin_y"]), earliest,
+                      desired_min[r] + rules.pickup_window_min, pax, max_ride, desired_min[r])
+            d = _Stop(r, False, float(reqs.at[r, "dest_x"]), float(reqs.at[r, "dest_y"]), 0.0, math.inf, pax, max_ride)
+            tic, tic_cpu = _time.perf_counter(), _time.process_time()
+            ok = sim.insert(r, p, d, now)
+            decision_ms[r] = (_time.perf_counter() - tic) * 1000
+            decision_cpu_ms[r] = (_time.process_time() - tic_cpu) * 1000
+            if ok:
+                status[r] = "served"
+            else:
+                reason[r] = "挿入不可"
+        sim.advance(math.inf)
+        for r, v in sim.assigned.items():
+            vehicle[r] = v
+            pick_t[r] = sim.pickup_start[r]
+            drop_t[r] = sim.dropoff_start[r]
+        legs.extend(sim.legs)
+
+    trips = pd.DataFrame({
+        "request_id": reqs["request_id"].to_numpy(),
+        "status": status.astype(str),
+        "reason": reason.astype(str),
+        "vehicle": vehicle,
+        "passengers": reqs["passengers"].to_numpy(int),
+        "origin_zone": reqs["origin_zone"].astype(str).to_numpy(),
+        "dest_zone": reqs["dest_zone"].astype(str).to_numpy(),
+        "request_min": request_min,
+        "desired_min": desired_min,
+        "pickup_min": pick_t,
+        "dropoff_min": drop_t,
+        "direct_min": direct,
+        "service_date": day_of.to_numpy(),
+    })
+    trips["wait_min"] = trips["pickup_min"] - trips["desired_min"]
+    trips["ride_min"] = trips["dropoff_min"] - trips["pickup_min"] - rules.dwell_min
+    legs_df = pd.DataFrame(legs, columns=["service_date", "vehicle", "kind", "x0", "y0", "x1", "y1",
+                                          "depart_min", "arrive_min", "load", "km", "_row", "to_pickup"])
+    ids = reqs["request_id"].astype(str).to_numpy()
+    legs_df.insert(11, "to_request", [ids[r] if r >= 0 else "" for r in legs_df["_row"]])
+    legs_df = legs_df.drop(columns="_row")
+    n_days = max(1, int(day_of.nunique()))
+    kpis = compute_kpis(trips, legs_df, fleet.n_vehicles * n_days * (close_min - open_min) / 60.0)
+    return DispatchResult(trips, legs_df, kpis, decision_ms, decision_cpu_ms)
+
+
+def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float) -> dict:
+    """Service KPIs from simulated trips and legs.
+
+    served/rejection rate (share of requests), wait mean/p95 (min), mean ride/direct ratio,
+    vehicle_km, empty_km (driven with nobody on board, incl. repositioning), occupancy
+    (passenger-km / vehicle-km), passengers per vehicle-hour of service.
+    """
+    n = len(trips)
+    served = trips[trips["status"] == "served"]
+    vkm = float(legs["km"].sum()) if len(legs) else 0.0
+    pkm = float((legs["km"] * legs["load"]).sum()) if len(legs) else 0.0
+    empty = float(legs.loc[legs["load"] == 0, "km"].sum()) if len(legs) else 0.0
+    ratio = served["ride_min"] / served["direct_min"].where(served["direct_min"] > 0)
+    return {
+        "n_requests": int(n),
+        "n_served": int(len(served)),
+        "n_rejected": int(n - len(served)),
+        "served_rate": float(len(served) / n) if n else math.nan,
+        "rejection_rate": float((n - len(served)) / n) if n else math.nan,
+        "wait_mean_min": float(served["wait_min"].mean()) if len(served) else math.nan,
+        "wait_p95_min": float(served["wait_min"].quantile(0.95)) if len(served) else math.nan,
+        "ride_over_direct_mean": float(ratio.mean()) if len(served) else math.nan,
+        "vehicle_km": vkm,
+        "empty_km": empty,
+        "occupancy": pkm / vkm if vkm > 0 else math.nan,
+        "passengers_per_vehicle_hour": float(served["passengers"].sum() / vehicle_hours) if vehicle_hours else math.nan,
+    }
+
+
+def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -> list[str]:
+    """Independent re-check of a simulation: promises kept and capacity never exceeded.
+
+    Returns a list of violations (empty when feasible).
+    """
+    out: list[str] = []
+    served = result.trips[result.trips["status"] == "served"]
+    for row in served.itertuples(index=False):
+        if row.wait_min < -1e-6 or row.wait_min > rules.pickup_window_min + 1e-6:
+            out.append(f"依頼 {row.request_id}: 待ち時間 {row.wait_min:.2f} 分が約束の範囲外")
+        limit = max(rules.max_detour_factor * row.direct_min, row.direct_min + rules.min_detour_slack_min)
+        if row.ride_min > limit + 1e-6:
+            out.append(f"依頼 {row.request_id}: 乗車時間 {row.ride_min:.2f} 分が上限 {limit:.2f} 分を超過")
+        if row.ride_min < row.direct_min - 1e-6:
+            out.append(f"依頼 {row.request_id}: 乗車時間が直行より短い")
+    # a vehicle cannot head for a rider before the booking exists
+    known = dict(zip(result.trips["request_id"].astype(str), result.trips["request_min"]))
+    legs = result.legs
+    if len(legs):
+        to_pick = legs[legs["to_pickup"]]
+        for leg in to_pick.itertuples(index=False):
+            if leg.depart_min < known[leg.to_request] - 1e-6:
+                out.append(f"依頼 {leg.to_request}: 予約 ({known[leg.to_request]:.1f}) 前に車両 {leg.vehicle} が出発")
+    # on-board count over time per vehicle from pick-up/drop-off events
+    for (day, veh), grp in served.groupby(["service_date", "vehicle"]):
+        events = sorted([(t, 1, p) for t, p in zip(grp["pickup_min"], grp["passengers"])]
+                        + [(t, 0, -p) for t, p in zip(grp["dropoff_min"], grp["passengers"])])
+        load = 0
+        for t, _, delta in events:
+            load += delta
+            if load > fleet.capacity:
+                out.append(f"{day} 車両 {veh}: 時刻 {t:.1f} に乗車 {load} 人 (定員 {fleet.capacity})")
+    return out
+
+
+def generate_synthetic_requests(
+    rng: np.random.Generator,
+    zone_rates: pd.DataFrame,
+    zone_centroids: pd.DataFrame,
+    zone_radius_m: float = 600.0,
+    lead_min: tuple[float, float] = (10.0, 60.0),
+    max_passengers: int = 3,
+) -> pd.DataFrame:
+    """Ride requests drawn from a Poisson intensity per zone and hour (for tests/benchmarks).
+
+    Args:
+        rng: seeded generator (``kogadx.synth.stream_rng``).
+        zone_rates: zone, hour (datetime64 hour start), expected (λ, requests per hour).
+        zone_centroids: zone, x, y (metres, EPSG:6670).
+        zone_radius_m: spread (std, metres) of origins/destinations around a centroid.
+        lead_min: booking lead time range (minutes before the desired pick-up).
+        max_passengers: party size drawn uniformly in 1..max.
+
+    Returns:
+        DataFrame with ``REQUEST_COLUMNS``; destinations in a zone drawn ∝ its λ that hour.
+    """
+    cent = zone_centroids.set_index(zone_centroids["zone"].astype(str))
+    rows = []
+    for hour, grp in zone_rates.sort_values(["hour", "zone"]).groupby("hour", sort=True):
+        zones = grp["zone"].astype(str).to_numpy()
+        lam = grp["expected"].to_numpy(float)
+        share = lam / lam.sum() if lam.sum() > 0 else np.full(len(lam), 1 / len(lam))
+        counts = rng.poisson(lam)
+        for z, k in zip(zones, counts):
+            for _ in range(int(k)):
+                dz = zones[rng.choice(len(zones), p=share)]
+                offset = rng.uniform(0, 60)
+                desired = pd.Timestamp(hour) + pd.Timedelta(minutes=float(np.round(offset, 1)))
+                lead = float(np.round(rng.uniform(*lead_min), 1))
+                ox, oy = cent.loc[z, ["x", "y"]].to_numpy(float) + rng.normal(0, zone_radius_m, 2)
+                dx, dy = cent.loc[dz, ["x", "y"]].to_numpy(float) + rng.normal(0, zone_radius_m, 2)
+                rows.append((desired - pd.Timedelta(minutes=lead), desired, ox, oy, dx, dy,
+                             int(rng.integers(1, max_passengers + 1)), z, dz))
+    frame = pd.DataFrame(rows, columns=["request_time", "desired_pickup_time", "origin_x", "origin_y",
+                                        "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone"])
+    frame = frame.sort_values(["request_time", "desired_pickup_time"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "request_id", [f"R{k:06d}" for k in range(len(frame))])
+    return frame
+
+
+def scale_demand(requests: pd.DataFrame, factor: float, rng: np.random.Generator, jitter_min: float = 15.0) -> pd.DataFrame:
+    """Demand what-if: keep every request and add ``round((factor-1)·N)`` resampled ones.
+
+    Added requests copy a random existing request (same places, party size, booking lead)
+    with the desired pick-up time shifted by U(-jitter, +jitter) minutes; ids get a ``+k``
+    suffix. ``factor < 1`` drops a random share instead. Deterministic for a seeded ``rng``.
+    """
+    n = len(requests)
+    if factor <= 0:
+        raise ValueError("factor は正の値です")
+    if factor < 1:
+        keep = np.sort(rng.choice(n, size=int(round(factor * n)), replace=False))
+        return requests.iloc[keep].reset_index(drop=True)
+    extra = int(round((factor - 1.0) * n))
+    if extra == 0 or n == 0:
+        return requests.reset_index(drop=True)
+    pick = rng.integers(0, n, extra)
+    shift = pd.to_timedelta(np.round(rng.uniform(-jitter_min, jitter_min, extra), 1), unit="min")
+    added = requests.iloc[pick].reset_index(drop=True)
+    added["desired_pickup_time"] = added["desired_pickup_time"] + shift
+    added["request_time"] = added["request_time"] + shift
+    added["request_id"] = added["request_id"].astype(str) + [f"+{k}" for k in range(extra)]
+    out = pd.concat([requests, added], ignore_index=True)
+    return out.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
+
+
+def run_fleet_scenarios(
+    requests: pd.DataFrame,
+    fleet: Fleet,
+    rules: DispatchRules,
+    fleet_sizes: list[int],
+    demand_factors: list[float],
+    policies: list[str],
+    rng: np.random.Generator,
+    travel: TravelTimeModel | None = None,
+    forecast_demand: pd.DataFrame | None = None,
+    true_demand: pd.DataFrame | None = None,
+    zone_centroids: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """KPIs for every (fleet size, demand factor, policy): the fleet what-if table.
+
+    ``forecast_demand`` / ``true_demand`` (zone, hour, expected) feed the "forecast" /
+    "oracle" policies and are scaled by the demand factor. One row per scenario with the
+    :func:`compute_kpis` columns plus decision-time mean/p95 (ms).
+    """
+    rows = []
+    for factor in demand_factors:
+        reqs = requests if factor == 1.0 else scale_demand(requests, factor, rng)
+        for size in fleet_sizes:
+            sized = Fleet(size, fleet.depot_x, fleet.depot_y, fleet.capacity,
+                          fleet.service_start_hour, fleet.service_end_hour)
+            for policy in policies:
+                demand = {"none": None, "forecast": forecast_demand, "oracle": true_demand}[policy]
+                if demand is not None:
+                    demand = demand.assign(expected=demand["expected"] * factor)
+                res = simulate_dispatch(reqs, sized, rules, travel, policy, demand,
+                                        zone_centroids if demand is not None else None)
+                ms = res.decision_ms[~np.isnan(res.decision_ms)]
+                rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **res.kpis,
+                             "decision_ms_mean": float(ms.mean()) if len(ms) else math.nan,
+                             "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else math.nan})
+    return pd.DataFrame(rows)
+
+
+def dispatch_setup_from_params(params: dict) -> tuple[Fleet, DispatchRules, TravelTimeModel]:
+    """Build fleet, rules and travel model from the ``dispatch`` section of params.yaml.
+
+    ``params["travel"]["model"]`` is ``"straight_line"`` (detour_factor, speed_kmh) or
+    ``"matrix"`` (stops_file, matrix_file: CSVs for :class:`MatrixTravelTime`).
+    """
+    fleet = Fleet(**params["fleet"])
+    rules = DispatchRules(**params.get("rules", {}))
+    travel_p = dict(params.get("travel", {}))
+    kind = travel_p.pop("model", "straight_line")
+    if kind == "straight_line":
+        travel: TravelTimeModel = StraightLineTravelTime(
+            detour_factor=float(travel_p.get("detour_factor", 1.3)), speed_kmh=float(travel_p.get("speed_kmh", 25.0))
+        )
+    elif kind == "matrix":
+        travel = MatrixTravelTime.from_files(travel_p["stops_file"], travel_p["matrix_file"])
+    else:
+        raise ValueError(f"dispatch.travel.model は straight_line か matrix です: {kind!r}")
+    return fleet, rules, travel
