@@ -43,3 +43,14 @@ def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def tiny_project(tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the project where `dvc repro` ran at a tiny scale with canaries planted.
+
+    Returns (project_path, canaries). Built once per session (about 1.5 min on 2 cores).
+    """
+    from tests.tiny_project import build_tiny_project
+
+    return build_tiny_project(tmp_path_factory.mktemp("tiny"))
