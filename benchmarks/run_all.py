@@ -1,0 +1,62 @@
+"""`make bench`: run every benchmark in turn; results are written to benchmarks/results/.
+
+Benchmarks that need the real reference data in ../shared (Cordeau DARP, Bike Sharing, CTA,
+pycanon Adult, the analog-regulation labels) are skipped with a message when it is absent.
+Usage: python benchmarks/run_all.py [--only NAME ...] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared" / "benchmarks"
+
+# (name, script, arguments, needs ../shared, quick arguments)
+BENCHMARKS = [
+    ("synth_rides", "synth_rides.py", [], False, []),
+    ("privacy_pseudonym_speed", "privacy_pseudonym_speed.py", [], False, ["--rows", "1000000", "--baseline-rows", "1000000"]),
+    ("privacy_pycanon", "privacy_pycanon.py", [], True, []),
+    ("forecast_speed", "forecast_speed.py", [], False, ["--zones", "6", "--days", "120"]),
+    ("bike_sharing", "bike_sharing.py", [], True, []),
+    ("cta_daily", "cta_daily.py", [], True, []),
+    ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True, ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
+    ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
+    ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
+    ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
+    ("regulation_eval", "regulation_eval.py", [], True, []),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", nargs="*", help="benchmark names to run")
+    parser.add_argument("--quick", action="store_true", help="small settings (smoke run)")
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()} / {platform.processor() or platform.machine()} / cpus={__import__('os').cpu_count()}")
+    failed = []
+    for name, script, arguments, needs_shared, quick in BENCHMARKS:
+        if args.only and name not in args.only:
+            continue
+        if needs_shared and not SHARED.is_dir():
+            print(f"[skip] {name}: ../shared/benchmarks がありません (実データのベンチマーク)")
+            continue
+        cmd = [sys.executable, str(HERE / script), *(quick if args.quick else arguments)]
+        print(f"[run ] {name}: {' '.join(cmd[1:])}", flush=True)
+        started = time.perf_counter()
+        result = subprocess.run(cmd, cwd=HERE.parent)
+        status = "ok" if result.returncode == 0 else f"FAILED ({result.returncode})"
+        print(f"[{status}] {name} {time.perf_counter() - started:.1f} s", flush=True)
+        if result.returncode:
+            failed.append(name)
+    print(f"results: {HERE / 'results'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
