@@ -19,16 +19,16 @@ def write_params(tmp_path: Path, overrides: dict[str, Any] | None = None) -> Pat
     """Copy params.yaml into tmp_path with nested overrides ({"synthesize": {"scale": 0.02}})."""
     params = project_params()
     for section, values in (overrides or {}).items():
-        _merge(params.setdefault(section, {}), values)
+        merge_params(params.setdefault(section, {}), values)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
-def _merge(target: dict, values: dict) -> None:
+def merge_params(target: dict, values: dict) -> None:
     for key, value in values.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
+            merge_params(target[key], value)
         else:
             target[key] = value
 

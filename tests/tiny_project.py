@@ -23,7 +23,7 @@ import yaml
 
 from kogadx.idcodes import luhn_check_digit, my_number_check_digit
 from kogadx.privacy.leaks import Canary
-from tests.helpers import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT, merge_params
 
 TINY_OVERRIDES = {
     "synthesize": {
@@ -38,14 +38,6 @@ TINY_OVERRIDES = {
     "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}},
     "regulation_scan": {"cv_folds": 2},
 }
-
-
-def _merge(target: dict, values: dict) -> None:
-    for key, value in values.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = value
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
@@ -167,7 +159,7 @@ def build_tiny_project(root: Path, policy_override: tuple[str, str] | None = Non
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
-    _merge(params, TINY_OVERRIDES)
+    merge_params(params, TINY_OVERRIDES)
     (project / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     if policy_override:
         policy = project / "src" / "kogadx" / "privacy" / "policy.yaml"

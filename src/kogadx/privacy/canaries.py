@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kogadx.idcodes import my_number_check_digit
+
 from kogadx.privacy.leaks import Canary
 
 # Rare surnames / given names so that a hit is never a coincidence.
@@ -21,16 +23,6 @@ _GIVEN = [("鶴之丞", "ツルノジョウ"), ("雅楽頭", "ウタノカミ"),
           ("琥珀丸", "コハクマル"), ("瑠璃子", "ルリコ"), ("玄蕃", "ゲンバ"), ("紫苑", "シオン")]
 TOWNS = [("花鶴丘一丁目", "40223001001"), ("花鶴丘二丁目", "40223001002"), ("日吉一丁目", "40223002001"),
          ("美明二丁目", "40223003002"), ("天神三丁目", "40223004003")]
-
-
-def my_number_check_digit(first11: str) -> int:
-    """Check digit of a 12-digit 個人番号 (総務省令 算式)."""
-    total = 0
-    for n, digit in enumerate(reversed(first11), start=1):
-        q = n + 1 if n <= 6 else n - 5
-        total += int(digit) * q
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
 
 
 def canary_residents(n_people: int = 12, seed: int = 0) -> tuple[pd.DataFrame, list[Canary]]:

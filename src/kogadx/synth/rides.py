@@ -41,6 +41,8 @@ from shapely.geometry import Point
 
 from kogadx.demand.features import service_calendar, stop_zones
 from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.idcodes import is_luhn_valid as luhn_valid  # noqa: F401 (re-export for callers)
+from kogadx.idcodes import luhn_check_digit
 from kogadx.geo.reference import split_chome
 from kogadx.synth.weather import weather_by_hour_start
 
@@ -190,24 +192,6 @@ def generate_stops(
 
 # --- members -----------------------------------------------------------------------------------
 
-def luhn_check_digit(partial: str) -> str:
-    """Luhn check digit for a digit string (the number without its last digit)."""
-    total = 0
-    for i, ch in enumerate(reversed(partial)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    """True when ``number`` (digits only) passes the Luhn check."""
-    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
-
-
 def _ramp(days_since_launch: np.ndarray, floor: float, midpoint_days: float, scale_days: float) -> np.ndarray:
     return floor + (1 - floor) / (1 + np.exp(-(days_since_launch - midpoint_days) / scale_days))
 
@@ -326,7 +310,7 @@ def generate_members(
     for i in range(n_members):
         if method[i] == "クレジットカード":
             partial = TEST_CARD_PREFIX + "".join(map(str, card_body[i]))
-            cards.append(partial + luhn_check_digit(partial))
+            cards.append(partial + str(luhn_check_digit(partial)))
         else:
             cards.append("")
     phone_draw = rng.integers(0, 10000, size=(n_members, 2))
