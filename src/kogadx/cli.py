@@ -80,6 +80,7 @@ def _mount_domain_apps() -> None:
         ("kogadx.energy.cli", "co2", "CO2排出量の計算"),
         ("kogadx.regulation.cli", "regulation", "アナログ規制の点検"),
         ("kogadx.wellbeing.cli", "wellbeing", "地域幸福度 (ウェルビーイング) の集計"),
+        ("kogadx.reporting.cli", "report", "レポートの検査 (ブラウザ) と PDF 出力"),
     ]:
         try:
             sub = importlib.import_module(module)

@@ -40,7 +40,9 @@ REQUEST_COLUMNS = (
     "request_id", "request_time", "desired_pickup_time", "origin_x", "origin_y",
     "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone",
 )
-POLICIES = ("none", "forecast", "oracle")
+POLICIES = ("none", "depot", "forecast", "oracle")
+# "none": an idle van waits where it dropped its last rider; "depot": it drives back to the
+# depot; "forecast" / "oracle": it moves towards zones by expected demand (forecast or true λ).
 
 
 # --------------------------------------------------------------------------- travel time
@@ -212,9 +214,10 @@ class _Vehicle:
 class _Day:
     """State of one simulated service day (minutes since midnight)."""
 
-    def __init__(self, fleet: Fleet, rules: DispatchRules, travel: TravelTimeModel, day: pd.Timestamp):
+    def __init__(self, fleet: Fleet, rules: DispatchRules, travel: TravelTimeModel, day: pd.Timestamp,
+                 start_hour: float | None = None):
         self.fleet, self.rules, self.travel, self.day = fleet, rules, travel, day
-        t0 = fleet.service_start_hour * 60
+        t0 = (fleet.service_start_hour if start_hour is None else start_hour) * 60
         self.vehicles = [_Vehicle(v, fleet.depot_x, fleet.depot_y, t0) for v in range(fleet.n_vehicles)]
         self.pickup_start: dict[int, float] = {}
         self.dropoff_start: dict[int, float] = {}
@@ -356,6 +359,15 @@ class _Day:
         self.assigned[req] = v.vid
         return True
 
+    def return_to_depot(self, now: float) -> None:
+        """Send every idle vehicle (empty plan, not moving) back to the depot."""
+        tx, ty = self.fleet.depot_x, self.fleet.depot_y
+        for v in self.vehicles:
+            if v.plan or v.repos is not None or math.hypot(tx - v.x, ty - v.y) < 1.0:
+                continue
+            t0 = max(now, v.t_avail)
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+
     def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
         """Send idle vehicles towards zone centroids by expected demand (greedy shares)."""
         if not demand:
@@ -410,6 +422,8 @@ def simulate_dispatch(
     policy: str = "none",
     zone_demand: pd.DataFrame | None = None,
     zone_centroids: pd.DataFrame | None = None,
+    service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
+    short_lead_min: float = 20.0,
 ) -> DispatchResult:
     """Replay ride requests in arrival order with cheapest feasible insertion.
 
@@ -420,7 +434,12 @@ def simulate_dispatch(
         travel: travel-time model (default :class:`StraightLineTravelTime`).
         policy: ``"none"``, ``"forecast"`` or ``"oracle"``; the last two need
             ``zone_demand`` (zone, hour (datetime64 hour start), expected) — a forecast or
-            the true intensity λ — and ``zone_centroids`` (zone, x, y).
+            the true intensity λ — and ``zone_centroids`` (zone, x, y). ``"depot"`` sends
+            idle vehicles back to the depot; ``"none"`` leaves them where they stopped.
+        service_hours: optional (open hour, close hour) per service date (midnight
+            Timestamp), e.g. longer weekend hours; dates not in it use the fleet's hours.
+        short_lead_min: requests booked less than this many minutes ahead form the
+            "short notice" group of the KPIs (see :func:`compute_kpis`).
 
     Returns:
         :class:`DispatchResult` with trips, legs, KPIs and per-request decision times.
@@ -432,7 +451,7 @@ def simulate_dispatch(
     _validate_requests(requests)
     demand_map: dict[pd.Timestamp, dict[str, float]] = {}
     centroids: dict[str, tuple[float, float]] = {}
-    if policy != "none":
+    if policy in ("forecast", "oracle"):
         if zone_demand is None or zone_centroids is None:
             raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
         for hour, grp in zone_demand.groupby("hour", sort=True):
@@ -443,11 +462,12 @@ def simulate_dispatch(
     direct = np.asarray(travel.minutes(reqs["origin_x"], reqs["origin_y"], reqs["dest_x"], reqs["dest_y"]), float)
     desired_min = _minute_of_day(reqs["desired_pickup_time"])
     request_min = _minute_of_day(reqs["request_time"])
+    lead_min = ((reqs["desired_pickup_time"] - reqs["request_time"]) / pd.Timedelta(minutes=1)).to_numpy(float)
     day_of = reqs["desired_pickup_time"].dt.normalize()
     req_day = reqs["request_time"].dt.normalize()
     # a booking made on an earlier day is seen at the start of the service day
     request_min = np.where(req_day < day_of, -1.0, request_min)
-    open_min, close_min = fleet.service_start_hour * 60, fleet.service_end_hour * 60
+    hours_of = dict(service_hours or {})
 
     status = np.array(["rejected"] * len(reqs), dtype=object)
     reason = np.array([""] * len(reqs), dtype=object)
@@ -457,14 +477,20 @@ def simulate_dispatch(
     decision_ms = np.full(len(reqs), np.nan)
     decision_cpu_ms = np.full(len(reqs), np.nan)
     legs: list[tuple] = []
+    vehicle_hours = 0.0
     for day in sorted(day_of.unique()):
+        open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
+        open_min, close_min = open_h * 60, close_h * 60
+        vehicle_hours += fleet.n_vehicles * (close_h - open_h)
         rows = np.flatnonzero((day_of == day).to_numpy())
         rows = rows[np.lexsort((rows, request_min[rows]))]
-        sim = _Day(fleet, rules, travel, pd.Timestamp(day))
+        sim = _Day(fleet, rules, travel, pd.Timestamp(day), open_h)
         for r in rows:
             now = max(request_min[r], open_min - 60)
             sim.advance(now)
-            if policy != "none":
+            if policy == "depot":
+                sim.return_to_depot(now)
+            elif policy != "none":
                 hour = pd.Timestamp(day) + pd.Timedelta(minutes=now + rules.lookahead_min)
                 sim.reposition(now, demand_map.get(hour.floor("h"), {}), centroids)
             if not (open_min <= desired_min[r] <= close_min):
@@ -507,6 +533,7 @@ def simulate_dispatch(
         "pickup_min": pick_t,
         "dropoff_min": drop_t,
         "direct_min": direct,
+        "lead_min": lead_min,
         "service_date": day_of.to_numpy(),
     })
     trips["wait_min"] = trips["pickup_min"] - trips["desired_min"]
@@ -516,17 +543,19 @@ def simulate_dispatch(
     ids = reqs["request_id"].astype(str).to_numpy()
     legs_df.insert(11, "to_request", [ids[r] if r >= 0 else "" for r in legs_df["_row"]])
     legs_df = legs_df.drop(columns="_row")
-    n_days = max(1, int(day_of.nunique()))
-    kpis = compute_kpis(trips, legs_df, fleet.n_vehicles * n_days * (close_min - open_min) / 60.0)
+    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
     return DispatchResult(trips, legs_df, kpis, decision_ms, decision_cpu_ms)
 
 
-def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float) -> dict:
+def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float, short_lead_min: float = 20.0) -> dict:
     """Service KPIs from simulated trips and legs.
 
-    served/rejection rate (share of requests), wait mean/p95 (min), mean ride/direct ratio,
-    vehicle_km, empty_km (driven with nobody on board, incl. repositioning), occupancy
-    (passenger-km / vehicle-km), passengers per vehicle-hour of service.
+    served/rejection rate (share of requests), wait mean/p95 (min; wait = pick-up start -
+    desired pick-up time), mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
+    on board, incl. repositioning), occupancy (passenger-km / vehicle-km), passengers per
+    vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
+    ``short_lead_min`` minutes ahead (``lead_min`` column; the only riders whose wait can
+    depend on where idle vans stand — a longer lead lets any van arrive in time).
     """
     n = len(trips)
     served = trips[trips["status"] == "served"]
@@ -547,6 +576,19 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float) 
         "empty_km": empty,
         "occupancy": pkm / vkm if vkm > 0 else math.nan,
         "passengers_per_vehicle_hour": float(served["passengers"].sum() / vehicle_hours) if vehicle_hours else math.nan,
+        **_short_notice_kpis(trips, short_lead_min),
+    }
+
+
+def _short_notice_kpis(trips: pd.DataFrame, short_lead_min: float) -> dict:
+    if "lead_min" not in trips.columns:
+        return {}
+    short = trips[trips["lead_min"] < short_lead_min]
+    served = short[short["status"] == "served"]
+    return {
+        "short_notice_n_requests": int(len(short)),
+        "short_notice_served_rate": float(len(served) / len(short)) if len(short) else math.nan,
+        "short_notice_wait_mean_min": float(served["wait_min"].mean()) if len(served) else math.nan,
     }
 
 
@@ -668,6 +710,8 @@ def run_fleet_scenarios(
     forecast_demand: pd.DataFrame | None = None,
     true_demand: pd.DataFrame | None = None,
     zone_centroids: pd.DataFrame | None = None,
+    service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
+    short_lead_min: float = 20.0,
 ) -> pd.DataFrame:
     """KPIs for every (fleet size, demand factor, policy): the fleet what-if table.
 
@@ -682,11 +726,12 @@ def run_fleet_scenarios(
             sized = Fleet(size, fleet.depot_x, fleet.depot_y, fleet.capacity,
                           fleet.service_start_hour, fleet.service_end_hour)
             for policy in policies:
-                demand = {"none": None, "forecast": forecast_demand, "oracle": true_demand}[policy]
+                demand = {"forecast": forecast_demand, "oracle": true_demand}.get(policy)
                 if demand is not None:
                     demand = demand.assign(expected=demand["expected"] * factor)
                 res = simulate_dispatch(reqs, sized, rules, travel, policy, demand,
-                                        zone_centroids if demand is not None else None)
+                                        zone_centroids if demand is not None else None,
+                                        service_hours, short_lead_min)
                 ms = res.decision_ms[~np.isnan(res.decision_ms)]
                 rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **res.kpis,
                              "decision_ms_mean": float(ms.mean()) if len(ms) else math.nan,

@@ -1,0 +1,136 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 事業所の CO2 排出量レポート (GX×DX)
+
+# %% tags=["parameters"]
+co2_metrics = "metrics/co2.json"
+co2_figures = "reports/figures/co2"
+co2_tables = "data/features/co2"
+example_businesses = 3
+
+# %%
+import json
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from kogadx.reporting import blocks as b
+from kogadx.reporting.findings import co2_findings
+
+
+def show(html: str) -> None:
+    display(HTML(html))
+
+
+def table(name: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(co2_tables) / f"{name}.parquet")
+
+
+metrics = json.loads(Path(co2_metrics).read_text(encoding="utf-8"))
+intensity = table("intensity")
+sectors = intensity[["sector_code", "sector_name"]].drop_duplicates().sort_values("sector_code")
+by_sector = table("emissions_by_sector").merge(sectors, on="sector_code", how="left")
+latest = metrics["latest_fiscal_year"]
+sector_latest = by_sector[by_sector["fiscal_year"] == latest].groupby("sector_name", as_index=False)["t_co2"].sum()
+yoy = table("weather_normalised_yoy")
+city_yoy = yoy.groupby("fiscal_year", as_index=False)[["t_co2", "t_co2_normalised"]].sum()
+show(b.summary_block("この報告の要点", co2_findings(metrics, city_yoy, sector_latest),
+                     lead="市内事業所のエネルギー使用量から CO2 排出量を計算し、気象補正と削減策の試算を行いました。"))
+
+# %% [markdown]
+# ## 1. 市全体と業種別の排出量
+# Scope 1 は燃料を燃やした直接の排出、Scope 2 は使った電気の発電に伴う排出です。
+
+# %%
+scope_fy = by_sector.groupby(["fiscal_year", "scope"])["t_co2"].sum().unstack("scope").fillna(0.0)
+scope_fy = scope_fy.rename(columns={1: "scope1", 2: "scope2"}).reset_index()
+scope_fy["total"] = scope_fy[["scope1", "scope2"]].sum(axis=1)
+show(b.table_block(scope_fy, {"fiscal_year": "年度", "scope1": "Scope 1 (t-CO2)", "scope2": "Scope 2 (t-CO2)",
+                              "total": "合計 (t-CO2)"},
+                   {"scope1": b.fmt_int, "scope2": b.fmt_int, "total": b.fmt_int}, caption="表 1-1 年度別の排出量"))
+show(b.figure_block(Path(co2_figures) / "city_monthly_emissions.png", "図 1-1 市全体の月別排出量"))
+sector_table = sector_latest.assign(share=sector_latest["t_co2"] / sector_latest["t_co2"].sum())
+sector_table = sector_table.merge(sectors, on="sector_name").sort_values("sector_code")
+show(b.table_block(sector_table, {"sector_code": "業種コード", "sector_name": "業種", "t_co2": "排出量 (t-CO2)",
+                                  "share": "割合"},
+                   {"t_co2": b.fmt_int, "share": b.fmt_pct}, caption=f"表 1-2 業種別の排出量 ({latest} 年度、業種コード順)"))
+factors = table("emission_factors_used")
+show(b.table_block(factors, {"fuel": "エネルギー", "unit": "単位", "factor": "排出係数 (t-CO2/単位)",
+                             "fiscal_year": "係数の年度", "basis": "区分", "source": "出典"},
+                   {"factor": lambda v: f"{v:.6g}"}, caption="表 1-3 使った排出係数"))
+
+# %% [markdown]
+# ## 2. 気象補正した推移
+# 夏の暑さや冬の寒さで増減する分を、冷房・暖房度日を使ったベースラインで取り除いて比べます。
+
+# %%
+show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png", "図 2-1 市全体の排出量 (実績と気象補正後)"))
+show(b.table_block(city_yoy, {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)", "t_co2_normalised": "気象補正後 (t-CO2)"},
+                   {"t_co2": b.fmt_int, "t_co2_normalised": b.fmt_int}, caption="表 2-1 年度別 実績と気象補正後"))
+baseline = metrics["baseline"]
+show(b.kv_block([
+    ("ベースラインを作った系列", f"{b.fmt_int(baseline['models_fitted'])} 系列"),
+    ("精度基準を満たした事業所", b.fmt_pct(baseline["businesses_pass_g14_share"])),
+    ("CV(RMSE) の中央値", b.fmt_pct(baseline["median_cv_rmse"])),
+    ("検証期間の NMBE (絶対値の中央値)", b.fmt_pct(baseline["median_abs_holdout_nmbe"])),
+    ("異常値として印を付けた月", f"{b.fmt_int(baseline['anomaly_months'])} か月"),
+], caption="表 2-2 ベースラインの精度 (ASHRAE Guideline 14)"))
+
+# %% [markdown]
+# ## 3. 削減策の試算
+# LED 化、屋根置き太陽光、燃料から電気ヒートポンプへの転換、再エネメニューの組み合わせを試算しました。
+# 費用と削減率は params.yaml の仮定 (未確認の既定値を含む) に基づきます。
+
+# %%
+show(b.figure_block(Path(co2_figures) / "city_scenario_waterfall.png", "図 3-1 削減策ごとの削減量 (市全体)"))
+scen = table("scenarios_city").sort_values("order")
+show(b.table_block(scen, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)", "cost_yen_per_yr": "光熱費の変化 (円/年)",
+                          "capex_yen": "初期費用 (円)"},
+                   {"t_co2": b.fmt_int, "cost_yen_per_yr": b.fmt_int, "capex_yen": b.fmt_int},
+                   caption="表 3-1 削減策の効果 (先頭行は現状)"))
+
+# %% [markdown]
+# ## 4. 事業所別シート (例)
+# 事業所ごとの排出量・原単位・削減策の例です。事業所は仮の ID で示しています。
+
+# %%
+g14 = table("baseline_business_g14").set_index("business_id")
+scen_b = table("scenarios")
+yoy_b = yoy.set_index("business_id")
+# One business per sector, in ID order, so the examples show different kinds of business.
+examples = intensity.sort_values("business_id").drop_duplicates("sector_code").head(example_businesses)
+for i, row in enumerate(examples.itertuples(index=False), start=1):
+    bid = row.business_id
+    show(f"<h3>{b.esc(f'4-{i} 事業所 {bid} ({row.sector_name})')}</h3>")
+    show(b.kv_block([
+        ("業種", str(row.sector_name)),
+        ("従業員数", f"{b.fmt_int(row.employees)} 人"),
+        ("床面積", f"{b.fmt_int(row.floor_area_m2)} m²"),
+        (f"排出量 ({latest} 年度)", f"{b.fmt_num(row.t_co2)} t-CO2"),
+        ("床面積あたり", f"{b.fmt_num(row.t_co2_per_m2, 3)} t-CO2/m²"),
+        ("従業員あたり", f"{b.fmt_num(row.t_co2_per_employee, 2)} t-CO2/人"),
+        ("ベースラインの精度基準", "満たす" if bool(g14.loc[bid, "pass_g14"]) else "満たさない"),
+    ]))
+    show(b.table_block(yoy_b.loc[[bid]].reset_index(), {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)",
+                                                        "t_co2_normalised": "気象補正後 (t-CO2)"},
+                       {"t_co2": b.fmt_num, "t_co2_normalised": b.fmt_num}))
+    steps = scen_b[scen_b["business_id"] == bid].sort_values("order")
+    show(b.table_block(steps, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)", "cost_yen_per_yr": "光熱費の変化 (円/年)",
+                               "capex_yen": "初期費用 (円)"},
+                       {"t_co2": b.fmt_num, "cost_yen_per_yr": b.fmt_int, "capex_yen": b.fmt_int}))
+show(b.paragraph("次の図は、パイプラインが例として選んだ事業所 (co2.figures.example_business_id) のものです。"))
+for name, caption in [("business_monthly_emissions", "図 4-1 例の事業所の月別排出量"),
+                      ("business_weather_normalised_yoy", "図 4-2 例の事業所の気象補正した推移"),
+                      ("business_sector_position", "図 4-3 同じ業種の中での位置"),
+                      ("business_scenario_waterfall", "図 4-4 例の事業所の削減策")]:
+    show(b.figure_block(Path(co2_figures) / f"{name}.png", caption))

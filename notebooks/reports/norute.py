@@ -1,0 +1,142 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # のるーと古賀 運行・需要レポート
+
+# %% tags=["parameters"]
+demand_metrics = "metrics/demand.json"
+dispatch_metrics = "metrics/dispatch.json"
+demand_figures = "reports/figures/demand"
+dispatch_figures = "reports/figures/dispatch"
+demand_panel = "data/features/demand_panel.parquet"
+demand_forecast = "data/features/demand_forecast.parquet"
+ride_requests = "data/pseudonymized/ride_requests.parquet"
+stops = "data/pseudonymized/stops.parquet"
+towns = "data/pseudonymized/towns.parquet"
+top_od_pairs = 15
+
+# %%
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from IPython.display import HTML, display
+
+from kogadx.reporting import blocks as b
+from kogadx.reporting import norute
+from kogadx.reporting.findings import MODEL_JA, flatten, norute_findings
+
+
+def show(html: str) -> None:
+    display(HTML(html))
+
+
+demand = json.loads(Path(demand_metrics).read_text(encoding="utf-8"))
+has_dispatch = Path(dispatch_metrics).is_file() and Path(dispatch_figures).is_dir()
+dispatch = json.loads(Path(dispatch_metrics).read_text(encoding="utf-8")) if has_dispatch else None
+requests = pd.read_parquet(ride_requests)
+kpis = norute.service_kpis(requests)
+monthly = norute.monthly_kpis(requests)
+show(b.summary_block("この報告の要点", norute_findings(kpis, demand, dispatch),
+                     lead="AI オンデマンドバス「のるーと古賀」の予約記録と需要予測の結果をまとめました。"))
+
+# %% [markdown]
+# ## 1. 需要のパターン
+# 予約がいつ・どこで多いかを、月別と時間帯別に示します。
+
+# %%
+panel = pd.read_parquet(demand_panel)
+show(b.figure_bytes_block(norute.figure_png(norute.plot_monthly_outcomes(monthly)),
+                          "図 1-1 月別の予約件数 (結果別)"))
+show(b.figure_bytes_block(norute.figure_png(norute.plot_hourly_profile(norute.hourly_profile(panel))),
+                          "図 1-2 時間帯別の平均予約件数 (平日と土日祝)"))
+zone_totals = panel.groupby("zone", as_index=False)["y"].sum().sort_values("zone")
+zone_totals["share"] = zone_totals["y"] / zone_totals["y"].sum()
+show(b.table_block(zone_totals, {"zone": "区域", "y": "予約件数", "share": "割合"},
+                   {"y": b.fmt_int, "share": b.fmt_pct}, caption="表 1-1 区域別の予約件数 (全期間)"))
+
+# %% [markdown]
+# ## 2. 需要予測の精度
+# 過去の期間で「予測してから答え合わせ」を繰り返し (バックテスト)、予測方法ごとの誤差を比べました。
+# WAPE は「予測のずれの合計 ÷ 実際の件数の合計」で、小さいほど正確です。
+
+# %%
+rows = []
+for horizon in sorted(demand["backtest"], key=lambda h: int(h[1:])):
+    for model, result in demand["backtest"][horizon].items():
+        rows.append({"horizon": f"{horizon[1:]} 時間先", "model": MODEL_JA.get(model, model),
+                     "wape_day": result["total_by_day"]["wape"], "wape_hour": result["by_series_step"]["wape"],
+                     "coverage": result["interval"]["coverage"]})
+show(b.table_block(pd.DataFrame(rows),
+                   {"horizon": "予測の先", "model": "方法", "wape_day": "WAPE (1 日合計)",
+                    "wape_hour": "WAPE (区域×時間)", "coverage": "予測区間が実績を含んだ割合"},
+                   {"wape_day": b.fmt_pct, "wape_hour": b.fmt_pct, "coverage": b.fmt_pct},
+                   caption=f"表 2-1 方法別の予測誤差 (検証の起点 {len(demand['origins'])} 回)"))
+show(b.note_block("「真の需要 (参考)」は合成データの生成に使った本当の需要で、どんな予測でも超えられない目安です。"))
+for name, caption in [("forecast_vs_actual", "図 2-1 予測と実績"),
+                      ("residuals_by_hour", "図 2-2 時間帯別の予測誤差"),
+                      ("feature_importance", "図 2-3 予測に効いている要因")]:
+    show(b.figure_block(Path(demand_figures) / f"{name}.png", caption))
+forecast = pd.read_parquet(demand_forecast)
+nxt = forecast.groupby("zone", as_index=False)[["expected", "lower", "upper"]].sum().sort_values("zone")
+show(b.table_block(nxt, {"zone": "区域", "expected": "予測件数", "lower": "下限", "upper": "上限"},
+                   {"expected": b.fmt_int, "lower": b.fmt_int, "upper": b.fmt_int},
+                   caption=f"表 2-2 次の期間 ({forecast['time'].min():%Y-%m-%d} から {forecast['time'].max():%Y-%m-%d}) の区域別予測 (各時間の区間の合計)"))
+
+# %% [markdown]
+# ## 3. サービスの指標
+# 予約記録から、乗れた割合・待ち時間・乗車時間を集計しました。
+
+# %%
+show(b.kv_block([
+    ("予約件数", f"{b.fmt_int(kpis['n_requests'])} 件 ({b.fmt_int(kpis['n_days'])} 日)"),
+    ("乗車まで完了", b.fmt_pct(kpis["completed_share"])),
+    ("配車不可 (車両が足りない)", b.fmt_pct(kpis["unserved_share"])),
+    ("キャンセル / 無断キャンセル", f"{b.fmt_pct(kpis['cancel_share'])} / {b.fmt_pct(kpis['no_show_share'])}"),
+    ("迎車の遅れ (中央値 / 90% 点)", f"{b.fmt_num(kpis['wait_median_min'])} 分 / {b.fmt_num(kpis['wait_p90_min'])} 分"),
+    ("乗車時間 (中央値)", f"{b.fmt_num(kpis['ride_median_min'])} 分"),
+    ("1 回あたりの乗車人数", f"{b.fmt_num(kpis['passengers_per_ride'], 2)} 人"),
+], caption="表 3-1 全期間のサービス指標"))
+show(b.table_block(monthly, {"month": "月", "requests": "予約", "requests_per_day": "1 日あたり",
+                             "completed_share": "完了率", "unserved_share": "配車不可率",
+                             "active_members": "利用した会員数"},
+                   {"requests": b.fmt_int, "requests_per_day": b.fmt_num, "completed_share": b.fmt_pct,
+                    "unserved_share": b.fmt_pct, "active_members": b.fmt_int},
+                   caption="表 3-2 月別のサービス指標"))
+
+# %% [markdown]
+# ## 4. 車両台数を変えた場合 (配車シミュレーション)
+
+# %%
+if has_dispatch:
+    show(b.paragraph("配車シミュレーションの主な指標です。"))
+    numeric = {k: v for k, v in flatten(dispatch).items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    show(b.table_block(pd.DataFrame({"key": list(numeric), "value": list(numeric.values())}),
+                       {"key": "指標", "value": "値"}, {"value": lambda v: b.fmt_num(v, 3)},
+                       caption="表 4-1 配車シミュレーションの指標 (metrics/dispatch.json)"))
+    for i, png in enumerate(sorted(Path(dispatch_figures).glob("*.png")), start=1):
+        show(b.figure_block(png, f"図 4-{i} {png.stem}"))
+else:
+    show(b.note_block("配車シミュレーションの結果はまだありません", kind="missing"))
+
+# %% [markdown]
+# ## 5. 乗降地点と利用の多い区間
+# 背景の地図タイルは使わず、町丁目の境界だけを描いています。
+
+# %%
+stop_table = pd.read_parquet(stops)
+town_shapes = gpd.read_parquet(towns)
+pairs = norute.top_od_pairs(requests, stop_table, top_od_pairs)
+show(b.figure_bytes_block(norute.figure_png(norute.plot_stop_map(stop_table, town_shapes, pairs)),
+                          "図 5-1 乗降地点と利用の多い区間 (線が太いほど多い)"))
+show(b.table_block(pairs, {"o_stop_name": "乗車地点", "d_stop_name": "降車地点", "trips": "完了した乗車"},
+                   {"trips": b.fmt_int}, caption=f"表 5-1 利用の多い区間 (上位 {len(pairs)})"))

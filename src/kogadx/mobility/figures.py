@@ -1,0 +1,117 @@
+"""Figures of the dispatch stage (Japanese labels; EPSG:6670 metres on the map).
+
+Each function returns a matplotlib Figure; the stage saves it with
+``kogadx.plotting.save_figure`` (byte-identical reruns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from kogadx.geo import CRS_METRIC
+from kogadx.plotting import PALETTE, setup
+
+_POLICY_ORDER = ("none", "depot", "forecast", "oracle")
+
+
+def _policies(frame: pd.DataFrame) -> list[str]:
+    present = set(frame["policy"])
+    return [p for p in _POLICY_ORDER if p in present] + sorted(present - set(_POLICY_ORDER))
+
+
+def _by_fleet(scenarios: pd.DataFrame, column: str, ylabel: str, title: str, labels: Mapping[str, str],
+              scale: float = 1.0) -> Any:
+    plt = setup()
+    factors = sorted(scenarios["demand_factor"].unique())
+    fig, axes = plt.subplots(1, len(factors), figsize=(5 * len(factors), 4.2), sharey=True, squeeze=False)
+    for ax, factor in zip(axes[0], factors):
+        part = scenarios[scenarios["demand_factor"] == factor]
+        for k, policy in enumerate(_policies(part)):
+            line = part[part["policy"] == policy].sort_values("n_vehicles")
+            ax.plot(line["n_vehicles"], line[column].astype(float) * scale, marker="o",
+                    color=PALETTE[k % len(PALETTE)], label=labels.get(policy, policy))
+        ax.set_title(f"需要 {factor:g} 倍")
+        ax.set_xlabel("車両数 (台)")
+        ax.set_xticks(sorted(part["n_vehicles"].unique()))
+    axes[0][0].set_ylabel(ylabel)
+    axes[0][-1].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_wait_vs_fleet(scenarios: pd.DataFrame, labels: Mapping[str, str]) -> Any:
+    """Mean wait (min) against fleet size, one line per policy, one panel per demand factor."""
+    return _by_fleet(scenarios, "wait_mean_min", "平均待ち時間 (分)",
+                     "車両数と平均待ち時間 (待ち = 乗車開始 − 希望乗車時刻)", labels)
+
+
+def plot_served_vs_fleet(scenarios: pd.DataFrame, labels: Mapping[str, str]) -> Any:
+    """Served rate (%) against fleet size, one line per policy, one panel per demand factor."""
+    return _by_fleet(scenarios, "served_rate", "配車成立率 (%)", "車両数と配車成立率", labels, scale=100.0)
+
+
+def plot_kpi_bars(default: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str], n_vehicles: int) -> Any:
+    """Bars of the main KPIs by policy at the default fleet."""
+    plt = setup()
+    panels = [("wait_mean_min", "平均待ち時間 (分)", 1.0), ("wait_p95_min", "待ち時間 95% 点 (分)", 1.0),
+              ("short_notice_wait_mean_min", "直前予約の平均待ち (分)", 1.0),
+              ("served_rate", "配車成立率 (%)", 100.0), ("empty_km", "空車走行 (km)", 1.0),
+              ("passengers_per_vehicle_hour", "車両 1 時間あたり乗客 (人)", 1.0)]
+    policies = [p for p in _POLICY_ORDER if p in default] + sorted(set(default) - set(_POLICY_ORDER))
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for ax, (key, title, scale) in zip(axes.ravel(), panels):
+        values = [float(default[p].get(key) or np.nan) * scale for p in policies]
+        bars = ax.bar(range(len(policies)), values, color=[PALETTE[k % len(PALETTE)] for k in range(len(policies))])
+        ax.bar_label(bars, fmt="%.2f", fontsize=8)
+        ax.set_xticks(range(len(policies)), [labels.get(p, p) for p in policies], rotation=20, ha="right", fontsize=8)
+        ax.set_title(title, fontsize=10)
+    fig.suptitle(f"再配置方針ごとの KPI (車両 {n_vehicles} 台、需要 1 倍)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_route_map(legs: pd.DataFrame, stops_xy: pd.DataFrame, waiting: pd.DataFrame,
+                   towns: gpd.GeoDataFrame | None, day: pd.Timestamp, depot: tuple[float, float],
+                   policy_label: str) -> Any:
+    """Route map of one service day: town polygons, stops, each vehicle's legs in its colour
+    (service legs solid, repositioning dashed). All coordinates EPSG:6670 metres; no tiles."""
+    plt = setup()
+    fig, ax = plt.subplots(figsize=(8, 8))
+    if towns is not None and len(towns):
+        towns.to_crs(CRS_METRIC).plot(ax=ax, facecolor="#f4f4f0", edgecolor="#b0b0b0", linewidth=0.5)
+    ax.scatter(stops_xy["x"], stops_xy["y"], s=10, color="#444444", zorder=3, label="停留所")
+    ax.scatter(waiting["x"], waiting["y"], s=60, marker="^", facecolor="none", edgecolor="#333333",
+               zorder=4, label="ゾーンの待機停留所")
+    ax.scatter([depot[0]], [depot[1]], s=120, marker="*", color="#c23b3b", zorder=5, label="車庫 (JR古賀駅)")
+    day_legs = legs[pd.to_datetime(legs["service_date"]) == pd.Timestamp(day)] if len(legs) else legs
+    for vid, grp in day_legs.groupby("vehicle", sort=True):
+        color = PALETTE[int(vid) % len(PALETTE)]
+        for kind, style in (("service", "-"), ("reposition", "--")):
+            part = grp[grp["kind"] == kind]
+            if part.empty:
+                continue
+            xs = np.column_stack([part["x0"], part["x1"], np.full(len(part), np.nan)]).ravel()
+            ys = np.column_stack([part["y0"], part["y1"], np.full(len(part), np.nan)]).ravel()
+            ax.plot(xs, ys, style, color=color, linewidth=1.0, alpha=0.75,
+                    label=f"車両 {int(vid) + 1}" + (" (再配置)" if kind == "reposition" else ""))
+    # Zoom on the service area (stops, depot, legs) plus a margin: the town polygons cover
+    # the whole city, most of which the service does not reach.
+    xs_all = np.concatenate([stops_xy["x"], [depot[0]]])
+    ys_all = np.concatenate([stops_xy["y"], [depot[1]]])
+    margin = 600.0
+    ax.set_xlim(xs_all.min() - margin, xs_all.max() + margin)
+    ax.set_ylim(ys_all.min() - margin, ys_all.max() + margin)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m, 平面直角座標 II 系)")
+    ax.set_ylabel("y (m)")
+    ax.set_title(f"{pd.Timestamp(day):%Y-%m-%d} の運行経路 ({policy_label})\n"
+                 "町丁目境界はボロノイ近似、経路は停留所間の直線表示", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig

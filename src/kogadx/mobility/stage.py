@@ -1,0 +1,433 @@
+"""DVC stage ``dispatch``: replay のるーと古賀 ride requests through the online dispatcher.
+
+One call, :func:`run_dispatch_stage`, turns the pseudonymized ride requests and stops, the
+demand forecast and (for the oracle only) the true intensity λ into KPIs per repositioning
+policy, a fleet what-if table and figures; :func:`log_dispatch_runs` logs each scenario as
+an MLflow run. See :mod:`kogadx.mobility.simulation` for the dispatcher itself.
+
+Conventions (documented choices, all in params ``dispatch``):
+
+* **Replay set**: requests whose desired pick-up falls in ``replay.start`` … ``replay.end``
+  (dates, inclusive) and whose recorded outcome is in ``replay_outcomes`` (default: completed,
+  refused by the real dispatcher, no-show — i.e. trips a van had to plan for; cancellations
+  are left out because their cancel time is unknown). Rows with a booking time after the
+  desired pick-up, an unknown stop or no party size are quarantined with a reason.
+* **Places**: stops converted from JGD2011 lat/lon to EPSG:6670 (metres); zones are the
+  demand stage's stop clusters (``kogadx.demand.features.stop_zones``).
+* **Where an idle van waits in a zone**: the zone's stop nearest to the centroid of its stops
+  weighted by pick-ups *before* the replay period (vans wait at a real stop).
+* **Expected demand for the forecast policy** (zone × hour): the forecast file when it
+  covers every replayed service hour, else the backtest-style estimate "mean count in the
+  same hour of the week over the previous ``expected_demand.history_weeks`` weeks", which
+  only uses requests before that hour (``expected_demand.source``: auto | file | history).
+  The forecast stage forecasts only the period *after* the data, so a replay of past weeks
+  normally uses the history estimate.
+* **Oracle**: the synthetic generator's true λ (``data/truth``, secure zone; read only here,
+  only aggregated KPIs leave the stage).
+* **Demand +x %**: :func:`kogadx.mobility.simulation.scale_demand` with a generator seeded
+  from ``seed`` and the factor: every request kept plus ``round((f-1)·N)`` copies of random
+  requests (same stops, party size and lead time) shifted by U(-15, +15) minutes.
+* **Wait** = pick-up start - desired pick-up time (bookings are made ahead; the van never
+  comes early). ``short_notice_*`` KPIs: requests booked < ``short_lead_min`` minutes ahead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from kogadx.demand.features import service_calendar, stop_zones
+from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.io import InputFileError, read_text_table
+from kogadx.mobility.simulation import (
+    DispatchResult,
+    DispatchRules,
+    Fleet,
+    MatrixTravelTime,
+    StraightLineTravelTime,
+    TravelTimeModel,
+    check_dispatch,
+    scale_demand,
+    simulate_dispatch,
+)
+from kogadx.synth import stream_rng
+
+KPI_KEYS = (
+    "n_requests", "n_served", "n_rejected", "served_rate", "rejection_rate", "wait_mean_min",
+    "wait_p95_min", "ride_over_direct_mean", "vehicle_km", "empty_km", "occupancy",
+    "passengers_per_vehicle_hour", "short_notice_n_requests", "short_notice_served_rate",
+    "short_notice_wait_mean_min",
+)
+POLICY_LABELS = {"none": "再配置なし (降車地で待機)", "depot": "車庫 (JR古賀駅) へ戻る",
+                 "forecast": "予測に基づく再配置", "oracle": "真の需要 (オラクル)"}
+
+
+@dataclass
+class DispatchStageOutputs:
+    """Everything the stage writes: ``metrics`` (JSON-ready), ``scenarios`` (one row per
+    fleet size × demand factor × policy), ``default_results`` (policy → simulation at the
+    default fleet and demand 1.0), ``figures`` (name → matplotlib Figure), ``runs``
+    (MLflow run name → (params, metrics)), ``quarantine`` (rows left out, with reason)."""
+
+    metrics: dict
+    scenarios: pd.DataFrame
+    default_results: dict[str, DispatchResult]
+    figures: dict[str, Any]
+    runs: dict[str, tuple[dict, dict]] = field(default_factory=dict)
+    quarantine: pd.DataFrame | None = None
+
+
+# --------------------------------------------------------------------------- inputs
+def stop_positions(stops: pd.DataFrame, zone_level: str, n_clusters: int) -> pd.DataFrame:
+    """stop_id, x, y (metres, EPSG:6670) and zone (the demand stage's zones) per stop."""
+    for col in ("stop_id", "lat", "lon"):
+        if col not in stops.columns:
+            raise InputFileError(f"stops: 列 {col} がありません")
+    bad = stops["lat"].isna() | stops["lon"].isna()
+    if bad.any():
+        raise InputFileError(f"stops: 行 {int(np.flatnonzero(bad.to_numpy())[0]) + 1} 列 lat/lon が欠損しています")
+    pts = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
+    return pd.DataFrame({
+        "stop_id": stops["stop_id"].astype(str).to_numpy(),
+        "stop_name": stops["stop_name"].astype(str).to_numpy() if "stop_name" in stops else "",
+        "x": pts.x.to_numpy(), "y": pts.y.to_numpy(),
+        "zone": stop_zones(stops, zone_level=zone_level, n_clusters=n_clusters).astype(str).to_numpy(),
+    })
+
+
+def latlon_to_metric(lat: float, lon: float) -> tuple[float, float]:
+    """JGD2011 latitude/longitude (degrees) → EPSG:6670 x, y (metres)."""
+    pt = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
+    return float(pt.x.iloc[0]), float(pt.y.iloc[0])
+
+
+def prepare_requests(rides: pd.DataFrame, stops_xy: pd.DataFrame, start: str, end: str,
+                     outcomes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replay set and quarantine from pseudonymized ride requests.
+
+    Returns ``(requests, quarantine)``: requests with the simulator's columns (xy in
+    EPSG:6670 metres, zones of origin/destination stops) plus origin/destination stop ids,
+    for desired pick-ups on dates ``start`` … ``end`` (inclusive) with outcome in
+    ``outcomes``; quarantine: request_id, row (1-based in the input), column, reason.
+    """
+    need = ["request_id", "requested_at", "desired_pickup_at", "origin_stop_id",
+            "destination_stop_id", "passengers", "outcome"]
+    missing = [c for c in need if c not in rides.columns]
+    if missing:
+        raise InputFileError(f"ride_requests: 列 {missing} がありません")
+    frame = rides.reset_index(drop=True)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    in_period = (frame["desired_pickup_at"] >= lo) & (frame["desired_pickup_at"] < hi)
+    frame = frame.assign(_row=np.arange(len(frame)) + 1)[in_period & frame["outcome"].isin(outcomes)]
+    known = set(stops_xy["stop_id"])
+    checks = [
+        ("requested_at", frame["requested_at"].isna() | (frame["requested_at"] > frame["desired_pickup_at"]),
+         "予約日時が欠損しているか希望乗車日時より後"),
+        ("origin_stop_id", ~frame["origin_stop_id"].astype(str).isin(known), "乗車停留所 ID が stops にない"),
+        ("destination_stop_id", ~frame["destination_stop_id"].astype(str).isin(known), "降車停留所 ID が stops にない"),
+        ("passengers", frame["passengers"].isna() | (frame["passengers"].fillna(0) < 1), "人数が欠損または 1 未満"),
+    ]
+    flagged = pd.Series(False, index=frame.index)
+    quarantine = []
+    for col, mask, reason in checks:
+        new = mask.fillna(True) & ~flagged
+        for rid, row in zip(frame.loc[new, "request_id"], frame.loc[new, "_row"]):
+            quarantine.append((str(rid), int(row), col, reason))
+        flagged |= new
+    frame = frame[~flagged]
+    pos = stops_xy.set_index("stop_id")
+    o = pos.loc[frame["origin_stop_id"].astype(str)]
+    d = pos.loc[frame["destination_stop_id"].astype(str)]
+    requests = pd.DataFrame({
+        "request_id": frame["request_id"].astype(str).to_numpy(),
+        "request_time": frame["requested_at"].astype("datetime64[us]").to_numpy(),
+        "desired_pickup_time": frame["desired_pickup_at"].astype("datetime64[us]").to_numpy(),
+        "origin_x": o["x"].to_numpy(), "origin_y": o["y"].to_numpy(),
+        "dest_x": d["x"].to_numpy(), "dest_y": d["y"].to_numpy(),
+        "passengers": frame["passengers"].astype(int).to_numpy(),
+        "origin_zone": o["zone"].to_numpy(), "dest_zone": d["zone"].to_numpy(),
+        "origin_stop_id": frame["origin_stop_id"].astype(str).to_numpy(),
+        "destination_stop_id": frame["destination_stop_id"].astype(str).to_numpy(),
+    })
+    requests = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
+    return requests, pd.DataFrame(quarantine, columns=["request_id", "row", "column", "reason"])
+
+
+def zone_waiting_points(stops_xy: pd.DataFrame, rides: pd.DataFrame, before: str) -> pd.DataFrame:
+    """zone, stop_id, x, y: where an idle van waits for each zone (metres, EPSG:6670).
+
+    The zone's stop nearest to the centroid of its stops weighted by pick-ups with a desired
+    time before ``before`` (+1 per stop, so zones without history use the plain centroid).
+    """
+    hist = rides[rides["desired_pickup_at"] < pd.Timestamp(before)]
+    counts = hist["origin_stop_id"].astype(str).value_counts()
+    frame = stops_xy.assign(w=stops_xy["stop_id"].map(counts).fillna(0).to_numpy(float) + 1.0)
+    rows = []
+    for zone, grp in frame.groupby("zone", sort=True):
+        cx = float(np.average(grp["x"], weights=grp["w"]))
+        cy = float(np.average(grp["y"], weights=grp["w"]))
+        best = grp.iloc[int(np.argmin(np.hypot(grp["x"] - cx, grp["y"] - cy)))]
+        rows.append((zone, best["stop_id"], float(best["x"]), float(best["y"])))
+    return pd.DataFrame(rows, columns=["zone", "stop_id", "x", "y"])
+
+
+def hourly_counts(rides: pd.DataFrame, stops_xy: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """zone × hour (hour start) request counts by origin zone and desired pick-up hour, as
+    in the demand panel's target ``y`` (outcomes counted = ``outcomes``)."""
+    zone_of = dict(zip(stops_xy["stop_id"], stops_xy["zone"]))
+    sel = rides[rides["outcome"].isin(outcomes)]
+    frame = pd.DataFrame({"zone": sel["origin_stop_id"].astype(str).map(zone_of),
+                          "hour": sel["desired_pickup_at"].dt.floor("h").astype("datetime64[us]")}).dropna()
+    return frame.groupby(["zone", "hour"]).size().rename("y").reset_index()
+
+
+def expected_from_history(counts: pd.DataFrame, zones: list[str], start: str, end: str, weeks: int) -> pd.DataFrame:
+    """zone, hour, expected: mean count in the same hour of the week over the ``weeks``
+    previous weeks (uses only hours before the predicted one: no look-ahead)."""
+    hours = pd.date_range(pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(hours=23), freq="h").astype("datetime64[us]")
+    full = pd.MultiIndex.from_product([zones, hours], names=["zone", "hour"])
+    lookup = counts.set_index(["zone", "hour"])["y"]
+    total = np.zeros(len(full))
+    for k in range(1, weeks + 1):
+        shifted = pd.MultiIndex.from_arrays([full.get_level_values(0),
+                                             full.get_level_values(1) - pd.Timedelta(days=7 * k)])
+        total += lookup.reindex(shifted).fillna(0.0).to_numpy()
+    return pd.DataFrame({"zone": full.get_level_values(0).astype(str), "hour": full.get_level_values(1),
+                         "expected": total / weeks})
+
+
+def expected_from_table(table: pd.DataFrame, value_col: str, start: str, end: str) -> pd.DataFrame:
+    """zone, hour, expected from a zone × time table (forecast ``expected`` or truth ``lambda``)
+    restricted to ``start`` … ``end`` (dates inclusive)."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    sel = table[(table["time"] >= lo) & (table["time"] < hi)]
+    return pd.DataFrame({"zone": sel["zone"].astype(str).to_numpy(),
+                         "hour": sel["time"].astype("datetime64[us]").to_numpy(),
+                         "expected": sel[value_col].astype(float).to_numpy()})
+
+
+def service_hours_by_day(start: str, end: str, features: Mapping[str, Any]) -> dict[pd.Timestamp, tuple[float, float]]:
+    """(open hour, close hour) per service date from the features calendar (weekday vs
+    weekend/holiday hours)."""
+    cal = service_calendar(start, end, weekday_hours=features["weekday_hours"],
+                           weekend_hours=features["weekend_hours"])
+    on = cal[cal["in_service"] == 1]
+    span = on.groupby(on["time"].dt.normalize())["hour"].agg(["min", "max"])
+    return {pd.Timestamp(d): (float(lo), float(hi) + 1.0) for d, lo, hi in zip(span.index, span["min"], span["max"])}
+
+
+def travel_model_from_params(travel: Mapping[str, Any], stops_xy: pd.DataFrame) -> TravelTimeModel:
+    """``straight_line`` (detour_factor, speed_kmh) or ``matrix`` (``matrix_file``: CSV with
+    from_stop, to_stop, minutes[, km] for every ordered pair of stops; points snap to the
+    nearest stop)."""
+    kind = travel.get("model", "straight_line")
+    if kind == "straight_line":
+        return StraightLineTravelTime(float(travel.get("detour_factor", 1.3)), float(travel.get("speed_kmh", 25.0)))
+    if kind != "matrix":
+        raise ValueError(f"dispatch.travel.model は straight_line か matrix です: {kind!r}")
+    path = travel.get("matrix_file")
+    if not path:
+        raise ValueError("dispatch.travel.model = matrix には travel.matrix_file が必要です")
+    raw, _ = read_text_table(path)
+    missing = [c for c in ("from_stop", "to_stop", "minutes") if c not in raw.columns]
+    if missing:
+        raise InputFileError(f"{path}: 列 {missing} がありません")
+    matrix = raw.copy()
+    for col in [c for c in ("minutes", "km") if c in raw.columns]:
+        values = pd.to_numeric(raw[col], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputFileError(f"{path}: {row + 2} 行目 列 {col}: 0 以上の数値ではありません: {raw[col].iloc[row]!r}")
+        matrix[col] = values.astype(float)
+    try:
+        return MatrixTravelTime(stops_xy[["stop_id", "x", "y"]], matrix)
+    except InputFileError as exc:
+        raise InputFileError(f"{path}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- the stage
+def _kpis(res: DispatchResult) -> dict:
+    return {k: _round(res.kpis.get(k)) for k in KPI_KEYS}
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    return value
+
+
+def run_dispatch_stage(
+    rides: pd.DataFrame,
+    stops: pd.DataFrame,
+    towns: gpd.GeoDataFrame | None,
+    forecast: pd.DataFrame | None,
+    truth: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    features: Mapping[str, Any],
+) -> DispatchStageOutputs:
+    """Replay the ride requests with every policy and fleet scenario; KPIs, table, figures.
+
+    Args:
+        rides: pseudonymized ride_requests (see module docstring for the replay set).
+        stops: pseudonymized stops (stop_id, stop_name, lat, lon (JGD2011), …).
+        towns: town polygons (any CRS; drawn on the route map only) or None.
+        forecast: demand forecast (zone, time, expected) or None.
+        truth: true intensity (zone, time, lambda) for the oracle, or None (no oracle).
+        params: the ``dispatch`` section of params.yaml.
+        features: the ``features`` section (zone_level, n_clusters, service hours, outcomes).
+    """
+    from kogadx.mobility.figures import (
+        plot_kpi_bars,
+        plot_route_map,
+        plot_served_vs_fleet,
+        plot_wait_vs_fleet,
+    )
+
+    start, end = str(params["replay"]["start"]), str(params["replay"]["end"])
+    stops_xy = stop_positions(stops, features["zone_level"], int(features["n_clusters"]))
+    requests, quarantine = prepare_requests(rides, stops_xy, start, end, list(params["replay_outcomes"]))
+    if requests.empty:
+        raise InputFileError(f"ride_requests: 期間 {start} … {end} に再生する依頼がありません")
+    fp = params["fleet"]
+    depot_x, depot_y = latlon_to_metric(float(fp["depot"]["lat"]), float(fp["depot"]["lon"]))
+    hours = service_hours_by_day(start, end, features)
+    wd = features["weekday_hours"]
+    fleet = Fleet(int(fp["n_vehicles"]), depot_x, depot_y, int(fp["capacity"]), float(wd[0]), float(wd[1]))
+    rules = DispatchRules(**params["rules"])
+    travel = travel_model_from_params(params["travel"], stops_xy)
+    short_lead = float(params["short_lead_min"])
+
+    waiting = zone_waiting_points(stops_xy, rides, start)
+    zones = sorted(waiting["zone"])
+    counts = hourly_counts(rides, stops_xy, list(features["count_outcomes"]))
+    ed = params["expected_demand"]
+    source = ed["source"]
+    expected = None
+    if source in ("auto", "file") and forecast is not None:
+        table = expected_from_table(forecast, "expected", start, end)
+        replay_hours = {pd.Timestamp(h) for h in requests["desired_pickup_time"].dt.floor("h")}
+        if replay_hours <= set(pd.to_datetime(table["hour"])):
+            expected, source = table, "file"
+    if expected is None:
+        if source == "file":
+            raise InputFileError(f"需要予測ファイルが再生期間 {start} … {end} を覆っていません "
+                                 "(expected_demand.source を auto か history にしてください)")
+        expected, source = expected_from_history(counts, zones, start, end, int(ed["history_weeks"])), "history"
+    oracle = expected_from_table(truth, "lambda", start, end) if truth is not None else None
+    policies = [p for p in params["scenarios"]["policies"] if p != "oracle" or oracle is not None]
+
+    seed = int(params["seed"])
+    rows, default_results, runs = [], {}, {}
+    for factor in params["scenarios"]["demand_factors"]:
+        factor = float(factor)
+        reqs = requests if factor == 1.0 else scale_demand(requests, factor, stream_rng(seed, f"demand_x{factor:g}"))
+        for size in params["scenarios"]["fleet_sizes"]:
+            sized = Fleet(int(size), fleet.depot_x, fleet.depot_y, fleet.capacity,
+                          fleet.service_start_hour, fleet.service_end_hour)
+            for policy in policies:
+                demand = {"forecast": expected, "oracle": oracle}.get(policy)
+                if demand is not None:
+                    demand = demand.assign(expected=demand["expected"] * factor)
+                res = simulate_dispatch(reqs, sized, rules, travel, policy, demand,
+                                        waiting if demand is not None else None, hours, short_lead)
+                kpis = _kpis(res)
+                rows.append({"n_vehicles": int(size), "demand_factor": factor, "policy": policy, **kpis})
+                name = f"{policy}_v{int(size)}_d{factor:g}"
+                ms = res.decision_ms[~np.isnan(res.decision_ms)]
+                runs[name] = ({"policy": policy, "n_vehicles": int(size), "demand_factor": factor},
+                              {**{k: v for k, v in kpis.items() if v is not None},
+                               "decision_ms_mean": float(ms.mean()) if len(ms) else 0.0,
+                               "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else 0.0})
+                if int(size) == fleet.n_vehicles and factor == 1.0:
+                    default_results[policy] = res
+    scenarios = pd.DataFrame(rows)
+
+    violations = {p: len(check_dispatch(r, Fleet(fleet.n_vehicles, depot_x, depot_y, fleet.capacity), rules))
+                  for p, r in default_results.items()}
+    default = {p: _kpis(r) for p, r in default_results.items()}
+    lead = (requests["desired_pickup_time"] - requests["request_time"]) / pd.Timedelta(minutes=1)
+    metrics = {
+        "replay": {"start": start, "end": end, "n_days": int(requests["desired_pickup_time"].dt.normalize().nunique()),
+                   "n_requests": int(len(requests)), "n_quarantined": int(len(quarantine)),
+                   "quarantine_reasons": {str(k): int(v) for k, v in quarantine["reason"].value_counts().sort_index().items()},
+                   "lead_min_median": _round(float(lead.median())),
+                   "short_notice_share": _round(float((lead < short_lead).mean()))},
+        "expected_demand_source": source,
+        "travel_model": params["travel"]["model"],
+        "default_fleet": {"n_vehicles": fleet.n_vehicles, "policies": default, "check_violations": violations},
+        "vs_none": paired_wait_difference(default_results, stream_rng(seed, "bootstrap"),
+                                          int(params["bootstrap_draws"])),
+        "what_if": [{k: _round(v) for k, v in r.items()} for r in rows],
+    }
+    map_policy = params["map"]["policy"] if params["map"]["policy"] in default_results else policies[0]
+    map_res = default_results[map_policy]
+    day = params["map"].get("day")
+    if day is None:
+        per_day = requests["desired_pickup_time"].dt.normalize().value_counts()
+        day = per_day[per_day == per_day.max()].index.min()
+    day = pd.Timestamp(day)
+    metrics["route_map"] = {"day": day.date().isoformat(), "policy": map_policy}
+    figures = {
+        "wait_vs_fleet": plot_wait_vs_fleet(scenarios, POLICY_LABELS),
+        "served_vs_fleet": plot_served_vs_fleet(scenarios, POLICY_LABELS),
+        "kpi_by_policy": plot_kpi_bars(default, POLICY_LABELS, fleet.n_vehicles),
+        "route_map": plot_route_map(map_res.legs, stops_xy, waiting, towns, day, (depot_x, depot_y),
+                                    POLICY_LABELS[map_policy]),
+    }
+    return DispatchStageOutputs(metrics, scenarios, default_results, figures, runs, quarantine)
+
+
+def paired_wait_difference(results: Mapping[str, DispatchResult], rng: np.random.Generator,
+                           draws: int = 2000) -> dict:
+    """Mean wait of each policy minus "none" (minutes) over the requests both served, with a
+    95 % interval from a bootstrap over service days (days resampled with replacement;
+    requests of a day share the vans' state, so days, not requests, are the units)."""
+    if "none" not in results:
+        return {}
+    base = results["none"].trips.set_index("request_id")
+    out = {}
+    for policy, res in results.items():
+        if policy == "none":
+            continue
+        other = res.trips.set_index("request_id")
+        both = base.index[(base["status"] == "served") & (other.loc[base.index, "status"] == "served")]
+        diff = (other.loc[both, "wait_min"] - base.loc[both, "wait_min"]).to_numpy(float)
+        days = base.loc[both, "service_date"].to_numpy()
+        uniq, inv = np.unique(days, return_inverse=True)
+        sums = np.bincount(inv, weights=diff, minlength=len(uniq))
+        cnts = np.bincount(inv, minlength=len(uniq)).astype(float)
+        pick = rng.integers(0, len(uniq), size=(draws, len(uniq)))
+        boot = sums[pick].sum(axis=1) / np.maximum(cnts[pick].sum(axis=1), 1.0)
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        out[policy] = {"n_paired": int(len(both)), "wait_mean_diff_min": _round(float(diff.mean())),
+                       "ci95_low": _round(float(lo)), "ci95_high": _round(float(hi)),
+                       "share_requests_faster": _round(float((diff < -1e-9).mean())),
+                       "share_requests_slower": _round(float((diff > 1e-9).mean()))}
+    return out
+
+
+def log_dispatch_runs(outputs: DispatchStageOutputs, params: Mapping[str, Any],
+                      figures_dir: str | Path | None = None) -> list[str]:
+    """One MLflow run per scenario (experiment ``dispatch``); figures on the default runs."""
+    from kogadx.tracking import start_run
+
+    ids = []
+    flat = {k: v for k, v in params.items() if k != "scenarios"}
+    for name, (run_params, metrics) in outputs.runs.items():
+        with start_run("dispatch", stage="dispatch", run_name=name, params={**flat, **run_params}) as run:
+            run.log_metrics(metrics)
+            default = (run_params["n_vehicles"] == int(params["fleet"]["n_vehicles"])
+                       and run_params["demand_factor"] == 1.0)
+            if default and figures_dir is not None:
+                for fig in sorted(Path(figures_dir).glob("*.png")):
+                    run.log_artifact(fig, "figures")
+            ids.append(run.run_id)
+    return ids

@@ -1,0 +1,119 @@
+"""HTML building blocks the report templates display (summary, figures, tables, notes).
+
+Every function returns an HTML string; templates show it with
+``IPython.display.display(IPython.display.HTML(...))``. Images become data URIs so the
+report is one self-contained file. Text is escaped: values from data never become markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def fmt_int(value: float) -> str:
+    """58998 → '58,998' (rounded to a whole number)."""
+    return f"{round(float(value)):,}"
+
+
+def fmt_num(value: float, digits: int = 1) -> str:
+    """Thousands separators and ``digits`` decimals; '—' for missing values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(share: float, digits: int = 1) -> str:
+    """0.9533 → '95.3%' (a share, not a percentage, goes in)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    return f"{100 * float(share):.{digits}f}%"
+
+
+def esc(text: Any) -> str:
+    """HTML-escape any value's string form."""
+    return html.escape(str(text), quote=True)
+
+
+def summary_block(title: str, findings: Sequence[str], lead: str | None = None) -> str:
+    """The one-page summary: a title, an optional lead sentence and 3–5 numbered findings."""
+    items = "".join(f"<li>{esc(f)}</li>" for f in findings)
+    lead_html = f"<p class=\"lead\">{esc(lead)}</p>" if lead else ""
+    return (f"<section class=\"summary\"><h2 class=\"summary-title\">{esc(title)}</h2>{lead_html}"
+            f"<ol class=\"findings\">{items}</ol></section>")
+
+
+def image_data_uri(path: str | Path) -> str:
+    """A PNG/JPEG/SVG file as a ``data:`` URI (raises with the path when it is missing)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: 図のファイルがありません")
+    mime = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+            ".svg": "image/svg+xml"}.get(path.suffix.lower())
+    if mime is None:
+        raise ValueError(f"{path}: 対応していない画像形式です ({path.suffix})")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def figure_block(path: str | Path, caption: str) -> str:
+    """An embedded figure with a Japanese caption (alt text = caption)."""
+    return (f"<figure class=\"fig\"><img src=\"{image_data_uri(path)}\" alt=\"{esc(caption)}\">"
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def figure_bytes_block(png: bytes, caption: str) -> str:
+    """Like :func:`figure_block` for a PNG already in memory (figures drawn by the template)."""
+    uri = f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
+    return (f"<figure class=\"fig\"><img src=\"{uri}\" alt=\"{esc(caption)}\">"
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def table_block(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mapping[str, Any] | None = None,
+                caption: str | None = None, numeric: Iterable[str] = ()) -> str:
+    """A table of ``frame[columns]`` with Japanese headers (``columns`` maps name → header).
+
+    ``formats`` maps a column to a function value → text; ``numeric`` columns align right.
+    """
+    formats = dict(formats or {})
+    numeric = set(numeric) | {c for c in columns if c in formats}
+    head = "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    rows = []
+    for record in frame[list(columns)].itertuples(index=False, name=None):
+        cells = []
+        for name, value in zip(columns, record, strict=True):
+            text = formats[name](value) if name in formats else ("—" if _missing(value) else value)
+            cls = " class=\"num\"" if name in numeric else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table class=\"data\">{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def kv_block(rows: Sequence[tuple[str, str]], caption: str | None = None) -> str:
+    """A two-column table of label → value (both shown as text)."""
+    body = "".join(f"<tr><th scope=\"row\">{esc(k)}</th><td class=\"num\">{esc(v)}</td></tr>" for k, v in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table class=\"kv\">{cap}<tbody>{body}</tbody></table>"
+
+
+def note_block(text: str, kind: str = "note") -> str:
+    """A boxed remark; ``kind`` is 'note' (grey), 'warn' (amber) or 'missing' (result absent)."""
+    return f"<p class=\"box {esc(kind)}\">{esc(text)}</p>"
+
+
+def paragraph(text: str) -> str:
+    """A plain paragraph of escaped text."""
+    return f"<p>{esc(text)}</p>"
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

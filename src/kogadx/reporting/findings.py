@@ -1,0 +1,163 @@
+"""The one-page summaries: 3–5 plain-Japanese findings per report, every number read from data.
+
+Pure functions (metrics dicts / tables in, sentences out) so tests can check that a change in
+the pipeline's output changes the sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
+
+MODEL_JA = {"lightgbm": "LightGBM", "seasonal_naive": "前週同時刻", "moving_average": "移動平均",
+            "mstl": "MSTL", "oracle": "真の需要 (参考)"}
+APPI_ITEM_JA = {"item1": "第1号 (個人を識別できる記述)", "item2": "第2号 (個人識別符号)",
+                "item3": "第3号 (財産的被害のおそれがある記述)", "not_personal": "該当なし"}
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict → {'a.b.c': value} (lists kept as values)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name))
+        else:
+            out[name] = value
+    return out
+
+
+def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
+                    dispatch: Mapping[str, Any] | None) -> list[str]:
+    """Service volume and quality, forecast accuracy and interval coverage, dispatch status."""
+    short = min(int(h[1:]) for h in demand["backtest"])
+    bt = demand["backtest"][f"h{short}"]["lightgbm"]
+    wape = bt["total_by_day"]["wape"]
+    naive_ratio = bt.get("wape_ratio_vs_seasonal_naive")
+    interval = bt["interval"]
+    out = [
+        f"{kpis['first_day']} から {kpis['last_day']} までの予約は {fmt_int(kpis['n_requests'])} 件で、"
+        f"そのうち {fmt_pct(kpis['completed_share'])} が乗車まで完了しました。",
+        f"車両が足りず「配車不可」となった予約は {fmt_pct(kpis['unserved_share'])}、"
+        f"キャンセルは {fmt_pct(kpis['cancel_share'])}、無断キャンセルは {fmt_pct(kpis['no_show_share'])} です。"
+        f"希望時刻からの迎車の遅れは中央値 {fmt_num(kpis['wait_median_min'])} 分です。",
+        f"{short} 時間先までの需要予測 (LightGBM) の誤差は、1 日の合計件数で {fmt_pct(wape)} (WAPE) でした"
+        + (f"。前週の同じ時刻をそのまま使う方法に比べて誤差は {fmt_pct(1 - naive_ratio, 0)} 小さくなっています。"
+           if naive_ratio is not None else "。"),
+        f"予測の {fmt_pct(interval['nominal'], 0)} 区間は、実際の件数を {fmt_pct(interval['coverage'])} の時間帯で"
+        f"含みました (目標 {fmt_pct(interval['nominal'], 0)})。",
+    ]
+    if dispatch:
+        out.append(dispatch_finding(dispatch))
+    else:
+        out.append("配車シミュレーションの結果はまだありません。車両台数を変えた場合の試算は、結果が届き次第この報告に加わります。")
+    return out
+
+
+def dispatch_finding(dispatch: Mapping[str, Any]) -> str:
+    """One sentence from dispatch metrics, using whichever standard KPIs are present."""
+    flat = flatten(dispatch)
+
+    def pick(suffix: str) -> tuple[str, Any] | None:
+        keys = sorted(k for k, v in flat.items() if k.endswith(suffix) and isinstance(v, int | float))
+        return (keys[0], flat[keys[0]]) if keys else None
+
+    parts = []
+    if served := pick("served_rate"):
+        parts.append(f"乗車できた予約の割合は {fmt_pct(served[1])}")
+    if wait := pick("wait_mean_min"):
+        parts.append(f"平均待ち時間は {fmt_num(wait[1])} 分")
+    if occupancy := pick("occupancy"):
+        parts.append(f"平均乗車率は {fmt_num(occupancy[1], 2)} 人")
+    if not parts:
+        return f"配車シミュレーションの指標 {len(flat)} 項目を詳細に掲載しています。"
+    return "配車シミュレーションでは、" + "、".join(parts) + "でした。"
+
+
+def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,
+                 sector_latest: pd.DataFrame) -> list[str]:
+    """City total and scopes, weather-normalised trend, largest sector, scenario reduction, data quality.
+
+    ``normalised_by_fy``: fiscal_year, t_co2, t_co2_normalised (city sums);
+    ``sector_latest``: sector_name, t_co2 for the latest fiscal year (any order).
+    """
+    fy = metrics["latest_fiscal_year"]
+    total = metrics["city_t_co2_latest_fy"]
+    ordered = normalised_by_fy.sort_values("fiscal_year")
+    first, last = ordered.iloc[0], ordered.iloc[-1]
+    change = last["t_co2_normalised"] / first["t_co2_normalised"] - 1
+    top = sector_latest.sort_values(["t_co2", "sector_name"], ascending=[False, True]).iloc[0]
+    share = top["t_co2"] / sector_latest["t_co2"].sum()
+    return [
+        f"対象 {fmt_int(metrics['n_businesses'])} 事業所の {fy} 年度の排出量は合計 {fmt_int(total)} t-CO2 です"
+        f" (燃料の直接排出 {fmt_int(metrics['city_scope1_t_co2_latest_fy'])} t、電気の使用 "
+        f"{fmt_int(metrics['city_scope2_t_co2_latest_fy'])} t。電気の排出係数は {metrics['fiscal_year_factors']} 年度の値)。",
+        f"気温の影響を取り除くと、{int(first['fiscal_year'])} 年度から {int(last['fiscal_year'])} 年度にかけて排出量は"
+        + (f"ほとんど変わっていません (変化 {fmt_pct(change, 2)})。" if abs(change) < 0.005 else
+           f" {fmt_pct(abs(change))} {'減って' if change < 0 else '増えて'}います。"),
+        f"業種別では「{top['sector_name']}」が最も多く、{fy} 年度の {fmt_pct(share)} を占めます。",
+        f"LED 化・太陽光・燃料転換などの対策を組み合わせると、市全体で年 {fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
+        f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます (前提は試算用の仮定)。",
+        f"気象補正のベースラインは {fmt_pct(metrics['baseline']['businesses_pass_g14_share'])} の事業所で精度基準"
+        f" (ASHRAE Guideline 14) を満たしました。欠測を補った推計値は排出量の {fmt_pct(metrics['estimated_share_of_t_co2'])} です。",
+    ]
+
+
+def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, drivers: pd.DataFrame,
+                       level: float) -> list[str]:
+    """Respondents and weighting, city happiness/satisfaction with CI, main drivers, small districts.
+
+    ``city_rows``: district_indicators rows of 市全体 (indicator, mean, ci_low, ci_high);
+    ``drivers``: driver_importance (item_label, rank_linear); ``level``: interval level (wellbeing.level).
+    """
+    by = city_rows.set_index("indicator")
+    hap = metrics["happiness"]
+    top = drivers.sort_values("rank_linear").head(3)["item_label"].astype(str).tolist()
+    cv = metrics["drivers"]["cv"]["linear_ridge"]
+    out = [
+        f"{fmt_int(metrics['n_respondents'])} 人の回答を、住民基本台帳の年齢・性別・地区の構成に合わせて重み付けしました"
+        f" ({fmt_int(metrics['n_districts'])} 地区、実質の標本数は約 {fmt_pct(1 / metrics['raking']['kish_deff'], 0)} に相当)。",
+        f"市全体の幸福度 (0〜10 点) は {fmt_num(hap['city_mean_weighted'], 2)} 点"
+        f" ({fmt_pct(level, 0)} 信頼区間 {fmt_num(hap['city_ci_low'], 2)}〜{fmt_num(hap['city_ci_high'], 2)} 点) です。",
+    ]
+    if "life_satisfaction" in by.index:
+        ls = by.loc["life_satisfaction"]
+        out.append(f"生活満足度は {fmt_num(ls['mean'], 2)} 点 (区間 {fmt_num(ls['ci_low'], 2)}〜"
+                   f"{fmt_num(ls['ci_high'], 2)} 点) です。")
+    out.append(f"幸福度と関係が強い項目は「{'」「'.join(top)}」でした (回答のばらつきの約 "
+               f"{fmt_pct(cv['r2_mean'], 0)} をこれらの項目で説明できます)。")
+    out.append(f"地区ごとの回答者は少ないため、各地区の値は市全体の値に寄せて推定しています (寄せた割合の中央値 "
+               f"{fmt_pct(hap['median_shrinkage'], 0)})。地区の順位付けには使わないでください。")
+    return out
+
+
+def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any]) -> list[str]:
+    """What was deleted/replaced by APPI item, whether the audit passed, k/l of the release, key status."""
+    columns = [c for t in audit["tables"].values() for c in t["columns"]]
+    deleted = [c for c in columns if c["action"] == "delete"]
+    by_item = {item: sum(1 for c in deleted if c["appi"] == item) for item in ("item1", "item2", "item3")}
+    replaced = sum(1 for c in columns if c["action"] == "pseudonym")
+    generalised = sum(1 for c in columns if c["action"] == "generalise")
+    surviving = sum(len(t["deleted_columns_surviving"]) for t in audit["tables"].values())
+    survivals = sum(len(t["raw_value_survivals"]) for t in audit["tables"].values())
+    out = [
+        f"{len(audit['tables'])} 個の表で {len(deleted)} 列を削除しました (第1号 {by_item['item1']} 列、"
+        f"第2号 {by_item['item2']} 列、第3号 {by_item['item3']} 列)。{replaced} 列は鍵付きハッシュの仮IDに置き換え、"
+        f"{generalised} 列は一般化 (生年月日→年齢など) しました。",
+        f"監査の結果は「{'合格' if audit['passed'] else '不合格'}」です。削除した列が残っている表は {surviving} 件、"
+        f"元の値が他の列に残っている箇所は {survivals} 件でした。",
+        f"匿名加工した住民データ ({fmt_int(anonymize['rows_released'])} 行) は、同じ属性の人が必ず "
+        f"{fmt_int(anonymize['k'])} 人以上いる状態 (k 匿名性、目標 {anonymize['k_target']}) で、"
+        f"各グループに {anonymize['l']} 種類以上の続柄がある状態 (l 多様性、目標 {anonymize['l_target']}) です。"
+        f"削除した行は {fmt_int(anonymize['records_suppressed'])} 行です。",
+        f"仮IDは {audit['pseudonym']['algorithm']} の先頭 {audit['pseudonym']['bits']} ビットで、"
+        f"{fmt_int(audit['pseudonym']['persons_observed'])} 人で偶然同じ仮IDになる確率は "
+        f"{audit['pseudonym']['collision_probability_observed']:.1e} です。",
+    ]
+    if audit["key"].get("demo_key"):
+        out.append("今回の仮ID化には合成データ専用のデモ用の鍵を使いました。実データには使えません。")
+    return out

@@ -1,0 +1,79 @@
+"""Footer provenance: git commit and its date, params hash, hashes of the data a report read.
+
+The date is the commit date (or ``SOURCE_DATE_EPOCH`` when set), never "now", so that the
+same commit, params and data render byte-identical HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kogadx.io import sha256_file
+from kogadx.tracking import git_commit
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a report was made from: code, params and data."""
+
+    commit: str
+    date: str
+    params_sections: tuple[str, ...]
+    params_sha256: str
+    data: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (relative path, sha256)
+
+
+def commit_date(root: Path) -> str:
+    """ISO date (YYYY-MM-DD) of HEAD's commit, or of ``SOURCE_DATE_EPOCH``; '未コミット' otherwise."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "未コミット"
+    return out[:10] if out else "未コミット"
+
+
+def params_hash(all_params: Mapping[str, Any], sections: Iterable[str]) -> tuple[tuple[str, ...], str]:
+    """SHA-256 of the canonical JSON of the named params sections (missing ones are skipped)."""
+    present = tuple(s for s in sections if s in all_params)
+    canonical = json.dumps({s: all_params[s] for s in present}, ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"), default=str)
+    return present, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def data_hashes(paths: Iterable[str | Path], root: Path) -> tuple[tuple[str, str], ...]:
+    """SHA-256 of every file read: files as given, folders file by file (sorted); missing skipped."""
+    rows: dict[str, str] = {}
+    for item in paths:
+        path = Path(item)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                rows[_relative(file, root)] = sha256_file(file)
+    return tuple(sorted(rows.items()))
+
+
+def collect_provenance(all_params: Mapping[str, Any], sections: Iterable[str],
+                       inputs: Iterable[str | Path], root: Path) -> Provenance:
+    """Provenance of one report: HEAD commit (``-dirty`` if modified), its date, hashes."""
+    present, digest = params_hash(all_params, sections)
+    return Provenance(commit=git_commit(root), date=commit_date(root), params_sections=present,
+                      params_sha256=digest, data=data_hashes(inputs, root))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name

@@ -1,0 +1,106 @@
+"""Render one report template: jupytext → papermill (execute) → nbconvert (code hidden) → page.
+
+Templates are jupytext percent ``.py`` files with a ``parameters`` cell. Only what a cell
+*displays* (HTML, images) reaches the page: code, prompts, printed streams and bare reprs
+are dropped, and any cell error stops the render with the cell's traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kogadx.reporting.page import assemble_page, external_references
+
+log = logging.getLogger("kogadx.report")
+
+KERNEL_NAME = "python3"
+
+
+class ReportError(RuntimeError):
+    """A report could not be rendered or failed a self-containment check (names the file)."""
+
+
+def execute_template(template: str | Path, parameters: Mapping[str, Any], cwd: str | Path,
+                     kernel_name: str = KERNEL_NAME, timeout_s: int = 600) -> Any:
+    """Execute a jupytext template with papermill; return the executed notebook node.
+
+    ``kernel_name="python3"`` is ipykernel's native kernel, which jupyter_client starts with
+    the current interpreter (``sys.executable``), so a fresh venv needs no registration.
+    """
+    import jupytext
+    import papermill
+
+    template = Path(template)
+    if not template.is_file():
+        raise ReportError(f"{template}: レポートのテンプレートがありません")
+    notebook = jupytext.read(template)
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"c{index:03d}"  # fixed ids: nbformat's random ones would change every render
+    notebook.metadata["kernelspec"] = {"name": kernel_name, "display_name": "Python 3", "language": "python"}
+    try:
+        return papermill.execute_notebook(
+            notebook, None, parameters=dict(parameters), kernel_name=kernel_name, cwd=str(cwd),
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=timeout_s,
+        )
+    except papermill.PapermillExecutionError as exc:
+        raise ReportError(f"{template}: セル {exc.exec_count} でエラー: {exc.ename}: {exc.evalue}") from exc
+
+
+def strip_non_display_outputs(notebook: Any) -> Any:
+    """Keep only rich display outputs (HTML, images); drop streams, errors and plain reprs.
+
+    Cell ids are renumbered: papermill's injected-parameters cell gets a random one.
+    """
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"c{index:03d}"
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                if output.name == "stderr" and output.text.strip():
+                    log.info("テンプレートの標準エラー出力 (レポートには載せません): %s", output.text.strip()[:300])
+                continue
+            if output.output_type in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                if set(data) <= {"text/plain"}:
+                    continue
+                data.pop("text/plain", None)
+                kept.append(output)
+        cell["outputs"] = kept
+    return notebook
+
+
+def notebook_body_html(notebook: Any) -> str:
+    """nbconvert's ``basic`` template (body only: no CDN scripts), inputs and prompts hidden."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, anchor_link_text="")
+    body, _ = exporter.from_notebook_node(notebook)
+    return body
+
+
+def render_report(template: str | Path, parameters: Mapping[str, Any], title: str, footer: str,
+                  out_path: str | Path, cwd: str | Path, max_bytes: int = 5_000_000) -> Path:
+    """Render ``template`` with ``parameters`` to a self-contained HTML file at ``out_path``.
+
+    Raises :class:`ReportError` when a cell fails, when the page would load anything from
+    outside the file, or when it is larger than ``max_bytes``.
+    """
+    notebook = strip_non_display_outputs(execute_template(template, parameters, cwd))
+    page = assemble_page(title, notebook_body_html(notebook), footer)
+    external = external_references(page)
+    if external:
+        raise ReportError(f"{template}: 外部から読み込む参照があります: {external[:3]}")
+    data = page.encode("utf-8")
+    if len(data) > max_bytes:
+        raise ReportError(f"{out_path}: {len(data):,} バイトで上限 {max_bytes:,} バイトを超えています")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(data)
+    return out_path

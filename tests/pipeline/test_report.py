@@ -1,0 +1,353 @@
+"""Stage `report` on tiny fixture outputs: four self-contained reports, checked in Chromium.
+
+The fixture writes small metrics JSON, figures and tables shaped like the pipeline's, runs
+the stage once (module scope), then checks the HTML and the browser checker, including that
+the checker catches a broken image and a visible code cell.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from kogadx.io import write_json, write_parquet
+from kogadx.plotting import save_figure, setup
+from kogadx.reporting.browser import check_reports, find_chromium
+from kogadx.reporting.page import external_references
+from tests.helpers import PROJECT_ROOT, write_params
+
+CHROMIUM = find_chromium()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium がありません (CI は .ci/run で apt-get install chromium)")
+REPORTS = ["norute", "co2", "wellbeing", "privacy"]
+FIGURES = {
+    "demand": ["forecast_vs_actual", "residuals_by_hour", "feature_importance"],
+    "co2": ["city_monthly_emissions", "city_weather_normalised_yoy", "city_scenario_waterfall",
+            "business_monthly_emissions", "business_weather_normalised_yoy", "business_sector_position",
+            "business_scenario_waterfall"],
+    "wellbeing": ["district_profile", "district_profile_heatmap", "map_happiness", "map_life_satisfaction",
+                  "map_mobility", "drivers"],
+}
+
+
+def _figure(path: Path, label: str) -> None:
+    plt = setup()
+    fig, ax = plt.subplots(figsize=(2.4, 1.6), dpi=60)
+    ax.plot([0, 1, 2], [1, 3, 2])
+    ax.set_title(label)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def _co2_metrics(total: float, fiscal_year_factors: int) -> dict:
+    return {"baseline": {"anomaly_months": 3, "businesses_pass_g14_share": 0.75, "median_abs_holdout_nmbe": 0.01,
+                         "median_cv_rmse": 0.03, "models_fitted": 6, "models_pass_g14_share": 0.8},
+            "city_scope1_t_co2_latest_fy": total * 0.4, "city_scope2_t_co2_latest_fy": total * 0.6,
+            "city_t_co2_latest_fy": total, "estimated_share_of_t_co2": 0.012, "fiscal_year_factors": fiscal_year_factors,
+            "latest_fiscal_year": 2024, "n_businesses": 4, "scenario_city_reduction_share": 0.25,
+            "scenario_city_reduction_t_co2": total * 0.25}
+
+
+def make_fixture_outputs(root: Path) -> dict[str, Path]:
+    """Small stand-ins for metrics/, reports/figures/, data/features/, data/pseudonymized/, reports/privacy/."""
+    rng = np.random.default_rng(7)
+    d = {name: root / name for name in ("metrics", "figures", "features", "pseudonymized", "privacy")}
+    for group, names in FIGURES.items():
+        for name in names:
+            _figure(d["figures"] / group / f"{name}.png", f"{group} 図")
+    # のるーと: demand metrics, panel, forecast, ride requests, stops, towns
+    model = lambda w: {"by_series_step": {"wape": w + 0.5}, "interval": {"coverage": 0.79, "nominal": 0.8},  # noqa: E731
+                       "total_by_day": {"wape": w}}
+    write_json({"backtest": {"h24": {"lightgbm": {**model(0.12), "wape_ratio_vs_seasonal_naive": 0.6},
+                                     "seasonal_naive": model(0.2)}},
+                "origins": ["2024-09-02T23:00:00"], "rows": 96, "series": 2, "top_features": []},
+               d["metrics"] / "demand.json")
+    times = pd.date_range("2024-09-01", periods=48, freq="h")
+    panel = pd.DataFrame({"zone": np.repeat(["C01", "C02"], 48), "time": np.tile(times, 2),
+                          "y": rng.poisson(1.0, 96).astype("int32")})
+    panel["hour"] = panel["time"].dt.hour.astype("int8")
+    panel["day_type"] = np.where(panel["time"].dt.day_of_week >= 5, "土日祝", "平日")
+    panel["in_service"] = ((panel["hour"] >= 9) & (panel["hour"] < 17)).astype("int8")
+    write_parquet(panel, d["features"] / "demand_panel.parquet")
+    write_parquet(pd.DataFrame({"zone": ["C01", "C02"], "time": pd.to_datetime(["2024-10-01 09:00"] * 2),
+                                "horizon_step": [1, 1], "expected": [1.5, 0.5], "lower": [0.0, 0.0],
+                                "upper": [3.0, 2.0]}), d["features"] / "demand_forecast.parquet")
+    n = 40
+    requested = pd.Timestamp("2024-08-01 09:00") + pd.to_timedelta(np.arange(n) * 29, unit="h")
+    outcome = np.array(["完了"] * 30 + ["キャンセル"] * 4 + ["無断キャンセル"] * 2 + ["配車不可"] * 4)
+    done = outcome == "完了"
+    desired = requested + pd.Timedelta(minutes=20)
+    pickup = pd.Series(desired + pd.to_timedelta(rng.integers(0, 10, n), unit="m")).where(done)
+    write_parquet(pd.DataFrame({
+        "request_id": [f"R{i:03d}" for i in range(n)], "member_id": [f"m{i % 7}" for i in range(n)],
+        "requested_at": requested, "desired_pickup_at": desired,
+        "origin_stop_id": [f"S00{i % 3 + 1}" for i in range(n)],
+        "destination_stop_id": [f"S00{(i + 1) % 3 + 2}" for i in range(n)],
+        "passengers": pd.array([1] * n, dtype="Int64"), "outcome": outcome, "actual_pickup_at": pickup,
+        "actual_dropoff_at": pickup + pd.Timedelta(minutes=9)}), d["pseudonymized"] / "ride_requests.parquet")
+    write_parquet(pd.DataFrame({"stop_id": [f"S00{i}" for i in range(1, 5)],
+                                "stop_name": ["JR古賀駅", "花鶴丘公民館", "日吉一丁目", "美明二丁目"],
+                                "lat": [33.7328, 33.7269, 33.7288, 33.7219], "lon": [130.4669, 130.4600, 130.4550, 130.4585],
+                                "kind": ["station", "community_centre", "residential", "residential"]}),
+                  d["pseudonymized"] / "stops.parquet")
+    gpd.GeoDataFrame({"town_code": ["1", "2"], "geometry": [box(130.45, 33.72, 130.46, 33.735),
+                                                            box(130.46, 33.72, 130.47, 33.735)]},
+                     crs="EPSG:6668").to_parquet(d["pseudonymized"] / "towns.parquet")
+    # CO2
+    write_json(_co2_metrics(1234.0, 2022), d["metrics"] / "co2.json")
+    c = d["features"] / "co2"
+    ids = ["B0001", "B0002", "B0003", "B0004"]
+    write_parquet(pd.DataFrame({"business_id": ids, "t_co2": [10.0, 20.0, 30.0, 40.0],
+                                "sector_code": ["06", "09", "09", "83"], "sector_name": ["総合工事業", "食料品製造業", "食料品製造業", "医療業"],
+                                "employees": [5.0, 50.0, 20.0, 80.0], "floor_area_m2": [300.0, 2000.0, 800.0, 4000.0],
+                                "t_co2_per_m2": [0.03, 0.01, 0.04, 0.01], "t_co2_per_employee": [2.0, 0.4, 1.5, 0.5]}),
+                  c / "intensity.parquet")
+    write_parquet(pd.DataFrame({"fiscal_year": [2023, 2023, 2024, 2024, 2024], "sector_code": ["06", "09", "06", "09", "83"],
+                                "scope": [1, 2, 1, 2, 2], "t_co2": [100.0, 200.0, 110.0, 190.0, 60.0]}),
+                  c / "emissions_by_sector.parquet")
+    write_parquet(pd.DataFrame({"business_id": np.repeat(ids, 2), "fiscal_year": [2023, 2024] * 4,
+                                "t_co2": np.arange(8, dtype=float) + 10, "t_co2_normalised": np.arange(8, dtype=float) + 9}),
+                  c / "weather_normalised_yoy.parquet")
+    write_parquet(pd.DataFrame({"fiscal_year": [2022], "fuel": ["electricity"], "unit": ["kWh"], "factor": [0.000399],
+                                "basis": ["basic"], "source": ["温対法 九州電力"]}), c / "emission_factors_used.parquet")
+    steps = pd.DataFrame({"order": [0, 1], "step": ["baseline", "led"], "label": ["現状", "LED化"],
+                          "t_co2": [1234.0, -50.0], "cost_yen_per_yr": [1e6, -1e4], "capex_yen": [0.0, 5e5]})
+    write_parquet(steps, c / "scenarios_city.parquet")
+    write_parquet(pd.concat([steps.assign(business_id=b) for b in ids]), c / "scenarios.parquet")
+    write_parquet(pd.DataFrame({"business_id": ids, "pass_g14": [True, True, False, True]}),
+                  c / "baseline_business_g14.parquet")
+    # Well-being
+    w = d["features"] / "wellbeing"
+    districts = ["市全体", "花鶴丘", "日吉"]
+    rows = [{"district": dd, "indicator": ind, "indicator_label": lab, "mean": 6.0 + k, "ci_low": 5.5 + k, "ci_high": 6.5 + k}
+            for k, dd in enumerate(districts) for ind, lab in [("happiness", "幸福度"), ("life_satisfaction", "生活満足度")]]
+    write_parquet(pd.DataFrame(rows), w / "district_indicators.parquet")
+    write_parquet(pd.DataFrame({"item": ["health", "self_efficacy", "housing"], "item_label": ["健康状態", "自己効力感", "住宅環境"],
+                                "coef_std": [0.6, 0.4, 0.3], "coef_ci_low": [0.5, 0.3, 0.2], "coef_ci_high": [0.7, 0.5, 0.4],
+                                "perm_importance": [0.05, 0.03, 0.02], "rank_linear": [1, 2, 3]}),
+                  w / "driver_importance.parquet")
+    summary = pd.DataFrame({"district": ["花鶴丘", "日吉"], "n": [12, 15]})
+    for ind in ("happiness", "life_satisfaction"):
+        summary[f"{ind}_mean_eb"] = [6.1, 6.3]
+        summary[f"{ind}_ci_low_eb"] = [5.2, 5.6]
+        summary[f"{ind}_ci_high_eb"] = [7.0, 7.1]
+    write_parquet(summary, w / "district_summary.parquet")
+    write_parquet(pd.DataFrame({"district": ["花鶴丘", "日吉"], "population": [3000, 2500], "share_65plus": [0.4, 0.35],
+                                "density_per_km2": [3000.0, 2800.0], "dist_stop_m": [300.0, 450.0]}),
+                  w / "district_objective.parquet")
+    write_json({"drivers": {"cv": {"linear_ridge": {"r2_mean": 0.55, "r2_sd": 0.05}}},
+                "happiness": {"city_ci_high": 6.5, "city_ci_low": 6.3, "city_mean_unweighted": 6.2,
+                              "city_mean_weighted": 6.4, "median_shrinkage": 0.45},
+                "n_districts": 2, "n_districts_without_respondents": 0, "n_respondents": 27,
+                "raking": {"converged": True, "iterations": 5, "kish_deff": 1.3, "max_weight_over_mean": 3.2}},
+               d["metrics"] / "wellbeing.json")
+    # Privacy
+    col = lambda name, action, appi, out: {"column": name, "action": action, "appi": appi, "output": out,  # noqa: E731
+                                           "distinct_before": 10, "distinct_after": 0 if action == "delete" else 10, "rows": 10}
+    write_json({"key": {"demo_key": True, "source": "demo"}, "passed": True,
+                "policy": {"sha256": "ab" * 32, "version": "1.0.0"},
+                "pseudonym": {"algorithm": "HMAC-SHA256", "bits": 64, "hex_length": 16, "persons_observed": 10,
+                              "collision_probability_n100000": 2.7e-10, "collision_probability_observed": 2.7e-18},
+                "synthetic_demo": True,
+                "tables": {"residents": {"rows": 10, "passed": True, "deleted_columns_surviving": [], "raw_value_survivals": {},
+                                         "columns": [col("my_number", "delete", "item2", None), col("name", "delete", "item1", None),
+                                                     col("resident_code", "pseudonym", "item2", "person_id"),
+                                                     col("birth_date", "generalise", "item1", "age"), col("sex", "keep", "not_personal", "sex")]},
+                           "members": {"rows": 10, "passed": True, "deleted_columns_surviving": [], "raw_value_survivals": {},
+                                       "columns": [col("card_number", "delete", "item3", None)]}}},
+               d["privacy"] / "pseudonymize_audit.json")
+    write_json({"k": 7, "k_target": 5, "l": 2, "l_target": 2, "levels": {"age": 2, "sex": 0}, "max_suppression": 0.05,
+                "n_classes": 3, "quasi_identifiers": ["age", "sex"], "records_suppressed": 1,
+                "released_columns": ["age", "sex", "relationship"], "rows_in": 10, "rows_released": 9, "suppression_rate": 0.1},
+               d["metrics"] / "anonymize.json")
+    write_json({"residents": {"rows_in": 11, "rows_out": 10, "rows_quarantined": 1, "reasons": {"行: 重複行です": 1}},
+                "synthetic_demo": True}, d["metrics"] / "ingest.json")
+    return d
+
+
+def _stage_module():
+    spec = importlib.util.spec_from_file_location("report_stage", PROJECT_ROOT / "pipelines" / "report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _argv(d: dict[str, Path], out: Path) -> list[str]:
+    return [str(PROJECT_ROOT / "notebooks" / "reports"), str(d["metrics"]), str(d["figures"]), str(d["features"]),
+            str(d["pseudonymized"]), str(d["privacy"]), str(out), str(out / "screenshots")]
+
+
+REPORT_PARAMS = {"top_od_pairs": 5, "co2_example_businesses": 2, "max_mb": 5, "browser_check": CHROMIUM is not None,
+                 "chromium_path": CHROMIUM or "/usr/bin/chromium", "viewport_width": 900}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Run the stage once on the fixture outputs; yield (inputs, out folder)."""
+    root = tmp_path_factory.mktemp("report")
+    d = make_fixture_outputs(root / "in")
+    params = write_params(root, {"report": REPORT_PARAMS})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        _stage_module().main(_argv(d, root / "out"))
+    return d, root / "out"
+
+
+def _visible_text(html_text: str) -> str:
+    body = re.sub(r"<style.*?</style>", "", html_text, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_stage_writes_four_small_self_contained_reports(rendered):
+    _, out = rendered
+    for name in REPORTS:
+        page = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert (out / f"{name}.html").stat().st_size < 5_000_000
+        assert external_references(page) == []
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?https?://""", page)
+        assert "@font-face" in page and "data:font/woff;base64," in page
+        assert "この報告の要点" in page and "出典と再現情報" in page
+        assert "2023-11-14" in page  # SOURCE_DATE_EPOCH, not today's date
+        assert "import " not in _visible_text(page) and "def show" not in page
+
+
+def test_reports_read_numbers_from_fixture_outputs(rendered):
+    _, out = rendered
+    co2 = _visible_text((out / "co2.html").read_text(encoding="utf-8"))
+    assert "1,234 t-CO2" in co2 and "2022 年度の値" in co2
+    norute = _visible_text((out / "norute.html").read_text(encoding="utf-8"))
+    assert "40 件" in norute and "75.0%" in norute  # 30 of 40 requests completed
+    assert "配車シミュレーションの結果はまだありません" in norute
+    privacy = _visible_text((out / "privacy.html").read_text(encoding="utf-8"))
+    assert "3 列を削除" in privacy and "第3号 1 列" in privacy
+    wellbeing = _visible_text((out / "wellbeing.html").read_text(encoding="utf-8"))
+    assert "6.40 点" in wellbeing and "順位" in wellbeing
+
+
+def test_footer_lists_hashes_of_data_read(rendered):
+    d, out = rendered
+    from kogadx.io import sha256_file
+
+    page = (out / "co2.html").read_text(encoding="utf-8")
+    assert sha256_file(d["metrics"] / "co2.json")[:16] in page
+    assert sha256_file(d["figures"] / "co2" / "city_monthly_emissions.png")[:16] in page
+
+
+def test_rendering_is_reproducible(rendered, tmp_path):
+    """Same inputs, params and commit → byte-identical HTML (the co2 report, rendered again)."""
+    d, out = rendered
+    params = write_params(tmp_path, {"report": REPORT_PARAMS})  # same params → same params hash
+    from kogadx.params import load_params
+    from kogadx.reporting.stage import StagePaths, build_reports
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        paths = StagePaths(*(Path(a) for a in _argv(d, tmp_path / "again")))
+        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["co2"])
+    # The commit is masked: the lead may commit between the two renders of this test.
+    def masked(path: Path) -> bytes:
+        return re.sub(rb"<code>[0-9a-f]{40}(-dirty)?</code>", b"<code>COMMIT</code>", path.read_bytes())
+
+    assert masked(tmp_path / "again" / "co2.html") == masked(out / "co2.html")
+
+
+def test_changed_metrics_change_the_summary_number(rendered, tmp_path):
+    """A params change that moves the co2 total (e.g. fiscal_year → other factors) moves the summary."""
+    d, out = rendered
+    changed = {k: tmp_path / k for k in d}
+    for key, folder in d.items():
+        shutil.copytree(folder, changed[key])
+    write_json(_co2_metrics(987.0, 2018), changed["metrics"] / "co2.json")
+    params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
+    from kogadx.params import load_params
+    from kogadx.reporting.stage import StagePaths, build_reports
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        paths = StagePaths(*(Path(a) for a in _argv(changed, tmp_path / "out")))
+        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["co2"])
+
+    def summary(path: Path) -> str:
+        page = path.read_text(encoding="utf-8")
+        return _visible_text(re.search(r'<section class="summary">.*?</section>', page, re.S).group(0))
+
+    before, after = summary(out / "co2.html"), summary(tmp_path / "out" / "co2.html")
+    assert "1,234 t-CO2" in before and "2022 年度の値" in before
+    assert "987 t-CO2" in after and "2018 年度の値" in after
+    assert "1,234 t-CO2" not in after
+
+
+@needs_chromium
+def test_screenshots_kept_and_reports_pass_the_browser_check(rendered):
+    _, out = rendered
+    for name in REPORTS:
+        shot = out / "screenshots" / f"{name}.png"
+        assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    results = check_reports([out / f"{n}.html" for n in REPORTS], None)
+    assert [r.problems for r in results] == [[]] * 4
+    assert all(r.n_images >= 1 for r in results[:3])
+
+
+def _broken_copies(out: Path, tmp_path: Path) -> dict[str, Path]:
+    page = (out / "co2.html").read_text(encoding="utf-8")
+    variants = {
+        # a figure removed: its data URI replaced by a file that does not exist
+        "missing_image": re.sub(r'src="data:image/png;base64,[^"]+"', 'src="figures/removed.png"', page, count=1),
+        # a code cell left visible, as nbconvert renders one when inputs are not excluded
+        "code_cell": page.replace("<main>", '<main><div class="jp-InputArea input_area"><div class="highlight">'
+                                            "<pre>import pandas as pd\nmetrics = load()</pre></div></div>", 1),
+        # a character outside the embedded subset (would be tofu) and an external script
+        "tofu": page.replace("</main>", "<p>\u9f98\u9f98</p></main>", 1),
+        "external": page.replace("</main>", '<img src="https://example.invalid/x.png" alt="外部"></main>', 1),
+    }
+    paths = {}
+    for name, text in variants.items():
+        paths[name] = tmp_path / f"{name}.html"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
+
+
+@needs_chromium
+def test_browser_check_catches_broken_reports(rendered, tmp_path):
+    _, out = rendered
+    paths = _broken_copies(out, tmp_path)
+    results = {r.report.stem: r.problems for r in check_reports(list(paths.values()), None)}
+    assert any("表示されない画像" in p for p in results["missing_image"])
+    assert any("コードセル" in p for p in results["code_cell"])
+    assert any("コードらしい" in p for p in results["code_cell"])
+    assert any("豆腐" in p and "\u9f98" in p for p in results["tofu"])
+    assert any("外部への通信" in p for p in results["external"])
+    assert external_references(paths["external"].read_text(encoding="utf-8"))
+
+
+def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
+    d, _ = rendered
+    changed = {k: tmp_path / k for k in d}
+    for key, folder in d.items():
+        shutil.copytree(folder, changed[key])
+    write_json({"baseline": {"served_rate": 0.912, "wait_mean_min": 7.25, "n_requests": 100}},
+               changed["metrics"] / "dispatch.json")
+    _figure(changed["figures"] / "dispatch" / "fleet_whatif.png", "台数")
+    params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
+    from kogadx.params import load_params
+    from kogadx.reporting.stage import StagePaths, build_reports
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        paths = StagePaths(*(Path(a) for a in _argv(changed, tmp_path / "out")))
+        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["norute"])
+    page = _visible_text((tmp_path / "out" / "norute.html").read_text(encoding="utf-8"))
+    assert "まだありません" not in page
+    assert "91.2%" in page and "7.2 分" in page
+    assert "fleet_whatif" in page
