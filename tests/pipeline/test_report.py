@@ -332,13 +332,16 @@ def test_browser_check_catches_broken_reports(rendered, tmp_path):
 
 
 def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
+    """A real-shaped dispatch.json: summary and section 4 read its numbers; figures get Japanese captions."""
+    from tests.unit.test_reporting_dispatch import dispatch_metrics
+
     d, _ = rendered
     changed = {k: tmp_path / k for k in d}
     for key, folder in d.items():
         shutil.copytree(folder, changed[key])
-    write_json({"baseline": {"served_rate": 0.912, "wait_mean_min": 7.25, "n_requests": 100}},
-               changed["metrics"] / "dispatch.json")
-    _figure(changed["figures"] / "dispatch" / "fleet_whatif.png", "台数")
+    write_json(dispatch_metrics(-0.30, 0.06), changed["metrics"] / "dispatch.json")
+    _figure(changed["figures"] / "dispatch" / "route_map.png", "経路")
+    _figure(changed["figures"] / "dispatch" / "fleet_whatif_extra.png", "台数")
     params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
     from kogadx.params import load_params
     from kogadx.reporting.stage import StagePaths, build_reports
@@ -347,7 +350,16 @@ def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
         mp.setenv("KOGADX_PARAMS", str(params))
         paths = StagePaths(*(Path(a) for a in _argv(changed, tmp_path / "out")))
         build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["norute"])
-    page = _visible_text((tmp_path / "out" / "norute.html").read_text(encoding="utf-8"))
+    html_text = (tmp_path / "out" / "norute.html").read_text(encoding="utf-8")
+    page = _visible_text(html_text)
+    summary = _visible_text(re.search(r'<section class="summary">.*?</section>', html_text, re.S).group(0))
     assert "まだありません" not in page
-    assert "91.2%" in page and "7.2 分" in page
-    assert "fleet_whatif" in page
+    assert "98.5%" in summary and "0.47 分" in summary and "誤差の範囲" in summary
+    assert "-0.30〜+0.06 分" in summary
+    for label in ("再配置なし", "車庫に戻る", "予測に基づく再配置", "真の需要 (上限)", "平均待ち時間 (分)"):
+        assert label in page
+    assert "2024-09-03〜2024-09-16 (12 日)" in page and "31 分" in page and "21.4%" in page
+    assert "運行経路 (2024-09-10、方針: 予測に基づく再配置" in page
+    assert "配車シミュレーションの補足図" in page
+    body = _visible_text(re.sub(r"<footer.*?</footer>", "", html_text, flags=re.S))  # footer lists input files
+    assert "fleet_whatif_extra" not in body and "route_map" not in body

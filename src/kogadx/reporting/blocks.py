@@ -95,9 +95,13 @@ def table_block(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mappin
     return f"<table class=\"data\">{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def kv_block(rows: Sequence[tuple[str, str]], caption: str | None = None) -> str:
-    """A two-column table of label → value (both shown as text)."""
-    body = "".join(f"<tr><th scope=\"row\">{esc(k)}</th><td class=\"num\">{esc(v)}</td></tr>" for k, v in rows)
+def kv_block(rows: Sequence[tuple[str, str]], caption: str | None = None, numeric: bool = True) -> str:
+    """A two-column table of label → value (both shown as text).
+
+    ``numeric`` aligns values right (figures); False leaves them left-aligned (sentences).
+    """
+    cls = " class=\"num\"" if numeric else ""
+    body = "".join(f"<tr><th scope=\"row\">{esc(k)}</th><td{cls}>{esc(v)}</td></tr>" for k, v in rows)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return f"<table class=\"kv\">{cap}<tbody>{body}</tbody></table>"
 

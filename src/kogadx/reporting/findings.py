@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
+from kogadx.reporting.norute import interval_contains_zero, policy_label, signed_minutes
 
 MODEL_JA = {"lightgbm": "LightGBM", "seasonal_naive": "前週同時刻", "moving_average": "移動平均",
             "mstl": "MSTL", "oracle": "真の需要 (参考)"}
@@ -59,23 +60,52 @@ def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
 
 
 def dispatch_finding(dispatch: Mapping[str, Any]) -> str:
-    """One sentence from dispatch metrics, using whichever standard KPIs are present."""
-    flat = flatten(dispatch)
+    """Dispatch simulation in plain Japanese: the baseline at the default fleet, the honest
+    repositioning result (forecast vs 再配置なし with its 95 % interval) and one fleet what-if.
 
-    def pick(suffix: str) -> tuple[str, Any] | None:
-        keys = sorted(k for k, v in flat.items() if k.endswith(suffix) and isinstance(v, int | float))
-        return (keys[0], flat[keys[0]]) if keys else None
+    ``dispatch`` is metrics/dispatch.json of the ``dispatch`` stage (default_fleet, vs_none,
+    what_if, replay). Minutes with two decimals: waits here are well under a minute.
+    """
+    fleet = dispatch["default_fleet"]
+    n = int(fleet["n_vehicles"])
+    policies = fleet["policies"]
+    base_policy = "none" if "none" in policies else sorted(policies)[0]
+    base = policies[base_policy]
+    replay = dispatch.get("replay") or {}
+    period = (f"で {replay['start']}〜{replay['end']} の予約 {fmt_int(replay['n_requests'])} 件を再現したところ"
+              if {"start", "end", "n_requests"} <= set(replay) else "では")
+    out = (f"配車シミュレーション{period}、標準の {n} 台・「{policy_label(base_policy)}」で、乗車できた予約は "
+           f"{fmt_pct(base['served_rate'])}、平均待ち時間は {fmt_num(base['wait_mean_min'], 2)} 分でした。")
+    comparison = (dispatch.get("vs_none") or {}).get("forecast")
+    if comparison is not None:
+        diff = float(comparison["wait_mean_diff_min"])
+        bounds = f"{signed_minutes(comparison['ci95_low'])}〜{signed_minutes(comparison['ci95_high'])} 分"
+        change = (f"{fmt_num(abs(diff), 2)} 分 (約 {fmt_int(abs(diff) * 60)} 秒) {'短く' if diff < 0 else '長く'}なりました"
+                  if round(abs(diff), 2) > 0 else "変わりませんでした")
+        out += f"「予測に基づく再配置」にすると、平均待ち時間は再配置なしより {change}"
+        if interval_contains_zero(comparison):
+            out += f"が、95% 区間が {bounds}と 0 をまたいでおり、このデータでは差は誤差の範囲です。"
+        else:
+            out += f" (95% 区間 {bounds}。0 を含まないため、このデータでは誤差を超える差です)。"
+    out += _fleet_what_if_sentence(dispatch.get("what_if") or [], n, base_policy)
+    return out
 
-    parts = []
-    if served := pick("served_rate"):
-        parts.append(f"乗車できた予約の割合は {fmt_pct(served[1])}")
-    if wait := pick("wait_mean_min"):
-        parts.append(f"平均待ち時間は {fmt_num(wait[1])} 分")
-    if occupancy := pick("occupancy"):
-        parts.append(f"平均乗車率は {fmt_num(occupancy[1], 2)} 人")
-    if not parts:
-        return f"配車シミュレーションの指標 {len(flat)} 項目を詳細に掲載しています。"
-    return "配車シミュレーションでは、" + "、".join(parts) + "でした。"
+
+def _fleet_what_if_sentence(what_if: list[Mapping[str, Any]], n_vehicles: int, policy: str) -> str:
+    """The highest demand factor at the default fleet, or else the smallest fleet at demand ×1."""
+    rows = [r for r in what_if if r.get("policy") == policy]
+    higher = [r for r in rows if int(r["n_vehicles"]) == n_vehicles and float(r["demand_factor"]) > 1.0]
+    if higher:
+        r = max(higher, key=lambda r: float(r["demand_factor"]))
+        return (f"需要が {float(r['demand_factor']):g} 倍になっても {n_vehicles} 台・{policy_label(policy)}のままで、"
+                f"平均待ち時間は {fmt_num(r['wait_mean_min'], 2)} 分、乗車できた予約は {fmt_pct(r['served_rate'])} "
+                "と試算されます。")
+    fewer = [r for r in rows if float(r["demand_factor"]) == 1.0 and int(r["n_vehicles"]) < n_vehicles]
+    if fewer:
+        r = min(fewer, key=lambda r: int(r["n_vehicles"]))
+        return (f"車両を {int(r['n_vehicles'])} 台に減らすと ({policy_label(policy)})、平均待ち時間は "
+                f"{fmt_num(r['wait_mean_min'], 2)} 分、乗車できた予約は {fmt_pct(r['served_rate'])} と試算されます。")
+    return ""
 
 
 def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,

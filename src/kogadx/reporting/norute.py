@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
+
 OUTCOME_ORDER = ["完了", "キャンセル", "無断キャンセル", "配車不可"]
 
 
@@ -146,8 +148,203 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
     ax.set_xlim(stops["lon"].min() - lon_pad, stops["lon"].max() + lon_pad)
     ax.set_ylim(stops["lat"].min() - lat_pad, stops["lat"].max() + lat_pad)
     ax.set_aspect(1 / np.cos(np.deg2rad(float(stops["lat"].mean()))))
-    ax.set_title(f"乗降地点と利用の多い区間 (上位 {len(pairs)} 区間)")
+    ax.ticklabel_format(useOffset=False, style="plain")  # plain degrees, not "+1.304e2"
+    ax.set_title(f"乗降地点と利用の多い区間 (上位 {len(pairs)} 区間)\n町丁目の境界はボロノイ近似 (公式の境界ではありません)", fontsize=11)
     ax.set_xlabel("経度")
     ax.set_ylabel("緯度")
     ax.legend(loc="lower right")
     return fig
+
+
+# --- Dispatch simulation (metrics/dispatch.json written by the `dispatch` stage) -------------
+
+POLICY_ORDER = ("none", "depot", "forecast", "oracle")
+POLICY_JA = {"none": "再配置なし", "depot": "車庫に戻る", "forecast": "予測に基づく再配置",
+             "oracle": "真の需要 (上限)"}
+POLICY_EXPLAIN_JA = {
+    "none": "空いた車両は最後に降ろした場所で次の予約を待ちます。",
+    "depot": "空いた車両は車庫に戻って待ちます。",
+    "forecast": "空いた車両を、この先の需要の見込みが大きい区域の待機停留所へ先回りさせます。",
+    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な、再配置の効果の上限)。",
+}
+TRAVEL_MODEL_JA = {"straight_line": "停留所間の直線距離に道のりの補正をかけ、一定の速度で割った近似 (道路網は未使用)",
+                   "matrix": "停留所間の所要時間表 (行列ファイル)"}
+EXPECTED_SOURCE_JA = {"history": "過去数週の同じ曜日・時刻の予約件数の平均 (その時刻より前のデータだけを使用)",
+                      "file": "需要予測の結果 (demand_forecast)"}
+
+
+def _min2(value: float) -> str:
+    """Minutes (or ratios) with two decimals; '—' when missing."""
+    return fmt_num(value, 2)
+
+
+# (key, row label, formatter) of the policy KPI table; shares as %, minutes and km as numbers.
+DISPATCH_KPIS: tuple[tuple[str, str, Any], ...] = (
+    ("served_rate", "乗車できた予約の割合", fmt_pct),
+    ("rejection_rate", "配車できなかった予約の割合", fmt_pct),
+    ("wait_mean_min", "平均待ち時間 (分)", _min2),
+    ("wait_p95_min", "待ち時間の 95% 点 (分)", _min2),
+    ("ride_over_direct_mean", "乗車時間 ÷ 直行した場合の時間 (平均、倍)", _min2),
+    ("vehicle_km", "総走行距離 (km)", fmt_int),
+    ("empty_km", "うち空車の走行 (km)", fmt_int),
+    ("occupancy", "平均乗車人数 (人キロ ÷ 車両キロ、人)", _min2),
+    ("passengers_per_vehicle_hour", "車両 1 時間あたりの乗客 (人)", _min2),
+)
+
+
+def dispatch_policies(dispatch: dict[str, Any]) -> list[str]:
+    """Policies at the default fleet in report order (known ones first, then others sorted)."""
+    present = set(dispatch["default_fleet"]["policies"])
+    return [p for p in POLICY_ORDER if p in present] + sorted(present - set(POLICY_ORDER))
+
+
+def policy_label(policy: str) -> str:
+    """Japanese name of a repositioning policy (unknown codes shown as they are)."""
+    return POLICY_JA.get(policy, policy)
+
+
+def policy_kpi_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """KPIs (rows, Japanese labels, formatted text) × policies (columns) at the default fleet."""
+    policies = dispatch["default_fleet"]["policies"]
+    order = dispatch_policies(dispatch)
+    rows = []
+    for key, label, fmt in DISPATCH_KPIS:
+        row = {"kpi": label}
+        for policy in order:
+            value = policies[policy].get(key)
+            row[policy] = "—" if value is None else fmt(value)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["kpi", *order])
+
+
+def fleet_whatif_table(what_if: list[dict[str, Any]], policies: tuple[str, ...] = ("none", "forecast")) -> pd.DataFrame:
+    """One row per demand factor × fleet size: mean wait (min) and served share for ``policies``.
+
+    Columns: demand_factor, n_vehicles, then ``<policy>_wait`` and ``<policy>_served`` per policy
+    present in ``what_if`` (rows of the dispatch stage's scenario table).
+    """
+    frame = pd.DataFrame(what_if)
+    present = [p for p in policies if p in set(frame["policy"])]
+    wide = frame[frame["policy"].isin(present)].pivot_table(
+        index=["demand_factor", "n_vehicles"], columns="policy", values=["wait_mean_min", "served_rate"],
+        aggfunc="first")
+    out = pd.DataFrame(index=wide.index)
+    for policy in present:
+        out[f"{policy}_wait"] = wide[("wait_mean_min", policy)]
+        out[f"{policy}_served"] = wide[("served_rate", policy)]
+    return out.reset_index().sort_values(["demand_factor", "n_vehicles"], kind="stable").reset_index(drop=True)
+
+
+def interval_contains_zero(comparison: dict[str, Any]) -> bool:
+    """True when the 95 % interval of a paired wait difference includes 0 (difference not shown)."""
+    return float(comparison["ci95_low"]) <= 0.0 <= float(comparison["ci95_high"])
+
+
+def signed_minutes(value: float) -> str:
+    """-0.0257 → '-0.03', 0.0273 → '+0.03' (minutes, two decimals, sign always shown)."""
+    return f"{float(value):+.2f}"
+
+
+def vs_none_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """Each policy against 再配置なし: mean wait difference (min), 95 % interval and a verdict."""
+    rows = []
+    comparisons = dispatch.get("vs_none") or {}
+    for policy in [p for p in POLICY_ORDER if p in comparisons] + sorted(set(comparisons) - set(POLICY_ORDER)):
+        c = comparisons[policy]
+        diff = float(c["wait_mean_diff_min"])
+        if interval_contains_zero(c):
+            verdict = "誤差の範囲"
+        else:
+            verdict = "短くなる" if diff < 0 else "長くなる"
+        rows.append({"policy": policy_label(policy), "diff": signed_minutes(diff),
+                     "interval": f"{signed_minutes(c['ci95_low'])}〜{signed_minutes(c['ci95_high'])}",
+                     "verdict": verdict, "faster": c.get("share_requests_faster"),
+                     "slower": c.get("share_requests_slower")})
+    return pd.DataFrame(rows, columns=["policy", "diff", "interval", "verdict", "faster", "slower"])
+
+
+def max_stop_distance_km(stops: pd.DataFrame) -> float:
+    """Largest straight-line distance between two stops (km, geodesic on GRS80 from EPSG:6668 lat/lon)."""
+    from pyproj import Geod
+
+    lat = stops["lat"].to_numpy(dtype=float)
+    lon = stops["lon"].to_numpy(dtype=float)
+    i, j = np.triu_indices(len(lat), k=1)
+    if not len(i):
+        return 0.0
+    _, _, metres = Geod(ellps="GRS80").inv(lon[i], lat[i], lon[j], lat[j])
+    return float(np.max(metres)) / 1000.0
+
+
+def repositioning_note(dispatch: dict[str, Any], max_distance_km: float | None = None) -> str:
+    """Why repositioning does (or does not) change waits here, with numbers from ``dispatch``.
+
+    Uses the forecast policy's paired comparison with 再配置なし; the explanation "small area,
+    bookings made ahead" is given only when its 95 % interval includes 0.
+    """
+    comparison = (dispatch.get("vs_none") or {}).get("forecast")
+    policies = dispatch["default_fleet"]["policies"]
+    if comparison is None or "none" not in policies or "forecast" not in policies:
+        return "予測に基づく再配置と再配置なしの比較は、今回の結果に含まれていません。"
+    replay = dispatch.get("replay", {})
+    none, fc = policies["none"], policies["forecast"]
+    extra_km = float(fc["empty_km"]) - float(none["empty_km"])
+    km_text = (f"一方で、空車の走行は {fmt_int(none['empty_km'])} km から {fmt_int(fc['empty_km'])} km に"
+               f"{'増え' if extra_km >= 0 else '減り'}ます ({fmt_int(abs(extra_km))} km、"
+               f"{replay.get('n_days', '—')} 日分)。")
+    if not interval_contains_zero(comparison):
+        faster = float(comparison["wait_mean_diff_min"]) < 0
+        return (f"予測に基づく再配置で平均待ち時間は {_min2(abs(float(comparison['wait_mean_diff_min'])))} 分"
+                f"{'短く' if faster else '長く'}なり、95% 区間 ({signed_minutes(comparison['ci95_low'])}〜"
+                f"{signed_minutes(comparison['ci95_high'])} 分) も 0 を含みません。" + km_text)
+    reasons = []
+    if max_distance_km is not None:
+        reasons.append(f"運行区域が狭く、最も離れた乗降地点どうしでも直線で約 {max_distance_km:.1f} km です")
+    if "lead_min_median" in replay:
+        reasons.append(f"予約の多くは前もって入っており、予約から希望乗車時刻までの時間は中央値で "
+                       f"{fmt_minutes(replay['lead_min_median'])} 分あります。その間に、どこで待っている車両でもたいてい迎えに間に合います")
+    text = "このデータでは、空いた車両を需要の見込みに合わせて先回りさせても、待ち時間はほとんど変わりません。"
+    if reasons:
+        text += "理由として、次の点が考えられます。" + "。また、".join(reasons) + "。"
+    if "short_notice_share" in replay and "short_notice_wait_mean_min" in none:
+        lead = replay.get("short_lead_min")
+        what = f"予約から乗車まで {fmt_minutes(lead)} 分未満の直前の予約" if lead is not None else "直前の予約"
+        text += (f"先回りが効くのは{what}ですが、これは全体の {fmt_pct(replay['short_notice_share'])} で、"
+                 f"その平均待ち時間も再配置なし {_min2(none['short_notice_wait_mean_min'])} 分、"
+                 f"予測に基づく再配置 {_min2(fc['short_notice_wait_mean_min'])} 分と差は小さいです。")
+    return text + km_text
+
+
+def fmt_minutes(value: float) -> str:
+    """Whole minutes without decimals when integral (26.0 → '26'), else one decimal."""
+    v = float(value)
+    return f"{v:.0f}" if v.is_integer() else f"{v:.1f}"
+
+
+def dispatch_figure_caption(stem: str, dispatch: dict[str, Any]) -> str:
+    """Japanese caption (without the 図 number) for a figure of the dispatch stage, by file stem.
+
+    Unknown figures get a generic caption, never the file name.
+    """
+    n = dispatch.get("default_fleet", {}).get("n_vehicles")
+    factors = sorted({float(r["demand_factor"]) for r in dispatch.get("what_if", [])})
+    factor_text = "と ".join(f"{f:g} 倍" for f in factors)
+    if stem == "route_map":
+        route = dispatch.get("route_map", {})
+        return (f"運行経路 ({route.get('day', '—')}、方針: {policy_label(route.get('policy', ''))}、"
+                "線は停留所間を直線で結んだもの)")
+    if stem == "kpi_by_policy":
+        return f"再配置の方針ごとの指標 (車両 {n} 台、需要は実績どおり)"
+    if stem == "wait_vs_fleet":
+        return f"車両の台数と平均待ち時間 (需要 {factor_text})" if factors else "車両の台数と平均待ち時間"
+    if stem == "served_vs_fleet":
+        return f"車両の台数と乗車できた予約の割合 (需要 {factor_text})" if factors else "車両の台数と乗車できた予約の割合"
+    return "配車シミュレーションの補足図"
+
+
+DISPATCH_FIGURE_ORDER = ("kpi_by_policy", "wait_vs_fleet", "served_vs_fleet", "route_map")
+
+
+def order_dispatch_figures(stems: list[str]) -> list[str]:
+    """Known dispatch figures in reading order, then any others sorted by name."""
+    return [s for s in DISPATCH_FIGURE_ORDER if s in stems] + sorted(set(stems) - set(DISPATCH_FIGURE_ORDER))

@@ -44,6 +44,9 @@ def choropleth_with_intervals(
         ax_map.annotate(row["district"], (point.x, point.y), ha="center", va="center", fontsize=7)
     ax_map.set_axis_off()
     ax_map.set_title(f"地区別の{label}（灰色の斜線は回答なし）")
+    # The town polygons are Voronoi cells, not official boundaries: say so on the map itself.
+    ax_map.text(0.0, -0.02, "境界は町丁目代表点のボロノイ近似 (公式の境界ではありません)", transform=ax_map.transAxes,
+                fontsize=7, color="#555555", va="top")
 
     rows = [d for d in order if d in est.index]
     y = np.arange(len(rows))[::-1]
