@@ -38,8 +38,11 @@ bench: $(STAMP) ## ベンチマーク (速度・品質、結果は benchmarks/re
 ui: $(STAMP) ## MLflow UI を http://127.0.0.1:5000 で起動
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
 
-lab: $(STAMP) ## JupyterLab をプロジェクト環境で起動 (カーネル登録込み)
-	$(PY) -m ipykernel install --user --name kogadx --display-name "Python (kogadx)"
+lab: $(STAMP) ## JupyterLab をプロジェクト環境で起動 (カーネル登録込み、.py ノートブックはそのまま開ける)
+	$(PY) -m ipykernel install --sys-prefix --name kogadx --display-name "Python (kogadx)"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 pdf: $(STAMP) ## レポートを A4 PDF に印刷 (ヘッドレス Chromium、reports/pdf/)

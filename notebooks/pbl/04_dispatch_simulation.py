@@ -1,0 +1,129 @@
+# %% [markdown]
+# # 04 配車シミュレーション
+#
+# **学習目標**
+# - 予約ログを「再生」して、車両の台数を変えたときのサービス (待ち時間・断り率) を比べられる
+# - シミュレーションの約束 (乗車時刻の幅・遠回りの上限・定員) と、その限界を説明できる
+# - 「何台あれば足りるか」を、目標 (断り率) とコストの両面から考えられる
+#
+# **ストーリー**
+# 運行会社から「利用が 1.5 倍に増えたら、今の台数で足りますか？」と聞かれました。
+# 実際に車を増やして試すのは大変です。そこで、過去の予約を 1 件ずつ届いた順に配車システムへ
+# 入れ直す **シミュレーション** で、台数と需要を変えた「もしも」を試します。
+#
+# > このノートブックは、配車シミュレーター (`kogadx.mobility.simulation`) の API が
+# > まだ変わる可能性があるため、**最小限の使い方** にとどめています。
+# > パイプラインの `dispatch` ステージが完成したら、その結果表を読む形に置き換えます。
+
+# %%
+# %load_ext autoreload
+# %autoreload 2
+
+# %% tags=["parameters"]
+N_DAYS = 3  # 再生する平日の日数 (最後の N_DAYS 平日)
+FLEET_SIZES = [1, 2, 3, 4]
+DEMAND_FACTORS = [1.0, 1.5]
+TARGET_REJECTION = 0.05  # 断り率の目標 (5 %)
+
+# %%
+import pandas as pd
+
+from kogadx.mobility.simulation import (
+    DispatchRules,
+    Fleet,
+    StraightLineTravelTime,
+    check_dispatch,
+    run_fleet_scenarios,
+    simulate_dispatch,
+)
+from kogadx.mobility.stage import prepare_requests, stop_positions
+from kogadx.params import load_params
+from kogadx.pbl import checks, data
+from kogadx.plotting import setup
+from kogadx.synth import stream_rng
+
+plt = setup()
+# %matplotlib inline
+
+# %% [markdown]
+# ## 1. 再生する予約をそろえる
+# 停留所の緯度経度を平面直角座標 (EPSG:6670, メートル) に直し、需要予測と同じゾーンを付けます。
+# 再生するのは「車が計画しなければならなかった」予約 (完了・配車不可・無断キャンセル) です。
+# キャンセルは、いつ取り消されたか分からないので除きます。
+
+# %%
+features_params = load_params("features")
+stops_xy = stop_positions(data.load_stops(), features_params["zone_level"], features_params["n_clusters"])
+rides = data.load_ride_requests()
+weekdays = sorted({d for d in rides["desired_pickup_at"].dt.normalize() if d.dayofweek < 5})[-N_DAYS:]
+requests, quarantine = prepare_requests(
+    rides[rides["desired_pickup_at"].dt.normalize().isin(weekdays)], stops_xy,
+    start=str(weekdays[0].date()), end=str(weekdays[-1].date()), outcomes=["完了", "配車不可", "無断キャンセル"],
+)
+print(f"再生する予約 {len(requests)} 件 ({weekdays[0]:%m/%d}〜{weekdays[-1]:%m/%d} の平日), 除外 {len(quarantine)} 件")
+requests.head()
+
+# %% [markdown]
+# ## 2. 今の台数で 1 回動かす
+# 車両は JR古賀駅 を車庫として平日 9〜17 時に走ります。移動時間は直線距離 × 1.3 を時速 25 km で
+# 走るという単純なモデルです (道路網は使っていません)。
+
+# %%
+depot = stops_xy.loc[stops_xy["stop_name"] == "JR古賀駅"].iloc[0]
+fleet = Fleet(n_vehicles=3, depot_x=float(depot["x"]), depot_y=float(depot["y"]), capacity=8,
+              service_start_hour=9.0, service_end_hour=17.0)
+rules = DispatchRules(pickup_window_min=15.0, max_detour_factor=2.0)
+travel = StraightLineTravelTime(detour_factor=1.3, speed_kmh=25.0)
+result = simulate_dispatch(requests, fleet, rules, travel)
+pd.Series(result.kpis).round(3)
+
+# %% [markdown]
+# シミュレーターとは別の関数で、約束 (待ち時間・遠回り・定員) が守られているか検算します。
+
+# %%
+violations = check_dispatch(result, fleet, rules)
+print("約束違反:", len(violations), "件")
+
+# %% [markdown]
+# **演習 1.** `result.trips` から、運べた (`status == "served"`) 予約の割合を計算してください。
+
+# %%
+answer_served = None  # ← ここを書き換える
+checks.check_served_rate(answer_served, result.trips)
+
+# %% [markdown]
+# ## 3. もしも: 台数と需要を変える
+# 需要 1.5 倍は、実際の予約をランダムに複製し、時刻を ±15 分ずらして作ります (乱数の種は固定)。
+
+# %%
+scenarios = run_fleet_scenarios(
+    requests, fleet, rules, fleet_sizes=FLEET_SIZES, demand_factors=DEMAND_FACTORS, policies=["none"],
+    rng=stream_rng(20240229, "pbl_dispatch"), travel=travel,
+)
+scenarios[["demand_factor", "n_vehicles", "n_requests", "rejection_rate", "wait_mean_min", "wait_p95_min",
+           "vehicle_km", "passengers_per_vehicle_hour"]].round(3)
+
+# %%
+fig, ax = plt.subplots()
+for factor, part in scenarios.groupby("demand_factor"):
+    ax.plot(part["n_vehicles"], part["rejection_rate"], marker="o", label=f"需要 ×{factor}")
+ax.axhline(TARGET_REJECTION, color="gray", linestyle="--", label="目標")
+ax.set_xlabel("車両の台数")
+ax.set_ylabel("断り率")
+ax.set_title("台数と断り率 (平日の再生)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **演習 2.** 需要が 1.5 倍になったとき、断り率を目標 (`TARGET_REJECTION`) 以下にできる
+# 最小の台数は？ (表にある台数から答えます)
+
+# %%
+answer_fleet = None  # ← ここを書き換える
+checks.check_fleet_needed(answer_fleet, scenarios, max_rejection_rate=TARGET_REJECTION, demand_factor=1.5)
+
+# %% [markdown]
+# ## ふりかえり
+# - 台数を増やすと断り率は下がりますが、何が増えますか？ (走行距離・空車・人件費)
+# - このシミュレーションで考えていないことは何ですか？ (道路の混雑、運転手の休憩、電話予約の人 など)
+# - 「断られた人」は次に何をするでしょうか。需要の数字そのものが配車の良し悪しに影響しませんか？
