@@ -1,7 +1,8 @@
 """DVC stage `dispatch`: replay ride requests through the online dispatcher per policy.
 
-argv: RIDE_REQUESTS STOPS TOWNS FORECAST TRUTH SCENARIOS_PARQUET FIGURES_DIR METRICS_JSON
-(TRUTH: zone × hour true intensity, secure zone, oracle policy only; "-" = no oracle.)
+argv: RIDE_REQUESTS STOPS TOWNS FORECAST TRUTH SCENARIOS_PARQUET FIGURES_DIR METRICS_JSON [PANEL]
+(TRUTH: zone × hour true intensity, secure zone, oracle policy only; "-" = no oracle.
+PANEL: demand features panel for the backtest forecast of the replay weeks; absent or "-" = none.)
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from kogadx.plotting import save_figure
 
 def main(argv: list[str]) -> None:
     rides, stops, towns, forecast, truth, table, figures_dir, metrics = argv[1:9]
+    panel = argv[9] if len(argv) > 9 and argv[9] != "-" else None
     log = get_stage_logger("dispatch")
     params = load_params("dispatch")
     outputs = run_dispatch_stage(
         pd.read_parquet(rides), pd.read_parquet(stops), gpd.read_parquet(towns),
         pd.read_parquet(forecast), None if truth == "-" else pd.read_parquet(truth),
         params, load_params("features"),
+        None if panel is None else pd.read_parquet(panel),
+        None if panel is None else load_params("forecast"),
     )
     write_parquet(outputs.scenarios, table)
     for name, figure in outputs.figures.items():

@@ -37,7 +37,9 @@ TINY_OVERRIDES = {
     "co2": {"period": {"start": "2022-10", "end": "2024-09"}, "baseline": {"holdout_months": 6}},
     "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}},
     "regulation_scan": {"cv_folds": 2},
-    "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200},
+    # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
+    "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,
+                 "travel": {"speed_kmh": 19.0}, "rules": {"dwell_min": 2.0}},
 }
 
 

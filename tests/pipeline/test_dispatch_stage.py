@@ -138,7 +138,7 @@ def test_dispatch_stage_matrix_travel_times_without_code_change(tiny, monkeypatc
     pairs = [(a, b, 0.0 if a == b else 6.0, 0.0 if a == b else 2.0) for a in ids for b in ids]
     matrix = root / "matrix.csv"
     pd.DataFrame(pairs, columns=["from_stop", "to_stop", "minutes", "km"]).to_csv(matrix, index=False)
-    params = write_params(root, {"dispatch": DISPATCH | {"travel": {"model": "matrix", "matrix_file": str(matrix)},
+    params = write_params(root, {"dispatch": DISPATCH | {"travel": {"model": "matrix", "matrix_file": str(matrix), "speed_kmh": 25},
                                                          "scenarios": {"fleet_sizes": [2], "demand_factors": [1.0],
                                                                        "policies": ["none"]},
                                                          "map": {"day": None, "policy": "none"}},

@@ -356,7 +356,7 @@ def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
     assert "まだありません" not in page
     assert "98.5%" in summary and "0.47 分" in summary and "誤差の範囲" in summary
     assert "-0.30〜+0.06 分" in summary
-    for label in ("再配置なし", "車庫に戻る", "予測に基づく再配置", "真の需要 (上限)", "平均待ち時間 (分)"):
+    for label in ("再配置なし", "車庫に戻る", "予測に基づく再配置", "真の需要 (参考)", "平均待ち時間 (分)"):
         assert label in page
     assert "2024-09-03〜2024-09-16 (12 日)" in page and "31 分" in page and "21.4%" in page
     assert "運行経路 (2024-09-10、方針: 予測に基づく再配置" in page

@@ -91,7 +91,7 @@ def test_policy_kpi_table_has_japanese_labels_and_values_from_json():
     assert rows.loc["平均待ち時間 (分)", "forecast"] == "0.41"
     assert rows.loc["うち空車の走行 (km)", "depot"] == "950"
     assert [norute.policy_label(p) for p in table.columns[1:]] == ["再配置なし", "車庫に戻る", "予測に基づく再配置",
-                                                                  "真の需要 (上限)"]
+                                                                  "真の需要 (参考)"]
 
 
 def test_fleet_whatif_table_pivots_policies_side_by_side():

@@ -159,6 +159,12 @@ class DispatchRules:
     lookahead_min: repositioning uses the expected demand of the hour containing now + this.
     wait_weight: insertion cost = added driving minutes + wait_weight × added rider wait
         minutes (all riders of the plan), so that insertions do not push waits to the limit.
+    reposition_in_slack: a vehicle whose plan holds only stops it need not leave for yet
+        (bookings later in the day) may reposition too, but only to a place from which it
+        still starts its next stop exactly when planned (same travel-time model), so no
+        promise and no planned time of any booked rider changes.
+    slack_min_stay_min: such a vehicle only moves when it could stand at least this many
+        minutes at the target before leaving for its next stop (no drive-there-and-back).
     """
 
     pickup_window_min: float = 15.0
@@ -167,6 +173,8 @@ class DispatchRules:
     dwell_min: float = 1.0
     lookahead_min: float = 30.0
     wait_weight: float = 0.5
+    reposition_in_slack: bool = True
+    slack_min_stay_min: float = 5.0
 
 
 @dataclass
@@ -264,8 +272,11 @@ class _Day:
         return times, drive + self.rules.wait_weight * wait
 
     def _anchor(self, v: _Vehicle, now: float) -> tuple[float, float, float, bool]:
-        """(x, y, base time, first stop committed) of a vehicle as seen at ``now``."""
-        if v.repos is not None and not v.plan:
+        """(x, y, base time, first stop committed) of a vehicle as seen at ``now``.
+
+        A repositioning vehicle (with or without booked stops) is where its leg has taken
+        it by ``now``; it has not left for a booked stop yet (see :meth:`_slack_ok`)."""
+        if v.repos is not None:
             x0, y0, t0, x1, y1, t1 = v.repos
             f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
             return x0 + f * (x1 - x0), y0 + f * (y1 - y0), max(now, t0), False
@@ -280,10 +291,13 @@ class _Day:
     def advance(self, now: float) -> None:
         """Execute every stop whose service has started by ``now``."""
         for v in self.vehicles:
-            if v.repos is not None and not v.plan and v.repos[5] <= now:
+            if v.repos is not None and v.repos[5] <= now:
                 self._finish_repos(v, v.repos[5])
+            if v.repos is not None:
+                # still repositioning: by construction its next stop starts after the leg ends
+                continue
             while v.plan:
-                x, y, base, _ = self._anchor(v, now) if v.repos is None else (v.x, v.y, v.t_avail, True)
+                x, y, base, _ = self._anchor(v, now)
                 s = v.plan[0]
                 leg = float(self.travel.minutes(x, y, s.x, s.y))
                 depart = max(base, s.earliest - leg)
@@ -359,17 +373,47 @@ class _Day:
         self.assigned[req] = v.vid
         return True
 
+    def _may_reposition(self, v: _Vehicle, now: float) -> bool:
+        """Idle at ``now``: not moving and either no booked stop or (with
+        ``rules.reposition_in_slack``) not yet due to leave for the next one."""
+        if v.repos is not None:
+            return False
+        if not v.plan:
+            return True
+        return self.rules.reposition_in_slack and not self._anchor(v, now)[3]
+
+    def _slack_ok(self, v: _Vehicle, t0: float, tx: float, ty: float) -> bool:
+        """Can ``v`` leave at ``t0`` for (tx, ty), stand there ``slack_min_stay_min`` and
+        still start its next booked stop at the time planned had it stayed put?
+
+        The planned start of the next stop is ``max(earliest, t0 + leg)`` from where the
+        vehicle stands; requiring the detour via the target to fit before it leaves every
+        later time of the plan unchanged (same travel-time model as the insertion).
+        """
+        if not v.plan:
+            return True
+        s = v.plan[0]
+        planned = max(s.earliest, t0 + float(self.travel.minutes(v.x, v.y, s.x, s.y)))
+        via = (t0 + float(self.travel.minutes(v.x, v.y, tx, ty)) + self.rules.slack_min_stay_min
+               + float(self.travel.minutes(tx, ty, s.x, s.y)))
+        return via <= planned + 1e-9
+
     def return_to_depot(self, now: float) -> None:
-        """Send every idle vehicle (empty plan, not moving) back to the depot."""
+        """Send every idle vehicle (see :meth:`_may_reposition`) back to the depot."""
         tx, ty = self.fleet.depot_x, self.fleet.depot_y
         for v in self.vehicles:
-            if v.plan or v.repos is not None or math.hypot(tx - v.x, ty - v.y) < 1.0:
+            if not self._may_reposition(v, now) or math.hypot(tx - v.x, ty - v.y) < 1.0:
                 continue
             t0 = max(now, v.t_avail)
+            if not self._slack_ok(v, t0, tx, ty):
+                continue
             v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
 
     def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
-        """Send idle vehicles towards zone centroids by expected demand (greedy shares)."""
+        """Send idle vehicles towards zone centroids by expected demand (greedy shares).
+
+        Vehicles with booked stops take part only while idle with slack and only towards
+        zones they can leave in time (:meth:`_slack_ok`); when none fits, they stay put."""
         if not demand:
             return
         zones = sorted(centroids)
@@ -377,25 +421,29 @@ class _Day:
         count = dict.fromkeys(zones, 0)
         idle = []
         for v in self.vehicles:
-            if v.plan:
-                continue
             if v.repos is not None:
                 tx, ty = v.repos[3], v.repos[4]
-            else:
+            elif self._may_reposition(v, now):
                 tx, ty = v.x, v.y
                 idle.append(v)
+            else:
+                continue
             z = zones[int(np.argmin(np.hypot(cxy[:, 0] - tx, cxy[:, 1] - ty)))]
             count[z] += 1
         for v in idle:
             here = zones[int(np.argmin(np.hypot(cxy[:, 0] - v.x, cxy[:, 1] - v.y)))]
             count[here] -= 1
-            score = {z: demand.get(z, 0.0) / (1 + count[z]) for z in zones}
-            target = max(zones, key=lambda z: (score[z], z == here))
+            t0 = max(now, v.t_avail)
+            allowed = [z for z in zones if self._slack_ok(v, t0, *centroids[z])]
+            if not allowed:  # no waiting point fits before its next stop: stay put
+                count[here] += 1
+                continue
+            score = {z: demand.get(z, 0.0) / (1 + count[z]) for z in allowed}
+            target = max(allowed, key=lambda z: (score[z], z == here))
             count[target] += 1
             tx, ty = centroids[target]
             if math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
-            t0 = max(now, v.t_avail)
             leg = float(self.travel.minutes(v.x, v.y, tx, ty))
             v.repos = (v.x, v.y, t0, tx, ty, t0 + leg)
 

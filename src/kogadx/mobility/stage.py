@@ -16,12 +16,20 @@ Conventions (documented choices, all in params ``dispatch``):
   demand stage's stop clusters (``kogadx.demand.features.stop_zones``).
 * **Where an idle van waits in a zone**: the zone's stop nearest to the centroid of its stops
   weighted by pick-ups *before* the replay period (vans wait at a real stop).
-* **Expected demand for the forecast policy** (zone × hour): the forecast file when it
-  covers every replayed service hour, else the backtest-style estimate "mean count in the
-  same hour of the week over the previous ``expected_demand.history_weeks`` weeks", which
-  only uses requests before that hour (``expected_demand.source``: auto | file | history).
-  The forecast stage forecasts only the period *after* the data, so a replay of past weeks
-  normally uses the history estimate.
+* **Expected demand for the forecast policy** (zone × hour), ``expected_demand.source``:
+  ``file`` = the forecast file (only when it covers every replayed service hour; the
+  forecast stage forecasts the period *after* the data, so normally it does not);
+  ``backtest`` = the demand stage's LightGBM model trained on the features panel before the
+  replay start and forecasting each replayed hour from counts at least
+  ``backtest_horizon_h`` hours old (:func:`expected_from_backtest`); ``history`` = "mean
+  count in the same hour of the week over the previous ``history_weeks`` weeks"; ``auto`` =
+  file if it covers, else backtest if the panel is given, else history. The MAE of the
+  table used and of the history estimate (vs counts and true λ) go to the metrics.
+* **Travel model calibration**: ``travel.speed_kmh: calibrated`` and/or ``rules.dwell_min:
+  calibrated`` take the values fitted on completed solo rides before the replay start
+  (:func:`kogadx.mobility.calibration.calibrate_travel`); the fit is in the metrics.
+* **Slack repositioning** (``rules.reposition_in_slack``): vans whose next booked stop is
+  later may reposition too, only where they still start that stop exactly on plan.
 * **Oracle**: the synthetic generator's true λ (``data/truth``, secure zone; read only here,
   only aggregated KPIs leave the stage).
 * **Demand +x %**: :func:`kogadx.mobility.simulation.scale_demand` with a generator seeded
@@ -46,6 +54,7 @@ import pandas as pd
 from kogadx.demand.features import service_calendar, stop_zones
 from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.io import InputFileError, read_text_table
+from kogadx.mobility.calibration import calibrate_travel
 from kogadx.mobility.simulation import (
     DispatchResult,
     DispatchRules,
@@ -203,6 +212,42 @@ def expected_from_history(counts: pd.DataFrame, zones: list[str], start: str, en
                          "expected": total / weeks})
 
 
+def expected_from_backtest(panel_frame: pd.DataFrame, forecast_params: Mapping[str, Any], start: str, end: str,
+                           horizon_h: int = 168) -> pd.DataFrame:
+    """zone, hour, expected: the demand stage's LightGBM model as it would have forecast the
+    replay weeks (a backtest forecast, no look-ahead).
+
+    One global model (``kogadx.demand``: same panel preparation, features and LightGBM
+    settings as the forecast stage, params section ``forecast``) is trained on panel rows
+    strictly before ``start`` (within ``train_window``) with the direct ``horizon_h``-step
+    design, so every feature of an hour is a count at least ``horizon_h`` hours older — a
+    forecast issued ``horizon_h`` hours ahead — and predicts every hour of ``start`` …
+    ``end`` (dates inclusive). Exogenous columns of the panel (calendar, weather, zone
+    attributes) are read as recorded, i.e. weather is treated as perfectly forecast.
+    """
+    from kogadx.demand.forecast import ForecastConfig, build_design, fit_lightgbm, predict_lightgbm
+    from kogadx.demand.forecast_stage import panel_spec_from_params
+    from kogadx.demand.lags import GROUP, TIME, prepare_panel
+
+    spec = panel_spec_from_params(forecast_params, list(panel_frame.columns), "panel")
+    config = ForecastConfig.from_params(forecast_params)
+    panel = prepare_panel(panel_frame, spec)
+    design = build_design(panel, int(horizon_h))
+    times = design.frame[TIME]
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    train = (times < lo).to_numpy()
+    if config.train_window:
+        train = train & (times >= lo - pd.Timedelta(hours=int(config.train_window))).to_numpy()
+    window = ((times >= lo) & (times < hi)).to_numpy()
+    if not window.any():
+        raise InputFileError(f"需要パネルが再生期間 {start} … {end} を含んでいません")
+    booster = fit_lightgbm(design, train, config)
+    yhat = predict_lightgbm(booster, design, window)
+    return pd.DataFrame({"zone": design.frame.loc[window, GROUP].astype(str).to_numpy(),
+                         "hour": design.frame.loc[window, TIME].astype("datetime64[us]").to_numpy(),
+                         "expected": yhat.astype(float)})
+
+
 def expected_from_table(table: pd.DataFrame, value_col: str, start: str, end: str) -> pd.DataFrame:
     """zone, hour, expected from a zone × time table (forecast ``expected`` or truth ``lambda``)
     restricted to ``start`` … ``end`` (dates inclusive)."""
@@ -272,6 +317,8 @@ def run_dispatch_stage(
     truth: pd.DataFrame | None,
     params: Mapping[str, Any],
     features: Mapping[str, Any],
+    panel: pd.DataFrame | None = None,
+    forecast_params: Mapping[str, Any] | None = None,
 ) -> DispatchStageOutputs:
     """Replay the ride requests with every policy and fleet scenario; KPIs, table, figures.
 
@@ -283,6 +330,9 @@ def run_dispatch_stage(
         truth: true intensity (zone, time, lambda) for the oracle, or None (no oracle).
         params: the ``dispatch`` section of params.yaml.
         features: the ``features`` section (zone_level, n_clusters, service hours, outcomes).
+        panel: the demand features panel (zone, time, y, exogenous columns) for the
+            backtest forecast of the replay weeks, or None.
+        forecast_params: the ``forecast`` section (model settings for the backtest forecast).
     """
     from kogadx.mobility.figures import (
         plot_kpi_bars,
@@ -301,8 +351,21 @@ def run_dispatch_stage(
     hours = service_hours_by_day(start, end, features)
     wd = features["weekday_hours"]
     fleet = Fleet(int(fp["n_vehicles"]), depot_x, depot_y, int(fp["capacity"]), float(wd[0]), float(wd[1]))
-    rules = DispatchRules(**params["rules"])
-    travel = travel_model_from_params(params["travel"], stops_xy)
+    travel_p, rules_p = dict(params["travel"]), dict(params["rules"])
+    calibration = None
+    if travel_p.get("speed_kmh") == "calibrated" or rules_p.get("dwell_min") == "calibrated":
+        assumed_dwell = 1.0 if rules_p.get("dwell_min") == "calibrated" else float(rules_p["dwell_min"])
+        try:
+            calibration = calibrate_travel(rides, stops_xy, float(travel_p.get("detour_factor", 1.3)),
+                                           assumed_dwell, before=start)
+        except ValueError as exc:
+            raise InputFileError(f"ride_requests: 走行速度を較正できません: {exc}") from exc
+        if travel_p.get("speed_kmh") == "calibrated":
+            travel_p["speed_kmh"] = calibration["speed_kmh"]
+        if rules_p.get("dwell_min") == "calibrated":
+            rules_p["dwell_min"] = calibration["dwell_min"]
+    rules = DispatchRules(**rules_p)
+    travel = travel_model_from_params(travel_p, stops_xy)
     short_lead = float(params["short_lead_min"])
 
     waiting = zone_waiting_points(stops_xy, rides, start)
@@ -310,22 +373,36 @@ def run_dispatch_stage(
     counts = hourly_counts(rides, stops_xy, list(features["count_outcomes"]))
     ed = params["expected_demand"]
     source = ed["source"]
+    if source not in ("auto", "file", "backtest", "history"):
+        raise ValueError(f"dispatch.expected_demand.source は auto / file / backtest / history です: {source!r}")
     expected = None
     if source in ("auto", "file") and forecast is not None:
         table = expected_from_table(forecast, "expected", start, end)
         replay_hours = {pd.Timestamp(h) for h in requests["desired_pickup_time"].dt.floor("h")}
         if replay_hours <= set(pd.to_datetime(table["hour"])):
             expected, source = table, "file"
+    if expected is None and source == "file":
+        raise InputFileError(f"需要予測ファイルが再生期間 {start} … {end} を覆っていません "
+                             "(expected_demand.source を auto / backtest / history にしてください)")
+    if expected is None and source in ("auto", "backtest"):
+        if panel is None or forecast_params is None:
+            if source == "backtest":
+                raise InputFileError("expected_demand.source = backtest には需要パネル (引数 PANEL) が必要です")
+        else:
+            expected = expected_from_backtest(panel, forecast_params, start, end,
+                                              int(ed.get("backtest_horizon_h", 168)))
+            source = "backtest"
+    history = expected_from_history(counts, zones, start, end, int(ed["history_weeks"]))
     if expected is None:
-        if source == "file":
-            raise InputFileError(f"需要予測ファイルが再生期間 {start} … {end} を覆っていません "
-                                 "(expected_demand.source を auto か history にしてください)")
-        expected, source = expected_from_history(counts, zones, start, end, int(ed["history_weeks"])), "history"
+        expected, source = history, "history"
     oracle = expected_from_table(truth, "lambda", start, end) if truth is not None else None
+    accuracy = {"forecast_used": _demand_accuracy(expected, counts, oracle, hours),
+                "history": _demand_accuracy(history, counts, oracle, hours)}
     policies = [p for p in params["scenarios"]["policies"] if p != "oracle" or oracle is not None]
 
     seed = int(params["seed"])
     rows, default_results, runs = [], {}, {}
+    by_fleet: dict[int, dict[str, DispatchResult]] = {}
     for factor in params["scenarios"]["demand_factors"]:
         factor = float(factor)
         reqs = requests if factor == 1.0 else scale_demand(requests, factor, stream_rng(seed, f"demand_x{factor:g}"))
@@ -346,6 +423,9 @@ def run_dispatch_stage(
                               {**{k: v for k, v in kpis.items() if v is not None},
                                "decision_ms_mean": float(ms.mean()) if len(ms) else 0.0,
                                "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else 0.0})
+                if factor == 1.0:
+                    # trips only: enough for the paired comparison per fleet size
+                    by_fleet.setdefault(int(size), {})[policy] = DispatchResult(res.trips, res.legs.iloc[:0], {}, res.decision_ms[:0])
                 if int(size) == fleet.n_vehicles and factor == 1.0:
                     default_results[policy] = res
     scenarios = pd.DataFrame(rows)
@@ -361,11 +441,20 @@ def run_dispatch_stage(
                    "lead_min_median": _round(float(lead.median())),
                    "short_notice_share": _round(float((lead < short_lead).mean()))},
         "expected_demand_source": source,
+        "expected_demand_accuracy": accuracy,
         "travel_model": params["travel"]["model"],
+        "travel": {"detour_factor": _round(float(travel_p.get("detour_factor", 1.3))),
+                   "speed_kmh": _round(float(travel_p.get("speed_kmh", 25.0))),
+                   "dwell_min": _round(float(rules.dwell_min)),
+                   "reposition_in_slack": bool(rules.reposition_in_slack),
+                   "calibration": {k: _round(v) for k, v in calibration.items()} if calibration else None},
         "default_fleet": {"n_vehicles": fleet.n_vehicles, "policies": default, "check_violations": violations},
         "vs_none": paired_wait_difference(default_results, stream_rng(seed, "bootstrap"),
                                           int(params["bootstrap_draws"])),
         "what_if": [{k: _round(v) for k, v in r.items()} for r in rows],
+        "vs_none_by_fleet": {str(n): paired_wait_difference(res_n, stream_rng(seed, f"bootstrap_v{n}"),
+                                                             int(params["bootstrap_draws"]))
+                             for n, res_n in sorted(by_fleet.items())},
     }
     map_policy = params["map"]["policy"] if params["map"]["policy"] in default_results else policies[0]
     map_res = default_results[map_policy]
@@ -383,6 +472,25 @@ def run_dispatch_stage(
                                     POLICY_LABELS[map_policy]),
     }
     return DispatchStageOutputs(metrics, scenarios, default_results, figures, runs, quarantine)
+
+
+def _demand_accuracy(expected: pd.DataFrame, counts: pd.DataFrame, truth: pd.DataFrame | None,
+                     hours: Mapping[pd.Timestamp, tuple[float, float]]) -> dict:
+    """MAE (requests per zone-hour) of an expected-demand table against the observed counts
+    and, when known, the true λ, over the service hours of the replayed days."""
+    table = expected.assign(hour=pd.to_datetime(expected["hour"]).astype("datetime64[us]"))
+    day = table["hour"].dt.normalize()
+    h = table["hour"].dt.hour.to_numpy(float)
+    lo = np.array([hours.get(pd.Timestamp(d), (np.nan, np.nan))[0] for d in day])
+    hi = np.array([hours.get(pd.Timestamp(d), (np.nan, np.nan))[1] for d in day])
+    table = table[(h >= lo) & (h < hi)]
+    obs = table.merge(counts.assign(zone=counts["zone"].astype(str)), on=["zone", "hour"], how="left")["y"].fillna(0.0)
+    out = {"n_zone_hours": int(len(table)), "mae_vs_counts": _round(float(np.abs(table["expected"].to_numpy() - obs.to_numpy()).mean()))}
+    if truth is not None:
+        lam = table.merge(truth.assign(hour=pd.to_datetime(truth["hour"]).astype("datetime64[us]")).rename(
+            columns={"expected": "lam"}), on=["zone", "hour"], how="left")["lam"]
+        out["mae_vs_lambda"] = _round(float(np.abs(table["expected"].to_numpy() - lam.to_numpy(float)).mean()))
+    return out
 
 
 def paired_wait_difference(results: Mapping[str, DispatchResult], rng: np.random.Generator,

@@ -160,12 +160,12 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
 
 POLICY_ORDER = ("none", "depot", "forecast", "oracle")
 POLICY_JA = {"none": "再配置なし", "depot": "車庫に戻る", "forecast": "予測に基づく再配置",
-             "oracle": "真の需要 (上限)"}
+             "oracle": "真の需要 (参考)"}
 POLICY_EXPLAIN_JA = {
     "none": "空いた車両は最後に降ろした場所で次の予約を待ちます。",
     "depot": "空いた車両は車庫に戻って待ちます。",
     "forecast": "空いた車両を、この先の需要の見込みが大きい区域の待機停留所へ先回りさせます。",
-    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な、再配置の効果の上限)。",
+    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な参考値。配車の手順が近似のため、予測より良くなるとは限りません)。",
 }
 TRAVEL_MODEL_JA = {"straight_line": "停留所間の直線距離に道のりの補正をかけ、一定の速度で割った近似 (道路網は未使用)",
                    "matrix": "停留所間の所要時間表 (行列ファイル)"}
