@@ -47,7 +47,8 @@ def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
         f"キャンセルは {fmt_pct(kpis['cancel_share'])}、無断キャンセルは {fmt_pct(kpis['no_show_share'])} です。"
         f"希望時刻からの迎車の遅れは中央値 {fmt_num(kpis['wait_median_min'])} 分です。",
         f"{short} 時間先までの需要予測 (LightGBM) の誤差は、1 日の合計件数で {fmt_pct(wape)} (WAPE) でした"
-        + (f"。前週の同じ時刻をそのまま使う方法に比べて誤差は {fmt_pct(1 - naive_ratio, 0)} 小さくなっています。"
+        + (f"。区域・時間帯ごとの予測では、前週の同じ時刻をそのまま使う方法に比べて誤差が"
+           f" {fmt_pct(1 - naive_ratio, 0)} 小さくなっています。"
            if naive_ratio is not None else "。"),
         f"予測の {fmt_pct(interval['nominal'], 0)} 区間は、実際の件数を {fmt_pct(interval['coverage'])} の時間帯で"
         f"含みました (目標 {fmt_pct(interval['nominal'], 0)})。",
