@@ -28,6 +28,7 @@ import math
 import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -746,6 +747,41 @@ def scale_demand(requests: pd.DataFrame, factor: float, rng: np.random.Generator
     return out.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
 
 
+def iter_fleet_scenarios(
+    requests: pd.DataFrame,
+    fleet: Fleet,
+    rules: DispatchRules,
+    fleet_sizes: list[int],
+    demand_factors: list[float],
+    policies: list[str],
+    rng_for_factor: Callable[[float], np.random.Generator],
+    travel: TravelTimeModel | None = None,
+    forecast_demand: pd.DataFrame | None = None,
+    true_demand: pd.DataFrame | None = None,
+    zone_centroids: pd.DataFrame | None = None,
+    service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
+    short_lead_min: float = 20.0,
+) -> Iterator[tuple[int, float, str, DispatchResult]]:
+    """Simulate every (demand factor, fleet size, policy); yield (size, factor, policy, result).
+
+    ``rng_for_factor(factor)`` gives the generator that resamples requests for a factor ≠ 1.
+    ``forecast_demand`` / ``true_demand`` (zone, hour, expected) feed the "forecast" /
+    "oracle" policies and are scaled by the demand factor.
+    """
+    for factor in map(float, demand_factors):
+        reqs = requests if factor == 1.0 else scale_demand(requests, factor, rng_for_factor(factor))
+        for size in map(int, fleet_sizes):
+            sized = Fleet(size, fleet.depot_x, fleet.depot_y, fleet.capacity,
+                          fleet.service_start_hour, fleet.service_end_hour)
+            for policy in policies:
+                demand = {"forecast": forecast_demand, "oracle": true_demand}.get(policy)
+                if demand is not None:
+                    demand = demand.assign(expected=demand["expected"] * factor)
+                yield size, factor, policy, simulate_dispatch(
+                    reqs, sized, rules, travel, policy, demand,
+                    zone_centroids if demand is not None else None, service_hours, short_lead_min)
+
+
 def run_fleet_scenarios(
     requests: pd.DataFrame,
     fleet: Fleet,
@@ -763,27 +799,17 @@ def run_fleet_scenarios(
 ) -> pd.DataFrame:
     """KPIs for every (fleet size, demand factor, policy): the fleet what-if table.
 
-    ``forecast_demand`` / ``true_demand`` (zone, hour, expected) feed the "forecast" /
-    "oracle" policies and are scaled by the demand factor. One row per scenario with the
-    :func:`compute_kpis` columns plus decision-time mean/p95 (ms).
+    One row per scenario with the :func:`compute_kpis` columns plus decision-time
+    mean/p95 (ms). One ``rng`` resamples the requests for every factor ≠ 1.
     """
     rows = []
-    for factor in demand_factors:
-        reqs = requests if factor == 1.0 else scale_demand(requests, factor, rng)
-        for size in fleet_sizes:
-            sized = Fleet(size, fleet.depot_x, fleet.depot_y, fleet.capacity,
-                          fleet.service_start_hour, fleet.service_end_hour)
-            for policy in policies:
-                demand = {"forecast": forecast_demand, "oracle": true_demand}.get(policy)
-                if demand is not None:
-                    demand = demand.assign(expected=demand["expected"] * factor)
-                res = simulate_dispatch(reqs, sized, rules, travel, policy, demand,
-                                        zone_centroids if demand is not None else None,
-                                        service_hours, short_lead_min)
-                ms = res.decision_ms[~np.isnan(res.decision_ms)]
-                rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **res.kpis,
-                             "decision_ms_mean": float(ms.mean()) if len(ms) else math.nan,
-                             "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else math.nan})
+    for size, factor, policy, res in iter_fleet_scenarios(
+            requests, fleet, rules, fleet_sizes, demand_factors, policies, lambda _factor: rng, travel,
+            forecast_demand, true_demand, zone_centroids, service_hours, short_lead_min):
+        ms = res.decision_ms[~np.isnan(res.decision_ms)]
+        rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **res.kpis,
+                     "decision_ms_mean": float(ms.mean()) if len(ms) else math.nan,
+                     "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else math.nan})
     return pd.DataFrame(rows)
 
 

@@ -63,8 +63,7 @@ from kogadx.mobility.simulation import (
     StraightLineTravelTime,
     TravelTimeModel,
     check_dispatch,
-    scale_demand,
-    simulate_dispatch,
+    iter_fleet_scenarios,
 )
 from kogadx.synth import stream_rng
 
@@ -403,31 +402,23 @@ def run_dispatch_stage(
     seed = int(params["seed"])
     rows, default_results, runs = [], {}, {}
     by_fleet: dict[int, dict[str, DispatchResult]] = {}
-    for factor in params["scenarios"]["demand_factors"]:
-        factor = float(factor)
-        reqs = requests if factor == 1.0 else scale_demand(requests, factor, stream_rng(seed, f"demand_x{factor:g}"))
-        for size in params["scenarios"]["fleet_sizes"]:
-            sized = Fleet(int(size), fleet.depot_x, fleet.depot_y, fleet.capacity,
-                          fleet.service_start_hour, fleet.service_end_hour)
-            for policy in policies:
-                demand = {"forecast": expected, "oracle": oracle}.get(policy)
-                if demand is not None:
-                    demand = demand.assign(expected=demand["expected"] * factor)
-                res = simulate_dispatch(reqs, sized, rules, travel, policy, demand,
-                                        waiting if demand is not None else None, hours, short_lead)
-                kpis = _kpis(res)
-                rows.append({"n_vehicles": int(size), "demand_factor": factor, "policy": policy, **kpis})
-                name = f"{policy}_v{int(size)}_d{factor:g}"
-                ms = res.decision_ms[~np.isnan(res.decision_ms)]
-                runs[name] = ({"policy": policy, "n_vehicles": int(size), "demand_factor": factor},
-                              {**{k: v for k, v in kpis.items() if v is not None},
-                               "decision_ms_mean": float(ms.mean()) if len(ms) else 0.0,
-                               "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else 0.0})
-                if factor == 1.0:
-                    # trips only: enough for the paired comparison per fleet size
-                    by_fleet.setdefault(int(size), {})[policy] = DispatchResult(res.trips, res.legs.iloc[:0], {}, res.decision_ms[:0])
-                if int(size) == fleet.n_vehicles and factor == 1.0:
-                    default_results[policy] = res
+    for size, factor, policy, res in iter_fleet_scenarios(
+            requests, fleet, rules, params["scenarios"]["fleet_sizes"], params["scenarios"]["demand_factors"],
+            policies, lambda f: stream_rng(seed, f"demand_x{f:g}"), travel, expected, oracle, waiting, hours,
+            short_lead):
+        kpis = _kpis(res)
+        rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **kpis})
+        name = f"{policy}_v{size}_d{factor:g}"
+        ms = res.decision_ms[~np.isnan(res.decision_ms)]
+        runs[name] = ({"policy": policy, "n_vehicles": size, "demand_factor": factor},
+                      {**{k: v for k, v in kpis.items() if v is not None},
+                       "decision_ms_mean": float(ms.mean()) if len(ms) else 0.0,
+                       "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else 0.0})
+        if factor == 1.0:
+            # trips only: enough for the paired comparison per fleet size
+            by_fleet.setdefault(size, {})[policy] = DispatchResult(res.trips, res.legs.iloc[:0], {}, res.decision_ms[:0])
+        if size == fleet.n_vehicles and factor == 1.0:
+            default_results[policy] = res
     scenarios = pd.DataFrame(rows)
 
     violations = {p: len(check_dispatch(r, Fleet(fleet.n_vehicles, depot_x, depot_y, fleet.capacity), rules))

@@ -20,18 +20,6 @@ APPI_ITEM_JA = {"item1": "第1号 (個人を識別できる記述)", "item2": "�
                 "item3": "第3号 (財産的被害のおそれがある記述)", "not_personal": "該当なし"}
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dict → {'a.b.c': value} (lists kept as values)."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name))
-        else:
-            out[name] = value
-    return out
-
-
 def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
                     dispatch: Mapping[str, Any] | None) -> list[str]:
     """Service volume and quality, forecast accuracy and interval coverage, dispatch status."""
