@@ -27,6 +27,7 @@ BENCHMARKS = [
     ("cta_daily", "cta_daily.py", [], True, []),
     ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True, ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
+    ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),

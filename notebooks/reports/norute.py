@@ -138,7 +138,8 @@ if has_dispatch:
         ("約束 (迎えの時間・寄り道の上限・定員) の違反", f"{b.fmt_int(violations)} 件 (独立した検査による、全方針の合計)"),
     ], caption="表 4-1 シミュレーションの前提", numeric=False))
     order = norute.dispatch_policies(dispatch)
-    show(b.kv_block([(norute.policy_label(p), norute.POLICY_EXPLAIN_JA.get(p, "")) for p in order],
+    show(b.kv_block([(norute.policy_label(p), norute.POLICY_EXPLAIN_JA.get(p, ""))
+                     for p in norute.dispatch_policies(dispatch, with_replications=True)],
                     caption="表 4-2 再配置の方針", numeric=False))
     show(b.table_block(norute.policy_kpi_table(dispatch),
                        {"kpi": "指標", **{p: norute.policy_label(p) for p in order}},
@@ -153,6 +154,19 @@ if has_dispatch:
         show(b.note_block("95% 区間は、運行日を単位に再標本化 (ブートストラップ) して求めました。"
                           "区間が 0 をまたぐときは、このデータでは差があるとは言えません (誤差の範囲)。"))
     show(b.paragraph(norute.repositioning_note(dispatch, norute.max_stop_distance_km(stop_table))))
+    replicated = norute.replication_policy_table(dispatch)
+    if len(replicated):
+        rep = dispatch["replications"]
+        show(b.table_block(replicated, {"policy": "方針", "wait": "平均待ち (分)", "p95": "待ちの 95% 点 (分)",
+                                        "empty_km": "空車の走行 (km)", "served": "乗車できた割合"},
+                           numeric=["wait", "p95", "empty_km", "served"],
+                           caption=f"表 4-5 需要の偶然の揺れをならした比較 (本当の需要から予約を {b.fmt_int(rep['n'])} 回作り直した平均、"
+                                   f"車両 {b.fmt_int(rep['n_vehicles'])} 台、1 回あたり平均 {b.fmt_int(rep['n_requests_mean'])} 件)"))
+        show(b.table_block(norute.replication_comparison_table(dispatch),
+                           {"pair": "比べた方針", "diff": "平均待ち時間の差 (分)", "interval": "95% 区間 (分)", "verdict": "判定"},
+                           numeric=["diff", "interval"],
+                           caption="表 4-6 作り直した予約での差 (同じ予約どうしの差、マイナスは左の方針の待ち時間が短い)"))
+    show(b.paragraph(norute.replication_note(dispatch)))
     whatif = norute.fleet_whatif_table(dispatch["what_if"])
     whatif["demand"] = [f"{f:g} 倍" for f in whatif["demand_factor"]]
     whatif_columns = {"demand": "需要", "n_vehicles": "車両 (台)"}
@@ -163,7 +177,7 @@ if has_dispatch:
                                f"{p}_served": f"{norute.policy_label(p)}: 乗車できた割合"}
             whatif_formats |= {f"{p}_wait": lambda v: b.fmt_num(v, 2), f"{p}_served": b.fmt_pct}
     show(b.table_block(whatif, whatif_columns, whatif_formats, numeric=["demand"],
-                       caption="表 4-5 車両の台数と需要を変えた試算 (需要 1.5 倍などは実際の予約を複製して時刻をずらしたもの)"))
+                       caption="表 4-7 車両の台数と需要を変えた試算 (需要 1.5 倍などは実際の予約を複製して時刻をずらしたもの)"))
     stems = [png.stem for png in Path(dispatch_figures).glob("*.png")]
     for i, stem in enumerate(norute.order_dispatch_figures(stems), start=1):
         show(b.figure_block(Path(dispatch_figures) / f"{stem}.png",

@@ -27,6 +27,7 @@ DISPATCH = {
     "bootstrap_draws": 50,
     "scenarios": {"fleet_sizes": [1, 2], "demand_factors": [1.0, 1.5], "policies": ["none", "depot", "forecast", "oracle"]},
     "map": {"day": None, "policy": "forecast"},
+    "replications": {"n": 3, "policies": ["none", "uniform", "history", "forecast", "oracle"]},
 }
 LAT = 33.720 + 0.006 * np.array([0, 1, 2, 3, 0, 1, 2, 3])
 LON = 130.455 + np.array([0, 0, 0, 0, 0.02, 0.02, 0.02, 0.02])
@@ -122,11 +123,24 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     assert (root / "a" / "scenarios.parquet").read_bytes() == (root / "b" / "scenarios.parquet").read_bytes()
     for name in figs:
         assert (root / "a" / "figures" / name).read_bytes() == (root / "b" / "figures" / name).read_bytes(), name
+    # replicated periods drawn from the true λ: every policy, paired differences that match the means
+    rep = metrics["replications"]
+    assert rep["n"] == 3 and rep["n_vehicles"] == 2
+    assert set(rep["policies"]) == {"none", "uniform", "history", "forecast", "oracle"}
+    # λ = 0.6 per zone-hour, 3 zones × 8 h × 3 days, minus the cancelled share of the templates
+    kept = 1 - (rides[rides["desired_pickup_at"] < "2024-09-09"]["outcome"] == "キャンセル").mean()
+    assert rep["n_requests_mean"] == pytest.approx(0.6 * 3 * 8 * 3 * kept, rel=0.35)
+    pol = rep["policies"]
+    for a, b in [("forecast", "none"), ("oracle", "none"), ("forecast", "oracle"), ("uniform", "forecast")]:
+        c = rep["paired"][f"{a}_vs_{b}"]
+        assert c["wait_mean_diff_min"] == pytest.approx(pol[a]["wait_mean_min"] - pol[b]["wait_mean_min"], abs=2e-4)
+        assert c["ci95_low"] <= c["wait_mean_diff_min"] <= c["ci95_high"]
+    assert rep["oracle_at_most_forecast"] == (pol["oracle"]["wait_mean_min"] <= pol["forecast"]["wait_mean_min"])
     import mlflow
 
     runs = mlflow.search_runs(experiment_names=["dispatch"], output_format="list")
     names = {r.info.run_name for r in runs}
-    assert {"forecast_v2_d1", "oracle_v1_d1.5", "none_v2_d1"} <= names
+    assert {"forecast_v2_d1", "oracle_v1_d1.5", "none_v2_d1", "replications_oracle_v2"} <= names
     run = next(r for r in runs if r.info.run_name == "none_v2_d1")
     assert run.data.tags["dvc_stage"] == "dispatch" and "wait_mean_min" in run.data.metrics
 
@@ -152,3 +166,14 @@ def test_dispatch_stage_matrix_travel_times_without_code_change(tiny, monkeypatc
     assert none["vehicle_km"] == pytest.approx(2.0 * round(none["vehicle_km"] / 2.0), abs=1e-3)
     # every served ride is at least the 6-minute matrix time: ride/direct ≥ 1 with direct = 6
     assert none["ride_over_direct_mean"] >= 1.0 - 1e-9
+
+
+def test_without_truth_there_is_no_oracle_and_no_replication(tiny):
+    stage, data, _, root = tiny
+    out = root / "nt"
+    argv = ["dispatch.py", data / "ride_requests.parquet", data / "stops.parquet", data / "towns.parquet",
+            data / "forecast.parquet", "-", out / "scenarios.parquet", out / "figures", out / "dispatch.json"]
+    stage.main([str(a) for a in argv])
+    metrics = json.loads((out / "dispatch.json").read_text(encoding="utf-8"))
+    assert "replications" not in metrics
+    assert "oracle" not in metrics["default_fleet"]["policies"] and "forecast" in metrics["default_fleet"]["policies"]

@@ -143,3 +143,70 @@ def test_fixture_is_not_mutated():
     norute.policy_kpi_table(d)
     norute.repositioning_note(d, 1.0)
     assert d == before
+
+
+def _with_replications(oracle_wait: float, fo_low: float, fo_high: float) -> dict:
+    d = dispatch_metrics()
+    pol = {"none": {"wait_mean_min": 0.93, "wait_p95_min": 6.1, "empty_km": 900.0, "served_rate": 1.0},
+           "forecast": {"wait_mean_min": 0.75, "wait_p95_min": 5.2, "empty_km": 2000.0, "served_rate": 1.0},
+           "oracle": {"wait_mean_min": oracle_wait, "wait_p95_min": 5.0, "empty_km": 1990.0, "served_rate": 0.999}}
+    d["replications"] = {
+        "n": 20, "n_vehicles": 3, "n_requests_mean": 1432.5, "policies": pol,
+        "paired": {"forecast_vs_none": {"wait_mean_diff_min": -0.18, "ci95_low": -0.21, "ci95_high": -0.15},
+                   "oracle_vs_none": {"wait_mean_diff_min": -0.19, "ci95_low": -0.22, "ci95_high": -0.16},
+                   "forecast_vs_oracle": {"wait_mean_diff_min": round(0.75 - oracle_wait, 4),
+                                          "ci95_low": fo_low, "ci95_high": fo_high}}}
+    return d
+
+
+def test_replication_tables_and_note_read_the_json():
+    d = _with_replications(0.74, -0.01, 0.03)
+    table = norute.replication_policy_table(d).set_index("policy")
+    assert list(table.index) == ["再配置なし", "予測に基づく再配置", "真の需要 (参考)"]
+    assert table.loc["予測に基づく再配置", "wait"] == "0.75" and table.loc["再配置なし", "empty_km"] == "900"
+    assert table.loc["真の需要 (参考)", "served"] == "99.9%"
+    comp = norute.replication_comparison_table(d).set_index("pair")
+    assert comp.loc["予測に基づく再配置 − 再配置なし", "verdict"] == "短くなる"
+    assert comp.loc["予測に基づく再配置 − 真の需要 (参考)", "verdict"] == "誤差の範囲"
+    assert comp.loc["予測に基づく再配置 − 真の需要 (参考)", "interval"] == "-0.01〜+0.03"
+    note = norute.replication_note(d)
+    assert "20 回" in note and "0.18 分短く" in note and "0 を含みません" in note
+    assert "誤差の範囲です" in note and "ほぼ同じ効果" in note and "-0.01〜+0.03 分" in note
+    assert "900 km から 2,000 km" in note
+    # the oracle doing worse than the forecast beyond noise is said, not hidden
+    worse = norute.replication_note(_with_replications(0.80, -0.09, -0.01))
+    assert "真の需要は上限になっていません" in worse and "ほぼ同じ効果" not in worse
+    better = norute.replication_note(_with_replications(0.70, 0.01, 0.09))
+    assert "精度を上げる余地" in better
+    # a control that spreads vans evenly: its share of the forecast's gain decides the closing sentence
+    spread = _with_replications(0.74, -0.01, 0.03)
+    spread["replications"]["paired"]["uniform_vs_none"] = {"wait_mean_diff_min": -0.162, "ci95_low": -0.19,
+                                                           "ci95_high": -0.13}
+    text = norute.replication_note(spread)
+    assert "0.16 分短く" in text and "90%" in text and "散らばらせることから" in text
+    spread["replications"]["paired"]["uniform_vs_none"]["wait_mean_diff_min"] = -0.03
+    assert "先回りさせることから" in norute.replication_note(spread)
+
+
+def test_without_replications_the_report_says_so_and_tables_are_empty():
+    d = dispatch_metrics()
+    assert norute.replication_policy_table(d).empty and norute.replication_comparison_table(d).empty
+    assert "合成データでのみ" in norute.replication_note(d)
+    assert "作り直して" not in dispatch_finding(d)
+    assert "20 回作り直して平均すると、差は -0.18 分 (95% 区間 -0.21〜-0.15 分)" in dispatch_finding(
+        _with_replications(0.74, -0.01, 0.03))
+
+
+def test_signed_minutes_never_prints_minus_zero():
+    assert norute.signed_minutes(-0.0257) == "-0.03" and norute.signed_minutes(0.0273) == "+0.03"
+    assert norute.signed_minutes(-0.0037) == "0.00" and norute.signed_minutes(0.004) == "0.00"
+
+
+def test_policy_list_adds_the_replication_controls_with_explanations():
+    d = _with_replications(0.74, -0.01, 0.03)
+    d["replications"]["policies"]["uniform"] = d["replications"]["policies"]["none"]
+    assert "uniform" not in norute.dispatch_policies(d)
+    listed = norute.dispatch_policies(d, with_replications=True)
+    assert listed.index("uniform") < listed.index("forecast")
+    assert all(norute.POLICY_EXPLAIN_JA.get(p) for p in listed)
+    assert "backtest" in norute.EXPECTED_SOURCE_JA

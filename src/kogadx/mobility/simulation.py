@@ -42,6 +42,7 @@ REQUEST_COLUMNS = (
     "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone",
 )
 POLICIES = ("none", "depot", "forecast", "oracle")
+REPOSITION_RULES = ("coverage", "greedy")
 # "none": an idle van waits where it dropped its last rider; "depot": it drives back to the
 # depot; "forecast" / "oracle": it moves towards zones by expected demand (forecast or true λ).
 
@@ -166,6 +167,15 @@ class DispatchRules:
         promise and no planned time of any booked rider changes.
     slack_min_stay_min: such a vehicle only moves when it could stand at least this many
         minutes at the target before leaving for its next stop (no drive-there-and-back).
+    reposition_rule: how the "forecast"/"oracle" policies pick waiting points.
+        ``coverage`` (default): choose the waiting points of all idle vehicles jointly so
+        that Σ_zone λ_zone × (minutes from the nearest vehicle to the zone's waiting point)
+        + ``move_weight`` × Σ driven repositioning minutes is smallest (a p-median over the
+        zones, solved exactly by enumeration while it has ≤ ``max_enumeration`` choices,
+        else by coordinate descent); busy vehicles count at their last booked stop.
+        ``greedy``: one vehicle at a time to the zone with the largest λ / (1 + vehicles
+        already there) — the first rule, kept for comparison.
+    move_weight: rider-minutes of expected reach one minute of empty driving is worth.
     """
 
     pickup_window_min: float = 15.0
@@ -176,6 +186,13 @@ class DispatchRules:
     wait_weight: float = 0.5
     reposition_in_slack: bool = True
     slack_min_stay_min: float = 5.0
+    reposition_rule: str = "coverage"
+    move_weight: float = 0.0
+    max_enumeration: int = 20000
+
+    def __post_init__(self) -> None:
+        if self.reposition_rule not in REPOSITION_RULES:
+            raise ValueError(f"reposition_rule は {REPOSITION_RULES} のいずれかです: {self.reposition_rule!r}")
 
 
 @dataclass
@@ -411,12 +428,100 @@ class _Day:
             v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
 
     def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
+        """Send idle vehicles to waiting points by expected demand (``rules.reposition_rule``)."""
+        if not demand:
+            return
+        if self.rules.reposition_rule == "coverage":
+            self._reposition_coverage(now, demand, centroids)
+        else:
+            self._reposition_greedy(now, demand, centroids)
+
+    def _reposition_coverage(self, now: float, demand: dict[str, float],
+                             centroids: dict[str, tuple[float, float]]) -> None:
+        """Joint choice of waiting points for the idle vehicles (see ``DispatchRules``)."""
+        zones = sorted(centroids)
+        lam = np.array([max(0.0, float(demand.get(z, 0.0))) for z in zones])
+        if lam.sum() <= 0:
+            return
+        wx = np.array([centroids[z][0] for z in zones])
+        wy = np.array([centroids[z][1] for z in zones])
+        reach_fixed = np.full(len(zones), math.inf)
+        idle: list[_Vehicle] = []
+        for v in self.vehicles:
+            if v.repos is not None:
+                fx, fy = v.repos[3], v.repos[4]
+            elif self._may_reposition(v, now):
+                idle.append(v)
+                continue
+            else:  # busy: it will be free where its last booked stop is
+                fx, fy = (v.plan[-1].x, v.plan[-1].y) if v.plan else (v.x, v.y)
+            reach_fixed = np.minimum(reach_fixed, np.asarray(self.travel.minutes(fx, fy, wx, wy), float))
+        if not idle:
+            return
+        # options per idle vehicle: stay (index 0) or a waiting point it can reach in its slack
+        options: list[list[tuple[float, float]]] = []
+        reach: list[np.ndarray] = []
+        move: list[np.ndarray] = []
+        for v in idle:
+            t0 = max(now, v.t_avail)
+            xy = [(v.x, v.y)] + [(float(wx[j]), float(wy[j])) for j in range(len(zones))
+                                 if self._slack_ok(v, t0, float(wx[j]), float(wy[j]))]
+            options.append(xy)
+            reach.append(np.array([np.asarray(self.travel.minutes(x, y, wx, wy), float) for x, y in xy]))
+            move.append(np.array([float(self.travel.minutes(v.x, v.y, x, y)) for x, y in xy]))
+        n_choices = math.prod(len(o) for o in options)
+        if n_choices <= self.rules.max_enumeration:
+            # all combinations in lexicographic order: the first minimum prefers staying
+            grids = np.meshgrid(*[np.arange(len(o)) for o in options], indexing="ij")
+            combo = np.stack([g.ravel() for g in grids], axis=1)
+            cover = np.broadcast_to(reach_fixed, (len(combo), len(zones)))
+            cost = np.zeros(len(combo))
+            for i in range(len(idle)):
+                cover = np.minimum(cover, reach[i][combo[:, i]])
+                cost += self.rules.move_weight * move[i][combo[:, i]]
+            cost += cover @ lam
+            choice = combo[int(np.argmin(cost))]
+        else:
+            choice = self._coordinate_descent(reach_fixed, reach, move, lam)
+        for v, xy, k in zip(idle, options, choice):
+            tx, ty = xy[int(k)]
+            if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
+                continue
+            t0 = max(now, v.t_avail)
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+
+    def _coordinate_descent(self, reach_fixed: np.ndarray, reach: list[np.ndarray], move: list[np.ndarray],
+                            lam: np.ndarray) -> np.ndarray:
+        """Best option per vehicle given the others, repeated until nothing improves
+        (starting from "everyone stays"); deterministic, used for large fleets."""
+        choice = np.zeros(len(reach), dtype=int)
+
+        def total(ch: np.ndarray) -> float:
+            cover = reach_fixed.copy()
+            for i, k in enumerate(ch):
+                cover = np.minimum(cover, reach[i][k])
+            return float(cover @ lam + self.rules.move_weight * sum(move[i][k] for i, k in enumerate(ch)))
+
+        best = total(choice)
+        for _ in range(20):
+            improved = False
+            for i in range(len(reach)):
+                for k in range(len(reach[i])):
+                    trial = choice.copy()
+                    trial[i] = k
+                    c = total(trial)
+                    if c < best - 1e-9:
+                        best, choice, improved = c, trial, True
+            if not improved:
+                break
+        return choice
+
+    def _reposition_greedy(self, now: float, demand: dict[str, float],
+                           centroids: dict[str, tuple[float, float]]) -> None:
         """Send idle vehicles towards zone centroids by expected demand (greedy shares).
 
         Vehicles with booked stops take part only while idle with slack and only towards
         zones they can leave in time (:meth:`_slack_ok`); when none fits, they stay put."""
-        if not demand:
-            return
         zones = sorted(centroids)
         cxy = np.array([centroids[z] for z in zones])
         count = dict.fromkeys(zones, 0)

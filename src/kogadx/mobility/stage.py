@@ -32,6 +32,14 @@ Conventions (documented choices, all in params ``dispatch``):
   later may reposition too, only where they still start that stop exactly on plan.
 * **Oracle**: the synthetic generator's true λ (``data/truth``, secure zone; read only here,
   only aggregated KPIs leave the stage).
+* **Replications** (``replications``, synthetic data only): one replay is one draw of the
+  requests, so policy differences on it carry that draw's luck. :func:`run_replications`
+  draws ``n`` more periods from the true λ (:func:`resample_requests`) and runs the default
+  fleet with each policy, plus two controls (``uniform``: vans spread evenly, no spatial
+  information; ``history``: the 4-week average instead of the model); paired differences
+  have t 95 % intervals over the replications.
+* **Repositioning rule**: ``rules.reposition_rule`` (see
+  :class:`kogadx.mobility.simulation.DispatchRules`; default ``coverage``).
 * **Demand +x %**: :func:`kogadx.mobility.simulation.scale_demand` with a generator seeded
   from ``seed`` and the factor: every request kept plus ``round((f-1)·N)`` copies of random
   requests (same stops, party size and lead time) shifted by U(-15, +15) minutes.
@@ -64,6 +72,7 @@ from kogadx.mobility.simulation import (
     TravelTimeModel,
     check_dispatch,
     iter_fleet_scenarios,
+    simulate_dispatch,
 )
 from kogadx.synth import stream_rng
 
@@ -163,9 +172,50 @@ def prepare_requests(rides: pd.DataFrame, stops_xy: pd.DataFrame, start: str, en
         "origin_zone": o["zone"].to_numpy(), "dest_zone": d["zone"].to_numpy(),
         "origin_stop_id": frame["origin_stop_id"].astype(str).to_numpy(),
         "destination_stop_id": frame["destination_stop_id"].astype(str).to_numpy(),
+        "outcome": frame["outcome"].astype(str).to_numpy(),
     })
     requests = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
     return requests, pd.DataFrame(quarantine, columns=["request_id", "row", "column", "reason"])
+
+
+def resample_requests(templates: pd.DataFrame, intensity: pd.DataFrame, outcomes: list[str],
+                      rng: np.random.Generator, prefix: str = "S") -> pd.DataFrame:
+    """Another realisation of the replay period drawn from a known intensity (oracle runs).
+
+    For every zone × hour of ``intensity`` (zone, hour, expected = λ over all outcomes) the
+    number of requests is Poisson(λ); each is a copy of a random earlier request
+    (``templates``, from :func:`prepare_requests` with every outcome) with the same origin
+    zone and hour of day (any hour of the zone if that pool is empty): its stops, party
+    size, booking lead, minute within the hour and outcome. Copies whose outcome is not in
+    ``outcomes`` (cancellations) are dropped, exactly as in the replay set.
+    """
+    tpl = templates.assign(_hod=templates["desired_pickup_time"].dt.hour,
+                           _minute=(templates["desired_pickup_time"] - templates["desired_pickup_time"].dt.floor("h"))
+                           / pd.Timedelta(minutes=1),
+                           _lead=templates["desired_pickup_time"] - templates["request_time"])
+    pools = {key: grp.index.to_numpy() for key, grp in tpl.groupby(["origin_zone", "_hod"], sort=True)}
+    by_zone = {z: grp.index.to_numpy() for z, grp in tpl.groupby("origin_zone", sort=True)}
+    lam = intensity.sort_values(["hour", "zone"], kind="stable")
+    lam = lam[lam["expected"] > 0]
+    n = rng.poisson(lam["expected"].to_numpy(float))
+    picks, hours = [], []
+    for zone, hour, k in zip(lam["zone"].astype(str), pd.to_datetime(lam["hour"]), n):
+        if k == 0:
+            continue
+        pool = pools.get((zone, hour.hour), by_zone.get(zone))
+        if pool is None or len(pool) == 0:
+            continue
+        picks.append(pool[rng.integers(0, len(pool), int(k))])
+        hours.extend([hour] * int(k))
+    if not picks:
+        return templates.iloc[:0].drop(columns="outcome", errors="ignore")
+    rows = tpl.loc[np.concatenate(picks)].reset_index(drop=True)
+    desired = pd.Series(pd.to_datetime(hours)).astype("datetime64[us]") + pd.to_timedelta(rows["_minute"], unit="min")
+    out = rows.assign(desired_pickup_time=desired.to_numpy(), request_time=(desired - rows["_lead"]).to_numpy())
+    out = out[out["outcome"].isin(outcomes)].reset_index(drop=True)
+    out["request_id"] = [f"{prefix}{k:06d}" for k in range(len(out))]
+    out = out.drop(columns=["_hod", "_minute", "_lead", "outcome"])
+    return out.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
 
 
 def zone_waiting_points(stops_xy: pd.DataFrame, rides: pd.DataFrame, before: str) -> pd.DataFrame:
@@ -308,38 +358,45 @@ def _round(value: Any) -> Any:
     return value
 
 
-def run_dispatch_stage(
+@dataclass
+class DispatchInputs:
+    """What every simulation of the stage shares (see :func:`prepare_dispatch`)."""
+
+    requests: pd.DataFrame
+    quarantine: pd.DataFrame
+    templates: pd.DataFrame          # earlier requests, every outcome (replications only)
+    stops_xy: pd.DataFrame
+    fleet: Fleet
+    rules: DispatchRules
+    travel: TravelTimeModel
+    travel_p: dict
+    calibration: dict | None
+    waiting: pd.DataFrame
+    hours: dict[pd.Timestamp, tuple[float, float]]
+    expected: pd.DataFrame
+    source: str
+    history: pd.DataFrame
+    oracle: pd.DataFrame | None
+    accuracy: dict
+    policies: list[str]
+    short_lead: float
+    start: str
+    end: str
+    outcomes: list[str]             # recorded outcomes that are replayed
+
+
+def prepare_dispatch(
     rides: pd.DataFrame,
     stops: pd.DataFrame,
-    towns: gpd.GeoDataFrame | None,
     forecast: pd.DataFrame | None,
     truth: pd.DataFrame | None,
     params: Mapping[str, Any],
     features: Mapping[str, Any],
     panel: pd.DataFrame | None = None,
     forecast_params: Mapping[str, Any] | None = None,
-) -> DispatchStageOutputs:
-    """Replay the ride requests with every policy and fleet scenario; KPIs, table, figures.
-
-    Args:
-        rides: pseudonymized ride_requests (see module docstring for the replay set).
-        stops: pseudonymized stops (stop_id, stop_name, lat, lon (JGD2011), …).
-        towns: town polygons (any CRS; drawn on the route map only) or None.
-        forecast: demand forecast (zone, time, expected) or None.
-        truth: true intensity (zone, time, lambda) for the oracle, or None (no oracle).
-        params: the ``dispatch`` section of params.yaml.
-        features: the ``features`` section (zone_level, n_clusters, service hours, outcomes).
-        panel: the demand features panel (zone, time, y, exogenous columns) for the
-            backtest forecast of the replay weeks, or None.
-        forecast_params: the ``forecast`` section (model settings for the backtest forecast).
-    """
-    from kogadx.mobility.figures import (
-        plot_kpi_bars,
-        plot_route_map,
-        plot_served_vs_fleet,
-        plot_wait_vs_fleet,
-    )
-
+) -> DispatchInputs:
+    """Replay set, fleet, calibrated travel model, waiting points and expected demand
+    (arguments as in :func:`run_dispatch_stage`)."""
     start, end = str(params["replay"]["start"]), str(params["replay"]["end"])
     stops_xy = stop_positions(stops, features["zone_level"], int(features["n_clusters"]))
     requests, quarantine = prepare_requests(rides, stops_xy, start, end, list(params["replay_outcomes"]))
@@ -398,7 +455,54 @@ def run_dispatch_stage(
     accuracy = {"forecast_used": _demand_accuracy(expected, counts, oracle, hours),
                 "history": _demand_accuracy(history, counts, oracle, hours)}
     policies = [p for p in params["scenarios"]["policies"] if p != "oracle" or oracle is not None]
+    templates, _ = prepare_requests(rides, stops_xy, str(rides["desired_pickup_at"].min().date()),
+                                    str((pd.Timestamp(start) - pd.Timedelta(days=1)).date()),
+                                    list(features["count_outcomes"]))
+    return DispatchInputs(requests, quarantine, templates, stops_xy, fleet, rules, travel, travel_p, calibration,
+                          waiting, hours, expected, source, history, oracle, accuracy, policies, short_lead,
+                          start, end, list(params["replay_outcomes"]))
 
+
+
+def run_dispatch_stage(
+    rides: pd.DataFrame,
+    stops: pd.DataFrame,
+    towns: gpd.GeoDataFrame | None,
+    forecast: pd.DataFrame | None,
+    truth: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    features: Mapping[str, Any],
+    panel: pd.DataFrame | None = None,
+    forecast_params: Mapping[str, Any] | None = None,
+) -> DispatchStageOutputs:
+    """Replay the ride requests with every policy and fleet scenario; KPIs, table, figures.
+
+    Args:
+        rides: pseudonymized ride_requests (see module docstring for the replay set).
+        stops: pseudonymized stops (stop_id, stop_name, lat, lon (JGD2011), …).
+        towns: town polygons (any CRS; drawn on the route map only) or None.
+        forecast: demand forecast (zone, time, expected) or None.
+        truth: true intensity (zone, time, lambda) for the oracle, or None (no oracle).
+        params: the ``dispatch`` section of params.yaml.
+        features: the ``features`` section (zone_level, n_clusters, service hours, outcomes).
+        panel: the demand features panel (zone, time, y, exogenous columns) for the
+            backtest forecast of the replay weeks, or None.
+        forecast_params: the ``forecast`` section (model settings for the backtest forecast).
+    """
+    from kogadx.mobility.figures import (
+        plot_kpi_bars,
+        plot_route_map,
+        plot_served_vs_fleet,
+        plot_wait_vs_fleet,
+    )
+
+    inp = prepare_dispatch(rides, stops, forecast, truth, params, features, panel, forecast_params)
+    requests, quarantine, stops_xy, fleet, rules, travel = (inp.requests, inp.quarantine, inp.stops_xy,
+                                                             inp.fleet, inp.rules, inp.travel)
+    travel_p, calibration, waiting, hours = inp.travel_p, inp.calibration, inp.waiting, inp.hours
+    expected, source, oracle, accuracy = inp.expected, inp.source, inp.oracle, inp.accuracy
+    policies, short_lead, start, end = inp.policies, inp.short_lead, inp.start, inp.end
+    depot_x, depot_y = fleet.depot_x, fleet.depot_y
     seed = int(params["seed"])
     rows, default_results, runs = [], {}, {}
     by_fleet: dict[int, dict[str, DispatchResult]] = {}
@@ -447,6 +551,10 @@ def run_dispatch_stage(
                                                              int(params["bootstrap_draws"]))
                              for n, res_n in sorted(by_fleet.items())},
     }
+    replications = params.get("replications") or {}
+    if oracle is not None and int(replications.get("n", 0)) > 0:
+        metrics["replications"], rep_runs = run_replications(inp, replications, seed)
+        runs.update(rep_runs)
     map_policy = params["map"]["policy"] if params["map"]["policy"] in default_results else policies[0]
     map_res = default_results[map_policy]
     day = params["map"].get("day")
@@ -463,6 +571,67 @@ def run_dispatch_stage(
                                     POLICY_LABELS[map_policy]),
     }
     return DispatchStageOutputs(metrics, scenarios, default_results, figures, runs, quarantine)
+
+
+def run_replications(inp: DispatchInputs, params: Mapping[str, Any], seed: int) -> tuple[dict, dict]:
+    """The default fleet on ``params["n"]`` fresh realisations of the replay period.
+
+    One replay is one draw of the requests, so a policy comparison on it carries that draw's
+    luck. With the true intensity known (synthetic data), :func:`resample_requests` draws
+    more periods from the same λ (seeded ``replication_<k>``) and every policy in
+    ``params["policies"]`` runs on each; ``history`` is the forecast policy fed the 4-week
+    history estimate instead of the model, ``uniform`` the forecast policy with each hour's
+    forecast spread evenly over the zones (vans spread out, no spatial information) — the
+    two controls that say how much of the gain needs the forecast at all. Returns (metrics, MLflow runs): mean KPIs per
+    policy and paired differences of the per-replication mean wait with a t 95 % interval
+    (replications are independent draws).
+    """
+    from scipy import stats
+
+    n = int(params["n"])
+    flat = inp.expected.assign(expected=inp.expected.groupby("hour")["expected"].transform("mean"))
+    tables = {"forecast": inp.expected, "oracle": inp.oracle, "history": inp.history, "uniform": flat}
+    policies = [p for p in params["policies"] if p == "none" or tables.get(p) is not None]
+    rows = []
+    for k in range(n):
+        reqs = resample_requests(inp.templates, inp.oracle, inp.outcomes, stream_rng(seed, f"replication_{k}"),
+                                 prefix=f"S{k}-")
+        for policy in policies:
+            table = tables.get(policy)
+            res = simulate_dispatch(reqs, inp.fleet, inp.rules, inp.travel,
+                                    "none" if policy == "none" else ("oracle" if policy == "oracle" else "forecast"),
+                                    table, inp.waiting if table is not None else None, inp.hours, inp.short_lead)
+            rows.append({"replication": k, "policy": policy, **{key: res.kpis[key] for key in
+                         ("n_requests", "served_rate", "wait_mean_min", "wait_p95_min", "empty_km", "vehicle_km")}})
+    table = pd.DataFrame(rows)
+    wide = table.pivot(index="replication", columns="policy", values="wait_mean_min")
+
+    def paired(a: str, b: str) -> dict:
+        d = (wide[a] - wide[b]).to_numpy(float)
+        half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.nan
+        return {"wait_mean_diff_min": _round(float(d.mean())), "ci95_low": _round(float(d.mean()) - half),
+                "ci95_high": _round(float(d.mean()) + half), "share_replications_lower": _round(float((d < 0).mean()))}
+
+    comparisons = {f"{p}_vs_none": paired(p, "none") for p in policies if p != "none"}
+    if {"forecast", "oracle"} <= set(policies):
+        comparisons["forecast_vs_oracle"] = paired("forecast", "oracle")
+    for other in ("history", "uniform"):
+        if {other, "forecast"} <= set(policies):
+            comparisons[f"{other}_vs_forecast"] = paired(other, "forecast")
+    means = table.groupby("policy", sort=False).mean(numeric_only=True)
+    metrics = {
+        "n": n, "n_vehicles": inp.fleet.n_vehicles,
+        "n_requests_mean": _round(float(table[table["policy"] == policies[0]]["n_requests"].mean())),
+        "policies": {p: {key: _round(float(means.at[p, key])) for key in
+                         ("served_rate", "wait_mean_min", "wait_p95_min", "empty_km", "vehicle_km")} for p in policies},
+        "paired": comparisons,
+    }
+    if {"forecast", "oracle"} <= set(policies):
+        metrics["oracle_at_most_forecast"] = bool(means.at["oracle", "wait_mean_min"] <= means.at["forecast", "wait_mean_min"])
+    runs = {f"replications_{p}_v{inp.fleet.n_vehicles}": (
+        {"policy": p, "n_vehicles": inp.fleet.n_vehicles, "demand_factor": 1.0, "replications": n},
+        {key: float(v) for key, v in metrics["policies"][p].items() if v is not None}) for p in policies}
+    return metrics, runs
 
 
 def _demand_accuracy(expected: pd.DataFrame, counts: pd.DataFrame, truth: pd.DataFrame | None,
@@ -524,7 +693,7 @@ def log_dispatch_runs(outputs: DispatchStageOutputs, params: Mapping[str, Any],
         with start_run("dispatch", stage="dispatch", run_name=name, params={**flat, **run_params}) as run:
             run.log_metrics(metrics)
             default = (run_params["n_vehicles"] == int(params["fleet"]["n_vehicles"])
-                       and run_params["demand_factor"] == 1.0)
+                       and run_params["demand_factor"] == 1.0 and "replications" not in run_params)
             if default and figures_dir is not None:
                 for fig in sorted(Path(figures_dir).glob("*.png")):
                     run.log_artifact(fig, "figures")

@@ -76,6 +76,12 @@ def dispatch_finding(dispatch: Mapping[str, Any]) -> str:
             out += f"が、95% 区間が {bounds}と 0 をまたいでおり、このデータでは差は誤差の範囲です。"
         else:
             out += f" (95% 区間 {bounds}。0 を含まないため、このデータでは誤差を超える差です)。"
+    replications = dispatch.get("replications") or {}
+    averaged = (replications.get("paired") or {}).get("forecast_vs_none")
+    if averaged is not None:
+        out += (f"需要の偶然の揺れをならすため本当の需要から予約を {fmt_int(replications['n'])} 回作り直して平均すると、"
+                f"差は {signed_minutes(averaged['wait_mean_diff_min'])} 分 (95% 区間 "
+                f"{signed_minutes(averaged['ci95_low'])}〜{signed_minutes(averaged['ci95_high'])} 分) でした。")
     out += _fleet_what_if_sentence(dispatch.get("what_if") or [], n, base_policy)
     return out
 

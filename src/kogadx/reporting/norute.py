@@ -158,18 +158,22 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
 
 # --- Dispatch simulation (metrics/dispatch.json written by the `dispatch` stage) -------------
 
-POLICY_ORDER = ("none", "depot", "forecast", "oracle")
+POLICY_ORDER = ("none", "depot", "uniform", "history", "forecast", "oracle")
 POLICY_JA = {"none": "再配置なし", "depot": "車庫に戻る", "forecast": "予測に基づく再配置",
-             "oracle": "真の需要 (参考)"}
+             "oracle": "真の需要 (参考)", "history": "過去 4 週の平均に基づく再配置",
+             "uniform": "区域を区別せず均等に配置"}
 POLICY_EXPLAIN_JA = {
     "none": "空いた車両は最後に降ろした場所で次の予約を待ちます。",
     "depot": "空いた車両は車庫に戻って待ちます。",
-    "forecast": "空いた車両を、この先の需要の見込みが大きい区域の待機停留所へ先回りさせます。",
-    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な参考値。配車の手順が近似のため、予測より良くなるとは限りません)。",
+    "forecast": "この先 1 時間の区域ごとの需要の見込みに対して、どの区域にも近くの車両から早く着けるよう、空いた車両の待機停留所をまとめて選びます。",
+    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な参考値。1 回の再現では偶然の影響で予測より悪く出ることもあるため、多数回の試算の平均で比べます)。",
+    "history": "予測モデルの代わりに、過去 4 週の同じ曜日・時刻の予約件数の平均で先回りさせます。",
+    "uniform": "需要の見込みを使わず、空いた車両を各区域の待機停留所に均等に散らばらせます (比較のための基準)。",
 }
 TRAVEL_MODEL_JA = {"straight_line": "停留所間の直線距離に道のりの補正をかけ、一定の速度で割った近似 (道路網は未使用)",
                    "matrix": "停留所間の所要時間表 (行列ファイル)"}
 EXPECTED_SOURCE_JA = {"history": "過去数週の同じ曜日・時刻の予約件数の平均 (その時刻より前のデータだけを使用)",
+                      "backtest": "需要予測モデル (LightGBM) を再現期間より前のデータだけで学習し、1 週間以上前の実績から予測した値",
                       "file": "需要予測の結果 (demand_forecast)"}
 
 
@@ -192,9 +196,12 @@ DISPATCH_KPIS: tuple[tuple[str, str, Any], ...] = (
 )
 
 
-def dispatch_policies(dispatch: dict[str, Any]) -> list[str]:
-    """Policies at the default fleet in report order (known ones first, then others sorted)."""
+def dispatch_policies(dispatch: dict[str, Any], with_replications: bool = False) -> list[str]:
+    """Policies at the default fleet in report order (known ones first, then others sorted);
+    ``with_replications`` adds those run only on the replicated periods (the controls)."""
     present = set(dispatch["default_fleet"]["policies"])
+    if with_replications:
+        present |= set(((dispatch.get("replications") or {}).get("policies") or {}))
     return [p for p in POLICY_ORDER if p in present] + sorted(present - set(POLICY_ORDER))
 
 
@@ -241,8 +248,18 @@ def interval_contains_zero(comparison: dict[str, Any]) -> bool:
 
 
 def signed_minutes(value: float) -> str:
-    """-0.0257 → '-0.03', 0.0273 → '+0.03' (minutes, two decimals, sign always shown)."""
-    return f"{float(value):+.2f}"
+    """-0.0257 → '-0.03', 0.0273 → '+0.03' (minutes, two decimals, sign always shown);
+    a value that rounds to zero is '0.00' (no sign: '-0.00' reads as a decrease)."""
+    text = f"{float(value):+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _difference_cells(c: dict[str, Any]) -> dict[str, str]:
+    """diff, interval and verdict cells of one paired wait difference."""
+    diff = float(c["wait_mean_diff_min"])
+    verdict = "誤差の範囲" if interval_contains_zero(c) else ("短くなる" if diff < 0 else "長くなる")
+    return {"diff": signed_minutes(diff), "interval": f"{signed_minutes(c['ci95_low'])}〜{signed_minutes(c['ci95_high'])}",
+            "verdict": verdict}
 
 
 def vs_none_table(dispatch: dict[str, Any]) -> pd.DataFrame:
@@ -251,16 +268,81 @@ def vs_none_table(dispatch: dict[str, Any]) -> pd.DataFrame:
     comparisons = dispatch.get("vs_none") or {}
     for policy in [p for p in POLICY_ORDER if p in comparisons] + sorted(set(comparisons) - set(POLICY_ORDER)):
         c = comparisons[policy]
-        diff = float(c["wait_mean_diff_min"])
-        if interval_contains_zero(c):
-            verdict = "誤差の範囲"
-        else:
-            verdict = "短くなる" if diff < 0 else "長くなる"
-        rows.append({"policy": policy_label(policy), "diff": signed_minutes(diff),
-                     "interval": f"{signed_minutes(c['ci95_low'])}〜{signed_minutes(c['ci95_high'])}",
-                     "verdict": verdict, "faster": c.get("share_requests_faster"),
-                     "slower": c.get("share_requests_slower")})
+        rows.append({"policy": policy_label(policy), **_difference_cells(c),
+                     "faster": c.get("share_requests_faster"), "slower": c.get("share_requests_slower")})
     return pd.DataFrame(rows, columns=["policy", "diff", "interval", "verdict", "faster", "slower"])
+
+
+REPLICATION_PAIRS = (
+    ("forecast_vs_none", "予測に基づく再配置 − 再配置なし"),
+    ("oracle_vs_none", "真の需要 (参考) − 再配置なし"),
+    ("history_vs_none", "過去 4 週の平均 − 再配置なし"),
+    ("uniform_vs_none", "均等に配置 − 再配置なし"),
+    ("forecast_vs_oracle", "予測に基づく再配置 − 真の需要 (参考)"),
+    ("history_vs_forecast", "過去 4 週の平均 − 予測に基づく再配置"),
+    ("uniform_vs_forecast", "均等に配置 − 予測に基づく再配置"),
+)
+
+
+def replication_policy_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """Mean KPIs over the replicated periods, one row per policy (empty without replications)."""
+    rep = dispatch.get("replications") or {}
+    rows = [{"policy": policy_label(p), "wait": _min2(k["wait_mean_min"]), "p95": _min2(k["wait_p95_min"]),
+             "empty_km": fmt_int(k["empty_km"]), "served": fmt_pct(k["served_rate"])}
+            for p, k in sorted((rep.get("policies") or {}).items(),
+                               key=lambda item: POLICY_ORDER.index(item[0]) if item[0] in POLICY_ORDER else 99)]
+    return pd.DataFrame(rows, columns=["policy", "wait", "p95", "empty_km", "served"])
+
+
+def replication_comparison_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """Paired differences of mean wait over the replicated periods, with interval and verdict."""
+    paired = (dispatch.get("replications") or {}).get("paired") or {}
+    rows = []
+    for key, label in REPLICATION_PAIRS:
+        if key not in paired:
+            continue
+        rows.append({"pair": label, **_difference_cells(paired[key])})
+    return pd.DataFrame(rows, columns=["pair", "diff", "interval", "verdict"])
+
+
+def replication_note(dispatch: dict[str, Any]) -> str:
+    """What the replicated periods say about forecast vs none and vs the oracle, from the numbers."""
+    rep = dispatch.get("replications") or {}
+    paired, pol = rep.get("paired") or {}, rep.get("policies") or {}
+    fc = paired.get("forecast_vs_none")
+    if fc is None:
+        return "需要の偶然の揺れを平均した試算は、今回の結果に含まれていません (本当の需要が分かる合成データでのみ行います)。"
+    n = rep.get("n", "—")
+    text = (f"本当の需要から予約を {n} 回作り直して同じ比較を繰り返すと、予測に基づく再配置は再配置なしより"
+            f"平均待ち時間が {_min2(abs(float(fc['wait_mean_diff_min'])))} 分"
+            f"{'短く' if float(fc['wait_mean_diff_min']) < 0 else '長く'}なりました")
+    text += ("" if interval_contains_zero(fc) else
+             f" (95% 区間 {signed_minutes(fc['ci95_low'])}〜{signed_minutes(fc['ci95_high'])} 分、0 を含みません)") + "。"
+    fo = paired.get("forecast_vs_oracle")
+    if fo is not None and "oracle" in pol and "forecast" in pol:
+        o, f = float(pol["oracle"]["wait_mean_min"]), float(pol["forecast"]["wait_mean_min"])
+        between = (f"真の需要で先回りした場合 ({_min2(o)} 分) と予測の場合 ({_min2(f)} 分) の差は "
+                   f"{signed_minutes(fo['wait_mean_diff_min'])} 分 (95% 区間 {signed_minutes(fo['ci95_low'])}〜"
+                   f"{signed_minutes(fo['ci95_high'])} 分) で、")
+        if interval_contains_zero(fo):
+            text += between + "誤差の範囲です。予測は、本当の需要を知っていた場合とほぼ同じ効果を上げています。"
+        elif float(fo["wait_mean_diff_min"]) > 0:
+            text += between + "真の需要の方が短く、予測の精度を上げる余地があります。"
+        else:
+            text += between + "予測の方が短くなりました。先回りの手順が近似であるためで、真の需要は上限になっていません。"
+    uf = paired.get("uniform_vs_none")
+    if uf is not None and float(fc["wait_mean_diff_min"]) < 0:
+        share = float(uf["wait_mean_diff_min"]) / float(fc["wait_mean_diff_min"])
+        text += (f"需要の見込みを使わずに空いた車両を区域に均等に散らばらせるだけでも平均待ち時間は "
+                 f"{_min2(abs(float(uf['wait_mean_diff_min'])))} 分短くなり、予測に基づく再配置の効果の約 "
+                 f"{fmt_pct(share, 0)} に当たります。")
+        text += ("効果の大部分は、需要の見込みの精度よりも、空いた車両を一か所に固めず散らばらせることから来ています。"
+                 if share >= 0.5 else "効果の多くは、需要の見込みを使って先回りさせることから来ています。")
+    km = {p: pol[p]["empty_km"] for p in ("none", "forecast") if p in pol}
+    if len(km) == 2:
+        text += (f"先回りの代わりに、空車の走行は 1 期間あたり平均 {fmt_int(km['none'])} km から "
+                 f"{fmt_int(km['forecast'])} km に増えます。")
+    return text
 
 
 def max_stop_distance_km(stops: pd.DataFrame) -> float:
