@@ -192,13 +192,15 @@ class FinalModel:
     importance: pd.DataFrame
 
 
-def refit_final(panel: PreparedPanel, config: ForecastConfig, predictions: pd.DataFrame) -> FinalModel:
+def refit_final(panel: PreparedPanel, config: ForecastConfig, predictions: pd.DataFrame,
+                known_future: pd.DataFrame | None = None) -> FinalModel:
     """Refit LightGBM per horizon on every known row; quantiles from all backtest folds.
 
     The design tables are built on the panel extended by the next period
-    (``max(horizons)`` steps), so the same tables serve the next-period forecast.
+    (``max(horizons)`` steps, see :func:`extend_future` for ``known_future``), so the same
+    tables serve the next-period forecast.
     """
-    extended = extend_future(panel, max(config.horizons))
+    extended = extend_future(panel, max(config.horizons), known_future)
     boosters, quantiles, designs = {}, {}, {}
     for horizon in sorted(config.horizons):
         design = build_design(panel, horizon, frame=extended)

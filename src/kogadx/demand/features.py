@@ -26,7 +26,8 @@ falls on a weekend or holiday (年金支給日の規則).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import holidays
@@ -64,6 +65,22 @@ PANEL_COLUMNS = [
 
 def _date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D").as_unit("us")
+
+
+def next_period_calendar(last_time: str | pd.Timestamp, steps_h: int, features: Mapping[str, Any]) -> pd.DataFrame:
+    """The service calendar (:func:`service_calendar`, settings from the ``features`` params)
+    for the ``steps_h`` hours after ``last_time``: what the next-period forecast knows in
+    advance (holidays, service hours, events), instead of copying last week."""
+    last = pd.Timestamp(last_time).floor("h")
+    end = last + pd.Timedelta(hours=int(steps_h))
+    calendar = service_calendar(
+        last.normalize(), end.normalize(),
+        weekday_hours=features.get("weekday_hours", (9, 17)), weekend_hours=features.get("weekend_hours", (8, 18)),
+        school_holiday_end=features.get("school_holiday_end", "08-19"),
+        school_holiday_days=int(features.get("school_holiday_days", 25)),
+        event_dates=features.get("event_dates", ()),
+    )
+    return calendar[(calendar["time"] > last) & (calendar["time"] <= end)].reset_index(drop=True)
 
 
 def national_holidays(start: str | pd.Timestamp, end: str | pd.Timestamp) -> set[pd.Timestamp]:

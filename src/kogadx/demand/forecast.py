@@ -228,13 +228,16 @@ def feature_importance(booster: Any) -> pd.DataFrame:
     return table.sort_values(["gain_share", "feature"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
-def extend_future(panel: PreparedPanel, steps: int) -> pd.DataFrame:
+def extend_future(panel: PreparedPanel, steps: int, known_future: pd.DataFrame | None = None) -> pd.DataFrame:
     """The panel plus ``steps`` future rows per series (``y`` = NaN) for the next period.
 
     Rows the panel already holds after the last known target (``y`` NaN, exogenous known)
     are used as they are. Missing future rows get static columns (constant within the
     series) from the series, and time-varying exogenous columns from the same step one
     week earlier — a naive stand-in, to be replaced by a real weather forecast.
+    ``known_future`` (``time`` plus exogenous columns known in advance, e.g. the service
+    calendar: holidays, service hours) overrides that stand-in for its columns, so a
+    holiday next week is a holiday in the forecast, not a copy of last week's weekday.
     """
     frame = panel.frame
     delta = pd.Timedelta(1, unit=panel.spec.freq)
@@ -260,7 +263,20 @@ def extend_future(panel: PreparedPanel, steps: int) -> pd.DataFrame:
                     part[col] = filled
         pieces.append(part)
     out = pd.concat(pieces, ignore_index=True)
+    if known_future is not None:
+        cols = [c for c in known_future.columns if c != "time" and c in panel.exog_cols]
+        table = known_future.assign(time=pd.to_datetime(known_future["time"])).drop_duplicates("time").set_index("time")
+        future = (out[TIME] > out[GROUP].map(last).astype("datetime64[ns]")).to_numpy()
+        times = out.loc[future, TIME]
+        for col in cols:
+            given = times.map(table[col])
+            current = out.loc[future, col]
+            if isinstance(current.dtype, pd.CategoricalDtype):
+                current = current.astype(object)
+            out.loc[future, col] = given.where(given.notna(), current).to_numpy()
     for col in panel.exog_cols:
         if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(frame[col].dtype)
+        elif out[col].dtype != frame[col].dtype:
             out[col] = out[col].astype(frame[col].dtype)
     return out[frame.columns.tolist()]

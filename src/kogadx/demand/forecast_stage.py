@@ -61,11 +61,15 @@ def run_forecast_stage(
     params: Mapping[str, Any],
     truth: pd.DataFrame | None = None,
     source: str = "panel",
+    known_future: pd.DataFrame | None = None,
 ) -> ForecastStageOutputs:
     """Backtest all models, refit LightGBM on all data and forecast the next period.
 
     ``truth`` (optional; columns group, time and the truth column) is joined onto the panel
     for the oracle; it is used for metrics only and never becomes a feature.
+    ``known_future``: exogenous columns known in advance for the next period (``time`` +
+    columns, e.g. :func:`kogadx.demand.features.service_calendar`); without it they are
+    copied from the week before (see :func:`kogadx.demand.forecast.extend_future`).
     """
     frame = panel_frame
     spec = panel_spec_from_params(params, list(frame.columns) + list(truth.columns if truth is not None else []), source)
@@ -76,7 +80,7 @@ def run_forecast_stage(
     panel = prepare_panel(frame, spec)
     backtest = run_backtest(panel, config)
     summary = summarize(backtest.predictions, config.coverage)
-    final = refit_final(panel, config, backtest.predictions)
+    final = refit_final(panel, config, backtest.predictions, known_future)
     next_forecast = forecast_next_period(panel, final)
     group_name = spec.group_col or "series"
     next_forecast = next_forecast.rename(columns={GROUP: group_name, TIME: spec.time_col})
