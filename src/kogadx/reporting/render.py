@@ -23,6 +23,23 @@ class ReportError(RuntimeError):
     """A report could not be rendered or failed a self-containment check (names the file)."""
 
 
+def _kernel_manager_class() -> type:
+    """A kernel manager that asks for CurveZMQ transport encryption when the kernel offers it.
+
+    ipykernel ≥ 7.3 prints "Kernel is running over TCP without encryption" on every start
+    otherwise — four times per ``make run``, which reads like a fault to a new user.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return EncryptedKernelManager
+
+
 def execute_template(template: str | Path, parameters: Mapping[str, Any], cwd: str | Path,
                      kernel_name: str = KERNEL_NAME, timeout_s: int = 600) -> Any:
     """Execute a jupytext template with papermill; return the executed notebook node.
@@ -44,7 +61,7 @@ def execute_template(template: str | Path, parameters: Mapping[str, Any], cwd: s
         return papermill.execute_notebook(
             notebook, None, parameters=dict(parameters), kernel_name=kernel_name, cwd=str(cwd),
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout_s,
+            execution_timeout=timeout_s, kernel_manager_class=_kernel_manager_class(),
         )
     except papermill.PapermillExecutionError as exc:
         raise ReportError(f"{template}: セル {exc.exec_count} でエラー: {exc.ename}: {exc.evalue}") from exc
