@@ -1,7 +1,7 @@
 """DVC stage `report`: render the HTML reports for policy staff and check them in Chromium.
 
 argv: TEMPLATES_DIR METRICS_DIR FIGURES_DIR FEATURES_DIR PSEUDONYMIZED_DIR PRIVACY_DIR OUT_DIR SCREENSHOTS_DIR
-Writes OUT_DIR/{norute,co2,wellbeing,privacy}.html and SCREENSHOTS_DIR/<report>.png.
+Writes OUT_DIR/{norute,co2,wellbeing,privacy,regulation}.html (regulation reads OUT_DIR/regulation/review.xlsx) and SCREENSHOTS_DIR/<report>.png.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stage `report` on tiny fixture outputs: four self-contained reports, checked in Chromium.
+"""Stage `report` on tiny fixture outputs: five self-contained reports, checked in Chromium.
 
 The fixture writes small metrics JSON, figures and tables shaped like the pipeline's, runs
 the stage once (module scope), then checks the HTML and the browser checker, including that
@@ -8,7 +8,6 @@ the checker catches a broken image and a visible code cell.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import shutil
 from pathlib import Path
@@ -21,14 +20,16 @@ from shapely.geometry import box
 
 from kogadx.io import write_json, write_parquet
 from kogadx.plotting import save_figure, setup
+from kogadx.regulation.review import write_review_workbook
 from kogadx.reporting.browser import check_reports, find_chromium
 from kogadx.reporting.page import external_references
 from tests.helpers import PROJECT_ROOT, write_params
+from tests.regulation_fixtures import candidates, regulation_metrics
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium がありません (CI は .ci/run で apt-get install chromium)")
-REPORTS = ["norute", "co2", "wellbeing", "privacy"]
+REPORTS = ["norute", "co2", "wellbeing", "privacy", "regulation"]
 FIGURES = {
     "demand": ["forecast_vs_actual", "residuals_by_hour", "feature_importance"],
     "co2": ["city_monthly_emissions", "city_weather_normalised_yoy", "city_scenario_waterfall",
@@ -171,6 +172,10 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                d["metrics"] / "anonymize.json")
     write_json({"residents": {"rows_in": 11, "rows_out": 10, "rows_quarantined": 1, "reasons": {"行: 重複行です": 1}},
                 "synthetic_demo": True}, d["metrics"] / "ingest.json")
+    # analog regulation: metrics and the staff workbook (found next to the reports)
+    write_json(regulation_metrics(), d["metrics"] / "regulation.json")
+    write_review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}),
+                          root.parent / "out" / "regulation" / "review.xlsx")
     return d
 
 
@@ -208,7 +213,7 @@ def _visible_text(html_text: str) -> str:
     return re.sub(r"<[^>]+>", " ", body)
 
 
-def test_stage_writes_four_small_self_contained_reports(rendered):
+def test_stage_writes_five_small_self_contained_reports(rendered):
     _, out = rendered
     for name in REPORTS:
         page = (out / f"{name}.html").read_text(encoding="utf-8")
@@ -232,6 +237,9 @@ def test_reports_read_numbers_from_fixture_outputs(rendered):
     assert "3 列を削除" in privacy and "第3号 1 列" in privacy
     wellbeing = _visible_text((out / "wellbeing.html").read_text(encoding="utf-8"))
     assert "6.40 点" in wellbeing and "順位" in wellbeing
+    regulation = _visible_text((out / "regulation.html").read_text(encoding="utf-8"))
+    assert "40 条項を点検" in regulation and "第1条第1項 (目視規制、スコア 0.93)" in regulation
+    assert "表 2-1 見直し候補 (上位 4 件 / 全 4 件)" in regulation and "フレキシブルディスクで提出" in regulation
 
 
 def test_footer_lists_hashes_of_data_read(rendered):
@@ -295,7 +303,7 @@ def test_screenshots_kept_and_reports_pass_the_browser_check(rendered):
         shot = out / "screenshots" / f"{name}.png"
         assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     results = check_reports([out / f"{n}.html" for n in REPORTS], None)
-    assert [r.problems for r in results] == [[]] * 4
+    assert [r.problems for r in results] == [[]] * len(REPORTS)
     assert all(r.n_images >= 1 for r in results[:3])
 
 

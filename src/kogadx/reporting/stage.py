@@ -1,4 +1,4 @@
-"""The ``report`` stage: render the four reports, check them in Chromium, keep screenshots."""
+"""The ``report`` stage: render the five reports, check them in Chromium, keep screenshots."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class StagePaths:
 
 
 def report_specs(paths: StagePaths, params: Mapping[str, Any], all_params: Mapping[str, Any]) -> list[ReportSpec]:
-    """The four reports with absolute-path parameters; optional inputs are read only if present."""
+    """The five reports with absolute-path parameters; optional inputs are read only if present."""
     p = paths
     norute = {
         "demand_metrics": p.metrics / "demand.json", "dispatch_metrics": p.metrics / "dispatch.json",
@@ -55,6 +55,8 @@ def report_specs(paths: StagePaths, params: Mapping[str, Any], all_params: Mappi
                  "wellbeing_tables": p.features / "wellbeing"}
     privacy = {"pseudonymize_audit": p.privacy / "pseudonymize_audit.json",
                "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json"}
+    # the staff workbook is the regulation_scan stage's output next to the reports
+    regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.out / "regulation" / "review.xlsx"}
     level = float((all_params.get("wellbeing") or {}).get("level", 0.95))
     return [
         ReportSpec("norute", "のるーと古賀 運行・需要レポート", ("features", "forecast", "dispatch", "report"),
@@ -65,6 +67,8 @@ def report_specs(paths: StagePaths, params: Mapping[str, Any], all_params: Mappi
                    {**_str(wellbeing), "level": level}, _existing(wellbeing.values())),
         ReportSpec("privacy", "個人情報の加工 監査レポート", ("pseudonymize", "anonymize", "ingest", "report"),
                    _str(privacy), _existing(privacy.values())),
+        ReportSpec("regulation", "アナログ規制の点検レポート", ("regulation_scan", "report"),
+                   {**_str(regulation), "top_n": int(params.get("regulation_top_n", 30))}, _existing(regulation.values())),
     ]
 
 
