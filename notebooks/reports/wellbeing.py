@@ -52,9 +52,13 @@ show(b.note_block("指標の作成者は、結果を地域や自治体の順位�
 # %%
 summary = table("district_summary").sort_values("district")
 pct = int(round(level * 100))
-summary["happiness_ci"] = [f"{b.fmt_num(lo, 2)}〜{b.fmt_num(hi, 2)}" for lo, hi in
+def ci_text(lo: float, hi: float) -> str:
+    return "—" if pd.isna(lo) or pd.isna(hi) else f"{b.fmt_num(lo, 2)}〜{b.fmt_num(hi, 2)}"
+
+
+summary["happiness_ci"] = [ci_text(lo, hi) for lo, hi in
                            zip(summary["happiness_ci_low_eb"], summary["happiness_ci_high_eb"], strict=True)]
-summary["life_ci"] = [f"{b.fmt_num(lo, 2)}〜{b.fmt_num(hi, 2)}" for lo, hi in
+summary["life_ci"] = [ci_text(lo, hi) for lo, hi in
                       zip(summary["life_satisfaction_ci_low_eb"], summary["life_satisfaction_ci_high_eb"], strict=True)]
 show(b.table_block(summary, {"district": "地区", "n": "回答者", "happiness_mean_eb": "幸福度",
                              "happiness_ci": f"{pct}% 区間", "life_satisfaction_mean_eb": "生活満足度",
@@ -62,6 +66,10 @@ show(b.table_block(summary, {"district": "地区", "n": "回答者", "happiness_
                    {"n": b.fmt_int, "happiness_mean_eb": lambda v: b.fmt_num(v, 2),
                     "life_satisfaction_mean_eb": lambda v: b.fmt_num(v, 2)},
                    caption="表 1-1 地区別の幸福度と生活満足度 (0〜10 点、地区名順)"))
+if metrics.get("n_districts_withheld"):
+    withheld = summary.loc[summary["withheld"].astype(bool), "district"].tolist()
+    show(b.note_block(f"回答者が {b.fmt_int(metrics['min_district_n'])} 人未満の地区 ({'、'.join(withheld)}) は、"
+                      "少人数の回答が推測されないよう、平均と区間を載せていません (表は「—」、地図は灰色の斜線)。"))
 for name, caption in [("district_profile", "図 1-1 地区のプロファイル (区間つき)"),
                       ("district_profile_heatmap", "図 1-2 地区 × 分野の平均 (市全体との差)"),
                       ("map_happiness", "図 1-3 地区別の幸福度 (地図)"),

@@ -65,3 +65,25 @@ def test_weights_reproduce_register_margins_and_metrics_agree(setup_data):
     hap = ind[ind["indicator"] == "happiness"].set_index("district")
     assert np.allclose(summary["happiness_mean"], hap.loc[summary.index, "mean"])
     assert (result.tables["driver_cv_scores"]["model"].unique().tolist() == ["linear_ridge", "lightgbm"])
+
+
+def test_small_districts_are_withheld_from_what_is_published(setup_data):
+    survey, residents, towns, _ = setup_data
+    full = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    per = full.tables["district_summary"].set_index("district")["n"]  # respondents per district
+    cut = int(per[per > 0].median()) + 1  # at least half of the answered districts fall below it
+    result = run_wellbeing(survey, residents, towns, {**PARAMS, "min_district_n": cut}, make_figures=True)
+    summary = result.tables["district_summary"].set_index("district")
+    small = ((per > 0) & (per < cut)).reindex(summary.index)
+    assert small.any() and (~small & (summary["n"] > 0)).any()
+    assert summary.loc[small, "withheld"].all() and not summary.loc[~small, "withheld"].any()
+    for col in ("happiness_mean", "happiness_mean_eb", "happiness_ci_low_eb", "life_satisfaction_mean"):
+        assert summary.loc[small, col].isna().all() and summary.loc[~small & (summary["n"] > 0), col].notna().all()
+    assert result.metrics["n_districts_withheld"] == int(small.sum()) and result.metrics["min_district_n"] == cut
+    # the full table for analysts keeps the numbers, flagged; the city row is never withheld
+    ind = result.tables["district_indicators"]
+    hap = ind[ind["indicator"] == "happiness"].set_index("district")
+    assert hap.loc[small[small].index, "mean"].notna().all() and hap.loc[small[small].index, "withheld"].all()
+    assert not hap.loc["市全体", "withheld"] and "map_happiness.png" in result.figures
+    # without the rule nothing is withheld
+    assert full.metrics["n_districts_withheld"] == 0

@@ -15,7 +15,13 @@ from kogadx.wellbeing.data import standardize_register, standardize_survey
 from kogadx.wellbeing.districts import assign_districts, district_order, district_polygons
 from kogadx.wellbeing.drivers import DriverResult, cv_summary, fit_drivers
 from kogadx.wellbeing.figures import choropleth_with_intervals, district_profile_chart, driver_chart, profile_heatmap
-from kogadx.wellbeing.indicators import CITY, add_labels, district_estimates, shrink_to_city_mean
+from kogadx.wellbeing.indicators import (
+    CITY,
+    add_labels,
+    district_estimates,
+    shrink_to_city_mean,
+    withhold_small_districts,
+)
 from kogadx.wellbeing.objective import objective_indicators
 from kogadx.wellbeing.raking import RakingResult, population_margins, rake
 
@@ -101,7 +107,11 @@ def run_wellbeing(
     importances.insert(1, "item_label", importances["item"].map(INDICATOR_LABELS))
 
     objective = objective_indicators(register, towns, stops)
-    summary = _district_summary(estimates, objective, order)
+    # what is published (summary table, figures) leaves out averages of a handful of people
+    answered = respondents["district"].value_counts()
+    published = withhold_small_districts(estimates, int(params.get("min_district_n", 0)), answered)
+    estimates = estimates.assign(withheld=published["withheld"].to_numpy())
+    summary = _district_summary(published, objective, order, answered)
 
     weights_table = respondents[[c for c in ("person_id", "district", "age_group", "sex") if c in respondents]].copy()
     weights_table["age_group"] = weights_table["age_group"].astype("string")
@@ -122,12 +132,14 @@ def run_wellbeing(
         f = params.get("figures") or {}
         for indicator in f.get("map_indicators", ["happiness"]):
             figures[f"map_{indicator}.png"] = choropleth_with_intervals(
-                polys, estimates, indicator, INDICATOR_LABELS[indicator], order, level
+                polys, published, indicator, INDICATOR_LABELS[indicator], order, level
             )
         figures["drivers.png"] = driver_chart(importances, INDICATOR_LABELS, level)
-        profile = [x for x in f.get("profile_districts", []) if x in order] or order[:4]
-        figures["district_profile.png"] = district_profile_chart(estimates, profile, CATEGORY_KEYS, INDICATOR_LABELS)
-        figures["district_profile_heatmap.png"] = profile_heatmap(estimates, order, CATEGORY_KEYS, INDICATOR_LABELS)
+        shown = set(published.loc[~published["withheld"], "district"])
+        profile = [x for x in f.get("profile_districts", []) if x in order and x in shown] or \
+            [x for x in order if x in shown][:4] or order[:4]
+        figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS)
+        figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
 
     top = importances.sort_values("rank_linear")["item"].head(7).tolist()
     dist_rows = estimates[(estimates["district"] != CITY) & (estimates["indicator"] == "happiness")]
@@ -136,6 +148,8 @@ def run_wellbeing(
         "n_respondents": int(len(respondents)),
         "n_districts": len(order),
         "n_districts_without_respondents": int((dist_rows["n"] == 0).sum()),
+        "min_district_n": int(params.get("min_district_n", 0)),
+        "n_districts_withheld": int(dist_rows["withheld"].sum()),
         "raking": {
             "converged": bool(raking.converged),
             "iterations": int(raking.iterations),
@@ -166,16 +180,19 @@ def run_wellbeing(
     return WellbeingResult(tables=tables, figures=figures, metrics=metrics, raking=raking, drivers=drivers, models=models)
 
 
-def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """One row per district: respondents, happiness/life satisfaction (direct + EB) and objective indicators."""
+def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: list[str],
+                      answered: pd.Series) -> pd.DataFrame:
+    """One row per district: respondents (people who answered, ``answered``), happiness/life
+    satisfaction (direct + EB) and objective indicators."""
     rows = []
     for district in order:
         row: dict[str, Any] = {"district": district}
         for indicator in OVERALL_ITEMS:
             e = estimates[(estimates["district"] == district) & (estimates["indicator"] == indicator)].iloc[0]
             if indicator == "happiness":
-                row["n"] = int(e["n"])
+                row["n"] = int(answered.get(district, 0))
                 row["n_eff"] = float(e["n_eff"])
+                row["withheld"] = bool(e["withheld"])
             for col in ("mean", "ci_low", "ci_high", "mean_eb", "ci_low_eb", "ci_high_eb"):
                 row[f"{indicator}_{col}"] = float(e[col])
         rows.append(row)

@@ -34,7 +34,7 @@ def choropleth_with_intervals(
     city = est.loc[CITY]
     gdf = polygons.merge(est[["mean_eb", "n"]], left_on="district", right_index=True, how="left")
     fig, (ax_map, ax_ci) = plt.subplots(1, 2, figsize=(12, 6), gridspec_kw={"width_ratios": [1.2, 1]})
-    has = gdf["n"].fillna(0) > 0
+    has = gdf["mean_eb"].notna() & (gdf["n"].fillna(0) > 0)  # withheld districts have no estimate
     if (~has).any():
         gdf[~has].plot(ax=ax_map, color="#dddddd", edgecolor="white", hatch="///")
     gdf[has].plot(column="mean_eb", ax=ax_map, cmap="YlGnBu", edgecolor="white", linewidth=0.6, legend=True,
@@ -43,7 +43,7 @@ def choropleth_with_intervals(
         point = row.geometry.representative_point()
         ax_map.annotate(row["district"], (point.x, point.y), ha="center", va="center", fontsize=7)
     ax_map.set_axis_off()
-    ax_map.set_title(f"地区別の{label}（灰色の斜線は回答なし）")
+    ax_map.set_title(f"地区別の{label}（灰色の斜線は回答なし・回答が少なく非表示）")
     # The town polygons are Voronoi cells, not official boundaries: say so on the map itself.
     ax_map.text(0.0, -0.02, "境界は町丁目代表点のボロノイ近似 (公式の境界ではありません)", transform=ax_map.transAxes,
                 fontsize=7, color="#555555", va="top")
