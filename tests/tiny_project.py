@@ -39,6 +39,7 @@ TINY_OVERRIDES = {
     "regulation_scan": {"cv_folds": 2},
     # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
     "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,
+                 "replications": {"n": 3},
                  "travel": {"speed_kmh": 19.0}, "rules": {"dwell_min": 2.0}},
 }
 

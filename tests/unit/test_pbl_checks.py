@@ -155,6 +155,17 @@ def test_served_rate_and_fleet_needed(capsys):
     _assert_accepts(capsys, lambda: checks.check_fleet_needed(3, table, 0.05, demand_factor=1.5))
 
 
+def test_wait_change(capsys):
+    base = pd.DataFrame({"status": ["served", "served", "rejected"], "wait_min": [2.0, 4.0, float("nan")]})
+    moved = pd.DataFrame({"status": ["served", "served", "served"], "wait_min": [1.0, 2.0, 6.0]})
+    right = 3.0 - 3.0  # both served means are 3 min: no change
+    _assert_accepts(capsys, lambda: checks.check_wait_change(right, base, moved))
+    faster = moved.assign(wait_min=[1.0, 2.0, 0.0])  # mean 1.0 → 1.0 − 3.0 = −2
+    _assert_rejects(capsys, lambda: checks.check_wait_change(2.0, base, faster), -2.0)
+    _assert_rejects(capsys, lambda: checks.check_wait_change(-120.0, base, faster), -2.0)
+    _assert_accepts(capsys, lambda: checks.check_wait_change(-2.0, base, faster))
+
+
 def test_emissions_unit_conversion(capsys):
     factor = float(select_emission_factors(load_emission_factors(), 2022).set_index("fuel").loc["kerosene", "factor"])
     right = 2000 / 1000 * factor

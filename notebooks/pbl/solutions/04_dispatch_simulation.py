@@ -14,9 +14,8 @@
 # 実際に車を増やして試すのは大変です。そこで、過去の予約を 1 件ずつ届いた順に配車システムへ
 # 入れ直す **シミュレーション** で、台数と需要を変えた「もしも」を試します。
 #
-# > このノートブックは、配車シミュレーター (`kogadx.mobility.simulation`) の API が
-# > まだ変わる可能性があるため、**最小限の使い方** にとどめています。
-# > パイプラインの `dispatch` ステージが完成したら、その結果表を読む形に置き換えます。
+# > パイプラインの `dispatch` ステージは、このノートブックと同じシミュレーターで 4 週間分を再生しています。
+# > ここでは短い期間で、仕組みと「もしも」の試し方を体験します。
 
 # %%
 # %load_ext autoreload
@@ -39,7 +38,14 @@ from kogadx.mobility.simulation import (
     run_fleet_scenarios,
     simulate_dispatch,
 )
-from kogadx.mobility.stage import prepare_requests, stop_positions
+from kogadx.mobility.stage import (
+    expected_from_history,
+    hourly_counts,
+    paired_wait_difference,
+    prepare_requests,
+    stop_positions,
+    zone_waiting_points,
+)
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
@@ -68,15 +74,19 @@ requests.head()
 
 # %% [markdown]
 # ## 2. 今の台数で 1 回動かす
-# 車両は JR古賀駅 を車庫として平日 9〜17 時に走ります。移動時間は直線距離 × 1.3 を時速 25 km で
-# 走るという単純なモデルです (道路網は使っていません)。
+# 車両は JR古賀駅 を車庫として平日 9〜17 時に走ります。移動時間は「直線距離 × 道のりの補正」を一定の速度で
+# 走るという単純なモデルです (道路網は使っていません)。速度と乗降にかかる時間は、パイプラインが
+# 予約ログ (一人だけで乗った便) から推定した値を `metrics/dispatch.json` から読みます。
 
 # %%
+travel_fit = data.load_metrics("dispatch")["travel"]
+print(f"速度 {travel_fit['speed_kmh']:.1f} km/h、道のりの補正 × {travel_fit['detour_factor']}、"
+      f"乗降 {travel_fit['dwell_min']:.1f} 分")
 depot = stops_xy.loc[stops_xy["stop_name"] == "JR古賀駅"].iloc[0]
 fleet = Fleet(n_vehicles=3, depot_x=float(depot["x"]), depot_y=float(depot["y"]), capacity=8,
               service_start_hour=9.0, service_end_hour=17.0)
-rules = DispatchRules(pickup_window_min=15.0, max_detour_factor=2.0)
-travel = StraightLineTravelTime(detour_factor=1.3, speed_kmh=25.0)
+rules = DispatchRules(pickup_window_min=15.0, max_detour_factor=2.0, dwell_min=float(travel_fit["dwell_min"]))
+travel = StraightLineTravelTime(detour_factor=float(travel_fit["detour_factor"]), speed_kmh=float(travel_fit["speed_kmh"]))
 result = simulate_dispatch(requests, fleet, rules, travel)
 pd.Series(result.kpis).round(3)
 
@@ -127,7 +137,64 @@ answer_fleet = int(meets["n_vehicles"].min()) if len(meets) else max(FLEET_SIZES
 assert checks.check_fleet_needed(answer_fleet, scenarios, max_rejection_rate=TARGET_REJECTION, demand_factor=1.5)
 
 # %% [markdown]
+# ## 4. 空いた車両をどこで待たせるか (再配置)
+# 「のるーと」の AI は、空いた車両を需要が見込まれる場所へ先回りさせることができます。
+# ここでは需要の見込みとして「過去 4 週の同じ曜日・時刻の予約件数の平均」を使い、
+# 空いた車両をゾーンの待機停留所へ散らばらせます。先回りなし (降ろした場所で待つ) と比べましょう。
+
+# %%
+zones = sorted(stops_xy["zone"].unique())
+start, end = str(weekdays[0].date()), str(weekdays[-1].date())
+counts = hourly_counts(rides, stops_xy, features_params["count_outcomes"])
+expected = expected_from_history(counts, zones, start, end, weeks=4)  # その時刻より前の実績だけを使う
+waiting = zone_waiting_points(stops_xy, rides, before=start)  # 各ゾーンで車両が待つ停留所
+moved = simulate_dispatch(requests, fleet, rules, travel, policy="forecast", zone_demand=expected,
+                          zone_centroids=waiting)
+pd.DataFrame({"先回りなし": result.kpis, "先回りあり": moved.kpis}).loc[
+    ["served_rate", "wait_mean_min", "wait_p95_min", "vehicle_km", "empty_km"]].round(3)
+
+# %% [markdown]
+# **演習 3.** 先回りで、運べた予約の平均待ち時間は何分変わりましたか？
+# 「先回りあり − 先回りなし」で答えます (短くなったならマイナス)。`result.trips` と `moved.trips` の
+# `wait_min` 列を使います。
+
+# %%
+def served_mean_wait(trips):
+    return trips.loc[trips["status"] == "served", "wait_min"].mean()
+
+
+answer_wait_change = float(served_mean_wait(moved.trips) - served_mean_wait(result.trips))
+assert checks.check_wait_change(answer_wait_change, result.trips, moved.trips)
+
+# %% [markdown]
+# 数日分の再生では、たまたまその日の予約の並びで差が出ることがあります。同じ予約どうしの差を、
+# 運行日を単位に再標本化 (ブートストラップ) して 95% 区間を見ます。区間が 0 をまたぐなら「誤差の範囲」です。
+
+# %%
+diff = paired_wait_difference({"none": result, "forecast": moved}, stream_rng(20240229, "pbl_bootstrap"), 1000)
+pd.Series(diff["forecast"]).round(3)
+
+# %% [markdown]
+# パイプラインの `dispatch` ステージは、同じシミュレーターで 4 週間を再生し、さらに本当の需要 (合成データを
+# 作ったときの値。皆さんには見えない機密区域にあります) から予約を何度も作り直して、偶然の揺れをならした比較をしています。
+# その結果の数字 (集計値だけ) は `metrics/dispatch.json` にあります。
+
+# %%
+dispatch_metrics = data.load_metrics("dispatch")
+replications = dispatch_metrics.get("replications")
+if replications:
+    print(f"作り直した回数: {replications['n']} 回、車両 {replications['n_vehicles']} 台")
+    display_table = pd.DataFrame(replications["policies"]).T[["wait_mean_min", "wait_p95_min", "empty_km"]]
+else:
+    print("この環境の dispatch の結果には作り直しの比較がありません (本当の需要のない実データなど)。")
+    display_table = pd.DataFrame(dispatch_metrics["default_fleet"]["policies"]).T[["wait_mean_min", "empty_km"]]
+display_table.round(3)
+
+# %% [markdown]
 # ## ふりかえり
 # - 台数を増やすと断り率は下がりますが、何が増えますか？ (走行距離・空車・人件費)
 # - このシミュレーションで考えていないことは何ですか？ (道路の混雑、運転手の休憩、電話予約の人 など)
 # - 「断られた人」は次に何をするでしょうか。需要の数字そのものが配車の良し悪しに影響しませんか？
+# - 先回りで待ち時間が短くなる代わりに、空車の走行が増えました。市や運行会社にとって、どちらをどれだけ重く見ますか？
+# - 粗い見込み (過去 4 週の平均) でも効果が出るのはなぜでしょう？ 車両を散らばらせること自体の効果と、
+#   需要の見込みの精度の効果を分けて確かめるには、どんな比較をすればよいでしょうか。

@@ -312,6 +312,29 @@ def check_fleet_needed(n_vehicles: int, scenarios: pd.DataFrame, max_rejection_r
     return _report(False, "その台数では断られる割合が目標を超えます。表の rejection_rate を見直しましょう。")
 
 
+@_never_raise
+def check_wait_change(minutes: float, base_trips: pd.DataFrame, new_trips: pd.DataFrame) -> bool:
+    """Exercise 04: change in mean wait (minutes) of served requests, new policy − base policy."""
+    def mean_wait(trips: pd.DataFrame) -> float:
+        served = trips[trips["status"] == "served"]
+        return float(served["wait_min"].mean())
+
+    right = mean_wait(new_trips) - mean_wait(base_trips)
+    value = _as_float(minutes)
+    if value is None:
+        return _report(False, "分 (小数) で答えます。短くなったならマイナスです。")
+    if _close(value, right, rel=1e-3) or abs(value - right) < 1e-6:
+        return _report(True)
+    if _close(value, -right, rel=1e-3):
+        return _report(False, "引く順番が逆です。「先回りあり − 先回りなし」で、短くなったならマイナスになります。")
+    if _close(value, right * 60, rel=1e-3):
+        return _report(False, "単位は分です。秒になっていませんか？")
+    every = float(new_trips["wait_min"].fillna(0).mean() - base_trips["wait_min"].fillna(0).mean())
+    if _close(value, every, rel=1e-3):
+        return _report(False, "断られた予約 (wait_min が空) まで 0 分として平均していませんか？運べた予約だけで平均します。")
+    return _report(False, _numeric_hint(value, right, "待ち時間の変化"))
+
+
 # --------------------------------------------------------------------------- 05 CO2
 
 
