@@ -171,3 +171,22 @@ def test_py_file_is_what_jupytext_writes(path, tmp_path):
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
     written = jupytext.writes(notebook, fmt="py:percent", config=config)
     assert written == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_solution_differs_from_the_student_notebook_only_in_answers(path):
+    """The instructor copy is kept by hand: every cell must match the student notebook except
+    the title (the instructor note) and the answer cells (marked ``← ここを書き換える``)."""
+    import jupytext
+
+    student = jupytext.read(path).cells
+    solution = jupytext.read(PBL_DIR / "solutions" / path.name).cells
+    assert len(student) == len(solution), f"{_id(path)}: セルの数が解答例と違います"
+    answers = 0
+    for index, (s, t) in enumerate(zip(student, solution, strict=True)):
+        assert s.cell_type == t.cell_type, f"{_id(path)} セル {index}: 種類が解答例と違います"
+        if index == 0 or s.source == t.source:
+            continue
+        assert "← ここを書き換える" in s.source, f"{_id(path)} セル {index}: 解答例とずれています"
+        answers += 1
+    assert answers >= 1
