@@ -66,3 +66,27 @@ def test_lag_steps_never_below_horizon():
         for freq in ("h", "D"):
             lags = lag_steps(horizon, freq)
             assert lags[0] == horizon and min(lags) >= horizon
+
+
+@pytest.mark.parametrize("horizon", [24, 30])
+def test_weather_known_only_at_issue_time_ignores_future_weather(panel, horizon):
+    """With ``weather: persistence`` the weather feature of an hour is the same hour on the last
+    day known at the forecast origin; changing the future weather changes nothing in the window,
+    whereas the observed (perfect-forecast) weather does see it."""
+    rng = np.random.default_rng(5)
+    frame = panel.frame.assign(temperature_c=rng.normal(20, 5, len(panel.frame)))
+    withwx = type(panel)(frame, panel.spec, (*panel.exog_cols, "temperature_c"))
+    origin = frame["ds"].max() - pd.Timedelta(hours=100)
+    window = ((frame["ds"] > origin) & (frame["ds"] <= origin + pd.Timedelta(hours=horizon))).to_numpy()
+    future = frame["ds"] > origin
+    changed = frame.assign(temperature_c=frame["temperature_c"].where(~future, frame["temperature_c"] + 10.0))
+    other = type(panel)(changed, panel.spec, withwx.exog_cols)
+    issue = build_design(withwx, horizon, issue_time_cols=("temperature_c",))
+    issue_b = build_design(other, horizon, issue_time_cols=("temperature_c",))
+    pd.testing.assert_series_equal(issue.frame.loc[window, "temperature_c"], issue_b.frame.loc[window, "temperature_c"])
+    back = 24 * int(np.ceil(horizon / 24))
+    expected = frame.groupby("unique_id", sort=False)["temperature_c"].shift(back)
+    pd.testing.assert_series_equal(issue.frame["temperature_c"], expected, check_names=False)
+    observed = build_design(withwx, horizon)
+    observed_b = build_design(other, horizon)
+    assert not observed.frame.loc[window, "temperature_c"].equals(observed_b.frame.loc[window, "temperature_c"])

@@ -85,7 +85,7 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
     pieces: list[pd.DataFrame] = []
     for horizon in sorted(config.horizons):
         start = _time.perf_counter()
-        design = build_design(panel, horizon)
+        design = build_design(panel, horizon, issue_time_cols=config.issue_time_cols)
         timings["features"] = timings.get("features", 0.0) + _time.perf_counter() - start
         frame = design.frame
         naive = seasonal_naive(frame, horizon, freq)
@@ -203,7 +203,7 @@ def refit_final(panel: PreparedPanel, config: ForecastConfig, predictions: pd.Da
     extended = extend_future(panel, max(config.horizons), known_future)
     boosters, quantiles, designs = {}, {}, {}
     for horizon in sorted(config.horizons):
-        design = build_design(panel, horizon, frame=extended)
+        design = build_design(panel, horizon, frame=extended, issue_time_cols=config.issue_time_cols)
         train = design.frame[TARGET].notna().to_numpy()
         boosters[horizon] = fit_lightgbm(design, train, config)
         designs[horizon] = design

@@ -11,11 +11,13 @@ Models, all scored on the same rolling-origin folds (``kogadx.demand.backtest``)
 - ``oracle``: the true expected count (synthetic data only), the noise floor.
 
 Exogenous columns are used as they stand at the target time: calendar and holiday flags
-are known in advance; weather enters as a perfect forecast (state this when comparing).
+are known in advance; weather enters as recorded (a perfect forecast) unless ``weather:
+persistence`` shifts it to what was known when the forecast was issued (see build_design).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +70,8 @@ class ForecastConfig:
     lgbm_params: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_LGBM_PARAMS))
     train_window: int | None = None
     mstl_history: int = 24 * 7 * 4
+    weather: str = "observed"          # or "persistence": weather known only at issue time
+    weather_cols: tuple[str, ...] = ("temperature_c", "precipitation_mm")
 
     def __post_init__(self) -> None:
         unknown = set(self.models) - set(MODELS)
@@ -79,6 +83,8 @@ class ForecastConfig:
             raise ValueError(f"n_folds は 1 以上です (指定: {self.n_folds})")
         if not 0 < self.coverage < 1:
             raise ValueError(f"coverage は 0 と 1 の間です (指定: {self.coverage})")
+        if self.weather not in ("observed", "persistence"):
+            raise ValueError(f"weather は observed か persistence です (指定: {self.weather!r})")
 
     @property
     def fold_step(self) -> int:
@@ -100,7 +106,14 @@ class ForecastConfig:
             lgbm_params=lgbm,
             train_window=int(params["train_window"]) if params.get("train_window") else None,
             mstl_history=int(params.get("mstl_history", 24 * 7 * 4)),
+            weather=str(params.get("weather", "observed")),
+            weather_cols=tuple(params.get("weather_cols", ("temperature_c", "precipitation_mm"))),
         )
+
+    @property
+    def issue_time_cols(self) -> tuple[str, ...]:
+        """Exogenous columns to shift to issue time (see :func:`build_design`)."""
+        return self.weather_cols if self.weather == "persistence" else ()
 
     def lightgbm_params(self) -> dict[str, Any]:
         """LightGBM params with the reproducibility settings forced (1 thread, deterministic)."""
@@ -124,15 +137,27 @@ class Design:
     categorical: tuple[str, ...]
 
 
-def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None = None) -> Design:
+def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None = None,
+                 issue_time_cols: tuple[str, ...] = ()) -> Design:
     """Feature table for a direct ``horizon``-step model: calendar + exogenous + safe lags.
 
     ``frame`` defaults to ``panel.frame``; pass an extended frame (future rows with
     ``y`` = NaN) to build features for the next period. The series id is a categorical
     feature when there is more than one series (one global model for all zones).
+    ``issue_time_cols``: exogenous columns that are *not* known in advance (weather). They
+    take the value of the same hour on the last day known when the forecast is issued
+    (``day × ceil(horizon / day)`` steps back: a persistence forecast); other exogenous
+    columns are used as recorded (known in advance, or a perfect forecast).
     """
     base = panel.frame if frame is None else frame
     freq = panel.spec.freq
+    if issue_time_cols:
+        back = steps_per_day(freq) * math.ceil(horizon / steps_per_day(freq))
+        base = base.copy()
+        grouped = base.groupby(GROUP, sort=False, observed=True)
+        for col in issue_time_cols:
+            if col in base.columns:
+                base[col] = grouped[col].shift(back)
     design, lag_cols = add_horizon_features(base, horizon, freq)
     cal = calendar_features(design[TIME], freq)
     design = pd.concat([design, cal], axis=1)

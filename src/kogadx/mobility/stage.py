@@ -281,7 +281,7 @@ def expected_from_backtest(panel_frame: pd.DataFrame, forecast_params: Mapping[s
     spec = panel_spec_from_params(forecast_params, list(panel_frame.columns), "panel")
     config = ForecastConfig.from_params(forecast_params)
     panel = prepare_panel(panel_frame, spec)
-    design = build_design(panel, int(horizon_h))
+    design = build_design(panel, int(horizon_h), issue_time_cols=config.issue_time_cols)
     times = design.frame[TIME]
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
     train = (times < lo).to_numpy()
