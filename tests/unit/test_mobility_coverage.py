@@ -173,3 +173,10 @@ def test_resampled_period_follows_the_intensity_and_copies_templates():
     assert set(ten["origin_stop_id"]) == {"c"}
     again = resample_requests(_templates(), lam, ["完了", "配車不可"], stream_rng(3, "r0"))
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_a_zone_without_earlier_requests_is_reported_not_silently_dropped(caplog):
+    lam = pd.DataFrame({"zone": ["Z1", "Z9"], "hour": pd.to_datetime(["2024-09-03 09:00"] * 2), "expected": [5.0, 5.0]})
+    with caplog.at_level("WARNING", logger="kogadx.dispatch"):
+        out = resample_requests(_templates(), lam, ["完了", "配車不可"], stream_rng(1, "z"))
+    assert "Z9" in caplog.text and set(out["origin_zone"]) <= {"Z1"}

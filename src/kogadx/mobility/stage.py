@@ -49,6 +49,7 @@ Conventions (documented choices, all in params ``dispatch``):
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -199,6 +200,10 @@ def resample_requests(templates: pd.DataFrame, intensity: pd.DataFrame, outcomes
     lam = lam[lam["expected"] > 0]
     n = rng.poisson(lam["expected"].to_numpy(float))
     picks, hours = [], []
+    missing = sorted(set(lam["zone"].astype(str)) - set(by_zone))
+    if missing:  # λ there cannot be drawn: say so rather than thin the period silently
+        logging.getLogger("kogadx.dispatch").warning(
+            "ゾーン %s には過去の予約がないため、作り直した期間に含めていません", "、".join(missing))
     for zone, hour, k in zip(lam["zone"].astype(str), pd.to_datetime(lam["hour"]), n):
         if k == 0:
             continue
