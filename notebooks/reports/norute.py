@@ -166,6 +166,8 @@ if has_dispatch:
                            {"pair": "比べた方針", "diff": "平均待ち時間の差 (分)", "interval": "95% 区間 (分)", "verdict": "判定"},
                            numeric=["diff", "interval"],
                            caption="表 4-6 作り直した予約での差 (同じ予約どうしの差、マイナスは左の方針の待ち時間が短い)"))
+        show(b.figure_block(Path(dispatch_figures) / "replications.png",
+                            "図 4-1 再配置なしとの平均待ち時間の差 (作り直した予約での平均と 95% 区間)"))
     show(b.paragraph(norute.replication_note(dispatch)))
     whatif = norute.fleet_whatif_table(dispatch["what_if"])
     whatif["demand"] = [f"{f:g} 倍" for f in whatif["demand_factor"]]
@@ -178,8 +180,9 @@ if has_dispatch:
             whatif_formats |= {f"{p}_wait": lambda v: b.fmt_num(v, 2), f"{p}_served": b.fmt_pct}
     show(b.table_block(whatif, whatif_columns, whatif_formats, numeric=["demand"],
                        caption="表 4-7 車両の台数と需要を変えた試算 (需要 1.5 倍などは実際の予約を複製して時刻をずらしたもの)"))
-    stems = [png.stem for png in Path(dispatch_figures).glob("*.png")]
-    for i, stem in enumerate(norute.order_dispatch_figures(stems), start=1):
+    stems = [png.stem for png in Path(dispatch_figures).glob("*.png") if png.stem != "replications"]
+    first = 2 if len(replicated) else 1  # 図 4-1 is the replicated comparison above
+    for i, stem in enumerate(norute.order_dispatch_figures(stems), start=first):
         show(b.figure_block(Path(dispatch_figures) / f"{stem}.png",
                             f"図 4-{i} {norute.dispatch_figure_caption(stem, dispatch)}"))
 else:

@@ -116,7 +116,8 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     plus = table[table["demand_factor"] == 1.5]["n_requests"]
     assert set(plus) == {round(1.5 * (len(replay) - 1))}
     figs = {p.name for p in (root / "a" / "figures").glob("*.png")}
-    assert figs == {"wait_vs_fleet.png", "served_vs_fleet.png", "kpi_by_policy.png", "route_map.png"}
+    assert figs == {"wait_vs_fleet.png", "served_vs_fleet.png", "kpi_by_policy.png", "route_map.png",
+                    "replications.png"}
     # same inputs + params → byte-identical metrics, table and figures
     _run(stage, data, root / "b")
     assert (root / "a" / "dispatch.json").read_bytes() == (root / "b" / "dispatch.json").read_bytes()
@@ -176,4 +177,5 @@ def test_without_truth_there_is_no_oracle_and_no_replication(tiny):
     stage.main([str(a) for a in argv])
     metrics = json.loads((out / "dispatch.json").read_text(encoding="utf-8"))
     assert "replications" not in metrics
+    assert not (out / "figures" / "replications.png").exists()
     assert "oracle" not in metrics["default_fleet"]["policies"] and "forecast" in metrics["default_fleet"]["policies"]

@@ -84,7 +84,8 @@ KPI_KEYS = (
     "short_notice_wait_mean_min",
 )
 POLICY_LABELS = {"none": "再配置なし (降車地で待機)", "depot": "車庫 (JR古賀駅) へ戻る",
-                 "forecast": "予測に基づく再配置", "oracle": "真の需要 (オラクル)"}
+                 "forecast": "予測に基づく再配置", "oracle": "真の需要 (オラクル)",
+                 "uniform": "区域を区別せず均等に配置", "history": "過去 4 週の平均で再配置"}
 
 
 @dataclass
@@ -496,6 +497,7 @@ def run_dispatch_stage(
     """
     from kogadx.mobility.figures import (
         plot_kpi_bars,
+        plot_replications,
         plot_route_map,
         plot_served_vs_fleet,
         plot_wait_vs_fleet,
@@ -575,6 +577,8 @@ def run_dispatch_stage(
         "route_map": plot_route_map(map_res.legs, stops_xy, waiting, towns, day, (depot_x, depot_y),
                                     POLICY_LABELS[map_policy]),
     }
+    if "replications" in metrics:
+        figures["replications"] = plot_replications(metrics["replications"], POLICY_LABELS)
     return DispatchStageOutputs(metrics, scenarios, default_results, figures, runs, quarantine)
 
 
