@@ -36,8 +36,12 @@ import typer
 from scipy import stats
 
 from kogadx.io import write_json
-from kogadx.mobility.simulation import simulate_dispatch
-from kogadx.mobility.stage import prepare_dispatch, resample_requests
+from kogadx.mobility.stage import (
+    prepare_dispatch,
+    replication_demand,
+    resample_requests,
+    simulate_with_demand,
+)
 from kogadx.params import load_params
 from kogadx.synth import stream_rng
 
@@ -75,9 +79,10 @@ def main(
                            load_params("features"), frames["panel"], load_params("forecast"))
     oracle = inp.oracle
     seed = int(params["seed"])
+    shared = replication_demand(inp)
     estimates: dict[str, pd.DataFrame | None] = {
-        "none": None, "oracle": oracle, "forecast": inp.expected, "history": inp.history,
-        "uniform": inp.expected.assign(expected=inp.expected.groupby("hour")["expected"].transform("mean")),
+        "none": None, "oracle": oracle, "forecast": shared["forecast"], "history": shared["history"],
+        "uniform": shared["uniform"],
         "reversed": oracle.assign(expected=oracle.groupby("hour")["expected"].transform(lambda v: v.max() + v.min() - v)),
     }
     for s in (float(x) for x in sigmas.split(",") if x.strip()):
@@ -99,9 +104,7 @@ def main(
         reqs = resample_requests(inp.templates, oracle, inp.outcomes, stream_rng(seed, f"information_{k}"))
         n_requests.append(len(reqs))
         for name, table in estimates.items():
-            policy = "none" if table is None else ("oracle" if name == "oracle" else "forecast")
-            res = simulate_dispatch(reqs, inp.fleet, inp.rules, inp.travel, policy, table,
-                                    None if table is None else inp.waiting, inp.hours, inp.short_lead)
+            res = simulate_with_demand(reqs, inp, table, oracle=name == "oracle")
             waits[name].append(res.kpis["wait_mean_min"])
             empty[name].append(res.kpis["empty_km"])
         print(f"replication {k + 1}/{reps}", flush=True)

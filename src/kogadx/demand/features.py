@@ -73,13 +73,10 @@ def next_period_calendar(last_time: str | pd.Timestamp, steps_h: int, features: 
     advance (holidays, service hours, events), instead of copying last week."""
     last = pd.Timestamp(last_time).floor("h")
     end = last + pd.Timedelta(hours=int(steps_h))
-    calendar = service_calendar(
-        last.normalize(), end.normalize(),
-        weekday_hours=features.get("weekday_hours", (9, 17)), weekend_hours=features.get("weekend_hours", (8, 18)),
-        school_holiday_end=features.get("school_holiday_end", "08-19"),
-        school_holiday_days=int(features.get("school_holiday_days", 25)),
-        event_dates=features.get("event_dates", ()),
-    )
+    # the same keys the features stage passes to build_demand_panel (service_calendar's defaults otherwise)
+    settings = {k: features[k] for k in ("weekday_hours", "weekend_hours", "school_holiday_end",
+                                         "school_holiday_days", "event_dates") if k in features}
+    calendar = service_calendar(last.normalize(), end.normalize(), **settings)
     return calendar[(calendar["time"] > last) & (calendar["time"] <= end)].reset_index(drop=True)
 
 

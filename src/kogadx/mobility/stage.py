@@ -582,6 +582,23 @@ def run_dispatch_stage(
     return DispatchStageOutputs(metrics, scenarios, default_results, figures, runs, quarantine)
 
 
+def replication_demand(inp: DispatchInputs) -> dict[str, pd.DataFrame | None]:
+    """Expected-demand tables of the replicated comparison: ``forecast`` (the model),
+    ``history`` (4-week average), ``uniform`` (each hour's forecast total spread evenly over
+    the zones) and ``oracle`` (true λ; None without truth)."""
+    flat = inp.expected.assign(expected=inp.expected.groupby("hour")["expected"].transform("mean"))
+    return {"forecast": inp.expected, "history": inp.history, "uniform": flat, "oracle": inp.oracle}
+
+
+def simulate_with_demand(requests: pd.DataFrame, inp: DispatchInputs, demand: pd.DataFrame | None,
+                         oracle: bool = False) -> DispatchResult:
+    """The default fleet on ``requests``: no repositioning when ``demand`` is None, else
+    repositioning by ``demand`` (policy "oracle" when it is the true λ, "forecast" otherwise)."""
+    policy = "none" if demand is None else ("oracle" if oracle else "forecast")
+    return simulate_dispatch(requests, inp.fleet, inp.rules, inp.travel, policy, demand,
+                             None if demand is None else inp.waiting, inp.hours, inp.short_lead)
+
+
 def run_replications(inp: DispatchInputs, params: Mapping[str, Any], seed: int) -> tuple[dict, dict]:
     """The default fleet on ``params["n"]`` fresh realisations of the replay period.
 
@@ -598,18 +615,14 @@ def run_replications(inp: DispatchInputs, params: Mapping[str, Any], seed: int) 
     from scipy import stats
 
     n = int(params["n"])
-    flat = inp.expected.assign(expected=inp.expected.groupby("hour")["expected"].transform("mean"))
-    tables = {"forecast": inp.expected, "oracle": inp.oracle, "history": inp.history, "uniform": flat}
+    tables = replication_demand(inp)
     policies = [p for p in params["policies"] if p == "none" or tables.get(p) is not None]
     rows = []
     for k in range(n):
         reqs = resample_requests(inp.templates, inp.oracle, inp.outcomes, stream_rng(seed, f"replication_{k}"),
                                  prefix=f"S{k}-")
         for policy in policies:
-            table = tables.get(policy)
-            res = simulate_dispatch(reqs, inp.fleet, inp.rules, inp.travel,
-                                    "none" if policy == "none" else ("oracle" if policy == "oracle" else "forecast"),
-                                    table, inp.waiting if table is not None else None, inp.hours, inp.short_lead)
+            res = simulate_with_demand(reqs, inp, tables.get(policy), oracle=policy == "oracle")
             rows.append({"replication": k, "policy": policy, **{key: res.kpis[key] for key in
                          ("n_requests", "served_rate", "wait_mean_min", "wait_p95_min", "empty_km", "vehicle_km")}})
     table = pd.DataFrame(rows)

@@ -63,11 +63,10 @@ def accuracy_table(cv: Mapping[str, Any], level: str = "clause") -> pd.DataFrame
                      "precision": model.get("precision"), "recall": model.get("recall"), "f1": model.get("f1"),
                      "kw_precision": keywords.get("precision"), "kw_recall": keywords.get("recall"),
                      "kw_f1": keywords.get("f1")})
-    for name, key in (("どれかの類型に該当", "any_category"),):
-        model, keywords = part["classifier"][key], part["keywords"][key]
-        rows.append({"category": name, "support": int(part.get("positive_rows", 0)),
-                     "precision": model["precision"], "recall": model["recall"], "f1": model["f1"],
-                     "kw_precision": keywords["precision"], "kw_recall": keywords["recall"], "kw_f1": keywords["f1"]})
+    model, keywords = part["classifier"]["any_category"], part["keywords"]["any_category"]
+    rows.append({"category": "どれかの類型に該当", "support": int(part.get("positive_rows", 0)),
+                 "precision": model["precision"], "recall": model["recall"], "f1": model["f1"],
+                 "kw_precision": keywords["precision"], "kw_recall": keywords["recall"], "kw_f1": keywords["f1"]})
     return pd.DataFrame(rows)
 
 

@@ -129,21 +129,16 @@ def add_labels(estimates: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFra
 ESTIMATE_COLUMNS = ("mean", "sd", "se", "ci_low", "ci_high", "mean_eb", "se_eb", "ci_low_eb", "ci_high_eb")
 
 
-def withhold_small_districts(estimates: pd.DataFrame, min_n: int,
-                             respondents: Mapping[str, int] | None = None) -> pd.DataFrame:
+def withhold_small_districts(estimates: pd.DataFrame, min_n: int, respondents: Mapping[str, int]) -> pd.DataFrame:
     """Published copy of district estimates: districts with 0 < n < ``min_n`` respondents get
     every estimate column blanked (NaN) and ``withheld`` = True, so that no figure or table
     shows an average of a handful of people's answers. ``min_n`` ≤ 1 withholds nothing.
 
-    ``respondents``: respondents per district (default: the district's most-answered item);
-    a district is shown or hidden as a whole. The city row and districts without
-    respondents (n = 0, already the city mean) are kept.
+    ``respondents``: respondents per district, so a district is shown or hidden as a whole.
+    The city row and districts without respondents (n = 0, already the city mean) are kept.
     """
     out = estimates.copy()
-    if respondents is not None:
-        n = out["district"].map(dict(respondents)).fillna(0).to_numpy(float)
-    else:
-        n = out.groupby("district", sort=False)["n"].transform("max").fillna(0).to_numpy(float)
+    n = out["district"].map(dict(respondents)).fillna(0).to_numpy(float)
     withheld = (out["district"] != CITY).to_numpy() & (n > 0) & (n < int(min_n))
     cols = [c for c in ESTIMATE_COLUMNS if c in out.columns]
     out.loc[withheld, cols] = np.nan
