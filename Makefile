@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast bench ui lab pdf lock clean
+.PHONY: help install run test lint bench ui lab pdf lock clean
 
 help: ## この一覧を表示 (list targets)
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ run: $(STAMP) ## パイプライン全体を実行 (dvc repro) し、出力の�
 
 test: $(STAMP) ## テスト一式 (unit / pipeline / data / notebooks)
 	$(BIN)/pytest -q
+
+lint: $(STAMP) ## ruff (スタイル・import 順・複雑さ) と mypy (型検査, src/)
+	$(BIN)/ruff check src tests pipelines benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP) ## ベンチマーク (速度・品質、結果は benchmarks/results/)
 	$(PY) benchmarks/run_all.py

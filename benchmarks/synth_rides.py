@@ -18,7 +18,8 @@ from kogadx.params import load_params
 from kogadx.synth import stream_rng
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
-from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
+from kogadx.synth.weather import generate_hourly_weather
+from kogadx.weather import to_jma_csv
 
 
 def main() -> None:
@@ -34,7 +35,7 @@ def main() -> None:
     weather = generate_hourly_weather(stream_rng(seed, "weather"), "2022-10-01", "2024-09-30")
     timings["weather_s"] = time.perf_counter() - t0
     t = time.perf_counter()
-    to_jma_csv(weather, Path(os.devnull))
+    to_jma_csv(weather)
     timings["weather_jma_csv_s"] = time.perf_counter() - t
     t = time.perf_counter()
     stops = generate_stops(stream_rng(seed, "ride_stops"), towns, load_reference_bus_stops())

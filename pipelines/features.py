@@ -18,7 +18,7 @@ import pandas as pd
 from kogadx.demand.features import build_demand_panel, residents_town_aggregate
 from kogadx.io import InputFileError, get_stage_logger, write_parquet
 from kogadx.params import load_params
-from kogadx.synth.weather import read_jma_csv
+from kogadx.weather import read_weather
 
 
 def main(argv: list[str]) -> None:
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> None:
     for path in (rides_dir / "ride_requests.parquet", rides_dir / "stops.parquet", weather_path, towns_path, agg_path):
         if not path.is_file():
             raise InputFileError(f"{path}: 入力ファイルがありません")
-    weather = read_jma_csv(weather_path) if weather_path.suffix.lower() == ".csv" else pd.read_parquet(weather_path)
+    weather = read_weather(weather_path)
     panel = build_demand_panel(
         pd.read_parquet(rides_dir / "ride_requests.parquet"),
         pd.read_parquet(rides_dir / "stops.parquet"),

@@ -11,11 +11,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
+
+# Floats are written with at most this many significant digits (Parquet, metrics JSON, CSV
+# series). BLAS kernels and SIMD paths differ by CPU in the last bits of a result; rounding
+# before writing makes the bytes, and so the DVC hashes, the same on every machine. Ten
+# digits keep every input as it is (coordinates, areas and readings have at most ten).
+FLOAT_DIGITS = 10
 
 
 class InputFileError(ValueError):
@@ -73,10 +80,87 @@ def read_text_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     return frame, encoding
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write Parquet deterministically (no index, fixed compression, fixed row groups)."""
+def read_package_file(package: str, name: str) -> bytes:
+    """Bytes of a data file shipped inside a kogadx package (``read_package_file("kogadx.energy",
+    "emission_factors.csv")``): the code's own reference data, versioned with it."""
+    from importlib import resources
+
+    return (resources.files(package) / name).read_bytes()
+
+
+def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet table; a missing file or column is an :class:`InputFileError` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: ファイルがありません")
+    if columns is not None:
+        missing = [c for c in columns if c not in pq.read_schema(path).names]
+        if missing:
+            raise InputFileError(f"{path}: 列 {missing} がありません")
+    return pd.read_parquet(path, columns=columns)
+
+
+def read_geoparquet(path: str | Path) -> Any:
+    """A GeoParquet table as a GeoDataFrame (a plain Parquet table as a DataFrame)."""
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: ファイルがありません")
+    if b"geo" not in (pq.read_schema(path).metadata or {}):
+        return pd.read_parquet(path)
+    return gpd.read_parquet(path)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A table from Parquet, or from a CSV export read as text (see :func:`read_text_table`)."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        return read_parquet(path)
+    return read_text_table(path)[0]
+
+
+def round_significant(value: float, digits: int = FLOAT_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits, by correctly rounded decimal
+    conversion (the same on every CPU; ``log10`` is not). NaN and ±inf pass through."""
+    return float(f"{value:.{digits}g}")
+
+
+def round_floats(frame: pd.DataFrame, digits: int = FLOAT_DIGITS) -> pd.DataFrame:
+    """A copy of ``frame`` with every float column rounded to ``digits`` significant digits."""
+    columns = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        values = out[column].to_numpy(dtype=float, na_value=np.nan)
+        rounded = np.array([round_significant(v, digits) for v in values.tolist()], dtype=float)
+        out[column] = pd.Series(rounded, index=out.index).astype(out[column].dtype)
+    return out
+
+
+def round_data(data: Any, digits: int = FLOAT_DIGITS) -> Any:
+    """Nested dicts / lists with every float rounded (see :func:`round_significant`)."""
+    if isinstance(data, dict):
+        return {k: round_data(v, digits) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [round_data(v, digits) for v in data]
+    if isinstance(data, float | np.floating):
+        return round_significant(float(data), digits)
+    return data
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path, digits: int = FLOAT_DIGITS) -> Path:
+    """Write Parquet deterministically (no index, fixed compression, fixed row groups, floats
+    rounded to ``digits`` significant digits). A GeoDataFrame is written as GeoParquet
+    (no covering bbox column).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    frame = round_floats(frame, digits)
+    if hasattr(frame, "geometry") and hasattr(frame, "crs"):
+        frame.to_parquet(path, index=False, compression="zstd", write_covering_bbox=False)
+        return path
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
     return path
@@ -90,16 +174,26 @@ def write_csv_for_excel(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_json(data: Any, path: str | Path) -> Path:
-    """Write JSON with sorted keys and Japanese kept readable (ensure_ascii=False)."""
+def write_json(data: Any, path: str | Path, digits: int = FLOAT_DIGITS) -> Path:
+    """Write JSON with sorted keys, Japanese kept readable (ensure_ascii=False) and floats
+    rounded to ``digits`` significant digits."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
-        + "\n",
-        encoding="utf-8",
-    )
+    text = json.dumps(round_data(_plain(data), digits), ensure_ascii=False, indent=2, sort_keys=True,
+                      default=_json_default)
+    path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def _plain(data: Any) -> Any:
+    """numpy scalars → Python numbers, recursively (so that they are rounded too)."""
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_plain(v) for v in data]
+    if isinstance(data, np.generic):
+        return data.item()
+    return data
 
 
 def _json_default(value: Any) -> Any:

@@ -47,3 +47,10 @@ def save_figure(fig: Any, path: Any) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
+
+
+def close_figure(fig: Any) -> None:
+    """Release a figure (pyplot keeps every figure until it is closed)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from kogadx.energy.factors import default_factor_path
 from kogadx.io import write_parquet
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
 
 CO2_PARAMS = yaml.safe_load("""
@@ -45,7 +48,8 @@ co2:
     renewable_menu_share: 0.3
     renewable_menu_factor_t_per_kwh: 0.0
     renewable_premium_yen_per_kwh: 2.0
-    prices_yen: {electricity: 27.0, city_gas: 150.0, lpg: 400.0, kerosene: 110.0, gasoline: 170.0, diesel: 150.0, a_heavy_oil: 100.0}
+    prices_yen: {electricity: 27.0, city_gas: 150.0, lpg: 400.0, kerosene: 110.0, gasoline: 170.0, diesel: 150.0,
+                 a_heavy_oil: 100.0}
   figures: {example_business_id: null}
 """)
 
@@ -74,11 +78,20 @@ def stage_inputs(tmp_path, monkeypatch):
     return tmp_path, canaries
 
 
+FACTORS = Path(__file__).resolve().parents[2] / "src" / "kogadx" / "energy" / "emission_factors.csv"
+
+
+def _argv(root: Path, suffix: str) -> list[str]:
+    pseudo = root / "data" / "pseudonymized"
+    return [str(pseudo / "businesses.parquet"), str(pseudo / "business_energy.parquet"),
+            str(root / "data" / "raw" / "weather_hourly.parquet"), str(FACTORS),
+            str(root / f"features{suffix}"), str(root / f"figures{suffix}"), str(root / f"plots{suffix}"),
+            str(root / f"metrics{suffix}.json")]
+
+
 def _run(stage, root, suffix):
-    out, figs, metrics = root / f"features{suffix}", root / f"figures{suffix}", root / f"metrics{suffix}.json"
-    stage.main([str(root / "data" / "pseudonymized"), str(root / "data" / "raw" / "weather_hourly.parquet"),
-                str(default_factor_path()), str(out), str(figs), str(metrics)])
-    return out, figs, metrics
+    stage.main(_argv(root, suffix))
+    return root / f"features{suffix}", root / f"figures{suffix}", root / f"metrics{suffix}.json"
 
 
 def test_co2_stage_end_to_end(stage_inputs, project_root):
@@ -123,3 +136,22 @@ def _assert_mlflow_run():
     assert "baseline.businesses_pass_g14_share" in run.data.metrics
     artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "baseline")]
     assert "baseline/baseline_models.csv" in artifacts
+
+
+def test_co2_outputs_are_the_same_bytes_whatever_the_blas(stage_inputs, project_root):
+    """OpenBLAS picks its kernels by CPU (OPENBLAS_CORETYPE forces one) and splits work by
+    thread count; the least-squares baselines differ from the 11th digit on. The stage's
+    stated precision (kogadx.energy.stage.FLOAT_DIGITS) must make every output identical."""
+    root, _ = stage_inputs
+    digests = {}
+    for name, env in {"default": {}, "haswell": {"OPENBLAS_CORETYPE": "Haswell"},
+                      "sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_NUM_THREADS": "1"}}.items():
+        subprocess.run([sys.executable, str(project_root / "pipelines" / "co2.py"), *_argv(root, f"_{name}")],
+                       env={**os.environ, **env}, check=True, capture_output=True)
+        digests[name] = {"metrics": (root / f"metrics_{name}.json").read_bytes()}
+        for kind in ("features", "plots"):
+            folder = root / f"{kind}_{name}"
+            digests[name] |= {f"{kind}/{p.relative_to(folder)}": p.read_bytes() for p in folder.rglob("*.*")}
+    for name in ("haswell", "sandybridge"):
+        differing = [k for k in digests["default"] if digests["default"][k] != digests[name].get(k)]
+        assert differing == [], f"{name}: {differing}"

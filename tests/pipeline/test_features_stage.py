@@ -13,7 +13,8 @@ from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_r
 from kogadx.io import sha256_file, write_parquet
 from kogadx.synth import stream_rng
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops
-from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
+from kogadx.synth.weather import generate_hourly_weather
+from kogadx.weather import to_jma_csv
 
 START, END = "2023-05-01", "2023-05-14"
 PARAMS = {
@@ -71,7 +72,7 @@ def inputs(tmp_path, monkeypatch):
     write_parquet(pseudo, rides_dir / "ride_requests.parquet")
     write_parquet(stops, rides_dir / "stops.parquet")
     write_parquet(weather, tmp_path / "weather.parquet")
-    to_jma_csv(weather, tmp_path / "weather_jma.csv")
+    (tmp_path / "weather_jma.csv").write_bytes(to_jma_csv(weather))
     towns.to_parquet(tmp_path / "towns.parquet")
     # Pseudonymized register: 20 people per town, 7 of them aged 65+ (share 0.35).
     register = pd.DataFrame({"town_code": np.repeat(towns["town_code"].to_numpy(), 20),

@@ -7,7 +7,7 @@ import pytest
 from kogadx.idcodes import is_luhn_valid, is_valid_my_number, my_number_check_digit
 from kogadx.io import InputFileError, detect_encoding, read_text_table, write_parquet
 from kogadx.params import load_params
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.residents import to_wareki
 
 

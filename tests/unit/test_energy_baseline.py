@@ -10,9 +10,10 @@ from kogadx.energy.baseline import fill_with_baseline, fit_baselines, forecast_b
 from kogadx.energy.clean import clean_monthly_energy
 from kogadx.energy.evaluate import evaluate_recovery
 from kogadx.energy.factors import load_emission_factors, select_emission_factors
+from kogadx.energy.params import BaselineForecast, Scenarios
 from kogadx.energy.scenarios import business_scenarios
 from kogadx.energy.weather import degree_days
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
 
 
@@ -81,7 +82,7 @@ def test_fill_forecast_and_anomalies(synthetic):
     filled = fill_with_baseline(clean.energy, result.predictions)
     gaps = filled.loc[filled["status"].isin(["missing", "excluded"])]
     assert len(gaps) > 0 and gaps["is_estimated"].all() and gaps["value_filled"].notna().all()
-    forecast = forecast_baselines(result.models, result.predictions, dd, horizon=12)
+    forecast = forecast_baselines(result.models, result.predictions, dd, BaselineForecast(horizon_months=12))
     assert sorted(forecast["year_month"].unique())[0] == "2025-04" and forecast["year_month"].nunique() == 12
     assert (forecast["lower"] <= forecast["predicted"]).all() and (forecast["predicted"] <= forecast["upper"]).all()
     # linear model + normals averaged over the same four years: the forecast year equals the
@@ -95,7 +96,8 @@ def test_fill_forecast_and_anomalies(synthetic):
     energy.loc[idx, "value"] *= 3
     shocked = fit_baselines(energy, dd).predictions
     key = energy.loc[idx, ["business_id", "fuel", "year_month"]]
-    hit = shocked.query("business_id == @key.business_id and fuel == @key.fuel and year_month == @key.year_month")
+    hit = shocked[(shocked["business_id"] == key["business_id"]) & (shocked["fuel"] == key["fuel"])
+                  & (shocked["year_month"] == key["year_month"])]
     assert hit["anomaly"].item()
 
 
@@ -113,7 +115,7 @@ def test_scenarios_arithmetic():
         "renewable_menu_share": 0.5, "renewable_menu_factor_t_per_kwh": 0.0, "renewable_premium_yen_per_kwh": 2.0,
         "prices_yen": {"electricity": 30.0, "kerosene": 100.0},
     }
-    steps = business_scenarios(annual, businesses, factors, params).set_index("step")
+    steps = business_scenarios(annual, businesses, factors, Scenarios(**params)).set_index("step")
     ef = 0.000399
     assert steps.at["baseline", "t_co2"] == pytest.approx(100_000 * ef + 2.49)
     assert steps.at["led", "t_co2"] == pytest.approx(-5_000 * ef)            # 100k × 0.2 × 0.5 × 0.5

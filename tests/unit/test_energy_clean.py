@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.energy.clean import clean_monthly_energy, parse_year_month
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
 
 

@@ -8,7 +8,12 @@ from typer.testing import CliRunner
 
 from kogadx.energy.cli import app
 from kogadx.energy.emissions import compute_emissions, fiscal_year_of
-from kogadx.energy.factors import EmissionFactorError, load_emission_factors, select_emission_factors
+from kogadx.energy.factors import (
+    EmissionFactorError,
+    check_emission_factors,
+    load_emission_factors,
+    select_emission_factors,
+)
 from kogadx.energy.schema import convert_to_factor_unit
 
 
@@ -48,13 +53,11 @@ def test_unknown_year_or_basis_is_a_clear_error(table):
         select_emission_factors(table, 2022, "menu_z")
 
 
-def test_bad_factor_table_names_row_and_column(tmp_path, table):
+def test_bad_factor_table_names_row_and_column(table):
     bad = table.astype(str)
     bad.loc[3, "factor"] = "abc"
-    path = tmp_path / "factors.csv"
-    bad.to_csv(path, index=False)
-    with pytest.raises(EmissionFactorError, match="5 行目の列 factor"):
-        load_emission_factors(path)
+    with pytest.raises(EmissionFactorError, match="factors.csv: 5 行目の列 factor"):
+        check_emission_factors(bad, "factors.csv")
 
 
 def test_emissions_equal_hand_computed_values(table):

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from kogadx.io import InputFileError
-from kogadx.synth import stream_rng
-from kogadx.synth.weather import (
-    CLIMATE_NORMALS_FUKUOKA,
-    WEATHER_COLUMNS,
-    generate_hourly_weather,
-    read_jma_csv,
-    to_jma_csv,
-    weather_by_hour_start,
-)
+from kogadx.rng import stream_rng
+from kogadx.synth.weather import CLIMATE_NORMALS_FUKUOKA, generate_hourly_weather
+from kogadx.weather import WEATHER_COLUMNS, parse_jma_csv, read_weather, to_jma_csv, weather_by_hour_start
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +68,7 @@ def test_same_seed_same_series_other_seed_differs() -> None:
 
 def test_jma_csv_round_trip_and_layout() -> None:
     w = generate_hourly_weather(stream_rng(2, "weather"), "2023-07-01", "2023-07-10")
-    buf = io.BytesIO()
-    to_jma_csv(w, buf)
-    raw = buf.getvalue()
+    raw = to_jma_csv(w)
     text = raw.decode("cp932")
     lines = text.split("\r\n")
     assert lines[0].startswith("ダウンロードした時刻：")
@@ -88,12 +78,9 @@ def test_jma_csv_round_trip_and_layout() -> None:
     assert lines[5].startswith(",,現象なし情報,品質情報,均質番号,,品質情報,均質番号")
     assert lines[6].startswith("2023/7/1 1:00:00,")
     assert "2023/7/11 0:00:00," in text  # 24:00 written as 00:00 of the next day
-    buf.seek(0)
-    back = read_jma_csv(buf)
+    back = parse_jma_csv(raw)
     pd.testing.assert_frame_equal(back, w)
-    again = io.BytesIO()
-    to_jma_csv(w, again)
-    assert again.getvalue() == raw
+    assert to_jma_csv(w) == raw
 
 
 # A file written by hand after the real download layout (staffed station, two elements,
@@ -122,7 +109,7 @@ REAL_LAYOUT_TEMP_ONLY = (
 def test_parses_hand_written_real_layout(tmp_path) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(REAL_LAYOUT_MULTI.encode("cp932"))
-    frame = read_jma_csv(path)
+    frame = read_weather(path)
     assert list(frame.columns) == ["time", "temperature_c", "precipitation_mm"]
     assert frame["time"].tolist() == [pd.Timestamp("2024-09-30 22:00"), pd.Timestamp("2024-09-30 23:00"),
                                       pd.Timestamp("2024-10-01 00:00")]
@@ -131,7 +118,7 @@ def test_parses_hand_written_real_layout(tmp_path) -> None:
     assert frame["precipitation_mm"].tolist() == [0.0, 1.5, 3.0]
     only_temp = tmp_path / "temp.csv"
     only_temp.write_bytes(REAL_LAYOUT_TEMP_ONLY.encode("cp932"))
-    t = read_jma_csv(only_temp)
+    t = read_weather(only_temp)
     assert t["temperature_c"].tolist() == [5.2, 4.9]
 
 
@@ -139,12 +126,12 @@ def test_bad_jma_files_name_file_and_row(tmp_path) -> None:
     no_header = tmp_path / "no_header.csv"
     no_header.write_bytes("時刻,気温\r\n2024/1/1 1:00:00,3.0\r\n".encode("cp932"))
     with pytest.raises(InputFileError, match="no_header.csv"):
-        read_jma_csv(no_header)
+        read_weather(no_header)
     bad_time = tmp_path / "bad_time.csv"
     bad_time.write_bytes(REAL_LAYOUT_MULTI.replace("2024/9/30 23:00:00", "9月30日").encode("cp932"))
     with pytest.raises(InputFileError, match=r"bad_time.csv: 行 7 列 年月日時"):
-        read_jma_csv(bad_time)
+        read_weather(bad_time)
     bad_value = tmp_path / "bad_value.csv"
     bad_value.write_bytes(REAL_LAYOUT_MULTI.replace(",24.1,", ",abc,").encode("cp932"))
     with pytest.raises(InputFileError, match=r"行 6 列 気温"):
-        read_jma_csv(bad_value)
+        read_weather(bad_value)

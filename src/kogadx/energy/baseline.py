@@ -19,10 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kogadx.energy.params import Baseline, BaselineForecast
 from kogadx.energy.weather import normal_degree_days
 
 COEF_NAMES = ("intercept", "per_operating_day", "cdd_coef", "hdd_coef")
 VALID_STATUS = ("ok", "corrected")
+NMBE_RESIDUE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,16 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coef, np.sqrt(np.clip(np.diag(cov), 0, None))
 
 
-def fit_baselines(
-    energy: pd.DataFrame,
-    degree_days: pd.DataFrame,
-    min_months: int = 24,
-    holdout_months: int = 12,
-    cv_max: float = 0.15,
-    nmbe_max: float = 0.05,
-    anomaly_sigma: float = 3.0,
-) -> BaselineResult:
+def fit_baselines(energy: pd.DataFrame, degree_days: pd.DataFrame, config: Baseline = Baseline()) -> BaselineResult:
     """Fit one OLS baseline per business × fuel and predict every month of the table.
 
     ``energy`` is :class:`kogadx.energy.clean.CleanResult.energy`; ``degree_days`` has
     year_month, cdd, hdd. Missing operating days (missing months) are filled with the
     business's mean for that calendar month, so the baseline can impute the month.
-    Groups with fewer than ``min_months`` valid months or zero mean get no model
+    Groups with fewer than ``config.min_months`` valid months or zero mean get no model
     (``status`` says why). Predictions carry ``anomaly`` = |residual| > anomaly_sigma × RMSE.
     """
+    min_months, holdout_months = config.min_months, config.holdout_months
     dd = degree_days.set_index("year_month")[["cdd", "hdd"]]
     frame = energy.join(dd, on="year_month")
     if frame["cdd"].isna().any():
@@ -96,12 +91,15 @@ def fit_baselines(
                     fit_rows["hdd"].to_numpy(float))
         coef, se = _fit(x, y)
         cv, nmbe = goodness_of_fit(y, x @ coef, len(coef))
+        # In-sample NMBE of OLS with an intercept is 0 by construction; what is left is
+        # floating residue (±1e-16) that differs by CPU, so it is written as 0.
+        nmbe = 0.0 if abs(nmbe) < NMBE_RESIDUE else nmbe
         rmse = float(np.sqrt(np.sum((y - x @ coef) ** 2) / max(len(y) - len(coef), 1)))
         row.update({name: float(c) for name, c in zip(COEF_NAMES, coef, strict=True)})
         row.update({f"{name}_se": float(s) for name, s in zip(COEF_NAMES, se, strict=True)})
         row.update({"mean_use": float(y.mean()), "rmse": rmse, "cv_rmse": cv, "nmbe": nmbe,
                     "r2": float(1 - np.sum((y - x @ coef) ** 2) / np.sum((y - y.mean()) ** 2)),
-                    "pass_g14": bool(cv <= cv_max and abs(nmbe) <= nmbe_max), "status": "fitted"})
+                    "pass_g14": bool(cv <= config.cv_max and abs(nmbe) <= config.nmbe_max), "status": "fitted"})
         if len(fit_rows) - holdout_months >= min_months // 2 and holdout_months > 0:
             head, tail = slice(0, len(y) - holdout_months), slice(len(y) - holdout_months, len(y))
             c_train, _ = _fit(x[head], y[head])
@@ -117,7 +115,7 @@ def fit_baselines(
             "operating_days": group["operating_days_filled"].to_numpy(float),
             "cdd": group["cdd"].to_numpy(float), "hdd": group["hdd"].to_numpy(float),
             "predicted": predicted, "residual": resid,
-            "anomaly": np.abs(np.nan_to_num(resid)) > anomaly_sigma * rmse,
+            "anomaly": np.abs(np.nan_to_num(resid)) > config.anomaly_sigma * rmse,
         }))
     model_df = pd.DataFrame(models)
     for column in ("cv_rmse", "nmbe", "pass_g14", "holdout_cv_rmse", "holdout_nmbe", *COEF_NAMES):
@@ -150,13 +148,14 @@ def business_g14_summary(models: pd.DataFrame) -> pd.DataFrame:
 
 
 def forecast_baselines(models: pd.DataFrame, predictions: pd.DataFrame, degree_days: pd.DataFrame,
-                       horizon: int = 12, z: float = 1.96) -> pd.DataFrame:
-    """Forecast the next ``horizon`` months under normal weather and typical operating days.
+                       config: BaselineForecast = BaselineForecast()) -> pd.DataFrame:
+    """Forecast the next ``config.horizon_months`` months under normal weather and typical operating days.
 
     Normal weather = calendar-month mean CDD/HDD of ``degree_days``; typical operating days
     = the business's calendar-month mean. Interval ± z × RMSE (residual spread only).
     Returns business_id, fuel, year_month, predicted, lower, upper (native unit).
     """
+    horizon, z = config.horizon_months, config.z
     normals = normal_degree_days(degree_days).set_index("month")
     last = pd.Period(predictions["year_month"].max(), freq="M")
     future = pd.period_range(last + 1, periods=horizon, freq="M")

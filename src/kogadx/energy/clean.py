@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kogadx.energy.params import Cleaning
 from kogadx.energy.schema import ENERGY_HEADERS, FUEL_BY_KEY, FUEL_KEYS
 
 FLAG_COLUMNS = ["business_id", "year_month", "fuel", "kind", "reason", "action",
@@ -89,8 +90,7 @@ def _to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def clean_monthly_energy(
     raw: pd.DataFrame,
     period: tuple[str, str] | None = None,
-    unit_slip_ratio: float = 100.0,
-    jump_factor: float = 8.0,
+    config: Cleaning = Cleaning(),
     source: str = "business_energy",
 ) -> CleanResult:
     """Clean a monthly energy export (raw Japanese headers or canonical columns).
@@ -155,7 +155,7 @@ def clean_monthly_energy(
     p75 = grouped.transform(lambda s: s.quantile(0.75))
 
     slip = ((long["fuel"] == "electricity") & (long["value_raw"] > 0)
-            & (long["value_raw"] < median / unit_slip_ratio)
+            & (long["value_raw"] < median / config.unit_slip_ratio)
             & (long["value_raw"] * 1000 >= median / 5) & (long["value_raw"] * 1000 <= median * 5))
     for idx in long.index[slip]:
         long.at[idx, "value"] = long.at[idx, "value_raw"] * 1000
@@ -164,12 +164,13 @@ def clean_monthly_energy(
                             f"値が同事業所の中央値 ({median[idx]:.0f} kWh) の1/1000程度: MWh 入力とみなし1000倍に補正",
                             "corrected", long.at[idx, "raw_text"]))
     negative = long["value_raw"] < 0
-    jump = long["value_raw"] > jump_factor * p75
+    jump = long["value_raw"] > config.jump_factor * p75
     for idx in long.index[negative | jump]:
         long.at[idx, "value"] = np.nan
         long.at[idx, "status"] = "excluded"
         reason = ("負の使用量: メーター交換・リセットの疑い" if negative[idx]
-                  else f"使用量が同事業所の75%点 ({p75[idx]:.0f}) の{jump_factor:g}倍超: メーターリセット・累積値入力の疑い")
+                  else f"使用量が同事業所の75%点 ({p75[idx]:.0f}) の{config.jump_factor:g}倍超: "
+                       "メーターリセット・累積値入力の疑い")
         flags.append(_lflag(long, idx, "meter_reset", reason, "excluded", long.at[idx, "raw_text"]))
 
     long, missing_flags = _add_missing_months(long, period)
@@ -178,7 +179,8 @@ def clean_monthly_energy(
         ["business_id", "year_month", "fuel"]).reset_index(drop=True)
     flags_df = pd.DataFrame(flags, columns=FLAG_COLUMNS)
     flags_df = flags_df.sort_values(["kind", "business_id", "year_month", "fuel"]).reset_index(drop=True)
-    quarantine_df = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS).sort_values("source_row").reset_index(drop=True)
+    quarantine_df = (pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
+                     .sort_values("source_row").reset_index(drop=True))
     return CleanResult(energy=energy, flags=flags_df, quarantine=quarantine_df)
 
 

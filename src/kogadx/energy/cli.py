@@ -15,7 +15,12 @@ import typer
 
 from kogadx.energy.clean import parse_year_month
 from kogadx.energy.emissions import compute_emissions
-from kogadx.energy.factors import EmissionFactorError, load_emission_factors, select_emission_factors
+from kogadx.energy.factors import (
+    EmissionFactorError,
+    check_emission_factors,
+    load_emission_factors,
+    select_emission_factors,
+)
 from kogadx.energy.schema import FUELS
 from kogadx.io import InputFileError, read_text_table, write_csv_for_excel
 
@@ -46,7 +51,8 @@ def read_business_table(path: Path) -> pd.DataFrame:
             try:
                 value = float(text)
             except ValueError:
-                raise InputFileError(f"{path}: {line} 行目の列「{fuel.header}」が数値ではありません: {text!r}") from None
+                message = f"{path}: {line} 行目の列「{fuel.header}」が数値ではありません: {text!r}"
+                raise InputFileError(message) from None
             if value < 0:
                 raise InputFileError(f"{path}: {line} 行目の列「{fuel.header}」が負の値です: {text}")
             rows.append({"business_id": "self", "year_month": ym, "fuel": fuel.key, "value": value})
@@ -71,7 +77,8 @@ def emissions_table(long: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
 
 @app.command("compute")
 def compute(
-    input: Path = typer.Option(..., "--input", help="月別エネルギー使用量の CSV (列: 年月, 電力使用量(kWh), 都市ガス(m3), LPG(kg), 灯油(L), ガソリン(L), 軽油(L), A重油(L))"),
+    input: Path = typer.Option(..., "--input", help="月別エネルギー使用量の CSV (列: 年月, 電力使用量(kWh), "
+                               "都市ガス(m3), LPG(kg), 灯油(L), ガソリン(L), 軽油(L), A重油(L))"),
     fiscal_year: int = typer.Option(..., "--fiscal-year", help="排出係数の年度 (例 2022)"),
     out: Path = typer.Option(..., "--out", help="出力 CSV (UTF-8 BOM、Excel で開けます)"),
     basis: str = typer.Option("basic", "--basis", help="電力の排出係数: basic (基礎) / adjusted (調整後)"),
@@ -80,7 +87,9 @@ def compute(
 ) -> None:
     """エネルギー使用量の表から、エネルギー源別・月別の CO2 排出量 (t-CO2) を計算します。"""
     try:
-        table = select_emission_factors(load_emission_factors(factors), fiscal_year, basis, fuel_basis)
+        factor_table = (load_emission_factors() if factors is None
+                        else check_emission_factors(read_text_table(factors)[0], str(factors)))
+        table = select_emission_factors(factor_table, fiscal_year, basis, fuel_basis)
         long = read_business_table(input)
     except (InputFileError, EmissionFactorError) as exc:
         typer.echo(f"エラー: {exc}", err=True)

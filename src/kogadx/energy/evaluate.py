@@ -40,8 +40,10 @@ def evaluate_recovery(models: pd.DataFrame, truth_coefficients: pd.DataFrame,
         "irregular_businesses": int(len(irregular)),
         "g14_failures_all_irregular": bool(set(g14.loc[~g14["pass_g14"], "business_id"]) <= irregular),
         "coefficients_evaluated": int(len(on_passing)),
-        "coef_within_tolerance_share": float(on_passing["within_tolerance"].mean()) if len(on_passing) else float("nan"),
-        "median_abs_relative_error": float(np.median(on_passing["relative_error"].abs())) if len(on_passing) else float("nan"),
+        "coef_within_tolerance_share": (float(on_passing["within_tolerance"].mean())
+                                        if len(on_passing) else float("nan")),
+        "median_abs_relative_error": (float(np.median(on_passing["relative_error"].abs()))
+                                      if len(on_passing) else float("nan")),
         "businesses_all_coef_within_tolerance_share": float(
             on_passing.groupby("business_id")["within_tolerance"].all().mean()) if len(on_passing) else float("nan"),
     }

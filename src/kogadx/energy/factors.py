@@ -1,6 +1,6 @@
 """Emission factors (温対法) as versioned data and the rule that picks one per fuel.
 
-The table ``emission_factors.csv`` beside this module has one row per
+The table ``emission_factors.csv`` shipped in this package has one row per
 (fiscal_year, fuel, basis): ``factor`` is t-CO2 per ``unit`` (kWh, 千m3, t, kL).
 
 Selection rule (documented because the source facts are partial):
@@ -14,12 +14,12 @@ Selection rule (documented because the source facts are partial):
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
+import io
 
 import pandas as pd
 
 from kogadx.energy.schema import FUEL_BY_KEY, FUEL_KEYS
+from kogadx.io import read_package_file
 
 FACTOR_COLUMNS = ("fiscal_year", "fuel", "unit", "factor", "basis", "source")
 ELECTRICITY_BASES = ("basic", "adjusted")
@@ -30,18 +30,23 @@ class EmissionFactorError(ValueError):
     """The factor table lacks what was asked for (year, basis or fuel)."""
 
 
-def default_factor_path() -> Path:
-    """Path of the packaged, versioned emission-factor table."""
-    return Path(str(resources.files("kogadx.energy") / "emission_factors.csv"))
+FACTOR_FILE = "emission_factors.csv"
 
 
-def load_emission_factors(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and check the emission-factor table (UTF-8 CSV).
+def load_emission_factors() -> pd.DataFrame:
+    """The packaged, versioned emission-factor table, checked (:func:`check_emission_factors`)."""
+    raw = read_package_file("kogadx.energy", FACTOR_FILE)
+    table = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return check_emission_factors(table, FACTOR_FILE)
 
-    Raises :class:`EmissionFactorError` naming the file, row and column on a bad value.
+
+def check_emission_factors(table: pd.DataFrame, source: str = FACTOR_FILE) -> pd.DataFrame:
+    """Check an emission-factor table read as text (one row per year × fuel × basis).
+
+    ``source`` names the file in messages. Raises :class:`EmissionFactorError` naming the
+    file, row and column on a bad value; returns the typed columns of ``FACTOR_COLUMNS``.
     """
-    path = Path(path) if path is not None else default_factor_path()
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    path = source
     missing = [c for c in FACTOR_COLUMNS if c not in table.columns]
     if missing:
         raise EmissionFactorError(f"{path}: 列がありません: {', '.join(missing)}")

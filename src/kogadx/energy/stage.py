@@ -1,38 +1,62 @@
-"""The ``co2`` stage as one pure function: raw-ish tables in, result tables and metrics out.
+"""The ``co2`` stage: business energy in, emissions, baselines, forecast and scenarios out.
 
-``pipelines/co2.py`` reads files, calls :func:`run_co2`, writes the tables, saves
-:func:`make_figures` output and logs MLflow runs. No I/O here.
+:func:`run_co2` is pure (frames and typed params in, :class:`kogadx.stage.StageOutputs`
+out); ``pipelines/co2.py`` reads the inputs and writes the outputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kogadx.energy.baseline import (business_g14_summary, fill_with_baseline, fit_baselines,
-                                    forecast_baselines, weather_normalised_use)
+from kogadx.energy.baseline import (
+    business_g14_summary,
+    fill_with_baseline,
+    fit_baselines,
+    forecast_baselines,
+    weather_normalised_use,
+)
 from kogadx.energy.clean import clean_monthly_energy
 from kogadx.energy.emissions import compute_emissions, fiscal_year_of, summarize_emissions
-from kogadx.energy.factors import select_emission_factors
+from kogadx.energy.factors import check_emission_factors, select_emission_factors
+from kogadx.energy.params import Co2Params
 from kogadx.energy.scenarios import business_scenarios, city_scenarios
 from kogadx.energy.schema import BUSINESS_HEADERS
 from kogadx.energy.weather import load_monthly_degree_days
+from kogadx.params import as_dict
+from kogadx.stage import ExcelCsvFile, StageOutputs, TrackedRun
 
+# Significant digits of every written float: the baselines are least-squares fits whose
+# LAPACK/BLAS kernels differ by CPU from the 11th digit on (standard errors of ill-scaled
+# designs), so six digits make the outputs the same bytes on every machine.
+FLOAT_DIGITS = 6
 BUSINESS_COLUMNS = ("business_id", "sector_code", "sector_name", "employees", "floor_area_m2", "town_code")
 
 
+@dataclass(frozen=True)
+class Co2Inputs:
+    """The stage's inputs: the pseudonymized business master and monthly energy, hourly
+    weather (time, temperature_c) or monthly degree days, and the emission-factor table
+    as text (``factors_file`` names it in messages)."""
+
+    businesses: pd.DataFrame
+    energy: pd.DataFrame
+    weather: pd.DataFrame
+    factors: pd.DataFrame
+    factors_file: str = "emission_factors.csv"
+
+
 @dataclass
-class Co2Outputs:
-    """Tables (each written as data/features/co2/<name>.parquet), metrics and context."""
+class Co2Results:
+    """Tables by name, metrics and what the figures need (see :func:`compute_co2`)."""
 
     tables: dict[str, pd.DataFrame]
     metrics: dict[str, Any]
     example_business_id: str
-    sector_names: dict[str, str] = field(default_factory=dict)
+    sector_names: dict[str, str]
 
 
 def canonicalize_businesses(raw: pd.DataFrame) -> pd.DataFrame:
@@ -51,30 +75,45 @@ def canonicalize_businesses(raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_co2(
-    businesses_raw: pd.DataFrame,
-    energy_raw: pd.DataFrame,
-    weather: pd.DataFrame,
-    factor_table: pd.DataFrame,
-    params: Mapping[str, Any],
-) -> Co2Outputs:
+def run_co2(inputs: Co2Inputs, params: Co2Params) -> StageOutputs:
+    """The stage: result tables, figures, the city's monthly series, metrics, one MLflow run."""
+    results = compute_co2(inputs, params)
+    figures = make_figures(results)
+    by_scope = results.tables["emissions_by_scope"]
+    monthly = by_scope.pivot_table(index="year_month", columns="scope", values="t_co2", aggfunc="sum").fillna(0.0)
+    plot = pd.DataFrame({"year_month": monthly.index.astype(str),
+                         "scope1_t_co2": monthly.get(1, 0.0).to_numpy(float),
+                         "scope2_t_co2": monthly.get(2, 0.0).to_numpy(float)})
+    metrics = results.metrics
+    run = TrackedRun("co2", "baseline_ols", params=as_dict(params), metrics=metrics, artifacts={"figures": "figures"},
+                     attachments={"baseline/baseline_models.csv": ExcelCsvFile(results.tables["baseline_models"])})
+    return StageOutputs(
+        tables={f"tables/{name}.parquet": table for name, table in results.tables.items()},
+        figures={f"figures/{name}.png": figure for name, figure in figures.items()},
+        plots={"plots/city_monthly_emissions.csv": plot},
+        metrics=metrics,
+        runs=[run],
+        summary=f"co2: {metrics['n_businesses']} 事業所, Guideline 14 合格 "
+                f"{100 * metrics['baseline']['businesses_pass_g14_share']:.1f}%",
+        float_digits=FLOAT_DIGITS,
+    )
+
+
+def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     """Clean → baseline → fill gaps → emissions → normalise → forecast → scenarios.
 
-    ``weather`` is hourly (time, temperature_c) or monthly degree days; ``params`` is the
-    ``co2`` section of params.yaml. Emissions use one fiscal year's factors (params).
+    Emissions use one fiscal year's factors (``params.fiscal_year``).
     """
-    businesses = canonicalize_businesses(businesses_raw)
-    dd_params = params["degree_days"]
-    dd = load_monthly_degree_days(weather, dd_params["base_cooling_c"], dd_params["base_heating_c"])
-    period = (params["period"]["start"], params["period"]["end"])
-    clean = clean_monthly_energy(energy_raw, period=period, **params["cleaning"])
+    businesses = canonicalize_businesses(inputs.businesses)
+    dd = load_monthly_degree_days(inputs.weather, params.degree_days.base_cooling_c, params.degree_days.base_heating_c)
+    clean = clean_monthly_energy(inputs.energy, (params.period.start, params.period.end), params.cleaning)
     unknown = sorted(set(clean.energy["business_id"]) - set(businesses["business_id"]))
     if unknown:
         raise ValueError(f"事業所マスタにない事業所IDがエネルギー表にあります: {', '.join(unknown[:5])}")
-    base = fit_baselines(clean.energy, dd, **params["baseline"])
+    base = fit_baselines(clean.energy, dd, params.baseline)
     filled = fill_with_baseline(clean.energy, base.predictions)
-    factors = select_emission_factors(factor_table, params["fiscal_year"], params["electricity_basis"],
-                                      params["fuel_basis"])
+    factor_table = check_emission_factors(inputs.factors, inputs.factors_file)
+    factors = select_emission_factors(factor_table, params.fiscal_year, params.electricity_basis, params.fuel_basis)
     emissions = compute_emissions(filled, factors, value_column="value_filled")
     summaries = summarize_emissions(emissions, businesses)
 
@@ -83,8 +122,7 @@ def run_co2(
     norm_em["t_co2_normalised"] = compute_emissions(normal, factors, value_column="value_normalised")["t_co2"]
     yoy = norm_em.groupby(["business_id", "fiscal_year"], as_index=False)[["t_co2", "t_co2_normalised"]].sum()
 
-    fc_cfg = params["forecast"]
-    forecast = forecast_baselines(base.models, base.predictions, dd, fc_cfg["horizon_months"], fc_cfg["z"])
+    forecast = forecast_baselines(base.models, base.predictions, dd, params.forecast)
     forecast = forecast.merge(factors[["fuel", "factor"]], on="fuel")
     forecast["t_co2"] = compute_emissions(forecast.assign(status="forecast"), factors, "predicted")["t_co2"].to_numpy()
 
@@ -94,7 +132,7 @@ def run_co2(
               .query("fiscal_year == @latest_fy")
               .groupby(["business_id", "fuel"], as_index=False)["value_filled"].sum()
               .rename(columns={"value_filled": "amount"}))
-    scen = business_scenarios(annual, businesses, factors, params["scenarios"])
+    scen = business_scenarios(annual, businesses, factors, params.scenarios)
     city_scen = city_scenarios(scen)
 
     latest = emissions.loc[emissions["fiscal_year"] == latest_fy]
@@ -103,7 +141,7 @@ def run_co2(
     intensity["t_co2_per_employee"] = intensity["t_co2"] / intensity["employees"]
 
     g14 = business_g14_summary(base.models)
-    example = params.get("figures", {}).get("example_business_id") or str(sorted(g14["business_id"])[0])
+    example = params.figures.example_business_id or str(sorted(g14["business_id"])[0])
     flags = pd.concat([clean.flags, base.predictions.loc[base.predictions["anomaly"],
                        ["business_id", "year_month", "fuel", "actual", "predicted"]]
                        .assign(kind="baseline_anomaly", action="flagged", source_row=-1,
@@ -119,7 +157,7 @@ def run_co2(
     fitted = base.models.loc[base.models["status"] == "fitted"]
     metrics = {
         "n_businesses": int(businesses["business_id"].nunique()),
-        "fiscal_year_factors": int(params["fiscal_year"]),
+        "fiscal_year_factors": params.fiscal_year,
         "latest_fiscal_year": latest_fy,
         "city_t_co2_latest_fy": float(latest_city.sum()),
         "city_scope1_t_co2_latest_fy": float(latest_city.get(1, 0.0)),
@@ -151,10 +189,10 @@ def run_co2(
         "scenarios": scen, "scenarios_city": city_scen, "intensity": intensity,
         "flags": flags, "quarantine": clean.quarantine, "degree_days": dd, "emission_factors_used": factors,
     }
-    return Co2Outputs(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
+    return Co2Results(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
 
 
-def make_figures(outputs: Co2Outputs) -> dict[str, Any]:
+def make_figures(outputs: Co2Results) -> dict[str, Any]:
     """The report figures: {file stem: matplotlib Figure}."""
     from kogadx.energy import figures as fg
 
@@ -166,17 +204,21 @@ def make_figures(outputs: Co2Outputs) -> dict[str, Any]:
     sector_code = str(sector.iloc[0]) if len(sector) else ""
     peers = intensity.loc[intensity["sector_code"] == sector_code]
     yoy_city = t["weather_normalised_yoy"]
+    sector_label = outputs.sector_names.get(sector_code, sector_code)
     return {
-        "city_monthly_emissions": fg.stacked_monthly_emissions(emissions, "古賀市内事業所の月別CO2排出量 (エネルギー源別)"),
+        "city_monthly_emissions": fg.stacked_monthly_emissions(
+            emissions, "古賀市内事業所の月別CO2排出量 (エネルギー源別)"),
         "business_monthly_emissions": fg.stacked_monthly_emissions(
             emissions.loc[emissions["business_id"] == example], "事業所の月別CO2排出量 (エネルギー源別)"),
-        "city_weather_normalised_yoy": fg.weather_normalised_yoy(yoy_city, "年度別CO2排出量: 実績と気象補正後 (市内事業所合計)"),
+        "city_weather_normalised_yoy": fg.weather_normalised_yoy(
+            yoy_city, "年度別CO2排出量: 実績と気象補正後 (市内事業所合計)"),
         "business_weather_normalised_yoy": fg.weather_normalised_yoy(
             yoy_city.loc[yoy_city["business_id"] == example], "年度別CO2排出量: 実績と気象補正後 (事業所)"),
-        "business_sector_position": fg.sector_position(peers, example, outputs.sector_names.get(sector_code, sector_code)),
+        "business_sector_position": fg.sector_position(peers, example, sector_label),
         "business_scenario_waterfall": fg.scenario_waterfall(
             t["scenarios"].loc[t["scenarios"]["business_id"] == example], "削減対策の効果 (事業所, t-CO2/年)"),
-        "city_scenario_waterfall": fg.scenario_waterfall(t["scenarios_city"], "削減対策の効果 (市内事業所合計, t-CO2/年)"),
+        "city_scenario_waterfall": fg.scenario_waterfall(
+            t["scenarios_city"], "削減対策の効果 (市内事業所合計, t-CO2/年)"),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from kogadx.geo.estat import read_small_areas
 from kogadx.ingest.contracts import CONTRACTS
 from kogadx.ingest.core import enforce_references, ingest_table
-from kogadx.synth.weather import read_jma_csv
+from kogadx.weather import read_weather
 from kogadx.io import InputFileError, read_text_table, write_csv_for_excel, write_parquet
 
 DEMO_MARKER = "SYNTHETIC_DEMO.json"
@@ -57,7 +57,7 @@ def run_ingest(raw_dir: str | Path, out_dir: str | Path, params: dict[str, Any],
 
     weather_source = raw_dir / params["weather_file"]
     if weather_source.is_file():
-        weather = read_jma_csv(weather_source)
+        weather = read_weather(weather_source)
         write_parquet(weather, out_dir / "weather.parquet")
         summary["weather"] = {"rows_in": len(weather), "rows_out": len(weather), "rows_quarantined": 0,
                               "missing_values": int(weather.isna().sum().sum()), "file": params["weather_file"]}

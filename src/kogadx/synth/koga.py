@@ -21,7 +21,8 @@ from kogadx.synth.energy import generate_business_energy
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.survey import generate_survey
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
-from kogadx.synth.weather import generate_hourly_weather, to_jma_csv
+from kogadx.synth.weather import generate_hourly_weather
+from kogadx.weather import to_jma_csv
 
 DEMO_MARKER = "SYNTHETIC_DEMO.json"
 
@@ -148,7 +149,8 @@ def write_export(koga: SyntheticKoga, raw_dir: str | Path, truth_dir: str | Path
         write_shapefile(koga.small_areas, raw_dir / towns_file)
     if koga.weather is not None:
         (raw_dir / weather_file).parent.mkdir(parents=True, exist_ok=True)
-        to_jma_csv(koga.weather, raw_dir / weather_file)
+        (raw_dir / weather_file).parent.mkdir(parents=True, exist_ok=True)
+        (raw_dir / weather_file).write_bytes(to_jma_csv(koga.weather))
     # The marker tells the privacy stage this is the synthetic demo (demo key allowed).
     write_json({"synthetic": True, "generator": "kogadx.synth", **koga.summary}, raw_dir / DEMO_MARKER)
     truth_dir.mkdir(parents=True, exist_ok=True)

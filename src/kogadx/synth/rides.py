@@ -44,7 +44,7 @@ from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.idcodes import is_luhn_valid as luhn_valid  # noqa: F401 (re-export for callers)
 from kogadx.idcodes import luhn_check_digit
 from kogadx.geo.reference import split_chome
-from kogadx.synth.weather import weather_by_hour_start
+from kogadx.weather import weather_by_hour_start
 
 LAUNCH_DATE = "2022-10-01"
 SERVICE_BASE_NAMES = ("花鶴丘", "日吉", "美明", "鹿部")
@@ -370,7 +370,7 @@ def city_intensity(
     """Expected requests per hour for the whole service (one value per calendar row).
 
     ``calendar`` from :func:`kogadx.demand.features.service_calendar`; ``weather_hourly``
-    keyed by hour START (see :func:`kogadx.synth.weather.weather_by_hour_start`).
+    keyed by hour START (see :func:`kogadx.weather.weather_by_hour_start`).
     ``holiday_factor`` applies on national holidays on top of the weekend/holiday day type;
     ``year_end_factor`` on 29 Dec – 3 Jan.
     """
