@@ -21,7 +21,7 @@ from kogadx.energy.clean import clean_monthly_energy
 from kogadx.energy.evaluate import evaluate_recovery
 from kogadx.energy.weather import degree_days
 from kogadx.io import write_json
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
 
 ROOT = Path(__file__).resolve().parents[1]

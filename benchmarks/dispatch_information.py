@@ -43,7 +43,7 @@ from kogadx.mobility.stage import (
     simulate_with_demand,
 )
 from kogadx.params import load_params
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = {

@@ -27,7 +27,7 @@ from kogadx.mobility.simulation import (
     generate_synthetic_requests,
     simulate_dispatch,
 )
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 ROOT = Path(__file__).resolve().parents[1]
 app = typer.Typer(add_completion=False)

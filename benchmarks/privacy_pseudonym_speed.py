@@ -41,7 +41,7 @@ from kogadx.privacy.policy import default_policy_path, parse_policy
 from kogadx.privacy.pseudonym import key_fingerprint
 from kogadx.privacy.stage import pseudonymize_dir
 from kogadx.privacy.transform import TransformContext, pseudonymize_frame
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = bytes.fromhex("3c" * 32)  # benchmark-only key

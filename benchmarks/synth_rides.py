@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from kogadx.demand.features import build_demand_panel
-from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
+from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.io import write_json
 from kogadx.params import load_params
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
 from kogadx.synth.weather import generate_hourly_weather

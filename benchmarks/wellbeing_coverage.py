@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kogadx.io import write_json
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register
 from kogadx.wellbeing.analysis import INDICATORS, compute_weights
 from kogadx.wellbeing.categories import CATEGORY_KEYS

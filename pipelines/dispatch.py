@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from kogadx.demand.params import FeaturesParams, ForecastParams
 from kogadx.io import get_stage_logger, write_json, write_parquet
 from kogadx.mobility.stage import log_dispatch_runs, run_dispatch_stage
 from kogadx.params import load_params
@@ -27,9 +28,9 @@ def main(argv: list[str]) -> None:
     outputs = run_dispatch_stage(
         pd.read_parquet(rides), pd.read_parquet(stops), gpd.read_parquet(towns),
         pd.read_parquet(forecast), None if truth == "-" else pd.read_parquet(truth),
-        params, load_params("features"),
+        params, load_params(FeaturesParams),
         None if panel is None else pd.read_parquet(panel),
-        None if panel is None else load_params("forecast"),
+        None if panel is None else load_params(ForecastParams),
     )
     write_parquet(outputs.scenarios, table)
     for name, figure in outputs.figures.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kogadx.demand.features import next_period_calendar
+from kogadx.demand.params import FeaturesParams, ForecastParams
 from kogadx.demand.forecast_stage import log_forecast_runs, run_forecast_stage
 from kogadx.io import get_stage_logger, write_json, write_parquet
 from kogadx.params import load_params
@@ -22,18 +23,12 @@ def main(argv: list[str]) -> None:
     panel_path, models_dir, forecast_path, metrics_path, plots_dir = (Path(a) for a in argv[1:6])
     truth_path = Path(argv[6]) if len(argv) > 6 else None
     log = get_stage_logger("forecast")
-    params = load_params("forecast")
+    params = load_params(ForecastParams)
     truth = pd.read_parquet(truth_path) if truth_path else None
     panel = pd.read_parquet(panel_path)
-    # calendar columns of the next period are known in advance (holidays, service hours);
-    # a params.yaml without a features section (another panel) falls back to last week's copy
-    try:
-        features = load_params("features")
-    except KeyError:
-        features = None
-        log.info("features の設定がないため、次期間の暦は前週の値を使います")
-    known = (None if features is None else
-             next_period_calendar(panel[params["time_col"]].max(), max(params["horizons"]), features))
+    # calendar columns of the next period are known in advance (holidays, service hours)
+    features = load_params(FeaturesParams)
+    known = next_period_calendar(panel[params.time_col].max(), max(params.horizons), features)
     outputs = run_forecast_stage(panel, params, truth, source=str(panel_path), known_future=known)
     log.info("バックテスト完了: 起点 %d 件", len(outputs.backtest.origins))
     log_forecast_runs(outputs, params)

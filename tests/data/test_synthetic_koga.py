@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kogadx.geo import CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
+from kogadx.geo.reference import CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
 from kogadx.ingest.contracts import RESIDENTS
 from kogadx.ingest.core import ingest_table
 from kogadx.synth.koga import generate_koga

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
+from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.io import sha256_file, write_parquet
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops
 from kogadx.synth.weather import generate_hourly_weather
 from kogadx.weather import to_jma_csv

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.io import InputFileError
 

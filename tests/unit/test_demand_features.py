@@ -16,7 +16,7 @@ from kogadx.demand.features import (
     service_calendar,
     stop_zones,
 )
-from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
+from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
 
 
 def test_service_hours_by_day_type_and_national_holiday() -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.energy.schema import FUELS
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, operating_day_counts, sinusoid_temperature
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from kogadx.mobility.simulation import DispatchRules, Fleet, StraightLineTravelTime, _Day
 from kogadx.mobility.stage import resample_requests
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 # one kilometre per minute, no detour
 FAST = StraightLineTravelTime(detour_factor=1.0, speed_kmh=60.0)

@@ -18,7 +18,7 @@ from kogadx.mobility.simulation import (
     generate_synthetic_requests,
     simulate_dispatch,
 )
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 # 60 km/h, no detour: one kilometre per minute, so times are easy to reason about
 FAST = StraightLineTravelTime(detour_factor=1.0, speed_kmh=60.0)

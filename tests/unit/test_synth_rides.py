@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from kogadx.demand.features import service_calendar
-from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
+from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.geo.reference import split_chome
 from kogadx.io import write_parquet
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.rides import (
     MEMBER_COLUMNS,
     REQUEST_COLUMNS,

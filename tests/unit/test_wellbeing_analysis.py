@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kogadx.io import write_parquet
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing import run_wellbeing
 

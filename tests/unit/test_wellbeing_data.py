@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORIES, INDICATOR_LABELS
 from kogadx.wellbeing.data import SurveyDataError, parse_age_band, standardize_register, standardize_survey

@@ -8,7 +8,7 @@ import pytest
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LinearRegression
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORY_KEYS
 from kogadx.wellbeing.data import standardize_survey

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.wellbeing.indicators import CITY, district_estimates, shrink_to_city_mean, weighted_mean_ci
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.wellbeing.raking import margin_errors, population_margins, rake
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.survey import RAW_HEADERS, generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORIES
 

@@ -21,7 +21,7 @@
 # %%
 import pandas as pd
 
-from kogadx.geo import CRS_METRIC
+from kogadx.geo.reference import CRS_METRIC
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
 

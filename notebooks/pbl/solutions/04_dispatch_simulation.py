@@ -49,7 +49,7 @@ from kogadx.mobility.stage import (
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 plt = setup()
 # %matplotlib inline

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
-from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.demand.params import FeaturesParams
+from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 
 # Raw booking-system headers (Japanese) → canonical names used inside the demand package.
 RIDE_COLUMNS_RAW_TO_CANONICAL = {
@@ -67,16 +68,16 @@ def _date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.Dateti
     return pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D").as_unit("us")
 
 
-def next_period_calendar(last_time: str | pd.Timestamp, steps_h: int, features: Mapping[str, Any]) -> pd.DataFrame:
+def next_period_calendar(last_time: str | pd.Timestamp, steps_h: int, features: FeaturesParams) -> pd.DataFrame:
     """The service calendar (:func:`service_calendar`, settings from the ``features`` params)
     for the ``steps_h`` hours after ``last_time``: what the next-period forecast knows in
     advance (holidays, service hours, events), instead of copying last week."""
     last = pd.Timestamp(last_time).floor("h")
     end = last + pd.Timedelta(hours=int(steps_h))
-    # the same keys the features stage passes to build_demand_panel (service_calendar's defaults otherwise)
-    settings = {k: features[k] for k in ("weekday_hours", "weekend_hours", "school_holiday_end",
-                                         "school_holiday_days", "event_dates") if k in features}
-    calendar = service_calendar(last.normalize(), end.normalize(), **settings)
+    # the same settings the features stage passes to build_demand_panel
+    calendar = service_calendar(last.normalize(), end.normalize(), weekday_hours=features.weekday_hours,
+                                weekend_hours=features.weekend_hours, school_holiday_end=features.school_holiday_end,
+                                school_holiday_days=features.school_holiday_days, event_dates=features.event_dates)
     return calendar[(calendar["time"] > last) & (calendar["time"] <= end)].reset_index(drop=True)
 
 

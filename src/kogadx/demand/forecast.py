@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kogadx.demand.params import ForecastParams
 from kogadx.demand.lags import (
     GROUP,
     TARGET,
@@ -92,22 +93,20 @@ class ForecastConfig:
         return self.step or max(self.horizons)
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> ForecastConfig:
-        """Build from a params dict; unknown keys are ignored, LightGBM params merged on defaults."""
-        lgbm = {**DEFAULT_LGBM_PARAMS, **dict(params.get("lightgbm", {}) or {})}
+    def from_params(cls, params: ForecastParams) -> ForecastConfig:
+        """Build from the typed ``forecast`` section; LightGBM params merged on the defaults."""
         return cls(
-            horizons=tuple(int(h) for h in params.get("horizons", (24, 168))),
-            n_folds=int(params.get("n_folds", 4)),
-            step=int(params["step"]) if params.get("step") else None,
-            models=tuple(params.get("models", MODELS)),
-            coverage=float(params.get("coverage", 0.8)),
-            seed=int(params.get("seed", 20221001)),
-            num_boost_round=int(params.get("num_boost_round", 150)),
-            lgbm_params=lgbm,
-            train_window=int(params["train_window"]) if params.get("train_window") else None,
-            mstl_history=int(params.get("mstl_history", 24 * 7 * 4)),
-            weather=str(params.get("weather", "observed")),
-            weather_cols=tuple(params.get("weather_cols", ("temperature_c", "precipitation_mm"))),
+            horizons=params.horizons,
+            n_folds=params.n_folds,
+            step=params.step,
+            models=params.models,
+            coverage=params.coverage,
+            seed=params.seed,
+            num_boost_round=params.num_boost_round,
+            lgbm_params={**DEFAULT_LGBM_PARAMS, **params.lightgbm},
+            train_window=params.train_window,
+            mstl_history=params.mstl_history,
+            weather=params.weather,
         )
 
     @property

@@ -24,6 +24,8 @@ from kogadx.demand.backtest import (
     summarize,
 )
 from kogadx.demand.forecast import ForecastConfig
+from kogadx.demand.params import ForecastParams
+from kogadx.params import as_dict
 from kogadx.demand.lags import GROUP, TIME, PanelSpec, PreparedPanel, prepare_panel
 from kogadx.demand.plots import plot_feature_importance, plot_forecast_vs_actual, plot_residuals_by_hour
 
@@ -41,24 +43,23 @@ class ForecastStageOutputs:
     figures: dict[str, Any]
 
 
-def panel_spec_from_params(params: Mapping[str, Any], columns: list[str], source: str) -> PanelSpec:
-    """Column names from params (``zone`` / ``time`` / ``y`` by default); oracle if truth present."""
-    truth = params.get("truth_col", "lambda_true")
+def panel_spec_from_params(params: ForecastParams, columns: list[str], source: str) -> PanelSpec:
+    """Column names from the typed ``forecast`` section; the oracle only if truth is present."""
     return PanelSpec(
-        time_col=params.get("time_col", "time"),
-        target_col=params.get("target_col", "y"),
-        group_col=params.get("group_col", "zone"),
-        freq=params.get("freq", "h"),
-        truth_col=truth if truth in columns else None,
-        drop_cols=tuple(params.get("drop_cols", ()) or ()),
-        fill=params.get("fill", "zero"),
+        time_col=params.time_col,
+        target_col=params.target_col,
+        group_col=params.group_col,
+        freq=params.freq,
+        truth_col=params.truth_col if params.truth_col in columns else None,
+        drop_cols=params.drop_cols,
+        fill=params.fill,
         source=source,
     )
 
 
 def run_forecast_stage(
     panel_frame: pd.DataFrame,
-    params: Mapping[str, Any],
+    params: ForecastParams,
     truth: pd.DataFrame | None = None,
     source: str = "panel",
     known_future: pd.DataFrame | None = None,
@@ -104,7 +105,7 @@ def run_forecast_stage(
     return ForecastStageOutputs(panel, config, backtest, metrics, final, next_forecast, figures)
 
 
-def log_forecast_runs(outputs: ForecastStageOutputs, params: Mapping[str, Any]) -> list[str]:
+def log_forecast_runs(outputs: ForecastStageOutputs, params: ForecastParams) -> list[str]:
     """One MLflow run per model × fold, and one for the refitted LightGBM models; run ids."""
     import lightgbm
     from mlflow.models import infer_signature
@@ -124,7 +125,7 @@ def log_forecast_runs(outputs: ForecastStageOutputs, params: Mapping[str, Any]) 
             run.set_tags({"model": model, "fold": fold, "kind": "backtest"})
             run.log_metrics(_clean(metrics))
             run_ids.append(run.run_id)
-    with start_run("demand", stage="forecast", run_name="lightgbm_final", params=dict(params)) as run:
+    with start_run("demand", stage="forecast", run_name="lightgbm_final", params=as_dict(params)) as run:
         run.set_tags({"model": "lightgbm", "kind": "final"})
         run.log_metrics(_clean(outputs.metrics["backtest"]))
         for name, figure in outputs.figures.items():

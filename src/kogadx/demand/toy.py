@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 
 def toy_hourly_panel(n_zones: int, days: int, seed: int, start: str = "2023-01-02") -> pd.DataFrame:

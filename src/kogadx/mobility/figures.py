@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kogadx.geo import CRS_METRIC
+from kogadx.geo.reference import CRS_METRIC
 from kogadx.plotting import PALETTE, setup
 
 _POLICY_ORDER = ("none", "depot", "forecast", "oracle")

@@ -61,7 +61,8 @@ import numpy as np
 import pandas as pd
 
 from kogadx.demand.features import service_calendar, stop_zones
-from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.demand.params import FeaturesParams, ForecastParams
+from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.io import InputFileError, read_text_table
 from kogadx.mobility.calibration import calibrate_travel
 from kogadx.mobility.simulation import (
@@ -75,7 +76,7 @@ from kogadx.mobility.simulation import (
     iter_fleet_scenarios,
     simulate_dispatch,
 )
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 
 KPI_KEYS = (
     "n_requests", "n_served", "n_rejected", "served_rate", "rejection_rate", "wait_mean_min",
@@ -267,7 +268,7 @@ def expected_from_history(counts: pd.DataFrame, zones: list[str], start: str, en
                          "expected": total / weeks})
 
 
-def expected_from_backtest(panel_frame: pd.DataFrame, forecast_params: Mapping[str, Any], start: str, end: str,
+def expected_from_backtest(panel_frame: pd.DataFrame, forecast_params: ForecastParams, start: str, end: str,
                            horizon_h: int = 168) -> pd.DataFrame:
     """zone, hour, expected: the demand stage's LightGBM model as it would have forecast the
     replay weeks (a backtest forecast, no look-ahead).
@@ -313,11 +314,11 @@ def expected_from_table(table: pd.DataFrame, value_col: str, start: str, end: st
                          "expected": sel[value_col].astype(float).to_numpy()})
 
 
-def service_hours_by_day(start: str, end: str, features: Mapping[str, Any]) -> dict[pd.Timestamp, tuple[float, float]]:
+def service_hours_by_day(start: str, end: str, features: FeaturesParams) -> dict[pd.Timestamp, tuple[float, float]]:
     """(open hour, close hour) per service date from the features calendar (weekday vs
     weekend/holiday hours)."""
-    cal = service_calendar(start, end, weekday_hours=features["weekday_hours"],
-                           weekend_hours=features["weekend_hours"])
+    cal = service_calendar(start, end, weekday_hours=features.weekday_hours,
+                           weekend_hours=features.weekend_hours)
     on = cal[cal["in_service"] == 1]
     span = on.groupby(on["time"].dt.normalize())["hour"].agg(["min", "max"])
     return {pd.Timestamp(d): (float(lo), float(hi) + 1.0) for d, lo, hi in zip(span.index, span["min"], span["max"])}
@@ -397,21 +398,21 @@ def prepare_dispatch(
     forecast: pd.DataFrame | None,
     truth: pd.DataFrame | None,
     params: Mapping[str, Any],
-    features: Mapping[str, Any],
+    features: FeaturesParams,
     panel: pd.DataFrame | None = None,
-    forecast_params: Mapping[str, Any] | None = None,
+    forecast_params: ForecastParams | None = None,
 ) -> DispatchInputs:
     """Replay set, fleet, calibrated travel model, waiting points and expected demand
     (arguments as in :func:`run_dispatch_stage`)."""
     start, end = str(params["replay"]["start"]), str(params["replay"]["end"])
-    stops_xy = stop_positions(stops, features["zone_level"], int(features["n_clusters"]))
+    stops_xy = stop_positions(stops, features.zone_level, features.n_clusters)
     requests, quarantine = prepare_requests(rides, stops_xy, start, end, list(params["replay_outcomes"]))
     if requests.empty:
         raise InputFileError(f"ride_requests: 期間 {start} … {end} に再生する依頼がありません")
     fp = params["fleet"]
     depot_x, depot_y = latlon_to_metric(float(fp["depot"]["lat"]), float(fp["depot"]["lon"]))
     hours = service_hours_by_day(start, end, features)
-    wd = features["weekday_hours"]
+    wd = features.weekday_hours
     fleet = Fleet(int(fp["n_vehicles"]), depot_x, depot_y, int(fp["capacity"]), float(wd[0]), float(wd[1]))
     travel_p, rules_p = dict(params["travel"]), dict(params["rules"])
     calibration = None
@@ -432,7 +433,7 @@ def prepare_dispatch(
 
     waiting = zone_waiting_points(stops_xy, rides, start)
     zones = sorted(waiting["zone"])
-    counts = hourly_counts(rides, stops_xy, list(features["count_outcomes"]))
+    counts = hourly_counts(rides, stops_xy, list(features.count_outcomes))
     ed = params["expected_demand"]
     source = ed["source"]
     if source not in ("auto", "file", "backtest", "history"):
@@ -463,7 +464,7 @@ def prepare_dispatch(
     policies = [p for p in params["scenarios"]["policies"] if p != "oracle" or oracle is not None]
     templates, _ = prepare_requests(rides, stops_xy, str(rides["desired_pickup_at"].min().date()),
                                     str((pd.Timestamp(start) - pd.Timedelta(days=1)).date()),
-                                    list(features["count_outcomes"]))
+                                    list(features.count_outcomes))
     return DispatchInputs(requests, quarantine, templates, stops_xy, fleet, rules, travel, travel_p, calibration,
                           waiting, hours, expected, source, history, oracle, accuracy, policies, short_lead,
                           start, end, list(params["replay_outcomes"]))
@@ -477,9 +478,9 @@ def run_dispatch_stage(
     forecast: pd.DataFrame | None,
     truth: pd.DataFrame | None,
     params: Mapping[str, Any],
-    features: Mapping[str, Any],
+    features: FeaturesParams,
     panel: pd.DataFrame | None = None,
-    forecast_params: Mapping[str, Any] | None = None,
+    forecast_params: ForecastParams | None = None,
 ) -> DispatchStageOutputs:
     """Replay the ride requests with every policy and fleet scenario; KPIs, table, figures.
 

@@ -5,18 +5,9 @@ Pattern for every domain generator (residents, rides, energy, survey …):
   returning the raw export *as the source system would write it* (Japanese headers,
   text values), plus, where the domain has one, a separate truth object for evaluation;
 - randomness only from the ``numpy.random.Generator`` passed in, made by
-  ``stream_rng(seed, "<domain>")`` so that adding a domain never shifts another's draws;
+  ``kogadx.rng.stream_rng(seed, "<domain>")`` so that adding a domain never shifts another's draws;
 - the ``synthesize`` stage writes raw exports to ``data/raw/`` (CP932 CSV where the real
   system emits it) and truth to ``data/truth/``; both are secure-zone folders.
+
+A leaf: only the synthesize stage imports this package (this file imports nothing).
 """
-
-from __future__ import annotations
-
-import zlib
-
-import numpy as np
-
-
-def stream_rng(seed: int, stream: str) -> np.random.Generator:
-    """An independent, reproducible random stream per named generator."""
-    return np.random.default_rng(np.random.SeedSequence(entropy=int(seed), spawn_key=(zlib.crc32(stream.encode("utf-8")),)))

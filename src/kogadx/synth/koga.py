@@ -13,10 +13,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from kogadx.geo import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
+from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.geo.estat import to_estat_frame, write_shapefile
 from kogadx.io import write_csv_for_excel, write_json, write_parquet
-from kogadx.synth import stream_rng
+from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.survey import generate_survey

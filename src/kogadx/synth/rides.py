@@ -40,7 +40,7 @@ import shapely
 from shapely.geometry import Point
 
 from kogadx.demand.features import service_calendar, stop_zones
-from kogadx.geo import CRS_GEOGRAPHIC, CRS_METRIC
+from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.idcodes import is_luhn_valid as luhn_valid  # noqa: F401 (re-export for callers)
 from kogadx.idcodes import luhn_check_digit
 from kogadx.geo.reference import split_chome

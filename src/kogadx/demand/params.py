@@ -1,0 +1,63 @@
+"""Params of the demand stages: ``features`` (the zone × hour panel) and ``forecast``.
+
+Both sections are also read by the ``dispatch`` stage (zones, service hours, the backtest
+forecast of the replay weeks), so they live here, typed once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from kogadx.params import section
+
+Hour = Annotated[int, Field(ge=0, le=24)]
+
+
+@section
+class FeaturesParams:
+    """Section ``features``: how ride requests become the zone × hour demand panel."""
+
+    SECTION: ClassVar[str] = "features"
+
+    start: str  # first day of the panel, "YYYY-MM-DD"
+    end: str  # last day (inclusive)
+    zone_level: Literal["town", "stop_cluster"] = "stop_cluster"
+    n_clusters: Annotated[int, Field(ge=1)] = 6
+    count_outcomes: tuple[str, ...] = ("完了", "キャンセル", "無断キャンセル", "配車不可")
+    weekday_hours: tuple[Hour, Hour] = (9, 17)  # first and last service hour (hour starts)
+    weekend_hours: tuple[Hour, Hour] = (8, 18)
+    school_holiday_end: str = "08-19"  # "MM-DD": last day of the summer school holidays
+    school_holiday_days: Annotated[int, Field(ge=0)] = 25
+    event_dates: tuple[str, ...] = ()
+
+
+@section
+class ForecastParams:
+    """Section ``forecast``: the rolling-origin backtest, the models and their settings.
+
+    ``horizons``, ``step``, ``train_window`` and ``mstl_history`` are in panel steps (hours).
+    """
+
+    SECTION: ClassVar[str] = "forecast"
+
+    seed: int
+    time_col: str = "time"
+    target_col: str = "y"
+    group_col: str = "zone"
+    freq: str = "h"
+    weather: Literal["observed", "persistence"] = "persistence"
+    truth_col: str = "lambda"  # true intensity column in data/truth (oracle only; never a feature)
+    drop_cols: tuple[str, ...] = ()
+    fill: Literal["zero", "interpolate", "error"] = "zero"  # a missing step's target
+    horizons: tuple[Annotated[int, Field(ge=1)], ...] = (24, 168)
+    n_folds: Annotated[int, Field(ge=1)] = 4
+    step: Annotated[int, Field(ge=1)] | None = None  # None = the longest horizon
+    models: tuple[Literal["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"], ...] = (
+        "seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle")
+    coverage: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    num_boost_round: Annotated[int, Field(ge=1)] = 150
+    train_window: Annotated[int, Field(ge=1)] | None = None  # None = all history
+    mstl_history: Annotated[int, Field(ge=1)] = 672
+    lightgbm: dict[str, Any] = Field(default_factory=dict)  # merged on the engine's defaults
