@@ -26,15 +26,16 @@ import pandas as pd
 from kogadx.io import write_json
 from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register
-from kogadx.wellbeing.analysis import INDICATORS, compute_weights
 from kogadx.wellbeing.categories import CATEGORY_KEYS
 from kogadx.wellbeing.data import standardize_register, standardize_survey
 from kogadx.wellbeing.districts import assign_districts, district_order
 from kogadx.wellbeing.drivers import fit_drivers
 from kogadx.wellbeing.indicators import CITY, district_estimates, shrink_to_city_mean
+from kogadx.wellbeing.params import DriverParams, RakingParams
+from kogadx.wellbeing.stage import INDICATORS, compute_weights
 
 EDGES = [18, 30, 40, 50, 60, 70, 80, 90]
-RAKING = {"margins": [["age_group", "sex"], ["district"]], "tol": 1e-8, "max_iter": 1000, "trim_ratio": [0.2, 5.0]}
+RAKING = RakingParams(tol=1e-8, max_iter=1000)
 LEVEL = 0.95
 POPULATION = 59_282  # register total on 2024-02-29 (DOMAIN.md §1)
 
@@ -53,9 +54,10 @@ def one_seed(seed: int, towns, n_target: int, population: int) -> dict:
     residents = pd.DataFrame({"age": age, "sex": register["sex"], "town_code": register["town_code"]})
     respondents = standardize_survey(raw, towns, EDGES)
     reg = standardize_register(residents, towns, EDGES)
-    raking = compute_weights(respondents, reg, {"raking": RAKING})
+    raking = compute_weights(respondents, reg, RAKING)
     order = district_order(towns)
-    est = shrink_to_city_mean(district_estimates(respondents, raking.weights, INDICATORS, level=LEVEL, districts=order), LEVEL)
+    direct = district_estimates(respondents, raking.weights, INDICATORS, level=LEVEL, districts=order)
+    est = shrink_to_city_mean(direct, LEVEL)
     flat = district_estimates(respondents, np.ones(len(respondents)), INDICATORS, level=LEVEL, districts=order)
     truth_means = truth.district_means.rename(columns={"true_mean": "truth"})
     est = est[est["district"] != CITY].merge(truth_means, on=["district", "indicator"], how="left")
@@ -65,7 +67,7 @@ def one_seed(seed: int, towns, n_target: int, population: int) -> dict:
     covered_eb = (est["ci_low_eb"] <= est["truth"]) & (est["truth"] <= est["ci_high_eb"])
     covered_flat = (flat["ci_low"] <= flat["truth"]) & (flat["truth"] <= flat["ci_high"])
     drivers = fit_drivers(respondents[list(CATEGORY_KEYS)], respondents["happiness"], seed=seed,
-                          n_bootstrap=50, n_bootstrap_lgbm=3, cv_folds=5)
+                          config=DriverParams(n_bootstrap=50, n_bootstrap_lgbm=3, cv_folds=5))
     strongest = set(truth.effects.sort_values("rank")["item"].head(5))
     top7_linear = set(drivers.importances.sort_values("rank_linear")["item"].head(7))
     top7_perm = set(drivers.importances.sort_values("rank_permutation")["item"].head(7))

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +44,39 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+# OpenBLAS picks its kernels by CPU (OPENBLAS_CORETYPE forces one, as another machine would)
+# and splits work by thread count; results differ from about the 11th digit on.
+BLAS_VARIANTS = {
+    "default": {},
+    "haswell": {"OPENBLAS_CORETYPE": "Haswell"},
+    "sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_NUM_THREADS": "1"},
+}
+
+
+def outputs_under_blas_variants(script: Path, argv: Callable[[str], list[str]],
+                                outputs: Callable[[str], list[Path]], env: dict[str, str] | None = None,
+                                ) -> dict[str, dict[str, bytes]]:
+    """Run a stage script once per BLAS variant; bytes of every output file by relative name.
+
+    ``argv(tag)`` gives the script's arguments and ``outputs(tag)`` its output files and
+    folders for a variant tag.
+    """
+    result: dict[str, dict[str, bytes]] = {}
+    for tag, variant in BLAS_VARIANTS.items():
+        subprocess.run([sys.executable, str(script), *argv(tag)], env={**os.environ, **(env or {}), **variant},
+                       check=True, capture_output=True)
+        files: dict[str, bytes] = {}
+        for index, out in enumerate(outputs(tag)):
+            found = [out] if out.is_file() else sorted(p for p in out.rglob("*") if p.is_file())
+            files |= {f"{index}/{p.relative_to(out) if p != out else ''}": p.read_bytes() for p in found}
+        result[tag] = files
+    return result
+
+
+def differing_outputs(by_variant: dict[str, dict[str, bytes]]) -> dict[str, list[str]]:
+    """Variant → output files whose bytes differ from the default run's (empty when none)."""
+    base = by_variant["default"]
+    return {tag: [k for k in sorted(set(base) | set(files)) if base.get(k) != files.get(k)]
+            for tag, files in by_variant.items() if tag != "default"}

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from kogadx.io import InputFileError
 from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
-from kogadx.io import InputFileError
+from tests.helpers import differing_outputs, outputs_under_blas_variants
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,7 @@ PARAMS = {
         "age_edges": [18, 30, 40, 50, 60, 70, 80, 90],
         "level": 0.95,
         "district_grouping": {},
+        "min_district_n": 0,
         "raking": {"margins": [["age_group", "sex"], ["district"]], "tol": 1.0e-7, "max_iter": 500,
                    "trim_ratio": [0.2, 5.0]},
         "drivers": {"linear_model": "ridge", "alpha_log10_min": -2, "alpha_log10_max": 3, "n_alphas": 11,
@@ -70,10 +72,19 @@ def inputs(tmp_path_factory):
     return root, paths
 
 
+def _argv(paths: dict, out: dict, stops: bool = True) -> list[str]:
+    return [str(p) for p in (paths["survey"], paths["residents"], paths["towns"], paths["stops"] if stops else "-",
+                             out["features"], out["figures"], out["plots"], out["metrics"])]
+
+
+def _outputs(root: Path, tag: str) -> dict[str, Path]:
+    return {"features": root / tag / "features", "figures": root / tag / "figures", "plots": root / tag / "plots",
+            "metrics": root / tag / "wellbeing.json"}
+
+
 def _run(stage, root: Path, paths: dict, tag: str) -> dict[str, Path]:
-    out = {"features": root / tag / "features", "figures": root / tag / "figures", "metrics": root / tag / "wellbeing.json"}
-    stage.main(paths["survey"], paths["residents"], paths["towns"], out["features"], out["figures"], out["metrics"],
-               stops=paths["stops"])
+    out = _outputs(root, tag)
+    stage.main(_argv(paths, out))
     return out
 
 
@@ -108,7 +119,8 @@ def test_stage_writes_features_figures_metrics(inputs, monkeypatch):
 
     runs = mlflow.search_runs(experiment_names=["wellbeing"])
     assert len(runs) == 1 and runs["metrics.raking.max_margin_error_pp"].iloc[0] < 0.5
-    logged = {m.name for m in mlflow.search_logged_models(experiment_ids=[runs["experiment_id"].iloc[0]], output_format="list")}
+    models = mlflow.search_logged_models(experiment_ids=[runs["experiment_id"].iloc[0]], output_format="list")
+    logged = {m.name for m in models}
     assert {"linear", "lightgbm"} <= logged
 
 
@@ -117,8 +129,7 @@ def test_missing_input_names_the_file(inputs, monkeypatch, tmp_path):
     monkeypatch.setenv("KOGADX_ROOT", str(root))
     stage = _load_stage()
     with pytest.raises(InputFileError, match="nothing.parquet"):
-        stage.main(tmp_path / "nothing.parquet", paths["residents"], paths["towns"], tmp_path / "f", tmp_path / "g",
-                   tmp_path / "m.json")
+        stage.main(_argv({**paths, "survey": tmp_path / "nothing.parquet"}, _outputs(tmp_path, "x"), stops=False))
 
 
 def test_bad_answer_is_reported_with_the_file(inputs, monkeypatch, tmp_path):
@@ -130,5 +141,16 @@ def test_bad_answer_is_reported_with_the_file(inputs, monkeypatch, tmp_path):
     bad_path = tmp_path / "bad_survey.parquet"
     bad.to_parquet(bad_path)
     with pytest.raises(InputFileError, match=r"bad_survey.parquet.*5 行目.*happiness"):
-        _load_stage().main(bad_path, paths["residents"], paths["towns"], tmp_path / "f", tmp_path / "g",
-                           tmp_path / "m.json")
+        _load_stage().main(_argv({**paths, "survey": bad_path}, _outputs(tmp_path, "x"), stops=False))
+
+
+def test_outputs_are_the_same_bytes_whatever_the_blas(inputs):
+    """Ridge fits differ by BLAS kernel in the last digits; the stage's stated precision
+    (kogadx.wellbeing.stage.FLOAT_DIGITS) must make every output identical."""
+    root, paths = inputs
+    runs = outputs_under_blas_variants(
+        PROJECT_ROOT / "pipelines" / "wellbeing.py", lambda tag: _argv(paths, _outputs(root, f"blas_{tag}")),
+        lambda tag: [_outputs(root, f"blas_{tag}")[k] for k in ("features", "plots", "metrics")],
+        env={"KOGADX_ROOT": str(root)})
+    assert len(runs["default"]) > 8
+    assert differing_outputs(runs) == {"haswell": [], "sandybridge": []}

@@ -1,25 +1,30 @@
-"""run_wellbeing end to end (no I/O): determinism, weighting helps, tables consistent."""
+"""analyse_wellbeing end to end (no I/O): determinism, weighting helps, tables consistent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from kogadx.io import write_parquet
+from kogadx.params import validate_params
 from kogadx.rng import stream_rng
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
-from kogadx.wellbeing import run_wellbeing
+from kogadx.wellbeing.params import WellbeingParams
+from kogadx.wellbeing.stage import WellbeingInputs, analyse_wellbeing
 
-PARAMS = {
+PARAMS = validate_params(WellbeingParams, {
     "seed": 5,
+    "min_district_n": 0,
     "age_edges": [18, 30, 40, 50, 60, 70, 80, 90],
     "level": 0.95,
     "raking": {"margins": [["age_group", "sex"], ["district"]], "tol": 1e-8, "max_iter": 500, "trim_ratio": [0.2, 5.0]},
     "drivers": {"linear_model": "ridge", "alpha_log10_min": -2, "alpha_log10_max": 3, "n_alphas": 6, "cv": "group",
-                "cv_folds": 3, "n_bootstrap": 10, "n_bootstrap_lgbm": 2, "perm_repeats": 1, "lgbm": {"n_estimators": 20}},
-}
+                "cv_folds": 3, "n_bootstrap": 10, "n_bootstrap_lgbm": 2, "perm_repeats": 1,
+                "lgbm": {"n_estimators": 20}},
+})
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +45,8 @@ def _bytes(frame: pd.DataFrame, tmp_path, name: str) -> bytes:
 
 def test_same_inputs_same_tables(setup_data, tmp_path):
     survey, residents, towns, _ = setup_data
-    a = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
-    b = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    a = analyse_wellbeing(WellbeingInputs(survey, residents, towns), PARAMS, make_figures=False)
+    b = analyse_wellbeing(WellbeingInputs(survey, residents, towns), PARAMS, make_figures=False)
     assert set(a.tables) == set(b.tables)
     for name in a.tables:
         assert _bytes(a.tables[name], tmp_path / "a", name) == _bytes(b.tables[name], tmp_path / "b", name), name
@@ -50,7 +55,7 @@ def test_same_inputs_same_tables(setup_data, tmp_path):
 
 def test_weights_reproduce_register_margins_and_metrics_agree(setup_data):
     survey, residents, towns, _ = setup_data
-    result = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    result = analyse_wellbeing(WellbeingInputs(survey, residents, towns), PARAMS, make_figures=False)
     assert result.metrics["raking"]["max_margin_error_pp"] < 0.5
     weights = result.tables["survey_weights"]
     adults = residents[(residents["age"] >= 18) & (residents["age"] <= 89)]
@@ -69,10 +74,10 @@ def test_weights_reproduce_register_margins_and_metrics_agree(setup_data):
 
 def test_small_districts_are_withheld_from_what_is_published(setup_data):
     survey, residents, towns, _ = setup_data
-    full = run_wellbeing(survey, residents, towns, PARAMS, make_figures=False)
+    full = analyse_wellbeing(WellbeingInputs(survey, residents, towns), PARAMS, make_figures=False)
     per = full.tables["district_summary"].set_index("district")["n"]  # respondents per district
     cut = int(per[per > 0].median()) + 1  # at least half of the answered districts fall below it
-    result = run_wellbeing(survey, residents, towns, {**PARAMS, "min_district_n": cut}, make_figures=True)
+    result = analyse_wellbeing(WellbeingInputs(survey, residents, towns), replace(PARAMS, min_district_n=cut))
     summary = result.tables["district_summary"].set_index("district")
     small = ((per > 0) & (per < cut)).reindex(summary.index)
     assert small.any() and (~small & (summary["n"] > 0)).any()

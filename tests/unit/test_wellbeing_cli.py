@@ -17,7 +17,8 @@ def test_categories_lists_all_24():
 
 
 def test_summary_prints_districts_and_rejects_unknown_indicator(tmp_path):
-    frame = pd.DataFrame({"district": ["甲"] * 30 + ["乙"] * 30, "happiness": np.r_[np.full(30, 6.0), np.full(30, 7.0)]})
+    frame = pd.DataFrame({"district": ["甲"] * 30 + ["乙"] * 30,
+                          "happiness": np.r_[np.full(30, 6.0), np.full(30, 7.0)]})
     frame["happiness"] += np.tile([-1.0, 1.0], 30)
     path = tmp_path / "district_indicators.parquet"
     shrink_to_city_mean(district_estimates(frame, np.ones(60), ["happiness"])).to_parquet(path)

@@ -13,6 +13,7 @@ from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORY_KEYS
 from kogadx.wellbeing.data import standardize_survey
 from kogadx.wellbeing.drivers import cv_summary, fit_drivers, permutation_drop_r2
+from kogadx.wellbeing.params import DriverParams
 
 EDGES = [18, 30, 40, 50, 60, 70, 80, 90]
 
@@ -25,7 +26,7 @@ def fitted():
     respondents = standardize_survey(raw, towns, EDGES)
     result = fit_drivers(
         respondents[list(CATEGORY_KEYS)], respondents["happiness"], seed=42,
-        n_bootstrap=60, n_bootstrap_lgbm=3, cv_folds=3, lgbm_params={"n_estimators": 80},
+        config=DriverParams(n_bootstrap=60, n_bootstrap_lgbm=3, cv_folds=3, lgbm={"n_estimators": 80}),
     )
     return respondents, truth, result
 
@@ -78,9 +79,10 @@ def test_grouped_cv_and_too_few_rows():
     items = pd.DataFrame(rng.integers(1, 6, size=(120, 3)).astype(float), columns=["a", "b", "c"])
     y = pd.Series(3 + items["a"] + rng.normal(size=120))
     groups = pd.Series(np.repeat(list("ABCDEF"), 20))
-    res = fit_drivers(items, y, seed=1, groups=groups, n_bootstrap=5, n_bootstrap_lgbm=2, cv_folds=3,
-                      lgbm_params={"n_estimators": 20})
+    res = fit_drivers(items, y, seed=1, groups=groups,
+                      config=DriverParams(cv="group", n_bootstrap=5, n_bootstrap_lgbm=2, cv_folds=3,
+                                          lgbm={"n_estimators": 20}))
     assert res.cv_scores["fold"].nunique() == 3
     assert res.importances.sort_values("rank_linear")["item"].iloc[0] == "a"
     with pytest.raises(ValueError, match="少なすぎ"):
-        fit_drivers(items.head(5), y.head(5), seed=1, n_bootstrap=5, n_bootstrap_lgbm=2)
+        fit_drivers(items.head(5), y.head(5), seed=1, config=DriverParams(n_bootstrap=5, n_bootstrap_lgbm=2))

@@ -71,7 +71,8 @@ def test_no_between_district_variance_means_full_shrinkage():
 
 def test_district_without_respondents_is_listed_with_city_mean():
     frame = _frame({"A": 50, "B": 50, "C": 40}, {"A": 5, "B": 6, "C": 7})
-    est = shrink_to_city_mean(district_estimates(frame, np.ones(len(frame)), ["happiness"], districts=["A", "B", "C", "Z"]))
+    direct = district_estimates(frame, np.ones(len(frame)), ["happiness"], districts=["A", "B", "C", "Z"])
+    est = shrink_to_city_mean(direct)
     z = est.set_index("district").loc["Z"]
     assert z["n"] == 0 and np.isnan(z["mean"])
     assert z["mean_eb"] == pytest.approx(est.set_index("district").loc[CITY, "mean"])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.rng import stream_rng
+from kogadx.wellbeing.params import RakingParams
 from kogadx.wellbeing.raking import margin_errors, population_margins, rake
 
 
@@ -31,7 +32,7 @@ def test_raking_reproduces_margins_within_half_a_point():
     targets = population_margins(pop, margins)
     before = margin_errors(sample, np.ones(len(sample)), targets)
     assert before["error_pp"].abs().max() > 2.0  # the sample really is biased
-    result = rake(sample, targets, tol=1e-8)
+    result = rake(sample, targets, RakingParams(tol=1e-8))
     assert result.converged
     assert result.max_margin_error_pp < 0.5
     assert result.max_margin_error_pp < 1e-4
@@ -45,10 +46,10 @@ def test_raking_reproduces_margins_within_half_a_point():
 def test_trimming_bounds_weights_and_keeps_margins():
     pop, sample = _population_and_biased_sample(seed=5)
     targets = population_margins(pop, [["age_group"], ["district"]])
-    untrimmed = rake(sample, targets, trim_ratio=None)
+    untrimmed = rake(sample, targets, RakingParams(trim_ratio=None))
     ratio = untrimmed.weights.max() / untrimmed.weights.mean()
     cap = 0.8 * ratio
-    trimmed = rake(sample, targets, trim_ratio=(0.3, cap), max_trim_rounds=50)
+    trimmed = rake(sample, targets, RakingParams(trim_ratio=(0.3, cap)), max_trim_rounds=50)
     assert trimmed.trim_rounds >= 1
     assert trimmed.weights.max() / trimmed.weights.mean() < ratio
     assert trimmed.max_margin_error_pp < 0.5

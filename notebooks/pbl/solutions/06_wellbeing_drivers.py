@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.model_selection import KFold, cross_val_score
 
 from kogadx.params import load_params
+from kogadx.wellbeing.params import WellbeingParams
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
 from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS
@@ -44,9 +45,9 @@ plt = setup()
 # ウエイトを計算しています (レイキング)。
 
 # %%
-params = load_params("wellbeing")
-towns = assign_districts(data.load_towns(), params.get("district_grouping") or {})
-respondents = standardize_survey(data.load_survey(), towns, params["age_edges"])
+params = load_params(WellbeingParams)
+towns = assign_districts(data.load_towns(), params.district_grouping)
+respondents = standardize_survey(data.load_survey(), towns, list(params.age_edges))
 weights = data.load_wellbeing_table("survey_weights")
 respondents = respondents.merge(weights[["person_id", "weight"]], on="person_id", how="left", validate="one_to_one")
 print(f"回答者 {len(respondents)} 人")
@@ -97,12 +98,12 @@ happy[["district", "n", "n_eff", "mean", "ci_low", "ci_high"]].round(2).head(12)
 # まず「どれくらい説明できるのか」(R²) を確かめます。説明力が低いモデルの係数を強く解釈してはいけません。
 
 # %%
-d = params["drivers"]
-alphas = np.logspace(d["alpha_log10_min"], d["alpha_log10_max"], d["n_alphas"])
+d = params.drivers
+alphas = np.logspace(d.alpha_log10_min, d.alpha_log10_max, d.n_alphas)
 rows = respondents["happiness"].notna()
 X, y = respondents.loc[rows, list(CATEGORY_KEYS)], respondents.loc[rows, "happiness"]
-model = linear_pipeline("ridge", params["seed"], alphas)
-scores = cross_val_score(model, X, y, cv=KFold(5, shuffle=True, random_state=params["seed"]), scoring="r2")
+model = linear_pipeline("ridge", params.seed, alphas)
+scores = cross_val_score(model, X, y, cv=KFold(5, shuffle=True, random_state=params.seed), scoring="r2")
 print(f"交差検証 R² = {scores.mean():.2f} (±{scores.std():.2f})")
 
 # %% [markdown]

@@ -39,7 +39,7 @@ class SurveyDataError(ValueError):
 
 
 def _rename(frame: pd.DataFrame) -> pd.DataFrame:
-    mapping = {}
+    mapping: dict[str, str] = {}
     for canonical, names in _ALIASES.items():
         for name in names:
             if name in frame.columns and canonical not in mapping.values():

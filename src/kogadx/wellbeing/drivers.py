@@ -21,12 +21,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import r2_score
 from sklearn.linear_model import ElasticNet, ElasticNetCV, RidgeCV
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold, KFold, cross_validate
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+
+from kogadx.wellbeing.params import DriverParams
 
 DEFAULT_LGBM = {
     "n_estimators": 200,
@@ -51,7 +53,7 @@ class DriverResult:
     n_rows: int
 
 
-def linear_pipeline(kind: str, seed: int, alphas: Sequence[float]) -> Pipeline:
+def linear_pipeline(kind: str, seed: int, alphas: Sequence[float] | np.ndarray) -> Pipeline:
     """Impute (median) → standardise → RidgeCV / ElasticNetCV."""
     if kind == "ridge":
         model: Any = RidgeCV(alphas=np.asarray(alphas, float))
@@ -122,30 +124,27 @@ def fit_drivers(
     items: pd.DataFrame,
     happiness: pd.Series,
     seed: int,
+    config: DriverParams = DriverParams(),
     groups: pd.Series | None = None,
-    linear_kind: str = "ridge",
-    alphas: Sequence[float] = tuple(np.logspace(-2, 3, 26)),
-    cv_folds: int = 5,
-    n_bootstrap: int = 200,
-    n_bootstrap_lgbm: int = 15,
-    perm_repeats: int = 1,
-    lgbm_params: Mapping[str, Any] | None = None,
     level: float = 0.95,
 ) -> DriverResult:
     """Fit, cross-validate and explain both driver models.
 
     ``items``: one column per category (1–5, NaN allowed); ``happiness``: 0–10, rows with
-    NaN are dropped. ``groups`` (e.g. district) switches CV to GroupKFold. All randomness
-    comes from ``seed``. BLAS is limited to one thread (fits are small; threads only thrash).
+    NaN are dropped. ``groups`` (e.g. district) is used for GroupKFold when ``config.cv``
+    is ``group``. All randomness comes from ``seed``. BLAS is limited to one thread (fits are
+    small; threads only thrash).
     """
+    alphas = np.logspace(config.alpha_log10_min, config.alpha_log10_max, config.n_alphas)
     with threadpool_limits(limits=1):
-        return _fit_drivers(items, happiness, seed, groups, linear_kind, alphas, cv_folds,
-                            n_bootstrap, n_bootstrap_lgbm, perm_repeats, lgbm_params, level)
+        return _fit_drivers(items, happiness, seed, groups if config.cv == "group" else None, config.linear_model,
+                            alphas, config.cv_folds, config.n_bootstrap, config.n_bootstrap_lgbm,
+                            config.perm_repeats, config.lgbm, level)
 
 
 def _fit_drivers(
     items: pd.DataFrame, happiness: pd.Series, seed: int, groups: pd.Series | None, linear_kind: str,
-    alphas: Sequence[float], cv_folds: int, n_bootstrap: int, n_bootstrap_lgbm: int, perm_repeats: int,
+    alphas: np.ndarray, cv_folds: int, n_bootstrap: int, n_bootstrap_lgbm: int, perm_repeats: int,
     lgbm_params: Mapping[str, Any] | None, level: float,
 ) -> DriverResult:
     keep = happiness.notna().to_numpy()
@@ -173,7 +172,8 @@ def _fit_drivers(
         scores = cross_validate(
             model, x, y, cv=splitter, scoring=("r2", "neg_root_mean_squared_error"), **split_args
         )
-        for fold, (r2, rmse) in enumerate(zip(scores["test_r2"], scores["test_neg_root_mean_squared_error"], strict=True)):
+        folds = zip(scores["test_r2"], scores["test_neg_root_mean_squared_error"], strict=True)
+        for fold, (r2, rmse) in enumerate(folds):
             cv_rows.append({"model": name, "fold": fold, "r2": float(r2), "rmse": float(-rmse)})
     cv_scores = pd.DataFrame(cv_rows)
 
@@ -195,6 +195,7 @@ def _fit_drivers(
         model = lgbm_model(seed + b, lgbm_params).fit(x.iloc[idx].to_numpy(float), y[idx])
         boot_perm[b] = permutation_drop_r2(model, x.iloc[oob].to_numpy(float), y[oob], rng, perm_repeats)
     lo, hi = 50 * (1 - level), 100 - 50 * (1 - level)
+    gain = booster.booster_.feature_importance("gain")
     imp = pd.DataFrame(
         {
             "item": columns,
@@ -204,7 +205,7 @@ def _fit_drivers(
             "perm_importance": boot_perm.mean(axis=0),
             "perm_ci_low": np.percentile(boot_perm, lo, axis=0),
             "perm_ci_high": np.percentile(boot_perm, hi, axis=0),
-            "lgbm_gain": booster.booster_.feature_importance("gain") / max(booster.booster_.feature_importance("gain").sum(), 1e-12),
+            "lgbm_gain": gain / max(gain.sum(), 1e-12),
         }
     )
     imp["rank_linear"] = imp["coef_std"].abs().rank(ascending=False, method="first").astype(int)

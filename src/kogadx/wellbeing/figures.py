@@ -53,7 +53,8 @@ def choropleth_with_intervals(
     sub = est.loc[rows]
     ax_ci.errorbar(sub["mean"], y + 0.15, xerr=[sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]],
                    fmt="o", color="#999999", ms=3, capsize=2, label="直接推定（重み付き平均）")
-    ax_ci.errorbar(sub["mean_eb"], y - 0.15, xerr=[sub["mean_eb"] - sub["ci_low_eb"], sub["ci_high_eb"] - sub["mean_eb"]],
+    eb_err = [sub["mean_eb"] - sub["ci_low_eb"], sub["ci_high_eb"] - sub["mean_eb"]]
+    ax_ci.errorbar(sub["mean_eb"], y - 0.15, xerr=eb_err,
                    fmt="o", color=PALETTE[0], ms=3, capsize=2, label="縮小推定（経験ベイズ）")
     ax_ci.axvline(city["mean"], color=PALETTE[1], linestyle="--", linewidth=1, label=f"市全体 {city['mean']:.2f}")
     ax_ci.set_yticks(y)
@@ -125,7 +126,8 @@ def district_profile_chart(
     return fig
 
 
-def profile_heatmap(estimates: pd.DataFrame, order: Sequence[str], items: Sequence[str], labels: Mapping[str, str]) -> Any:
+def profile_heatmap(estimates: pd.DataFrame, order: Sequence[str], items: Sequence[str],
+                    labels: Mapping[str, str]) -> Any:
     """Districts × categories: shrunk mean minus city mean (points on the 1–5 scale)."""
     plt = setup()
     est = estimates[estimates["indicator"].isin(items)]

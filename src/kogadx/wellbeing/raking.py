@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kogadx.wellbeing.params import RakingParams
+
 
 @dataclass(frozen=True)
 class RakingResult:
@@ -63,10 +65,8 @@ def population_margins(
 def rake(
     sample: pd.DataFrame,
     targets: Mapping[tuple[str, ...], pd.Series],
+    config: RakingParams = RakingParams(),
     base_weights: np.ndarray | None = None,
-    tol: float = 1e-6,
-    max_iter: int = 500,
-    trim_ratio: tuple[float, float] | None = (0.2, 5.0),
     max_trim_rounds: int = 20,
 ) -> RakingResult:
     """Rake ``sample`` weights so weighted totals match ``targets`` on every margin.
@@ -75,10 +75,11 @@ def rake(
     :func:`population_margins`). Cells with population but no respondents cannot be matched:
     they are dropped and each margin is rescaled to the population those cells leave, and
     the dropped cells are reported. Convergence: the largest relative change of a cell
-    total is below ``tol``. ``trim_ratio`` bounds weights to (low, high) × mean weight;
+    total is below ``config.tol``. ``config.trim_ratio`` bounds weights to (low, high) × mean weight;
     after trimming the weights are re-raked, alternating until both hold (or
     ``max_trim_rounds``), so the final weights always satisfy the margins.
     """
+    tol, max_iter, trim_ratio = config.tol, config.max_iter, config.trim_ratio
     n = len(sample)
     if n == 0:
         raise ValueError("回答者がいないためウエイトを計算できません")

@@ -1,8 +1,11 @@
-"""The well-being stage as one pure function: inputs in, tables + figures + metrics out."""
+"""The ``wellbeing`` stage: survey weights, district indicators, driver models, figures.
+
+:func:`analyse_wellbeing` is the analysis (frames and typed params in, tables, figures,
+metrics and models out); :func:`run_wellbeing` wraps it as the stage's outputs. No I/O.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +13,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kogadx.io import InputFileError
+from kogadx.params import as_dict
+from kogadx.stage import LoggedModel, StageOutputs, TrackedRun
 from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS, OVERALL_ITEMS
-from kogadx.wellbeing.data import standardize_register, standardize_survey
+from kogadx.wellbeing.data import SurveyDataError, standardize_register, standardize_survey
 from kogadx.wellbeing.districts import assign_districts, district_order, district_polygons
 from kogadx.wellbeing.drivers import DriverResult, cv_summary, fit_drivers
 from kogadx.wellbeing.figures import choropleth_with_intervals, district_profile_chart, driver_chart, profile_heatmap
@@ -23,14 +29,33 @@ from kogadx.wellbeing.indicators import (
     withhold_small_districts,
 )
 from kogadx.wellbeing.objective import objective_indicators
+from kogadx.wellbeing.params import RakingParams, WellbeingParams
 from kogadx.wellbeing.raking import RakingResult, population_margins, rake
 
 INDICATORS: tuple[str, ...] = (*OVERALL_ITEMS, *CATEGORY_KEYS)
+# Significant digits of every written float: the driver models are ridge fits whose BLAS
+# kernels differ by CPU from about the 13th digit on (see kogadx.io.FLOAT_DIGITS).
+FLOAT_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class WellbeingInputs:
+    """The pseudonymized survey (Japanese or English headers, ``age`` or ``age_band``), the
+    pseudonymized register (person_id, age or age_band, sex, town_code), the towns
+    (town_code, town_name, geometry, EPSG:6668) and, optionally, のるーと stops / stations
+    (lat, lon). ``survey_file`` / ``residents_file`` name the inputs in messages."""
+
+    survey: pd.DataFrame
+    residents: pd.DataFrame
+    towns: gpd.GeoDataFrame
+    stops: pd.DataFrame | None = None
+    survey_file: str = "survey"
+    residents_file: str = "residents"
 
 
 @dataclass
 class WellbeingResult:
-    """Everything the stage writes: tables by file stem, figures by file name, metrics."""
+    """Everything the analysis produced: tables by file stem, figures by file name, metrics."""
 
     tables: dict[str, pd.DataFrame]
     figures: dict[str, Any]
@@ -40,76 +65,70 @@ class WellbeingResult:
     models: dict[str, Any] = field(default_factory=dict)
 
 
-def compute_weights(
-    respondents: pd.DataFrame, register: pd.DataFrame, params: Mapping[str, Any]
-) -> RakingResult:
+def compute_weights(respondents: pd.DataFrame, register: pd.DataFrame, config: RakingParams) -> RakingResult:
     """Raking weights of standardised respondents to the register's adult margins."""
-    margins = [list(m) for m in params["raking"]["margins"]]
+    margins = [list(m) for m in config.margins]
     targets = population_margins(register[register["adult_fraction"] > 0], margins, weight_column="adult_fraction")
-    trim = params["raking"].get("trim_ratio")
-    return rake(
-        respondents,
-        targets,
-        tol=float(params["raking"]["tol"]),
-        max_iter=int(params["raking"]["max_iter"]),
-        trim_ratio=tuple(trim) if trim else None,
+    return rake(respondents, targets, config)
+
+
+def run_wellbeing(inputs: WellbeingInputs, params: WellbeingParams) -> StageOutputs:
+    """The stage: tables, figures, the district series for ``dvc plots``, metrics, one MLflow run."""
+    try:
+        result = analyse_wellbeing(inputs, params)
+    except SurveyDataError as exc:
+        raise InputFileError(f"{inputs.survey_file} / {inputs.residents_file}: {exc}") from exc
+    metrics = result.metrics
+    models = []
+    if params.log_models:
+        example, reqs = result.models["input_example"], result.models["pip_requirements"]
+        models = [LoggedModel("sklearn", result.models["linear"], "linear", input_example=example,
+                              pip_requirements=reqs, options={"skops_trusted_types": ["numpy.dtype"]}),
+                  LoggedModel("lightgbm", result.models["lightgbm"], "lightgbm", input_example=example,
+                              pip_requirements=reqs)]
+    run = TrackedRun("wellbeing", "drivers", params=as_dict(params), metrics=metrics,
+                     artifacts={"figures": "figures"}, models=models)
+    summary = result.tables["district_summary"]
+    plot = summary.loc[~summary["withheld"], ["district", "n", "happiness_mean", "happiness_ci_low",
+                                              "happiness_ci_high", "happiness_mean_eb"]]
+    return StageOutputs(
+        tables={f"tables/{name}.parquet": table for name, table in result.tables.items()},
+        figures={f"figures/{name}": figure for name, figure in result.figures.items()},
+        plots={"plots/district_happiness.csv": plot},
+        metrics=metrics,
+        runs=[run],
+        summary=(f"回答者 {metrics['n_respondents']} 人、"
+                 f"最大周辺誤差 {metrics['raking']['max_margin_error_pp']:.2g} pt"),
+        float_digits=FLOAT_DIGITS,
     )
 
 
-def run_wellbeing(
-    survey: pd.DataFrame,
-    residents: pd.DataFrame,
-    towns: gpd.GeoDataFrame,
-    params: Mapping[str, Any],
-    stops: pd.DataFrame | None = None,
-    make_figures: bool = True,
-) -> WellbeingResult:
-    """Weights, district indicators (direct + EB), drivers, objective indicators, figures.
-
-    ``survey``: pseudonymized survey (Japanese or English headers, ``age`` or ``age_band``);
-    ``residents``: pseudonymized register (person_id, age or age_band, sex, town_code);
-    ``towns``: GeoDataFrame (town_code, town_name, geometry, EPSG:6668); ``stops``: optional
-    lat/lon frame of のるーと stops / stations. ``params``: the ``wellbeing`` section.
-    """
-    grouping = params.get("district_grouping") or {}
-    towns = assign_districts(towns, grouping)
-    edges = [int(e) for e in params["age_edges"]]
-    level = float(params["level"])
-    respondents = standardize_survey(survey, towns, edges, source="survey")
-    register = standardize_register(residents, towns, edges, source="residents")
+def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_figures: bool = True) -> WellbeingResult:
+    """Weights, district indicators (direct + EB), drivers, objective indicators, figures."""
+    survey, residents, stops = inputs.survey, inputs.residents, inputs.stops
+    towns = assign_districts(inputs.towns, params.district_grouping)
+    edges = list(params.age_edges)
+    level = params.level
+    respondents = standardize_survey(survey, towns, edges, source=inputs.survey_file)
+    register = standardize_register(residents, towns, edges, source=inputs.residents_file)
     order = district_order(towns)
 
-    raking = compute_weights(respondents, register, params)
+    raking = compute_weights(respondents, register, params.raking)
     weights = raking.weights
 
     direct = district_estimates(respondents, weights, INDICATORS, level=level, districts=order)
     estimates = add_labels(shrink_to_city_mean(direct, level=level), INDICATOR_LABELS)
     unweighted = district_estimates(respondents, np.ones(len(respondents)), ("happiness",), level=level, districts=[])
 
-    d = params["drivers"]
-    seed = int(params["seed"])
-    alphas = np.logspace(float(d["alpha_log10_min"]), float(d["alpha_log10_max"]), int(d["n_alphas"]))
-    drivers = fit_drivers(
-        respondents[list(CATEGORY_KEYS)],
-        respondents["happiness"],
-        seed=seed,
-        groups=respondents["district"] if d["cv"] == "group" else None,
-        linear_kind=str(d["linear_model"]),
-        alphas=alphas,
-        cv_folds=int(d["cv_folds"]),
-        n_bootstrap=int(d["n_bootstrap"]),
-        n_bootstrap_lgbm=int(d["n_bootstrap_lgbm"]),
-        perm_repeats=int(d["perm_repeats"]),
-        lgbm_params=d.get("lgbm") or {},
-        level=level,
-    )
+    drivers = fit_drivers(respondents[list(CATEGORY_KEYS)], respondents["happiness"], params.seed,
+                          params.drivers, groups=respondents["district"], level=level)
     importances = drivers.importances.copy()
     importances.insert(1, "item_label", importances["item"].map(INDICATOR_LABELS))
 
     objective = objective_indicators(register, towns, stops)
     # what is published (summary table, figures) leaves out averages of a handful of people
     answered = respondents["district"].value_counts()
-    published = withhold_small_districts(estimates, int(params.get("min_district_n", 0)), answered)
+    published = withhold_small_districts(estimates, params.min_district_n, answered)
     estimates = estimates.assign(withheld=published["withheld"].to_numpy())
     summary = _district_summary(published, objective, order, answered)
 
@@ -129,14 +148,14 @@ def run_wellbeing(
     figures: dict[str, Any] = {}
     if make_figures:
         polys = district_polygons(towns)
-        f = params.get("figures") or {}
-        for indicator in f.get("map_indicators", ["happiness"]):
+        f = params.figures
+        for indicator in f.map_indicators:
             figures[f"map_{indicator}.png"] = choropleth_with_intervals(
                 polys, published, indicator, INDICATOR_LABELS[indicator], order, level
             )
         figures["drivers.png"] = driver_chart(importances, INDICATOR_LABELS, level)
         shown = set(published.loc[~published["withheld"], "district"])
-        profile = [x for x in f.get("profile_districts", []) if x in order and x in shown] or \
+        profile = [x for x in f.profile_districts if x in order and x in shown] or \
             [x for x in order if x in shown][:4] or order[:4]
         figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS)
         figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
@@ -148,7 +167,7 @@ def run_wellbeing(
         "n_respondents": int(len(respondents)),
         "n_districts": len(order),
         "n_districts_without_respondents": int((dist_rows["n"] == 0).sum()),
-        "min_district_n": int(params.get("min_district_n", 0)),
+        "min_district_n": params.min_district_n,
         "n_districts_withheld": int(dist_rows["withheld"].sum()),
         "raking": {
             "converged": bool(raking.converged),
@@ -177,7 +196,8 @@ def run_wellbeing(
     models = {"linear": drivers.linear_model, "lightgbm": drivers.lgbm_model,
               "input_example": respondents[list(CATEGORY_KEYS)].head(5),
               "pip_requirements": _model_requirements()}
-    return WellbeingResult(tables=tables, figures=figures, metrics=metrics, raking=raking, drivers=drivers, models=models)
+    return WellbeingResult(tables=tables, figures=figures, metrics=metrics, raking=raking, drivers=drivers,
+                           models=models)
 
 
 def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: list[str],
