@@ -87,7 +87,8 @@ def main() -> None:
     write_json(result, ROOT / "benchmarks" / "results" / "co2_recovery.json")
     for r in runs:
         print(f"seed {r['seed']}: G14 pass {r['g14_pass_share']:.1%} (regular {r['g14_pass_share_regular']:.1%}, "
-              f"irregular {r['irregular_businesses']}, failures all irregular {r['g14_failures_all_irregular']}), coef within 10% "
+              f"irregular {r['irregular_businesses']}, "
+              f"failures all irregular {r['g14_failures_all_irregular']}), coef within 10% "
               f"{r['coef_within_tolerance_share']:.1%} (n={r['coefficients_evaluated']}), median |rel err| "
               f"{r['median_abs_relative_error']:.2%}, faults caught {r['faults_caught_share']}, "
               f"false alarms {r['false_alarms']}")

@@ -20,12 +20,14 @@ SHARED = HERE.parent.parent / "shared" / "benchmarks"
 # (name, script, arguments, needs ../shared, quick arguments)
 BENCHMARKS = [
     ("synth_rides", "synth_rides.py", [], False, []),
-    ("privacy_pseudonym_speed", "privacy_pseudonym_speed.py", [], False, ["--rows", "1000000", "--baseline-rows", "1000000"]),
+    ("privacy_pseudonym_speed", "privacy_pseudonym_speed.py", [], False,
+     ["--rows", "1000000", "--baseline-rows", "1000000"]),
     ("privacy_pycanon", "privacy_pycanon.py", [], True, []),
     ("forecast_speed", "forecast_speed.py", [], False, ["--zones", "6", "--days", "120"]),
     ("bike_sharing", "bike_sharing.py", [], True, []),
     ("cta_daily", "cta_daily.py", [], True, []),
-    ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True, ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
+    ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True,
+     ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
@@ -39,7 +41,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="benchmark names to run")
     parser.add_argument("--quick", action="store_true", help="small settings (smoke run)")
     args = parser.parse_args()
-    print(f"machine: {platform.platform()} / {platform.processor() or platform.machine()} / cpus={__import__('os').cpu_count()}")
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {platform.platform()} / {cpu} / cpus={__import__('os').cpu_count()}")
     failed = []
     for name, script, arguments, needs_shared, quick in BENCHMARKS:
         if args.only and name not in args.only:

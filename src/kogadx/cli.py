@@ -15,7 +15,8 @@ from kogadx.io import InputFileError, get_stage_logger, write_json
 from kogadx.paths import find_project_root
 
 app = typer.Typer(
-    help="古賀市DXデータサイエンス基盤のコマンド。パイプライン全体は `dvc repro` で、個別の処理はここから実行できます。",
+    help="古賀市DXデータサイエンス基盤のコマンド。"
+         "パイプライン全体は `dvc repro` で、個別の処理はここから実行できます。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,

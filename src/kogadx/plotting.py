@@ -18,6 +18,7 @@ def setup() -> Any:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     import matplotlib_fontja
+    from cycler import cycler
 
     plt.style.use("default")
     matplotlib.rcParams.update(
@@ -29,7 +30,7 @@ def setup() -> Any:
             "grid.alpha": 0.3,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+            "axes.prop_cycle": cycler(color=PALETTE),
             # SVG/PDF metadata would embed a date and break byte-identical outputs.
             "svg.hashsalt": "kogadx",
             "pdf.fonttype": 42,

@@ -73,7 +73,8 @@ def test_raw_outputs_never_reach_the_shareable_remote(tmp_path):
         "stages": {
             "raw": {"cmd": f"{sys.executable} make.py data/raw", "deps": ["make.py"],
                     "outs": [{"data/raw": {"remote": remote_of["data/raw"]}}]},
-            "validated": {"cmd": f"{sys.executable} make.py data/raw_validated data/raw", "deps": ["make.py", "data/raw"],
+            "validated": {"cmd": f"{sys.executable} make.py data/raw_validated data/raw",
+                          "deps": ["make.py", "data/raw"],
                           "outs": [{"data/raw_validated": {"remote": remote_of["data/raw_validated"]}}]},
             "shared": {"cmd": f"{sys.executable} make.py data/pseudonymized data/raw_validated",
                        "deps": ["make.py", "data/raw_validated"],

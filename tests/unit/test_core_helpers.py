@@ -29,7 +29,8 @@ def test_to_wareki_round_trip():
 
     from kogadx.ingest.normalise import parse_japanese_date
 
-    for day in [dt.date(1926, 12, 25), dt.date(1989, 1, 7), dt.date(1989, 1, 8), dt.date(2019, 5, 1), dt.date(2000, 2, 29)]:
+    days = [dt.date(1926, 12, 25), dt.date(1989, 1, 7), dt.date(1989, 1, 8), dt.date(2019, 5, 1), dt.date(2000, 2, 29)]
+    for day in days:
         assert parse_japanese_date(to_wareki(day)) == (day, "")
     assert to_wareki(dt.date(2019, 5, 1)) == "令和元年5月1日"
 

@@ -35,7 +35,8 @@ def test_tracking_uri_defaults_to_sqlite_in_root(fake_project, monkeypatch):
 
 def test_start_run_tags_commit_stage_and_dep_hashes(fake_project, tmp_path):
     plt = __import__("kogadx.plotting", fromlist=["setup"]).setup()
-    with start_run("demand-test", stage="forecast", run_name="lgbm", params={"model": {"leaves": 31}}, root=fake_project) as run:
+    with start_run("demand-test", stage="forecast", run_name="lgbm", params={"model": {"leaves": 31}},
+                   root=fake_project) as run:
         run.log_metrics({"wape": 0.2, "nested": {"mae": 1.5}, "label": "not a number"})
         fig, ax = plt.subplots()
         ax.set_title("テスト")

@@ -165,8 +165,8 @@ def check_k_anonymity(k_value: int, df: pd.DataFrame, quasi_identifiers: Sequenc
     if value == right:
         return _report(True)
     if value > right:
-        return _report(False, "k は同じ準識別子の組み合わせを持つグループの「最小」の大きさです。平均や最大になっていませんか？"
-                              " groupby(...).size() の結果の最小値を見ましょう。")
+        return _report(False, "k は同じ準識別子の組み合わせを持つグループの「最小」の大きさです。"
+                              "平均や最大になっていませんか？ groupby(...).size() の結果の最小値を見ましょう。")
     return _report(False, "小さすぎます。グループ分けに準識別子以外の列 (ID など) を使っていませんか？")
 
 
@@ -331,7 +331,8 @@ def check_wait_change(minutes: float, base_trips: pd.DataFrame, new_trips: pd.Da
         return _report(False, "単位は分です。秒になっていませんか？")
     every = float(new_trips["wait_min"].fillna(0).mean() - base_trips["wait_min"].fillna(0).mean())
     if _close(value, every, rel=1e-3):
-        return _report(False, "断られた予約 (wait_min が空) まで 0 分として平均していませんか？運べた予約だけで平均します。")
+        return _report(False, "断られた予約 (wait_min が空) まで 0 分として平均していませんか？"
+                              "運べた予約だけで平均します。")
     return _report(False, _numeric_hint(value, right, "待ち時間の変化"))
 
 
@@ -415,7 +416,8 @@ def check_weighted_mean(value: float, values: Any, weights: Any) -> bool:
     if _close(number, right, rel=1e-4):
         return _report(True)
     if _close(number, float(np.nanmean(x)), rel=1e-6):
-        return _report(False, "それは重みなしの平均です。回答者ごとのウエイトを掛けて合計し、ウエイトの合計で割りましょう。")
+        return _report(False, "それは重みなしの平均です。"
+                              "回答者ごとのウエイトを掛けて合計し、ウエイトの合計で割りましょう。")
     return _report(False, "無回答 (欠損) の人は分子だけでなく分母 (ウエイトの合計) からも除きます。")
 
 
@@ -474,8 +476,9 @@ def check_stage_for_param(stage: str, param_key: str, root: Path | None = None) 
         return _report(True)
     if str(stage) not in stages:
         return _report(False, "dvc.yaml にないステージ名です。`dvc dag` または dvc.yaml の stages を見ましょう。")
-    return _report(False, "そのステージはこのパラメータを読みません。dvc.yaml の各ステージの params: を見比べましょう。"
-                          " (下流のステージは依存ファイルが変わると再実行されますが、パラメータを「読む」のは別のステージです)")
+    return _report(False, "そのステージはこのパラメータを読みません。"
+                          "dvc.yaml の各ステージの params: を見比べましょう。 (下流のステージは依存ファイルが"
+                          "変わると再実行されますが、パラメータを「読む」のは別のステージです)")
 
 
 @_never_raise
@@ -496,7 +499,8 @@ def check_exp_run_command(command: str, param_key: str, value: Any) -> bool:
                 return _report(True)
             return _report(False, "パラメータ名は合っていますが、値が違います。")
     if settings:
-        return _report(False, "変えるパラメータの名前 (セクション.キー) を確認しましょう。params.yaml の階層をドットでつなぎます。")
+        return _report(False, "変えるパラメータの名前 (セクション.キー) を確認しましょう。"
+                              "params.yaml の階層をドットでつなぎます。")
     return _report(False, "パラメータは `--set-param セクション.キー=値` (短縮形 -S) で渡します。")
 
 

@@ -129,7 +129,8 @@ def _is_geoparquet(path: Path) -> bool:
     return b"geo" in metadata
 
 
-def read_table(path: str | os.PathLike[str], columns: list[str] | None = None, root: Path | None = None) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], columns: list[str] | None = None,
+               root: Path | None = None) -> pd.DataFrame:
     """Read a Parquet (GeoParquet → GeoDataFrame), CSV (UTF-8, BOM allowed) or JSON table
     from the shareable zone. ``path`` is relative to the project root or absolute."""
     resolved = _existing(path, root)
