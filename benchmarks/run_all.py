@@ -33,6 +33,8 @@ BENCHMARKS = [
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
+    # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock
+    ("machine_independence", "machine_independence.py", [], False, []),
 ]
 
 
