@@ -6,11 +6,11 @@ kogadx.privacy.transform.pseudonymize_frame applied chunk by chunk (1,000,000 ro
 keyed pseudonym, requested_at → minute, stops kept. The baseline is
 ``series.map(lambda v: hmac.new(key, domain + sep + v, sha256).hexdigest()[:16])`` on the same
 member_id column, also chunk by chunk (so both hold one chunk of results at a time); the outputs
-are checked equal. A third figure runs the whole stage (kogadx.privacy.stage.pseudonymize_dir) on
-the table written as Parquet, read by record batches.
+are checked equal. A third figure runs the whole stage (kogadx.privacy.stage.run_pseudonymize, then
+kogadx.stage.write_outputs) on the table written as Parquet: read whole, transformed chunk by chunk.
 Peak memory: resource.getrusage ru_maxrss (whole process, includes the 10M-row input table
-and its Parquet write), the stage's own peak RSS (run in a fresh interpreter), and a tracemalloc
-peak for one chunk of the vectorised transform.
+and its Parquet write), the stage's own peak RSS (run in a fresh interpreter; the stage holds the
+input and output tables in memory), and a tracemalloc peak for one chunk of the vectorised transform.
 Results: benchmarks/results/privacy_pseudonym_speed.json.
 Run: .venv/bin/python benchmarks/privacy_pseudonym_speed.py [--rows N] [--baseline-rows N]
 """
@@ -35,13 +35,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kogadx.io import write_json, write_parquet
-from kogadx.privacy.keys import PseudonymKey
-from kogadx.privacy.policy import default_policy_path, parse_policy
-from kogadx.privacy.pseudonym import key_fingerprint
-from kogadx.privacy.stage import pseudonymize_dir
+from kogadx.io import read_table_files, write_json, write_parquet
+from kogadx.privacy.keys import KeyMaterial
+from kogadx.privacy.params import PseudonymizeParams
+from kogadx.privacy.policy import TablePolicy, default_policy_path, parse_policy
+from kogadx.privacy.stage import PseudonymizeInputs, run_pseudonymize
 from kogadx.privacy.transform import TransformContext, pseudonymize_frame
 from kogadx.rng import stream_rng
+from kogadx.stage import StageArgs, write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = bytes.fromhex("3c" * 32)  # benchmark-only key
@@ -80,13 +81,38 @@ def per_row(values: pd.Series) -> pd.Series:
     return values.map(lambda v: hmac.new(KEY, prefix + v.encode("utf-8"), hashlib.sha256).hexdigest()[:16])
 
 
+def vectorised_pseudonyms(
+    table: pd.DataFrame, policy: TablePolicy, context: TransformContext
+) -> tuple[float, pd.Series]:
+    """Seconds for the vectorised transform, chunk by chunk, and the member pseudonyms it gave."""
+    started = time.perf_counter()
+    pseudonyms = []
+    for begin in range(0, len(table), CHUNK):
+        out = pseudonymize_frame(table.iloc[begin:begin + CHUNK], policy, context)
+        pseudonyms.append(out["member_pid"])
+    return time.perf_counter() - started, pd.concat(pseudonyms)
+
+
+def per_row_equal(table: pd.DataFrame, vectorised: pd.Series, baseline_rows: int) -> tuple[float, bool]:
+    """Seconds for the per-row hmac.new apply on the first rows, chunk by chunk, and whether it agrees."""
+    started = time.perf_counter()
+    equal = True
+    for begin in range(0, baseline_rows, CHUNK):
+        end = min(begin + CHUNK, baseline_rows)
+        expected = per_row(table["member_id"].iloc[begin:end])
+        equal &= bool((expected.to_numpy(dtype=object) == vectorised.iloc[begin:end].to_numpy(dtype=object)).all())
+    return time.perf_counter() - started, equal
+
+
 def run_stage(tmp: str, policy_path: str) -> None:
     """The stage alone (called in a fresh interpreter by main)."""
     tmp_path = Path(tmp)
-    pseudonymize_dir(
-        tmp_path / "in", tmp_path / "out", tmp_path / "secure", tmp_path / "audit", policy_path,
-        {"chunk_rows": CHUNK}, key=PseudonymKey(KEY, "file", key_fingerprint(KEY)), track=False,
-    )
+    inputs = PseudonymizeInputs(tables=read_table_files(tmp_path / "in"), policy=Path(policy_path).read_bytes(),
+                                key=KeyMaterial(file=KEY), synthetic_demo=True)
+    outputs = run_pseudonymize(inputs, PseudonymizeParams(chunk_rows=CHUNK))
+    outputs.runs.clear()  # no MLflow in a benchmark
+    slots = ("pseudonymized", "secure", "audit")
+    write_outputs(outputs, StageArgs("pseudonymize", {slot: tmp_path / slot for slot in slots}))
 
 
 def main() -> None:
@@ -111,33 +137,18 @@ def main() -> None:
     ride_policy = policy.table("ride_log")
     context = TransformContext(key=KEY, hex_length=16, collect_stats=False)
 
-    # Vectorised, chunk by chunk.
-    started = time.perf_counter()
-    pseudonyms = []
-    for begin in range(0, rows, CHUNK):
-        out = pseudonymize_frame(table.iloc[begin:begin + CHUNK], ride_policy, context)
-        pseudonyms.append(out["member_pid"])
-    vectorised_s = time.perf_counter() - started
-    vectorised = pd.concat(pseudonyms)
-    del pseudonyms
+    vectorised_s, vectorised = vectorised_pseudonyms(table, ride_policy, context)
 
     tracemalloc.start()
     pseudonymize_frame(table.iloc[:CHUNK], ride_policy, context)
     _, chunk_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    # Per-row hmac.new apply, chunk by chunk, on the same data.
-    started = time.perf_counter()
-    equal = True
-    for begin in range(0, baseline_rows, CHUNK):
-        end = min(begin + CHUNK, baseline_rows)
-        expected = per_row(table["member_id"].iloc[begin:end])
-        equal &= bool((expected.to_numpy(dtype=object) == vectorised.iloc[begin:end].to_numpy(dtype=object)).all())
-    per_row_s = time.perf_counter() - started
+    per_row_s, equal = per_row_equal(table, vectorised, baseline_rows)
     per_row_full_s = per_row_s * rows / baseline_rows
     vectorised_member_only_s = vectorised_s  # includes the minute generalisation of requested_at
 
-    # Whole stage: Parquet in, record batches, Parquet out, audit with distinct counts.
+    # Whole stage: Parquet in, chunk by chunk, Parquet out, audit with distinct counts.
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         write_parquet(table, tmp_path / "in" / "ride_log.parquet")
@@ -145,7 +156,7 @@ def main() -> None:
         (tmp_path / "in" / "SYNTHETIC_DEMO").write_text("benchmark\n", encoding="utf-8")
         policy_path = tmp_path / "policy.yaml"
         policy_path.write_text(yaml.safe_dump(policy_data, allow_unicode=True), encoding="utf-8")
-        # Fresh interpreter, so its peak RSS is the streaming stage's own footprint.
+        # Fresh interpreter, so its peak RSS is the stage's own footprint.
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--stage-only", str(tmp_path), str(policy_path)], check=True)
         stage_s = time.perf_counter() - started
@@ -180,7 +191,8 @@ def main() -> None:
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "tracemalloc_peak_mb_one_chunk": round(chunk_peak / 2**20, 1),
         "notes": ("vectorised_seconds covers the whole chunk transform (member_id pseudonym and "
-                  "requested_at → minute); the per-row baseline hashes member_id only, so the speed-up is conservative."),
+                  "requested_at → minute); the per-row baseline hashes member_id only, "
+                  "so the speed-up is conservative."),
     }
     write_json(results, ROOT / "benchmarks" / "results" / "privacy_pseudonym_speed.json")
     for key, value in results.items():

@@ -1,27 +1,20 @@
-"""Stage anonymize: a pseudonymized table → anonymized release (k-anonymity, l-diversity).
+"""DVC stage anonymize: a pseudonymized table → anonymized release (k-anonymity, l-diversity).
 
-Usage (dvc.yaml): python pipelines/anonymize.py IN_TABLE HIERARCHIES OUT_TABLE METRICS_JSON
+python pipelines/anonymize.py TABLE HIERARCHIES ANONYMIZED METRICS
 """
 
-from __future__ import annotations
-
-import sys
-
-from kogadx.io import get_stage_logger
+from kogadx.io import read_parquet
 from kogadx.params import load_params
-from kogadx.privacy.anonymize import anonymize_file
+from kogadx.privacy.params import AnonymizeParams
+from kogadx.privacy.stage import AnonymizeInputs, run_anonymize
+from kogadx.stage import parse_args, write_outputs
 
 
-def main(argv: list[str]) -> None:
-    in_table, hierarchies, out_table, metrics_path = argv
-    params = load_params("anonymize")
-    logger = get_stage_logger("anonymize")
-    report = anonymize_file(in_table, hierarchies, out_table, metrics_path, params)
-    logger.info(
-        "k=%d l=%s 削除 %d 行 (%.2f%%) → %s",
-        report["k"], report["l"], report["records_suppressed"], 100 * report["suppression_rate"], out_table,
-    )
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("anonymize", argv, "table", "hierarchies", "anonymized", "metrics")
+    inputs = AnonymizeInputs(table=read_parquet(args["table"]), hierarchies=args["hierarchies"].read_bytes())
+    write_outputs(run_anonymize(inputs, load_params(AnonymizeParams)), args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -1,24 +1,31 @@
-"""Stage pseudonymize: data/raw_validated → data/pseudonymized (+ audit, 削除情報等 in data/secure).
+"""DVC stage pseudonymize: validated tables → pseudonymized tables, audit, 削除情報等 (secure zone).
 
-Usage (dvc.yaml): python pipelines/pseudonymize.py IN_DIR OUT_DIR SECURE_DIR AUDIT_DIR POLICY
+python pipelines/pseudonymize.py TABLES POLICY PSEUDONYMIZED SECURE AUDIT
+(TABLES: the folder of validated tables and its SYNTHETIC_DEMO marker; SECURE: the secure-zone
+folder that holds the key file pseudonym.key, if any, and receives deletion_info.json.)
 """
 
-from __future__ import annotations
+import os
 
-import sys
-
-from kogadx.io import get_stage_logger
+from kogadx.io import read_optional_bytes, read_table_files
 from kogadx.params import load_params
-from kogadx.privacy.stage import pseudonymize_dir
+from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
+from kogadx.privacy.params import PseudonymizeParams
+from kogadx.privacy.stage import PseudonymizeInputs, check_secure_zone, run_pseudonymize
+from kogadx.stage import parse_args, write_outputs
 
 
-def main(argv: list[str]) -> None:
-    in_dir, out_dir, secure_dir, audit_dir, policy = argv
-    params = load_params("pseudonymize")
-    logger = get_stage_logger("pseudonymize")
-    result = pseudonymize_dir(in_dir, out_dir, secure_dir, audit_dir, policy, params, logger=logger)
-    logger.info("監査記録 %s (判定: %s)", result.audit_json, "合格" if result.audit["passed"] else "不合格")
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("pseudonymize", argv, "tables", "policy", "pseudonymized", "secure", "audit")
+    check_secure_zone(args["secure"], args["pseudonymized"], args["audit"])
+    folder, key_file = args["tables"], args["secure"] / KEY_FILE_NAME
+    inputs = PseudonymizeInputs(
+        tables=read_table_files(folder), policy=args["policy"].read_bytes(),
+        key=KeyMaterial(os.environ.get(ENV_VAR), read_optional_bytes(key_file), str(key_file)),
+        synthetic_demo=is_synthetic_demo({name: read_optional_bytes(folder / name) for name in SYNTHETIC_MARKERS}),
+        source=str(folder), policy_file=str(args["policy"]))
+    write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams)), args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

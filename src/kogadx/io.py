@@ -120,6 +120,26 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return read_text_table(path)[0]
 
 
+def read_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet", ".csv")) -> dict[str, pd.DataFrame]:
+    """Every table file directly in ``folder``, by file name, sorted: Parquet (GeoParquet as a
+    GeoDataFrame), CSV exports as text (:func:`read_text_table`). Files whose name starts with
+    ``_`` and sub-folders are left out."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: フォルダがありません")
+    tables: dict[str, pd.DataFrame] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("_"):
+            tables[path.name] = read_geoparquet(path) if path.suffix.lower() == ".parquet" else read_table(path)
+    return tables
+
+
+def read_optional_bytes(path: str | Path) -> bytes | None:
+    """A file's bytes, or None when there is no such file (an optional input such as a key file)."""
+    path = Path(path)
+    return path.read_bytes() if path.is_file() else None
+
+
 def round_significant(value: float, digits: int = FLOAT_DIGITS) -> float:
     """``value`` rounded to ``digits`` significant digits, by correctly rounded decimal
     conversion (the same on every CPU; ``log10`` is not). NaN and ±inf pass through."""

@@ -36,8 +36,8 @@ def test_anonymize_stage(tmp_path, monkeypatch):
     residents, _ = canary_residents(n_people=300, seed=2)
     write_parquet(residents, tmp_path / "raw_validated/residents.parquet")
     (tmp_path / "raw_validated/SYNTHETIC_DEMO").write_text("x", encoding="utf-8")
-    pseudonymize_main([str(tmp_path / "raw_validated"), str(tmp_path / "pseudonymized"), str(tmp_path / "secure"),
-                       str(tmp_path / "audit"), str(default_policy_path())])
+    pseudonymize_main([str(tmp_path / "raw_validated"), str(default_policy_path()), str(tmp_path / "pseudonymized"),
+                       str(tmp_path / "secure"), str(tmp_path / "audit")])
     args = [str(tmp_path / "pseudonymized/residents.parquet"), str(default_hierarchies_path()),
             str(tmp_path / "anonymized/residents.parquet"), str(tmp_path / "metrics/anonymize.json")]
     anonymize_main(args)

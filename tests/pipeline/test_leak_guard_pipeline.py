@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from kogadx.privacy.leaks import find_leaks
+from tests.leak_guard import find_leaks_in
 from tests.tiny_project import SHAREABLE
 
 
@@ -31,7 +31,7 @@ def test_enough_canaries_of_every_kind(built):
 def test_canaries_reached_the_secure_zone(built):
     """The guard looks in the right places: the planted values are really in the validated data."""
     project, canaries = built
-    hits = find_leaks([project / "data" / "raw_validated"], canaries)
+    hits = find_leaks_in([project / "data" / "raw_validated"], canaries)
     found_kinds = {h.kind for h in hits}
     assert {"name", "phone", "my_number", "card_number", "email", "address"} <= found_kinds
 
@@ -41,7 +41,7 @@ def test_no_canary_in_the_shareable_zone(built):
     shareable = [project / rel for rel in SHAREABLE if (project / rel).exists()]
     assert any(p.name == "mlflow.db" for p in shareable), "the MLflow store must be searched"
     assert any(p.name == "logs" for p in shareable), "the run logs must be searched"
-    hits = find_leaks(shareable, canaries)
+    hits = find_leaks_in(shareable, canaries)
     assert hits == [], "\n".join(f"{h.kind} in {h.path} ({h.form})" for h in hits[:20])
 
 
@@ -56,8 +56,8 @@ def test_the_guard_fails_when_one_policy_line_keeps_phones(built, tmp_path):
     weak.write_text(text.replace(old, "      phone:         {action: keep, appi: not_personal}", 1), encoding="utf-8")
     out = tmp_path / "pseudonymized"
     env_cmd = [sys.executable, str(project / "pipelines" / "pseudonymize.py"), str(project / "data" / "raw_validated"),
-               str(out), str(tmp_path / "secure"), str(tmp_path / "audit"), str(weak)]
+               str(weak), str(out), str(tmp_path / "secure"), str(tmp_path / "audit")]
     result = subprocess.run(env_cmd, cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
-    hits = find_leaks([out], canaries)
+    hits = find_leaks_in([out], canaries)
     assert any(h.kind == "phone" for h in hits)

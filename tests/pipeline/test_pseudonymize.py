@@ -13,6 +13,7 @@ from kogadx.io import write_parquet
 from kogadx.privacy.canaries import canary_residents
 from kogadx.privacy.keys import ENV_VAR, KeyRefusedError
 from kogadx.privacy.policy import PolicyError, default_policy_path, load_policy
+from kogadx.privacy.stage import PrivacyCheckError
 from pipelines.pseudonymize import main
 
 PARAMS = {"pseudonymize": {"reference_date": "2024-02-29", "chunk_rows": 5}}
@@ -29,9 +30,9 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _run(root, out="data/pseudonymized", audit="reports/privacy"):
-    main([str(root / "data/raw_validated"), str(root / out), str(root / "data/secure"),
-          str(root / audit), str(default_policy_path())])
+def _run(root, out="data/pseudonymized", audit="reports/privacy", policy=None, secure="data/secure"):
+    main([str(root / "data/raw_validated"), str(policy or default_policy_path()), str(root / out), str(root / secure),
+          str(root / audit)])
 
 
 def test_stage_outputs_audit_and_deletion_info(project):
@@ -82,7 +83,8 @@ def test_real_key_changes_every_pseudonym(project, monkeypatch):
     _run(project, out="k1b")
     monkeypatch.setenv(ENV_VAR, "a5" * 32)
     _run(project, out="k2")
-    ids = {name: pd.read_parquet(project / name / "residents.parquet")["person_id"] for name in ("demo", "k1", "k1b", "k2")}
+    ids = {name: pd.read_parquet(project / name / "residents.parquet")["person_id"]
+           for name in ("demo", "k1", "k1b", "k2")}
     assert ids["k1"].equals(ids["k1b"])
     assert not (ids["k1"] == ids["k2"]).any() and not (ids["k1"] == ids["demo"]).any()
 
@@ -123,3 +125,41 @@ def test_public_table_copied_verbatim(project):
     _run(project)
     assert (project / "data/pseudonymized/towns.parquet").read_bytes() == (
         project / "data/raw_validated/towns.parquet").read_bytes()
+
+
+def test_public_geoparquet_passes_through_byte_for_byte(project):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    columns = list(load_policy().table("towns").rules)
+    towns = gpd.GeoDataFrame({"town_code": ["40223001001", "40223001002"],
+                              "town_name": ["花鶴丘一丁目", "花鶴丘二丁目"], "population": [1200, 800],
+                              "households": [500, 300], "area_m2": [123456.0, 654321.5]},
+                             geometry=[Point(130.47, 33.72), Point(130.48, 33.73)], crs="EPSG:6668")[columns]
+    write_parquet(towns, project / "data/raw_validated/towns.parquet")
+    _run(project)
+    out = project / "data/pseudonymized/towns.parquet"
+    assert out.read_bytes() == (project / "data/raw_validated/towns.parquet").read_bytes()
+    assert gpd.read_parquet(out).crs == towns.crs
+
+
+def test_raw_value_surviving_stops_the_stage_before_writing(project, tmp_path):
+    """A kept column holding the 住民票コード fails the post-run check: nothing is written anywhere."""
+    frame = pd.read_parquet(project / "data/raw_validated/residents.parquet")
+    write_parquet(frame.assign(memo=frame["resident_code"]), project / "data/raw_validated/residents.parquet")
+    policy = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    policy["tables"]["residents"]["columns"]["memo"] = {"action": "keep", "appi": "not_personal"}
+    weak = tmp_path / "policy_memo.yaml"
+    weak.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PrivacyCheckError, match="memo"):
+        _run(project, policy=weak)
+    for folder in ("data/pseudonymized", "reports/privacy", "data/secure"):
+        assert not (project / folder).exists(), folder
+
+
+def test_deletion_info_never_beside_the_output(project):
+    with pytest.raises(ValueError, match="削除情報等の保管先"):
+        _run(project, secure="data/pseudonymized/secure")
+    with pytest.raises(ValueError, match="削除情報等の保管先"):
+        _run(project, secure="reports/privacy")
+    assert not (project / "data/pseudonymized").exists() and not (project / "reports/privacy").exists()

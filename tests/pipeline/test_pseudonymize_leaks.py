@@ -15,9 +15,10 @@ import yaml
 from kogadx.io import write_parquet
 from kogadx.privacy.canaries import canary_residents
 from kogadx.privacy.keys import ENV_VAR
-from kogadx.privacy.leaks import Canary, find_leaks
+from kogadx.privacy.leaks import Canary
 from kogadx.privacy.policy import default_policy_path
 from pipelines.pseudonymize import main
+from tests.leak_guard import find_leaks_in
 
 EXTRA_TABLES = {
     "survey_responses": {
@@ -100,8 +101,8 @@ def planted(tmp_path, monkeypatch):
 
 
 def _run(root, policy):
-    main([str(root / "data/raw_validated"), str(root / "data/pseudonymized"), str(root / "data/secure"),
-          str(root / "reports/privacy"), str(policy)])
+    main([str(root / "data/raw_validated"), str(policy), str(root / "data/pseudonymized"), str(root / "data/secure"),
+          str(root / "reports/privacy")])
 
 
 def test_no_canary_reaches_the_shareable_zone(planted, _isolated_mlflow):
@@ -109,11 +110,11 @@ def test_no_canary_reaches_the_shareable_zone(planted, _isolated_mlflow):
     assert len(canaries) >= 50 and {c.kind for c in canaries} >= {
         "name", "kana", "phone", "my_number", "address", "email", "card"}
     # The guard sees every canary in the secure input (it can find them at all).
-    assert {h.canary_index for h in find_leaks([root / "data/raw_validated"], canaries)} == set(range(len(canaries)))
+    assert {h.canary_index for h in find_leaks_in([root / "data/raw_validated"], canaries)} == set(range(len(canaries)))
     _run(root, _policy(root))
     comments = pd.read_parquet(root / "data/pseudonymized/survey_responses.parquet")["comment"]
     assert comments.str.contains("＜電話番号＞").all() and comments.str.contains("＜カード番号＞").all()
-    hits = find_leaks([root / "data/pseudonymized", root / "reports", _isolated_mlflow], canaries)
+    hits = find_leaks_in([root / "data/pseudonymized", root / "reports", _isolated_mlflow], canaries)
     assert hits == []
     residents_ids = set(pd.read_parquet(root / "data/pseudonymized/residents.parquet")["person_id"])
     payment_ids = set(pd.read_parquet(root / "data/pseudonymized/payments.parquet")["person_id"])
@@ -125,7 +126,7 @@ def test_guard_fails_when_one_line_keeps_phone(planted, _isolated_mlflow):
     policy = _policy(root, replace=("phone:         {action: delete, appi: item1}",
                                     "phone:         {action: keep, appi: not_personal}"))
     _run(root, policy)
-    hits = find_leaks([root / "data/pseudonymized", root / "reports", _isolated_mlflow], canaries)
+    hits = find_leaks_in([root / "data/pseudonymized", root / "reports", _isolated_mlflow], canaries)
     assert hits, "the leak guard must catch a policy that keeps phone numbers"
     assert {h.kind for h in hits} == {"phone"}
     assert {h.path for h in hits} == {str(root / "data/pseudonymized/residents.parquet")}

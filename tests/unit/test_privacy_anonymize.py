@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from kogadx.privacy.anonymity import measure
-from kogadx.privacy.anonymize import anonymize_table, generalise_level, load_hierarchies
+from kogadx.privacy.anonymize import anonymize_table, default_hierarchies, generalise_level
+from kogadx.privacy.params import AnonymizeParams
 
 QI = ["age", "sex", "town_code"]
 KEEP = ["age", "sex", "town_code", "relationship"]
@@ -26,8 +27,9 @@ def _people(n: int, seed: int = 0) -> pd.DataFrame:
 
 def test_targets_reached_and_linking_codes_dropped():
     frame = _people(800)
-    result = anonymize_table(frame, QI, load_hierarchies(), k=5, l=2, sensitive="relationship",
-                             max_suppression=0.05, keep_columns=KEEP)
+    params = AnonymizeParams(quasi_identifiers=QI, k=5, l=2, sensitive="relationship", max_suppression=0.05,
+                             keep_columns=KEEP)
+    result = anonymize_table(frame, default_hierarchies(), params)
     released, report = result.table, result.report
     assert list(released.columns) == KEEP
     check = measure(released, QI, "relationship")
@@ -39,20 +41,20 @@ def test_targets_reached_and_linking_codes_dropped():
 
 
 def test_top_coding_and_levels():
-    spec = load_hierarchies()["age"]
+    spec = default_hierarchies()["age"]
     ages = pd.Series([3, 37, 89, 90, 101])
     assert generalise_level(ages, spec, 0).tolist() == ["3", "37", "89", "90+", "90+"]
     assert generalise_level(ages, spec, 1).tolist() == ["0-4", "35-39", "85-89", "90+", "90+"]
     assert generalise_level(ages, spec, 4).tolist() == ["*"] * 5
     towns = pd.Series(["40223001002"])
-    assert generalise_level(towns, load_hierarchies()["town_code"], 1).tolist() == ["402230010"]
+    assert generalise_level(towns, default_hierarchies()["town_code"], 1).tolist() == ["402230010"]
 
 
 def test_rare_record_is_suppressed_not_generalised_away():
     frame = _people(2000, seed=1)
     frame.loc[0, "age"] = 104  # a peculiar description (特異な記述): only centenarian
-    result = anonymize_table(frame, ["age"], load_hierarchies(), k=10, max_suppression=0.01,
-                             keep_columns=["age"])
+    params = AnonymizeParams(quasi_identifiers=["age"], k=10, max_suppression=0.01, keep_columns=["age"])
+    result = anonymize_table(frame, default_hierarchies(), params)
     assert "104" not in set(result.table["age"])
     assert result.report["k"] >= 10
 
@@ -60,4 +62,4 @@ def test_rare_record_is_suppressed_not_generalised_away():
 def test_infeasible_targets_raise():
     frame = _people(20)
     with pytest.raises(ValueError, match="k=50"):
-        anonymize_table(frame, QI, load_hierarchies(), k=50, keep_columns=KEEP)
+        anonymize_table(frame, default_hierarchies(), AnonymizeParams(quasi_identifiers=QI, k=50, keep_columns=KEEP))

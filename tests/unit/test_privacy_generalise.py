@@ -6,7 +6,8 @@ import pandas as pd
 
 from kogadx.privacy.generalise import address_to_town_code, age_at_reference, age_band, floor_minute, year_month
 
-CTX = {"reference_date": "2024-02-29", "towns": {"花鶴丘一丁目": "40223001001", "花鶴丘二丁目": "40223001002", "日吉一丁目": "40223002001"}}
+CTX = {"reference_date": "2024-02-29",
+       "towns": {"花鶴丘一丁目": "40223001001", "花鶴丘二丁目": "40223001002", "日吉一丁目": "40223002001"}}
 
 
 def test_age_at_reference_counts_birthdays():
@@ -18,11 +19,13 @@ def test_age_at_reference_counts_birthdays():
 
 def test_age_band_top_codes():
     ages = pd.Series([0, 4, 5, 37, 89, 90, 104])
-    assert age_band(ages, {"width": 5, "top_code": 90}, CTX).tolist() == ["0-4", "0-4", "5-9", "35-39", "85-89", "90+", "90+"]
+    bands = age_band(ages, {"width": 5, "top_code": 90}, CTX).tolist()
+    assert bands == ["0-4", "0-4", "5-9", "35-39", "85-89", "90+", "90+"]
 
 
 def test_address_to_town_code_longest_match():
-    addresses = pd.Series(["福岡県古賀市花鶴丘二丁目12番3号", "福岡県古賀市日吉一丁目1-2", "福岡県福岡市中央区天神1丁目"])
+    addresses = pd.Series(["福岡県古賀市花鶴丘二丁目12番3号", "福岡県古賀市日吉一丁目1-2",
+                           "福岡県福岡市中央区天神1丁目"])
     codes = address_to_town_code(addresses, {}, CTX)
     assert codes.iloc[:2].tolist() == ["40223001002", "40223002001"]
     assert pd.isna(codes.iloc[2])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 import yaml
 
-from kogadx.privacy.policy import PolicyError, load_policy, parse_policy
+from kogadx.privacy.policy import PolicyError, default_policy_path, load_policy, parse_policy, parse_policy_text
 from kogadx.privacy.pseudonym import pseudonym_of
 from kogadx.privacy.transform import TableStats, TransformContext, pseudonymize_frame
 
@@ -108,9 +110,15 @@ def test_shipped_policy_covers_residents_schema():
     assert len(policy.sha256) == 64
 
 
+def test_shipped_policy_hash_is_the_file_hash():
+    raw = default_policy_path().read_bytes()
+    assert load_policy().sha256 == hashlib.sha256(raw).hexdigest()
+    assert parse_policy_text(raw).sha256 == parse_policy_text(raw.decode("utf-8")).sha256 == load_policy().sha256
+    assert parse_policy_text(raw.replace(b"\n", b"\r\n")).sha256 != load_policy().sha256  # the file as it is
+
+
 def test_adding_a_table_is_yaml_only(tmp_path):
-    text = load_policy().source
-    data = yaml.safe_load(open(text, encoding="utf-8"))
+    data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
     data["tables"]["ride_members"] = {
         "person_key": "resident_code",
         "columns": {
@@ -120,7 +128,7 @@ def test_adding_a_table_is_yaml_only(tmp_path):
     }
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    policy = load_policy(path)
+    policy = parse_policy_text(path.read_bytes(), str(path))
     members = pd.DataFrame({"resident_code": ["12345678901"], "member_no": ["M-1"]})
     residents_codes = pd.DataFrame({"resident_code": ["12345678901"]})
     ctx = TransformContext(KEY, policy.hex_length)

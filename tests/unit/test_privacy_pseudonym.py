@@ -35,7 +35,8 @@ def test_same_person_same_pseudonym_across_tables_and_chunks():
     # Another table: other order, full-width digits, int-free but padded the same, chunked.
     members = pd.Series([c.translate(str.maketrans("0123456789", "０１２３４５６７８９")) for c in codes[::-1]])
     whole = pseudonymize_series(residents, KEY_A, "person")
-    chunks = pd.concat([pseudonymize_series(part, KEY_A, "person") for part in (members.iloc[i : i + 71] for i in range(0, len(members), 71))])
+    parts = (members.iloc[i : i + 71] for i in range(0, len(members), 71))
+    chunks = pd.concat([pseudonymize_series(part, KEY_A, "person") for part in parts])
     assert list(chunks) == list(whole[::-1])
 
 

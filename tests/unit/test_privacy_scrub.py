@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from kogadx.privacy.scrub import (
-    TAG_CARD, TAG_EMAIL, TAG_MY_NUMBER, TAG_NAME, TAG_PHONE, build_name_matcher, scrub_series, scrub_text,
+    TAG_CARD,
+    TAG_EMAIL,
+    TAG_MY_NUMBER,
+    TAG_NAME,
+    TAG_PHONE,
+    build_name_matcher,
+    scrub_series,
+    scrub_text,
 )
 
 

@@ -16,7 +16,7 @@ Art. 34 item 3), and rows are sorted by their values so the source row order is 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,17 +26,26 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from kogadx.io import read_package_file
 from kogadx.privacy.anonymity import measure
+from kogadx.privacy.params import AnonymizeParams
+
+HIERARCHIES_FILE = "hierarchies.yaml"
 
 
 def default_hierarchies_path() -> Path:
-    return Path(str(resources.files("kogadx.privacy") / "hierarchies.yaml"))
+    """Where the hierarchies shipped with the package live (the stage gets the file through argv)."""
+    return Path(str(resources.files("kogadx.privacy") / HIERARCHIES_FILE))
 
 
-def load_hierarchies(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Read the hierarchy YAML (UTF-8)."""
-    path = Path(path) if path is not None else default_hierarchies_path()
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def parse_hierarchies(text: str | bytes) -> dict[str, dict[str, Any]]:
+    """The generalisation hierarchies from their YAML (UTF-8), by quasi-identifier."""
+    return yaml.safe_load(text.decode("utf-8") if isinstance(text, bytes) else text) or {}
+
+
+def default_hierarchies() -> dict[str, dict[str, Any]]:
+    """The hierarchies shipped with the package (``hierarchies.yaml``)."""
+    return parse_hierarchies(read_package_file("kogadx.privacy", HIERARCHIES_FILE))
 
 
 def hierarchy_height(spec: Mapping[str, Any]) -> int:
@@ -107,27 +116,50 @@ def _evaluate(
     return keep, pd.Series(sizes[ok])
 
 
+def _best_levels(
+    frame: pd.DataFrame, levels: Mapping[str, list[pd.Series]], heights: list[int], params: AnonymizeParams
+) -> tuple[tuple[Any, ...] | None, int]:
+    """Walk the generalisation lattice; the feasible level vector of lowest (discernibility, height,
+    vector) with its keep mask, suppressed count and class count (None if none is feasible),
+    and the lattice size."""
+    qi, sensitive, n = list(levels), params.sensitive, len(frame)
+    best: tuple[Any, ...] | None = None
+    lattice_size = 0
+    for vector in itertools.product(*(range(h + 1) for h in heights)):
+        lattice_size += 1
+        generalised = pd.DataFrame({c: levels[c][lv] for c, lv in zip(qi, vector, strict=True)})
+        if sensitive is not None:
+            generalised[sensitive] = frame[sensitive].to_numpy()
+        keep, sizes = _evaluate(generalised, qi, sensitive, params.k, params.l)
+        suppressed = int(n - keep.sum())
+        if suppressed > params.max_suppression * n or suppressed == n:
+            continue
+        discernibility = float((sizes.astype(float) ** 2).sum() + suppressed * n)
+        height = float(np.mean([lv / h for lv, h in zip(vector, heights, strict=True)]))
+        candidate = (discernibility, height, vector, keep, suppressed, len(sizes))
+        if best is None or candidate[:3] < best[:3]:
+            best = candidate
+    return best, lattice_size
+
+
 def anonymize_table(
     frame: pd.DataFrame,
-    quasi_identifiers: Sequence[str],
     hierarchies: Mapping[str, Mapping[str, Any]],
-    k: int,
-    l: int = 1,
-    sensitive: str | None = None,
-    max_suppression: float = 0.05,
-    keep_columns: Sequence[str] | None = None,
+    params: AnonymizeParams,
 ) -> AnonymizeResult:
     """Generalise QIs and suppress rare records so that k and l hold; see module docstring.
 
-    ``max_suppression`` is a share of rows (0–1). Raises ValueError when no level
+    ``params.max_suppression`` is a share of rows (0–1). Raises ValueError when no level
     combination reaches the targets within the suppression limit.
     """
-    qi = list(quasi_identifiers)
+    qi = list(params.quasi_identifiers)
+    sensitive, k, l_target, max_suppression = params.sensitive, params.k, params.l, params.max_suppression
     missing = [c for c in qi if c not in hierarchies]
     if missing:
         raise KeyError(f"準識別子 {missing} の一般化階層がありません")
-    keep_columns = list(keep_columns) if keep_columns is not None else [*qi, *([sensitive] if sensitive else [])]
-    absent = [c for c in {*qi, *keep_columns, *([sensitive] if sensitive else [])} if c not in frame.columns]
+    targets = [*qi, *([sensitive] if sensitive else [])]
+    keep_columns = list(params.keep_columns) if params.keep_columns is not None else targets
+    absent = [c for c in {*targets, *keep_columns} if c not in frame.columns]
     if absent:
         raise KeyError(f"列 {sorted(absent)} がデータにありません")
     n = len(frame)
@@ -136,25 +168,10 @@ def anonymize_table(
         c: [generalise_level(frame[c], hierarchies[c], lv, c) for lv in range(h + 1)]
         for c, h in zip(qi, heights, strict=True)
     }
-    best: tuple[Any, ...] | None = None
-    lattice_size = 0
-    for vector in itertools.product(*(range(h + 1) for h in heights)):
-        lattice_size += 1
-        generalised = pd.DataFrame({c: levels[c][lv] for c, lv in zip(qi, vector, strict=True)})
-        if sensitive is not None:
-            generalised[sensitive] = frame[sensitive].to_numpy()
-        keep, sizes = _evaluate(generalised, qi, sensitive, k, l)
-        suppressed = int(n - keep.sum())
-        if suppressed > max_suppression * n or suppressed == n:
-            continue
-        discernibility = float((sizes.astype(float) ** 2).sum() + suppressed * n)
-        height = float(np.mean([lv / h for lv, h in zip(vector, heights, strict=True)]))
-        candidate = (discernibility, height, vector, keep, suppressed, len(sizes))
-        if best is None or candidate[:3] < best[:3]:
-            best = candidate
+    best, lattice_size = _best_levels(frame, levels, heights, params)
     if best is None:
         raise ValueError(
-            f"k={k}, l={l} を削除率 {max_suppression:.1%} 以内で満たす一般化の組み合わせがありません"
+            f"k={k}, l={l_target} を削除率 {max_suppression:.1%} 以内で満たす一般化の組み合わせがありません"
             f" (行数 {n:,}、準識別子 {qi})"
         )
     discernibility, height, vector, keep, suppressed, n_classes = best
@@ -163,10 +180,11 @@ def anonymize_table(
         if c in released.columns:
             released[c] = levels[c][lv][keep].to_numpy()
     released = released.astype("string").sort_values(keep_columns, kind="mergesort").reset_index(drop=True)
-    achieved = measure(released, [c for c in qi if c in released.columns], sensitive if sensitive in released.columns else None)
+    released_qi = [c for c in qi if c in released.columns]
+    achieved = measure(released, released_qi, sensitive if sensitive in released.columns else None)
     report = {
         "k_target": k,
-        "l_target": l,
+        "l_target": l_target,
         "k": achieved["k"],
         "l": achieved["l"],
         "n_classes": achieved["n_classes"],
@@ -184,42 +202,3 @@ def anonymize_table(
         "released_columns": keep_columns,
     }
     return AnonymizeResult(released, report)
-
-
-def anonymize_file(
-    in_table: str | Path,
-    hierarchies_path: str | Path,
-    out_table: str | Path,
-    metrics_path: str | Path,
-    params: Mapping[str, Any],
-    track: bool = True,
-) -> dict[str, Any]:
-    """The anonymize stage: read a pseudonymized Parquet table, release, write report.
-
-    ``params``: quasi_identifiers (list), sensitive (str or null), k, l, max_suppression,
-    keep_columns (list; everything else — person_id, household_id … — is dropped).
-    Writes the table (Parquet, deterministic) and the report (JSON); logs both the
-    figures and the chosen levels to MLflow (experiment 'privacy', stage 'anonymize').
-    """
-    from kogadx.io import write_json, write_parquet
-
-    frame = pd.read_parquet(in_table)
-    result = anonymize_table(
-        frame,
-        params["quasi_identifiers"],
-        load_hierarchies(hierarchies_path),
-        k=int(params["k"]),
-        l=int(params.get("l", 1)),
-        sensitive=params.get("sensitive"),
-        max_suppression=float(params.get("max_suppression", 0.05)),
-        keep_columns=params.get("keep_columns"),
-    )
-    write_parquet(result.table, out_table)
-    write_json(result.report, metrics_path)
-    if track:
-        from kogadx.tracking import start_run
-
-        with start_run("privacy", stage="anonymize", run_name="anonymize", params=dict(params)) as run:
-            run.log_metrics({key: value for key, value in result.report.items() if key not in ("levels",)})
-            run.log_metrics(result.report["levels"], prefix="level")
-    return result.report

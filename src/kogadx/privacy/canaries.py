@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from kogadx.idcodes import my_number_check_digit
-
 from kogadx.privacy.leaks import Canary
 
 # Rare surnames / given names so that a hit is never a coincidence.

@@ -21,26 +21,52 @@ app.add_typer(anonymity_app, name="anonymity")
 def pseudonymize_command(
     in_dir: Annotated[Path, typer.Option("--in", help="入力フォルダ (CSV または Parquet のテーブル)")],
     out_dir: Annotated[Path, typer.Option("--out", help="出力フォルダ (同じテーブル名・形式、監査記録も出力)")],
-    policy: Annotated[Path | None, typer.Option("--policy", help="仮名加工ポリシー (YAML)。省略時はパッケージ同梱のもの")] = None,
-    secure_dir: Annotated[Path, typer.Option("--secure", help="削除情報等と鍵ファイルの保管先 (安全管理区域)")] = Path("data/secure"),
-    reference_date: Annotated[str | None, typer.Option("--reference-date", help="年齢計算の基準日 (YYYY-MM-DD)")] = None,
-    chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="一度に処理する行数")] = 1_000_000,
+    policy: Annotated[Path | None, typer.Option(
+        "--policy", help="仮名加工ポリシー (YAML)。省略時はパッケージ同梱のもの")] = None,
+    secure_dir: Annotated[Path, typer.Option(
+        "--secure", help="削除情報等と鍵ファイルの保管先 (安全管理区域)")] = Path("data/secure"),
+    reference_date: Annotated[str | None, typer.Option(
+        "--reference-date", help="年齢計算の基準日 (YYYY-MM-DD)")] = None,
+    chunk_rows: Annotated[int | None, typer.Option(
+        "--chunk-rows", help="一度に処理する行数 (省略時は params の既定値)")] = None,
     mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="監査記録を MLflow に記録する")] = False,
 ) -> None:
     """入力フォルダの全テーブルをポリシーに従って仮名加工し、監査記録を出力先に書きます。"""
-    from kogadx.io import get_stage_logger
-    from kogadx.privacy.stage import pseudonymize_dir
+    import os
 
-    params = {"chunk_rows": chunk_rows}
-    if reference_date:
-        params["reference_date"] = reference_date
-    result = pseudonymize_dir(
-        in_dir, out_dir, secure_dir, out_dir, policy_path=policy, params=params,
-        logger=get_stage_logger("pseudonymize"), track=mlflow,
-    )
-    typer.echo(f"仮名加工しました: {', '.join(result.outputs)} → {out_dir}")
-    typer.echo(f"監査記録: {result.audit_json} / {result.audit_markdown}")
-    typer.echo(f"削除情報等: {result.deletion_info}")
+    from kogadx.io import get_stage_logger, read_optional_bytes, read_table_files
+    from kogadx.params import ParamsError, validate_params
+    from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
+    from kogadx.privacy.params import PseudonymizeParams
+    from kogadx.privacy.policy import default_policy_path
+    from kogadx.privacy.stage import PseudonymizeInputs, check_secure_zone, run_pseudonymize
+    from kogadx.stage import StageArgs, write_outputs
+
+    get_stage_logger("pseudonymize")
+    options = {"reference_date": reference_date, "chunk_rows": chunk_rows}
+    try:  # the defaults live in PseudonymizeParams; only the options given override them
+        params = validate_params(PseudonymizeParams, {k: v for k, v in options.items() if v is not None},
+                                 "コマンドライン", "pseudonymize")
+    except ParamsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=2) from exc
+    check_secure_zone(secure_dir, out_dir)
+    policy = policy or default_policy_path()
+    key_file = secure_dir / KEY_FILE_NAME
+    inputs = PseudonymizeInputs(
+        tables=read_table_files(in_dir), policy=policy.read_bytes(),
+        key=KeyMaterial(os.environ.get(ENV_VAR), read_optional_bytes(key_file), str(key_file)),
+        synthetic_demo=is_synthetic_demo({name: read_optional_bytes(in_dir / name) for name in SYNTHETIC_MARKERS}),
+        source=str(in_dir), policy_file=str(policy))
+    outputs = run_pseudonymize(inputs, params)
+    if not mlflow:
+        outputs.runs.clear()
+    args = StageArgs("pseudonymize", {"pseudonymized": out_dir, "secure": secure_dir, "audit": out_dir})
+    written = write_outputs(outputs, args)
+    tables = [Path(key).stem for key in written if key.startswith("pseudonymized/")]
+    typer.echo(f"仮名加工しました: {', '.join(tables)} → {out_dir}")
+    typer.echo(f"監査記録: {written['audit/pseudonymize_audit.json']} / {written['audit/pseudonymize_audit.md']}")
+    typer.echo(f"削除情報等: {written['secure/deletion_info.json']}")
 
 
 @anonymity_app.command("measure")
@@ -50,15 +76,10 @@ def measure_command(
     sa: Annotated[str | None, typer.Option("--sa", help="機微属性 (カンマ区切り、l-多様性用)")] = None,
 ) -> None:
     """k-匿名性・l-多様性・同値クラス数を JSON で表示します。"""
-    import pandas as pd
-
-    from kogadx.io import read_text_table
+    from kogadx.io import read_table
     from kogadx.privacy.anonymity import measure
 
-    if file.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(file)
-    else:
-        frame, _ = read_text_table(file)
+    frame = read_table(file)
     qis = [c.strip() for c in qi.split(",") if c.strip()]
     sas = [c.strip() for c in sa.split(",") if c.strip()] if sa else None
     try:

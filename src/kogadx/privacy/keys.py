@@ -1,9 +1,11 @@
-"""Where the pseudonymisation key comes from, and when the demo key is refused.
+"""Where the pseudonymisation key comes from, and when the demo key is refused (pure: no I/O).
 
 Order: environment variable ``KOGADX_PSEUDONYM_KEY`` → key file ``<secure_dir>/pseudonym.key``
 → the public demo key, allowed only when the input folder carries the marker file
 ``SYNTHETIC_DEMO.json`` with ``"synthetic": true`` (written by the synthesize stage into
 data/raw and copied by ingest into data/raw_validated). Real data with the demo key is refused.
+The stage (or the command line) reads the variable, the key file and the marker files and
+hands them over as :class:`KeyMaterial` and marker bytes; this module only decides.
 
 The key is 削除情報等: it lives in the secure zone (git- and shareable-remote-ignored).
 A key is given as 64+ hex digits (e.g. ``python -c "import secrets;print(secrets.token_hex(32))"``)
@@ -14,11 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from kogadx.privacy.pseudonym import key_fingerprint
 
@@ -50,20 +50,33 @@ class PseudonymKey:
         return f"PseudonymKey(source={self.source!r}, fingerprint={self.fingerprint!r})"
 
 
-def is_synthetic_demo(input_dir: str | Path) -> bool:
+@dataclass(frozen=True)
+class KeyMaterial:
+    """What a key can come from, as read by the stage: the value of ``KOGADX_PSEUDONYM_KEY``
+    (None when unset), the bytes of the key file (None when there is none) and that file's
+    path (for messages). The repr never shows a key."""
+
+    env: str | None = field(default=None, repr=False)
+    file: bytes | None = field(default=None, repr=False)
+    file_path: str = f"data/secure/{KEY_FILE_NAME}"
+
+
+def is_synthetic_demo(markers: Mapping[str, bytes | None]) -> bool:
     """True when the input folder carries the synthetic-demo marker.
 
-    ``SYNTHETIC_DEMO.json`` (written by synthesize into data/raw, copied by ingest) must
-    hold ``"synthetic": true``; a bare ``SYNTHETIC_DEMO`` file is also accepted.
+    ``markers`` maps the names of :data:`SYNTHETIC_MARKERS` to the bytes of that file in
+    the input folder (None or left out = no such file). ``SYNTHETIC_DEMO.json`` (written by
+    synthesize into data/raw, copied by ingest) must hold ``"synthetic": true``; a bare
+    ``SYNTHETIC_DEMO`` file is also accepted. The first marker present decides.
     """
     for name in SYNTHETIC_MARKERS:
-        marker = Path(input_dir) / name
-        if not marker.is_file():
+        content = markers.get(name)
+        if content is None:
             continue
-        if marker.suffix != ".json":
+        if not name.endswith(".json"):
             return True
         try:  # the ingest copy of the synthesize stage's summary: {"synthetic": true, ...}
-            return json.loads(marker.read_text(encoding="utf-8")).get("synthetic") is True
+            return json.loads(content.decode("utf-8")).get("synthetic") is True
         except (ValueError, AttributeError):
             return False
     return False
@@ -90,25 +103,26 @@ def parse_key(text_or_bytes: str | bytes, origin: str) -> bytes:
 
 
 def resolve_key(
-    input_dir: str | Path,
-    secure_dir: str | Path,
-    environ: Mapping[str, str] | None = None,
+    material: KeyMaterial,
+    synthetic: bool,
+    input_name: str,
     logger: logging.Logger | None = None,
 ) -> PseudonymKey:
-    """Find the key for pseudonymising ``input_dir``; refuse the demo key on real data."""
-    environ = os.environ if environ is None else environ
+    """The key for pseudonymising the input named ``input_name``; refuse the demo key on real data.
+
+    ``synthetic``: whether the input carries the synthetic-demo marker (:func:`is_synthetic_demo`).
+    """
     logger = logger or logging.getLogger("kogadx.privacy")
-    synthetic = is_synthetic_demo(input_dir)
-    key_file = Path(secure_dir) / KEY_FILE_NAME
-    if environ.get(ENV_VAR):
-        key, source = parse_key(environ[ENV_VAR], f"環境変数 {ENV_VAR}"), "env"
-    elif key_file.is_file():
-        key, source = parse_key(key_file.read_bytes(), str(key_file)), "file"
+    key_file = material.file_path
+    if material.env:
+        key, source = parse_key(material.env, f"環境変数 {ENV_VAR}"), "env"
+    elif material.file is not None:
+        key, source = parse_key(material.file, key_file), "file"
     else:
         if not synthetic:
             raise KeyRefusedError(
                 f"仮名化キーがありません: 環境変数 {ENV_VAR} も {key_file} もありません。"
-                f"入力 {input_dir} には {SYNTHETIC_MARKERS[0]} 目印がないため実データとみなし、"
+                f"入力 {input_name} には {SYNTHETIC_MARKERS[0]} 目印がないため実データとみなし、"
                 "デモ用キーでの処理を拒否します"
             )
         logger.warning(
@@ -118,7 +132,8 @@ def resolve_key(
         key, source = DEMO_KEY, "demo"
     if key == DEMO_KEY and not synthetic:
         raise KeyRefusedError(
-            f"デモ用キーが指定されていますが、入力 {input_dir} は合成デモデータではありません"
+            f"デモ用キーが指定されていますが、入力 {input_name} は合成デモデータではありません"
             f"({SYNTHETIC_MARKERS[0]} 目印なし)。実データにはデモ用キーを使えません"
         )
     return PseudonymKey(key=key, source=source if key != DEMO_KEY else "demo", fingerprint=key_fingerprint(key))
+

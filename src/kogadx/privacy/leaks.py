@@ -1,6 +1,8 @@
-"""Leak guard: search every file under given folders for canary values.
+"""Leak guard: search files for canary values (pure: the files come in as bytes).
 
-Two kinds of search per file:
+The caller lists and reads the files (the tests' helper ``tests/leak_guard.py`` walks the
+shareable folders) and hands them over as :class:`ScannedFile`; this module decodes and
+matches. Two kinds of search per file:
 
 * **bytes** — each canary (and its NFKC and full-width-digit forms) encoded as UTF-8,
   CP932, UTF-16-LE and UTF-16-BE, searched in the raw file bytes (catches pickles,
@@ -8,7 +10,8 @@ Two kinds of search per file:
 * **normalised text** — the file decoded into text by type, then NFKC + katakana→hiragana
   + lower case with all whitespace removed; digit canaries are also searched with
   hyphens/spaces between digits removed ('090-1234-5678' == '09012345678' == '０９０ １２３４ ５６７８').
-  Decoders: Parquet (every column's values), SQLite (every table's rows, e.g. mlflow.db),
+  Decoders: Parquet (every column's values), SQLite (every table's rows, e.g. mlflow.db;
+  a WAL file beside it is searched as its own file),
   JSON / ipynb (parsed, so \\uXXXX escapes are undone), HTML/XML/SVG (entities undone),
   gzip (decompressed), any other file decoded as UTF-8 / CP932 / UTF-16 text.
 
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import gzip
 import html
+import io
 import json
 import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import jaconv
 
@@ -44,6 +48,14 @@ class Canary:
 
     kind: str
     value: str
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """One file to search: its path (named in hits; its suffix picks the decoder) and its bytes."""
+
+    path: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,8 @@ def _needles(value: str) -> _Needles:
     text_form = normalise_text(value)
     if len(text_form) < MIN_CANARY_LENGTH:
         raise ValueError(f"カナリア値が短すぎます ({len(text_form)} 文字)。{MIN_CANARY_LENGTH} 文字以上にしてください")
-    digits = join_digits(value)
-    digit_form = re.sub(r"[^0-9]", "", digits) if re.fullmatch(r"[0-9\-‐‑–—―−ー\s]+", unicodedata.normalize("NFKC", value)) else None
+    only_digits = re.fullmatch(r"[0-9\-‐‑–—―−ー\s]+", unicodedata.normalize("NFKC", value))
+    digit_form = re.sub(r"[^0-9]", "", join_digits(value)) if only_digits else None
     return _Needles(tuple(sorted(byte_forms)), text_form, digit_form)
 
 
@@ -102,10 +114,10 @@ def _decode_bytes(raw: bytes) -> str:
     return raw.decode("utf-8", errors="ignore")
 
 
-def _parquet_text(path: Path) -> str:
+def _parquet_text(raw: bytes) -> str:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    table = pq.read_table(io.BytesIO(raw))
     parts = [" ".join(table.schema.names)]
     for name in table.column_names:
         column = table.column(name).to_pandas()
@@ -119,10 +131,14 @@ def _value_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _sqlite_text(path: Path) -> str:
+def _sqlite_text(raw: bytes) -> str:
     parts: list[str] = []
-    connection = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+    if raw[18:20] == b"\x02\x02":
+        # A WAL-mode file cannot be opened from memory; its pages read the same as a rollback-journal file's.
+        raw = raw[:18] + b"\x01\x01" + raw[20:]
+    connection = sqlite3.connect(":memory:")
     try:
+        connection.deserialize(raw)
         names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for name in names:
             quoted = '"' + name.replace('"', '""') + '"'
@@ -141,15 +157,15 @@ def _json_text(raw: bytes) -> str:
         return text
 
 
-def file_text(path: Path, raw: bytes) -> str:
-    """The searchable text of a file by its type ('' for images)."""
-    suffix = path.suffix.lower()
+def file_text(path: str, raw: bytes) -> str:
+    """The searchable text of a file by its type ('' for images); ``path`` gives the suffix."""
+    suffix = PurePath(path).suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         return ""
     if suffix == ".parquet" or raw[:4] == b"PAR1":
-        return _parquet_text(path)
+        return _parquet_text(raw)
     if raw.startswith(b"SQLite format 3\x00"):
-        return _sqlite_text(path)
+        return _sqlite_text(raw)
     if suffix == ".gz":
         inner = gzip.decompress(raw)
         return _decode_bytes(inner)
@@ -161,19 +177,8 @@ def file_text(path: Path, raw: bytes) -> str:
     return text
 
 
-def iter_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Every file under the given folders (and the given files), sorted."""
-    files: set[Path] = set()
-    for base in map(Path, paths):
-        if base.is_file():
-            files.add(base)
-        elif base.is_dir():
-            files |= {p for p in base.rglob("*") if p.is_file()}
-    return sorted(files)
-
-
-def find_leaks(paths: Iterable[str | Path], canaries: Sequence[Canary | str]) -> list[LeakHit]:
-    """Search all files under ``paths`` for the canaries; one hit per (file, canary).
+def find_leaks(files: Iterable[ScannedFile], canaries: Sequence[Canary | str]) -> list[LeakHit]:
+    """Search the files for the canaries; one hit per (file, canary).
 
     Returns the hits (empty list = no leak). Hits name the canary by index and kind,
     not by value, so a failing test's message does not spread the value further.
@@ -181,9 +186,9 @@ def find_leaks(paths: Iterable[str | Path], canaries: Sequence[Canary | str]) ->
     items = [c if isinstance(c, Canary) else Canary("value", c) for c in canaries]
     needles = [_needles(c.value) for c in items]
     hits: list[LeakHit] = []
-    for path in iter_files(paths):
-        raw = path.read_bytes()
-        text = file_text(path, raw)
+    for file in files:
+        raw = file.data
+        text = file_text(file.path, raw)
         normalised = normalise_text(text) if text else ""
         digits = re.sub(r"[^0-9]+", " ", join_digits(text)) if text else ""
         digit_runs = f" {digits} "
@@ -196,5 +201,5 @@ def find_leaks(paths: Iterable[str | Path], canaries: Sequence[Canary | str]) ->
             elif needle.digit_form and needle.digit_form in digit_runs:
                 form = "digits"
             if form:
-                hits.append(LeakHit(str(path), index, canary.kind, form))
+                hits.append(LeakHit(file.path, index, canary.kind, form))
     return hits

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from kogadx.io import read_package_file
 from kogadx.privacy.generalise import METHODS
 from kogadx.privacy.pseudonym import DEFAULT_HEX_LENGTH
 
@@ -39,6 +40,7 @@ APPI_ITEMS = {
 }
 PERSON_DOMAIN = "person"
 PERSON_ID_COLUMN = "person_id"
+POLICY_FILE = "policy.yaml"
 
 
 class PolicyError(ValueError):
@@ -110,16 +112,23 @@ class Policy:
 
 
 def default_policy_path() -> Path:
-    """The policy shipped with the package (versioned in git)."""
-    return Path(str(resources.files("kogadx.privacy") / "policy.yaml"))
+    """Where the policy shipped with the package lives (versioned in git; the stage gets it through argv)."""
+    return Path(str(resources.files("kogadx.privacy") / POLICY_FILE))
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Read and validate a policy YAML file (UTF-8)."""
-    path = Path(path) if path is not None else default_policy_path()
-    raw = path.read_bytes()
+def load_policy() -> Policy:
+    """The policy shipped with the package (for notebooks and checks; stages parse the file argv names)."""
+    return parse_policy_text(read_package_file("kogadx.privacy", POLICY_FILE), str(default_policy_path()))
+
+
+def parse_policy_text(text: str | bytes, source: str = "<text>") -> Policy:
+    """Parse and validate the policy YAML (the file's bytes, or text); ``source`` names the file in messages.
+
+    The SHA-256 in the audit is the hash of the file as it is (text: of its UTF-8 bytes).
+    """
+    raw = text.encode("utf-8") if isinstance(text, str) else text
     data = yaml.safe_load(raw.decode("utf-8")) or {}
-    return parse_policy(data, sha256=hashlib.sha256(raw).hexdigest(), source=str(path))
+    return parse_policy(data, sha256=hashlib.sha256(raw).hexdigest(), source=source)
 
 
 def parse_policy(data: Mapping[str, Any], sha256: str = "", source: str = "<dict>") -> Policy:
@@ -151,50 +160,54 @@ def _parse_table(name: str, spec: Mapping[str, Any], source: str) -> TablePolicy
     outputs: dict[str, str] = {}
     for column, rule_spec in columns.items():
         where = f"{source}: テーブル '{name}' の列 '{column}'"
-        if not isinstance(rule_spec, Mapping):
-            raise PolicyError(f"{where}: {{action: ..., appi: ...}} の形で書いてください")
-        action = rule_spec.get("action")
-        appi = rule_spec.get("appi")
-        if action not in ACTIONS:
-            raise PolicyError(f"{where}: action '{action}' は {ACTIONS} のいずれかにしてください")
-        if appi not in APPI_ITEMS:
-            raise PolicyError(f"{where}: appi '{appi}' は {tuple(APPI_ITEMS)} のいずれかにしてください")
-        if action == "keep" and appi != "not_personal":
-            raise PolicyError(f"{where}: {APPI_ITEMS[appi]} の列をそのまま keep することはできません")
-        domain = rule_spec.get("domain")
-        method = rule_spec.get("method")
-        output = None if action == "delete" else str(rule_spec.get("output", column))
-        if action == "pseudonym":
-            if not domain:
-                raise PolicyError(f"{where}: pseudonym には domain (名前空間) が必要です")
-            if (domain == PERSON_DOMAIN) != (column == person_key):
-                raise PolicyError(
-                    f"{where}: domain '{PERSON_DOMAIN}' は person_key 列 ({person_key}) 専用です"
-                )
-            if column == person_key:
-                output = str(rule_spec.get("output", PERSON_ID_COLUMN))
-        if action == "generalise" and method not in METHODS:
-            raise PolicyError(f"{where}: generalise の method '{method}' は {sorted(METHODS)} のいずれかにしてください")
-        if output is not None:
-            if output in outputs:
-                raise PolicyError(f"{where}: 出力列名 '{output}' が列 '{outputs[output]}' と重複しています")
-            outputs[output] = column
-        names_from = rule_spec.get("names_from") or ()
-        rules[str(column)] = ColumnRule(
-            column=str(column),
-            action=action,
-            appi=appi,
-            output=output,
-            domain=domain,
-            method=method,
-            options=dict(rule_spec.get("options") or {}),
-            names_from=tuple([names_from] if isinstance(names_from, str) else names_from),
-            note=str(rule_spec.get("note", "")),
-        )
+        rule = _parse_rule(str(column), rule_spec, person_key, where)
+        if rule.output is not None:
+            if rule.output in outputs:
+                raise PolicyError(f"{where}: 出力列名 '{rule.output}' が列 '{outputs[rule.output]}' と重複しています")
+            outputs[rule.output] = rule.column
+        rules[rule.column] = rule
     if person_key is not None:
-        rule = rules.get(person_key)
-        if rule is None or rule.action != "pseudonym":
+        key_rule = rules.get(person_key)
+        if key_rule is None or key_rule.action != "pseudonym":
             raise PolicyError(
                 f"{source}: テーブル '{name}' の person_key '{person_key}' は pseudonym (domain: person) にしてください"
             )
     return TablePolicy(name=name, rules=rules, person_key=person_key, description=str(spec.get("description", "")))
+
+
+def _parse_rule(column: str, rule_spec: Any, person_key: str | None, where: str) -> ColumnRule:
+    """One column's rule; ``where`` names file, table and column in every message."""
+    if not isinstance(rule_spec, Mapping):
+        raise PolicyError(f"{where}: {{action: ..., appi: ...}} の形で書いてください")
+    action = rule_spec.get("action")
+    appi = rule_spec.get("appi")
+    if action not in ACTIONS:
+        raise PolicyError(f"{where}: action '{action}' は {ACTIONS} のいずれかにしてください")
+    if appi not in APPI_ITEMS:
+        raise PolicyError(f"{where}: appi '{appi}' は {tuple(APPI_ITEMS)} のいずれかにしてください")
+    if action == "keep" and appi != "not_personal":
+        raise PolicyError(f"{where}: {APPI_ITEMS[appi]} の列をそのまま keep することはできません")
+    domain = rule_spec.get("domain")
+    method = rule_spec.get("method")
+    output = None if action == "delete" else str(rule_spec.get("output", column))
+    if action == "pseudonym":
+        if not domain:
+            raise PolicyError(f"{where}: pseudonym には domain (名前空間) が必要です")
+        if (domain == PERSON_DOMAIN) != (column == person_key):
+            raise PolicyError(f"{where}: domain '{PERSON_DOMAIN}' は person_key 列 ({person_key}) 専用です")
+        if column == person_key:
+            output = str(rule_spec.get("output", PERSON_ID_COLUMN))
+    if action == "generalise" and method not in METHODS:
+        raise PolicyError(f"{where}: generalise の method '{method}' は {sorted(METHODS)} のいずれかにしてください")
+    names_from = rule_spec.get("names_from") or ()
+    return ColumnRule(
+        column=column,
+        action=action,
+        appi=appi,
+        output=output,
+        domain=domain,
+        method=method,
+        options=dict(rule_spec.get("options") or {}),
+        names_from=tuple([names_from] if isinstance(names_from, str) else names_from),
+        note=str(rule_spec.get("note", "")),
+    )

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import math
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ def pseudonymize_series(
     return map_codes(codes, digests, values.index, values.name)
 
 
-def map_codes(codes: np.ndarray, per_unique: list[str | None], index: pd.Index, name: object) -> pd.Series:
+def map_codes(codes: np.ndarray, per_unique: Sequence[str | None], index: pd.Index, name: object) -> pd.Series:
     """Map factorised codes (-1 = missing) to per-unique strings, in Arrow (no Python loop per row)."""
     indices = pa.array(codes, mask=codes < 0, type=pa.int64())
     taken = pa.array(per_unique, type=pa.large_string()).take(indices)

@@ -135,12 +135,14 @@ def pseudonymize_frame(
         elif rule.action == "pseudonym":
             result = pseudonymize_series(values, context.key, rule.domain or column, context.hex_length)
         elif rule.action == "generalise":
+            assert rule.method is not None  # parse_policy requires a method for generalise
             result = METHODS[rule.method](values, rule.options, context.generalise)
         elif rule.action == "scrub":
             result = scrub_series(values, context.names)
         else:  # validated in policy parsing; kept for safety
             raise ValueError(f"unknown action {rule.action!r}")
         if result is not None:
+            assert rule.output is not None  # parse_policy names an output for every action but delete
             out[rule.output] = result.rename(rule.output)
         if stats is not None and context.collect_stats:
             col = stats.columns.setdefault(column, ColumnStats())

@@ -1,0 +1,38 @@
+"""Params of the ``pseudonymize`` and ``anonymize`` stages (sections of params.yaml), checked at load."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from kogadx.params import section
+
+Names = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+@section
+class PseudonymizeParams:
+    """Section ``pseudonymize``: how the validated tables are pseudonymized (the policy is its own file)."""
+
+    SECTION: ClassVar[str] = "pseudonymize"
+
+    reference_date: date | None = None  # register date: ages (age_at_reference) are computed at this date
+    chunk_rows: Annotated[int, Field(ge=1)] = 1_000_000  # rows transformed at a time (partition-wise)
+    tables: Names | None = None  # None = every table of the input folder (a table without a policy stops the stage)
+    towns_table: str = "towns"  # town_name → town_code lookup for the address_to_town_code method
+
+
+@section
+class AnonymizeParams:
+    """Section ``anonymize``: the anonymized release (匿名加工情報) — targets, columns, suppression limit."""
+
+    SECTION: ClassVar[str] = "anonymize"
+
+    quasi_identifiers: Names
+    k: Annotated[int, Field(ge=2)]  # every released combination of quasi-identifiers is shared by ≥ k people
+    sensitive: str | None = None  # the attribute l-diversity is measured on (None = k only)
+    l: Annotated[int, Field(ge=1)] = 1  # noqa: E741 — the key of params.yaml and the name of the measure
+    max_suppression: Annotated[float, Field(ge=0, le=1)] = 0.05  # share of rows that may be suppressed
+    keep_columns: Names | None = None  # released columns (None = the quasi-identifiers and the sensitive one)
