@@ -9,10 +9,17 @@ import pandas as pd
 import pytest
 
 from kogadx.demand.features import service_calendar
-from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
-from kogadx.geo.reference import split_chome
+from kogadx.geo.reference import (
+    load_reference_boundary,
+    load_reference_bus_stops,
+    load_reference_towns,
+    split_chome,
+    town_polygons,
+)
+from kogadx.idcodes import is_luhn_valid as luhn_valid
 from kogadx.io import write_parquet
 from kogadx.rng import stream_rng
+from kogadx.synth.params import RideIntensity, Rides
 from kogadx.synth.rides import (
     MEMBER_COLUMNS,
     REQUEST_COLUMNS,
@@ -23,11 +30,13 @@ from kogadx.synth.rides import (
     generate_members,
     generate_ride_requests,
     generate_stops,
-    luhn_valid,
 )
 from kogadx.synth.weather import generate_hourly_weather
 
 START, END = "2023-07-17", "2023-08-13"  # four weeks incl. Marine Day and the school holiday
+# Members register early (ramp midpoint 5 days after launch); demand is at its plateau (−200).
+MEMBERS = Rides(end=END, intensity=RideIntensity(ramp_midpoint_days=5))
+RIDES = Rides(start=START, end=END, intensity=RideIntensity(ramp_midpoint_days=-200))
 
 
 def make_residents(n: int, seed: int = 0) -> pd.DataFrame:
@@ -60,11 +69,9 @@ def world():
     polygons = town_polygons(towns, load_reference_boundary())
     stops = generate_stops(stream_rng(11, "stops"), polygons, load_reference_bus_stops())
     residents = make_residents(8000)
-    members = generate_members(stream_rng(11, "members"), residents, stops, n_members=400,
-                               end_date=END, ramp_midpoint_days=5)
+    members = generate_members(stream_rng(11, "members"), residents, stops, 400, MEMBERS)
     weather = generate_hourly_weather(stream_rng(11, "weather"), START, END)
-    requests, truth = generate_ride_requests(stream_rng(11, "rides"), members, stops, weather, START, END,
-                                             ramp_midpoint_days=-200)
+    requests, truth = generate_ride_requests(stream_rng(11, "rides"), members, stops, weather, RIDES)
     return {"polygons": polygons, "stops": stops, "residents": residents, "members": members,
             "weather": weather, "requests": requests, "truth": truth}
 
@@ -188,10 +195,9 @@ def test_intensity_effects_have_the_documented_direction() -> None:
 def test_same_seed_byte_identical(world, tmp_path) -> None:
     def run():
         stops = generate_stops(stream_rng(11, "stops"), world["polygons"], load_reference_bus_stops())
-        members = generate_members(stream_rng(11, "members"), world["residents"], stops, n_members=400,
-                                   end_date=END, ramp_midpoint_days=5)
+        members = generate_members(stream_rng(11, "members"), world["residents"], stops, 400, MEMBERS)
         return stops, members, *generate_ride_requests(stream_rng(11, "rides"), members, stops, world["weather"],
-                                                       START, END, ramp_midpoint_days=-200)
+                                                       RIDES)
     first = (world["stops"], world["members"], world["requests"], world["truth"])
     second = run()
     for i, (a, b) in enumerate(zip(first, second)):
@@ -199,7 +205,7 @@ def test_same_seed_byte_identical(world, tmp_path) -> None:
         pa_, pb_ = write_parquet(a, tmp_path / f"a{i}.parquet"), write_parquet(b, tmp_path / f"b{i}.parquet")
         assert hashlib.sha256(pa_.read_bytes()).digest() == hashlib.sha256(pb_.read_bytes()).digest()
     other = generate_ride_requests(stream_rng(12, "rides"), world["members"], world["stops"], world["weather"],
-                                   START, END, ramp_midpoint_days=-200)[0]
+                                   RIDES)[0]
     assert not other.equals(world["requests"])
 
 

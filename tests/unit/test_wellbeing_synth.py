@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import RAW_HEADERS, generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORIES
 
@@ -15,7 +16,7 @@ from kogadx.wellbeing.categories import CATEGORIES
 def generated():
     towns = toy_towns()
     register = toy_register(stream_rng(21, "register"), towns, 5_000)
-    raw, truth = generate_survey(stream_rng(21, "survey"), register, towns, n_target=800)
+    raw, truth = generate_survey(stream_rng(21, "survey"), register, towns, SurveySynth(n_target=800))
     return towns, register, raw, truth
 
 
@@ -77,9 +78,9 @@ def test_truth_has_effects_and_district_means(generated):
 def test_same_seed_same_survey():
     towns = toy_towns({"花鶴丘": 2, "薦野": 0})
     register = toy_register(stream_rng(5, "register"), towns, 800)
-    a, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
-    b, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
-    c, _ = generate_survey(stream_rng(6, "survey"), register, towns, n_target=150)
+    a, _ = generate_survey(stream_rng(5, "survey"), register, towns, SurveySynth(n_target=150))
+    b, _ = generate_survey(stream_rng(5, "survey"), register, towns, SurveySynth(n_target=150))
+    c, _ = generate_survey(stream_rng(6, "survey"), register, towns, SurveySynth(n_target=150))
     pd.testing.assert_frame_equal(a, b)
     assert not a["住民票コード"].equals(c["住民票コード"])
 
@@ -89,4 +90,4 @@ def test_unknown_town_code_in_register_is_an_error():
     register = toy_register(stream_rng(5, "register"), towns, 100)
     register.loc[3, "town_code"] = "40223999999"
     with pytest.raises(ValueError, match="40223999999"):
-        generate_survey(np.random.default_rng(0), register, towns, n_target=20)
+        generate_survey(np.random.default_rng(0), register, towns, SurveySynth(n_target=20))
