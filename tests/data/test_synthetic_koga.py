@@ -24,7 +24,7 @@ def koga():
 
 @pytest.fixture(scope="module")
 def residents(koga):
-    towns = dict(zip(koga.small_areas["S_NAME"], koga.small_areas["KEY_CODE"]))
+    towns = dict(zip(koga.small_areas["S_NAME"], koga.small_areas["KEY_CODE"], strict=True))
     return ingest_table(koga.tables["residents"].frame, RESIDENTS, towns).valid
 
 

@@ -86,12 +86,15 @@ def _raw_folder_with_each_fault(tmp_path, tiny_run):
     table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
     good = table[~table.duplicated(keep=False)].iloc[0].to_dict()
     bad_rows = {
-        "impossible_date": {**good, "生年月日": "平成31年2月30日", "個人番号": "123456789018", "住民票コード": "10000000001"},
-        "unknown_town": {**good, "住所": "福岡県古賀市幻町一丁目1番1号", "町丁目コード": "", "個人番号": "000000000019", "住民票コード": "10000000002"},
+        "impossible_date": {**good, "生年月日": "平成31年2月30日", "個人番号": "123456789018",
+                            "住民票コード": "10000000001"},
+        "unknown_town": {**good, "住所": "福岡県古賀市幻町一丁目1番1号", "町丁目コード": "", "個人番号": "000000000019",
+                         "住民票コード": "10000000002"},
         "bad_check_digit": {**good, "個人番号": "123456789017", "住民票コード": "10000000003"},
         "bad_sex": {**good, "性別": "不明", "個人番号": "000000000027", "住民票コード": "10000000004"},
         "duplicate_row": dict(good),
-        "code_mismatch": {**good, "町丁目コード": "40223999999", "個人番号": "000000000035", "住民票コード": "10000000005"},
+        "code_mismatch": {**good, "町丁目コード": "40223999999", "個人番号": "000000000035",
+                          "住民票コード": "10000000005"},
         "empty_name": {**good, "氏名": "　", "個人番号": "000000000043", "住民票コード": "10000000006"},
     }
     extended = pd.concat([table, pd.DataFrame(list(bad_rows.values()))], ignore_index=True)
@@ -117,7 +120,7 @@ def test_each_fault_kind_gets_a_quarantine_row_with_reason(tmp_path, tiny_run):
     summary = _ingest(raw, tmp_path / "out", write_params(tmp_path))["residents"]
     assert summary["rows_in"] == summary["rows_out"] + summary["rows_quarantined"]
     quarantine = pd.read_csv(tmp_path / "out" / "quarantine" / "residents.csv", encoding="utf-8-sig", dtype=str)
-    reason_of = dict(zip(quarantine["line"].astype(int), quarantine["reason"]))
+    reason_of = dict(zip(quarantine["line"].astype(int), quarantine["reason"], strict=True))
     expected = {
         "impossible_date": "存在しない日付",
         "unknown_town": "町丁目表にありません",

@@ -82,7 +82,7 @@ def test_stops_63_inside_boundary_at_plausible_places(world) -> None:
     assert len(stops) == 63 and stops["stop_id"].is_unique
     boundary = load_reference_boundary().geometry.iloc[0]
     import shapely
-    assert all(boundary.contains(shapely.Point(x, y)) for x, y in zip(stops["lon"], stops["lat"]))
+    assert all(boundary.contains(shapely.Point(x, y)) for x, y in zip(stops["lon"], stops["lat"], strict=True))
     stations = stops[stops["kind"] == "station"].set_index("stop_name")
     assert stations.loc["JR古賀駅", ["lat", "lon"]].tolist() == [33.732828, 130.466902]
     assert stations.loc["JRししぶ駅", ["lat", "lon"]].tolist() == [33.721885, 130.458487]
@@ -138,7 +138,8 @@ def test_requests_consistent_with_calendar_and_outcomes(world) -> None:
     assert (requested <= desired).all()
     cal = service_calendar(START, END).set_index("time")
     assert (cal.loc[desired.dt.floor("h").to_numpy(), "in_service"].to_numpy() == 1).all()
-    reg = pd.to_datetime(req["会員ID"].map(dict(zip(members["会員ID"], members["登録日"]))), format="%Y/%m/%d")
+    registered = dict(zip(members["会員ID"], members["登録日"], strict=True))
+    reg = pd.to_datetime(req["会員ID"].map(registered), format="%Y/%m/%d")
     assert (reg <= requested).all()
     done = req["結果"] == "完了"
     pickup = pd.to_datetime(req.loc[done, "実乗車日時"], format="%Y/%m/%d %H:%M")
@@ -149,7 +150,7 @@ def test_requests_consistent_with_calendar_and_outcomes(world) -> None:
     assert (req.loc[~done, "運賃"] == "0").all()
     assert (req.loc[req["結果"] == "配車不可", "車両ID"] == "").all()
     assert req.loc[done, "車両ID"].str.fullmatch(r"V[1-4]").all()
-    payment = dict(zip(members["会員ID"], members["支払方法"]))
+    payment = dict(zip(members["会員ID"], members["支払方法"], strict=True))
     assert (req["支払方法"] == req["会員ID"].map(payment)).all()
 
 
@@ -162,7 +163,7 @@ def test_truth_intensity_matches_counts(world) -> None:
     total = truth["lambda"].sum()
     assert abs(len(req) - total) < 4 * np.sqrt(total)  # Poisson
     # Per zone, counts follow λ (origin stop's town).
-    zone_of = dict(zip(stops["stop_id"], stops["town_code"]))
+    zone_of = dict(zip(stops["stop_id"], stops["town_code"], strict=True))
     counts = req["乗車停留所ID"].map(zone_of).value_counts()
     lam = truth.groupby("zone")["lambda"].sum()
     assert np.corrcoef(counts.reindex(lam.index, fill_value=0), lam)[0, 1] > 0.9
@@ -200,7 +201,7 @@ def test_same_seed_byte_identical(world, tmp_path) -> None:
                                                        RIDES)
     first = (world["stops"], world["members"], world["requests"], world["truth"])
     second = run()
-    for i, (a, b) in enumerate(zip(first, second)):
+    for i, (a, b) in enumerate(zip(first, second, strict=True)):
         pd.testing.assert_frame_equal(a, b)
         pa_, pb_ = write_parquet(a, tmp_path / f"a{i}.parquet"), write_parquet(b, tmp_path / f"b{i}.parquet")
         assert hashlib.sha256(pa_.read_bytes()).digest() == hashlib.sha256(pb_.read_bytes()).digest()

@@ -22,7 +22,8 @@ def generated():
 
 def test_raw_table_has_contact_demographics_answers_and_comment(generated):
     _, _, raw, _ = generated
-    for column in ("回答ID", "住民票コード", "氏名", "電話番号", "メールアドレス", "年齢", "性別", "町丁目コード", "町丁目", "自由記述"):
+    for column in ("回答ID", "住民票コード", "氏名", "電話番号", "メールアドレス", "年齢", "性別", "町丁目コード",
+                   "町丁目", "自由記述"):
         assert column in raw.columns
     assert [RAW_HEADERS[c.key] for c in CATEGORIES] == [c.name_ja for c in CATEGORIES]
     assert raw["年齢"].between(18, 89).all()

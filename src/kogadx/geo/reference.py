@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -23,7 +24,7 @@ KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七
 _CHOME = re.compile(r"^(?P<base>.+?)(?P<num>[一二三四五六七八九十]+)丁目$")
 
 
-def _reference_table(name: str, **options) -> pd.DataFrame:
+def _reference_table(name: str, **options: Any) -> pd.DataFrame:
     """A CSV table of ``kogadx/geo/data`` (UTF-8)."""
     return pd.read_csv(io.BytesIO(read_package_file("kogadx.geo", f"data/{name}")), encoding="utf-8", **options)
 
@@ -51,7 +52,7 @@ def load_reference_towns() -> gpd.GeoDataFrame:
     table["chome"] = [p[1] for p in parts]
     base_index = {name: i + 1 for i, name in enumerate(dict.fromkeys(table["base_name"]))}
     table["town_code"] = [
-        f"{CITY_CODE}{base_index[b]:04d}{c:02d}" for b, c in zip(table["base_name"], table["chome"])
+        f"{CITY_CODE}{base_index[b]:04d}{c:02d}" for b, c in zip(table["base_name"], table["chome"], strict=True)
     ]
     geometry = gpd.points_from_xy(table["lon"], table["lat"], crs=CRS_GEOGRAPHIC)
     return gpd.GeoDataFrame(
@@ -64,7 +65,7 @@ def load_reference_towns() -> gpd.GeoDataFrame:
 def load_reference_boundary() -> gpd.GeoDataFrame:
     """Koga City boundary (43-vertex simplification, EPSG:6668), one row."""
     vertices = _reference_table("koga_boundary_simplified.csv").sort_values("vertex")
-    polygon = Polygon(zip(vertices["lon"], vertices["lat"]))
+    polygon = Polygon(zip(vertices["lon"], vertices["lat"], strict=True))
     if not polygon.is_valid:
         polygon = shapely.make_valid(polygon)
     return gpd.GeoDataFrame({"city_code": [CITY_CODE], "city_name": ["古賀市"]}, geometry=[polygon], crs=CRS_GEOGRAPHIC)

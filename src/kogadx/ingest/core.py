@@ -25,12 +25,12 @@ class IngestResult:
     valid: pd.DataFrame
     quarantine: pd.DataFrame  # line, column, reason, then the raw record
     rows_in: int
+    raw_valid: pd.DataFrame  # the raw records of the kept rows (same order)
+    lines: pd.Series  # file line of each kept row
     reason_counts: dict[str, int] = field(default_factory=dict)
-    raw_valid: pd.DataFrame | None = None  # the raw records of the kept rows (same order)
-    lines: pd.Series | None = None  # file line of each kept row
 
     def raw_of(self, index: int) -> dict[str, object]:
-        return {} if self.raw_valid is None else self.raw_valid.iloc[index].to_dict()
+        return self.raw_valid.iloc[index].to_dict()
 
     @property
     def rows_out(self) -> int:
@@ -93,7 +93,7 @@ def ingest_table(
         if col.kind in _PARSERS:
             frame[col.name] = _PARSERS[col.kind](frame, col, reasons)
     if contract.town_from:
-        _derive_town(frame, contract, towns or {}, reasons)
+        _derive_town(frame, contract, contract.town_from, towns or {}, reasons)
     _mark_duplicate_rows(frame, reasons)
     _validate_with_schema(frame, contract, reasons)
     if contract.key:
@@ -195,7 +195,7 @@ def _split(raw: pd.DataFrame, frame: pd.DataFrame, contract: TableContract, reas
     raw_valid = raw.drop(index=bad_index).reset_index(drop=True)
     lines = pd.Series(raw.index.drop(bad_index) + HEADER_LINES + 1)
     rows_in = len(raw)
-    result = IngestResult(contract.table, valid, quarantine, rows_in, dict(counts), raw_valid, lines)
+    result = IngestResult(contract.table, valid, quarantine, rows_in, raw_valid, lines, dict(counts))
     if result.rows_out + result.rows_quarantined != rows_in:  # pragma: no cover - invariant
         raise AssertionError(f"{source}: 行数が合いません ({rows_in} ≠ {result.rows_out} + {result.rows_quarantined})")
     return result
@@ -231,9 +231,9 @@ def enforce_references(result: IngestResult, contract: TableContract, kept: dict
         valid.drop(index=drop).reset_index(drop=True),
         quarantine,
         result.rows_in,
-        dict(counts),
         result.raw_valid.drop(index=drop).reset_index(drop=True),
         result.lines.drop(index=drop).reset_index(drop=True),
+        dict(counts),
     )
 
 
@@ -242,14 +242,16 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":")[0].split(" (")[0]
 
 
-def _derive_town(frame: pd.DataFrame, contract: TableContract, towns: dict[str, str], reasons: _Reasons) -> None:
+def _derive_town(frame: pd.DataFrame, contract: TableContract, town_from: str, towns: dict[str, str],
+                 reasons: _Reasons) -> None:
+    """Town name and code from the address column ``town_from``; a given code must agree."""
     matcher = TownMatcher(towns)
-    source_col = contract.column(contract.town_from)
-    found = frame[contract.town_from].map(lambda a: matcher.town_of(a) if a else None)
+    source_col = contract.column(town_from)
+    found = frame[town_from].map(lambda a: matcher.town_of(a) if a else None)
     frame["town_name"] = found.map(lambda f: f[0] if f else "")
     derived = found.map(lambda f: f[1] if f else "")
     for index in frame.index[found.isna()]:
-        address = frame.at[index, contract.town_from]
+        address = frame.at[index, town_from]
         reasons.add(index, source_col.raw, f"住所の町丁目が町丁目表にありません: {address}")
     if contract.town_code_column:
         given = frame[contract.town_code_column]
@@ -267,15 +269,20 @@ def _validate_with_schema(frame: pd.DataFrame, contract: TableContract, reasons:
     try:
         schema.validate(frame, lazy=True)
     except pa_errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        raw_of = {c.name: c.raw for c in contract.columns}
-        for _, case in cases.iterrows():
-            index = case.get("index")
-            if index is None or pd.isna(index):
-                # A schema-level failure (e.g. wrong dtype) is a bug in ingest, not bad data.
-                raise InputFileError(f"{contract.table}: 列 {case.get('column')} の検証に失敗しました: {case.get('check')}")
-            check = str(case.get("check"))
-            check_name = check.split("(")[0]
-            reason = CHECK_REASONS.get(check_name, check_name)
-            column = raw_of.get(str(case.get("column")), str(case.get("column")))
-            reasons.add(int(index), column, reason)
+        _schema_reasons(errors.failure_cases, contract, reasons)
+
+
+def _schema_reasons(cases: pd.DataFrame, contract: TableContract, reasons: _Reasons) -> None:
+    """One reason per failed check and row, under the column's raw header."""
+    raw_of = {c.name: c.raw for c in contract.columns}
+    for _, case in cases.iterrows():
+        index = case.get("index")
+        if index is None or pd.isna(index):
+            # A schema-level failure (e.g. wrong dtype) is a bug in ingest, not bad data.
+            raise InputFileError(f"{contract.table}: 列 {case.get('column')} の検証に失敗しました: "
+                                 f"{case.get('check')}")
+        check = str(case.get("check"))
+        check_name = check.split("(")[0]
+        reason = CHECK_REASONS.get(check_name, check_name)
+        column = raw_of.get(str(case.get("column")), str(case.get("column")))
+        reasons.add(int(index), column, reason)

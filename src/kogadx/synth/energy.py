@@ -85,7 +85,8 @@ EAST_SECTORS = ("44",)  # logistics sits along the Kyushu Expressway (east side 
 class EnergyTruth:
     """What evaluation needs: true coefficients per business × fuel and injected faults."""
 
-    coefficients: pd.DataFrame  # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    coefficients: pd.DataFrame
     faults: pd.DataFrame  # table, row, business_id, year_month, column, kind
 
 

@@ -289,7 +289,8 @@ def inject_register_faults(
         raw.at[i, "町丁目コード"] = ""
         log.append((i, "unknown_town", "住所", "quarantine"))
     for i in groups[3]:
-        raw.at[i, "生年月日"] = str(rng.choice(["平成31年2月30日", "昭和64年3月1日", "令和2年13月1日", "昭和50年4月31日"]))
+        impossible = ["平成31年2月30日", "昭和64年3月1日", "令和2年13月1日", "昭和50年4月31日"]
+        raw.at[i, "生年月日"] = str(rng.choice(impossible))
         log.append((i, "impossible_date", "生年月日", "quarantine"))
     faults = pd.DataFrame(log, columns=["row", "kind", "column", "expected"])
     # Duplicates: exact copies inserted right after their original.

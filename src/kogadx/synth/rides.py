@@ -155,7 +155,7 @@ def generate_stops(
     service_union = area.geometry.union_all()
     bus = bus_stops.to_crs(CRS_METRIC)
     seen = set()
-    for name, point in zip(bus["stop_name"].astype(str), bus.geometry):
+    for name, point in zip(bus["stop_name"].astype(str), bus.geometry, strict=True):
         if len(placed) >= n_stops or name in seen or not service_union.contains(point):
             continue
         if any(point.distance(p) < min_spacing_m / 2 for _, p, _ in placed):
@@ -167,7 +167,7 @@ def generate_stops(
     remaining = n_stops - len(placed)
     weights = area.geometry.area.to_numpy()
     per_town = rng.multinomial(remaining, weights / weights.sum())
-    for (town_name, cell), k in zip(zip(area["town_name"].astype(str), area.geometry), per_town):
+    for town_name, cell, k in zip(area["town_name"].astype(str), area.geometry, per_town, strict=True):
         for j in range(k):
             point = _random_point(rng, cell, [p for _, p, _ in placed], min_spacing_m)
             placed.append((f"{town_name}第{j + 1}", point, "residential"))
@@ -511,7 +511,8 @@ def generate_ride_requests(
     return frame, truth
 
 
-def _member_homes(rng: np.random.Generator, members: pd.DataFrame, stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _member_homes(rng: np.random.Generator, members: pd.DataFrame,
+                  stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Home stop and activity (heavy vs occasional user) of each member.
 
     The home stop is a random non-station stop in the member's town (address), else any

@@ -172,7 +172,8 @@ def generate_survey(
     district_all = reg["town_code"].map(towns.set_index("town_code")["district"].to_dict())
     if district_all.isna().any():
         bad = int(np.flatnonzero(district_all.isna().to_numpy())[0])
-        raise ValueError(f"residents: {bad} 行目の町丁目コードが町丁目テーブルにありません: {reg['town_code'].iloc[bad]!r}")
+        raise ValueError(f"residents: {bad} 行目の町丁目コードが町丁目テーブルにありません: "
+                         f"{reg['town_code'].iloc[bad]!r}")
     adults = _Adults(reg.loc[adult].reset_index(drop=True), age_all[adult],
                      district_all[adult].reset_index(drop=True), districts)
     answers, beta, item_sd = _answers(rng, spec, adults)
@@ -353,12 +354,14 @@ def _comments(
 _TOY_SURNAMES = [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
                  ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"),
                  ("小林", "コバヤシ"), ("古賀", "コガ"), ("松本", "マツモト"), ("井上", "イノウエ")]
-_TOY_GIVEN = {"男": [("太郎", "タロウ"), ("健一", "ケンイチ"), ("翔", "ショウ"), ("大輔", "ダイスケ"), ("誠", "マコト")],
+_TOY_GIVEN = {"男": [("太郎", "タロウ"), ("健一", "ケンイチ"), ("翔", "ショウ"), ("大輔", "ダイスケ"),
+                    ("誠", "マコト")],
               "女": [("花子", "ハナコ"), ("陽子", "ヨウコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("優子", "ユウコ")]}
 
 
 def toy_towns(
-    base_names: Mapping[str, int] | None = None, cell_m: float = 800.0, origin_lonlat: tuple[float, float] = (130.47, 33.72)
+    base_names: Mapping[str, int] | None = None, cell_m: float = 800.0,
+    origin_lonlat: tuple[float, float] = (130.47, 33.72),
 ) -> gpd.GeoDataFrame:
     """Square towns on a grid (EPSG:6668): ``{base_name: n_chome}`` (0 = no 丁目 suffix).
 
@@ -368,7 +371,8 @@ def toy_towns(
     spec = dict(base_names or {"花鶴丘": 3, "日吉": 2, "美明": 2, "駅東": 4, "千鳥": 3, "舞の里": 3,
                                 "薦野": 0, "青柳": 0, "小竹": 0, "天神": 3})
     rows = []
-    origin = gpd.GeoSeries.from_xy([origin_lonlat[0]], [origin_lonlat[1]], crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC).iloc[0]
+    origin = gpd.GeoSeries.from_xy([origin_lonlat[0]], [origin_lonlat[1]], crs=CRS_GEOGRAPHIC)
+    origin = origin.to_crs(CRS_METRIC).iloc[0]
     k = 0
     for b, (name, n_chome) in enumerate(spec.items()):
         for c in range(max(n_chome, 1)):

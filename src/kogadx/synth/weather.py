@@ -96,8 +96,8 @@ def generate_hourly_weather(
     )
     precip = _precipitation(rng, wet, draws, normal.mean_wet_total)
     sunshine = _sunshine(rng, obs_hour, wet, precip)
-    rh = (normal.humidity[:, None] - 12 * diurnal[None, :] + (np.where(wet, 10.0, 0.0) - 10.0 * normal.wet_frac)[:, None]
-          + rng.normal(0, 4, (len(days), 24)))
+    rh = (normal.humidity[:, None] - 12 * diurnal[None, :]
+          + (np.where(wet, 10.0, 0.0) - 10.0 * normal.wet_frac)[:, None] + rng.normal(0, 4, (len(days), 24)))
     rh = np.where(precip > 0, np.maximum(rh, 85), rh)
     rh = np.clip(np.round(rh), 15, 100)
     wind, wind_dir = _wind(rng, normal.wind_speed, draws, diurnal)
@@ -169,7 +169,8 @@ class _DayDraws:
         )
 
 
-def _day_states(draws: _DayDraws, wet_frac: np.ndarray, ar1: float, persistence: float) -> tuple[np.ndarray, np.ndarray]:
+def _day_states(draws: _DayDraws, wet_frac: np.ndarray, ar1: float,
+                persistence: float) -> tuple[np.ndarray, np.ndarray]:
     """AR(1) temperature anomaly and wet/dry Markov chain, day by day."""
     n_days = len(wet_frac)
     anomaly = np.empty(n_days)
