@@ -23,6 +23,7 @@ from kogadx.energy.weather import degree_days
 from kogadx.io import write_json
 from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
+from kogadx.synth.params import EnergySynth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +52,7 @@ def one_seed(seed: int) -> dict:
     weather = hourly_weather(seed)
     started = time.perf_counter()
     _, energy, truth = generate_business_energy(stream_rng(seed, "energy"), towns_frame(), weather,
-                                                n_businesses=300, fault_rate=0.005)
+                                                EnergySynth(n_businesses=300, fault_rate=0.005))
     generated = time.perf_counter()
     dd = degree_days(weather)
     clean = clean_monthly_energy(energy, period=("2021-04", "2025-03"))

@@ -16,6 +16,7 @@ from kogadx.geo.reference import load_reference_boundary, load_reference_bus_sto
 from kogadx.io import write_json
 from kogadx.params import load_params
 from kogadx.rng import stream_rng
+from kogadx.synth.params import Rides, SynthesizeParams
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
 from kogadx.synth.weather import generate_hourly_weather
@@ -23,28 +24,29 @@ from kogadx.weather import to_jma_csv
 
 
 def main() -> None:
-    params = load_params("synthesize")
-    seed = int(params["seed"])
+    params = load_params(SynthesizeParams)
+    seed = params.seed
+    rides = Rides()  # the generators' defaults: two years of requests, town zones
     towns = town_polygons(load_reference_towns(), load_reference_boundary())
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    raw, _ = generate_residents(stream_rng(seed, "residents"), towns, params["residents"], 1.0)
+    raw, _ = generate_residents(stream_rng(seed, "residents"), towns, params.residents, 1.0)
     residents = residents_from_register_export(raw)
     timings["residents_register_s (not ours)"] = time.perf_counter() - t
     t0 = time.perf_counter()
-    weather = generate_hourly_weather(stream_rng(seed, "weather"), "2022-10-01", "2024-09-30")
+    weather = generate_hourly_weather(stream_rng(seed, "weather"), rides.start, rides.end)
     timings["weather_s"] = time.perf_counter() - t0
     t = time.perf_counter()
     to_jma_csv(weather)
     timings["weather_jma_csv_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    stops = generate_stops(stream_rng(seed, "ride_stops"), towns, load_reference_bus_stops())
+    stops = generate_stops(stream_rng(seed, "ride_stops"), towns, load_reference_bus_stops(), rides)
     timings["stops_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    members = generate_members(stream_rng(seed, "ride_members"), residents, stops, 1500)
+    members = generate_members(stream_rng(seed, "ride_members"), residents, stops, rides.n_members, rides)
     timings["members_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    requests, truth = generate_ride_requests(stream_rng(seed, "ride_requests"), members, stops, weather)
+    requests, truth = generate_ride_requests(stream_rng(seed, "ride_requests"), members, stops, weather, rides)
     timings["requests_s"] = time.perf_counter() - t
     timings["generation_total_s"] = time.perf_counter() - t0
     t = time.perf_counter()

@@ -25,6 +25,7 @@ import pandas as pd
 
 from kogadx.io import write_json
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import generate_survey, toy_register
 from kogadx.wellbeing.categories import CATEGORY_KEYS
 from kogadx.wellbeing.data import standardize_register, standardize_survey
@@ -49,7 +50,7 @@ def koga_towns():
 
 def one_seed(seed: int, towns, n_target: int, population: int) -> dict:
     register = toy_register(stream_rng(seed, "bench-register"), towns, population)
-    raw, truth = generate_survey(stream_rng(seed, "bench-survey"), register, towns, n_target=n_target)
+    raw, truth = generate_survey(stream_rng(seed, "bench-survey"), register, towns, SurveySynth(n_target=n_target))
     age = ((pd.Timestamp("2024-02-29") - pd.to_datetime(register["birth_date"])).dt.days // 365.25).astype(int)
     residents = pd.DataFrame({"age": age, "sex": register["sex"], "town_code": register["town_code"]})
     respondents = standardize_survey(raw, towns, EDGES)

@@ -1,20 +1,31 @@
-"""DVC stage `ingest`: validate and normalise the raw exports.
+"""DVC stage ingest: validate and normalise the raw exports; quarantine bad records with reasons.
 
-Usage: python pipelines/ingest.py RAW_DIR OUT_DIR METRICS_JSON
+python pipelines/ingest.py RAW_DIR OUT_DIR METRICS_JSON
+(RAW_DIR laid out as params ingest says; the weather file and the demo marker may be absent.)
 """
 
-import sys
+from __future__ import annotations
 
-from kogadx.ingest.run import run_ingest
-from kogadx.io import get_stage_logger, write_json
+from pathlib import Path
+
+from kogadx.ingest.params import IngestParams
+from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
+from kogadx.io import read_if_present, read_shapefile, read_text_tables
 from kogadx.params import load_params
+from kogadx.stage import parse_args, write_outputs
+from kogadx.weather import read_weather
 
 
-def main(raw_dir: str, out_dir: str, metrics_path: str) -> None:
-    log = get_stage_logger("ingest")
-    summary = run_ingest(raw_dir, out_dir, load_params("ingest"), log)
-    write_json(summary, metrics_path)
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("ingest", argv, "raw", "out", "metrics")
+    params = load_params(IngestParams)
+    raw = args["raw"]
+    inputs = IngestInputs(tables=read_text_tables(raw, params.tables),  # first: it checks that the folder exists
+                          small_areas=read_shapefile(raw / params.towns_file, params.towns_encoding),
+                          weather=read_if_present(raw / params.weather_file, read_weather),
+                          demo_marker=read_if_present(raw / DEMO_MARKER, Path.read_bytes))
+    write_outputs(run_ingest(inputs, params), args)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main()

@@ -1,27 +1,22 @@
-"""DVC stage `synthesize`: write the synthetic Koga raw exports and generator truth.
+"""DVC stage synthesize: the synthetic Koga's raw exports and the generators' truth.
 
-Usage: python pipelines/synthesize.py RAW_DIR TRUTH_DIR
+python pipelines/synthesize.py RAW_DIR TRUTH_DIR
+(The city is built on the reference geography shipped in kogadx/geo/data; file names of the
+exports follow params ingest.towns_file / ingest.weather_file.)
 """
 
-import sys
-import time
+from __future__ import annotations
 
-from kogadx.io import get_stage_logger
 from kogadx.params import load_params
-from kogadx.synth.koga import generate_koga, write_export
+from kogadx.stage import parse_args, write_outputs
+from kogadx.synth.params import SynthesizeStageParams
+from kogadx.synth.stage import SynthesizeInputs, run_synthesize
 
 
-def main(raw_dir: str, truth_dir: str) -> None:
-    log = get_stage_logger("synthesize")
-    params = load_params("synthesize")
-    ingest = load_params("ingest")
-    started = time.perf_counter()
-    koga = generate_koga(params)
-    for name, table in koga.tables.items():
-        log.info("生成: %s %s 行", name, f"{len(table.frame):,}")
-    write_export(koga, raw_dir, truth_dir, ingest["towns_file"], ingest["weather_file"])
-    log.info("出力: %s (生データ), %s (真値) — %.1f 秒", raw_dir, truth_dir, time.perf_counter() - started)
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("synthesize", argv, "raw", "truth")
+    write_outputs(run_synthesize(SynthesizeInputs.embedded(), load_params(SynthesizeStageParams)), args)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from kogadx.io import InputFileError, get_stage_logger, write_json
+from kogadx.io import InputFileError, get_stage_logger
 from kogadx.paths import find_project_root
 
 app = typer.Typer(
@@ -30,17 +30,27 @@ def ingest_command(
     params_file: Path = typer.Option(None, "--params", help="params.yaml の場所 (省略時はプロジェクトのもの)"),
 ) -> None:
     """生データを検証・正規化し、不正な行を理由付きで隔離します (DVC の ingest ステージと同じ処理)。"""
-    from kogadx.ingest.run import run_ingest
+    from kogadx.ingest.params import IngestParams
+    from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
+    from kogadx.io import read_if_present, read_shapefile, read_text_tables
     from kogadx.params import load_params
+    from kogadx.stage import StageArgs, write_outputs
+    from kogadx.weather import read_weather
 
-    log = get_stage_logger("ingest")
+    get_stage_logger("ingest")
     try:
-        summary = run_ingest(raw, out, load_params("ingest", params_file), log)
+        params = load_params(IngestParams, params_file)
+        # The same readers as pipelines/ingest.py, in the same order (the folder check first).
+        inputs = IngestInputs(tables=read_text_tables(raw, params.tables),
+                              small_areas=read_shapefile(raw / params.towns_file, params.towns_encoding),
+                              weather=read_if_present(raw / params.weather_file, read_weather),
+                              demo_marker=read_if_present(raw / DEMO_MARKER, Path.read_bytes))
+        outputs = run_ingest(inputs, params)
     except InputFileError as exc:
         typer.echo(f"エラー: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    write_json(summary, out / "ingest_summary.json")
-    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    write_outputs(outputs, StageArgs("ingest", {"out": out, "metrics": out / "ingest_summary.json"}))
+    typer.echo(json.dumps(outputs.metrics, ensure_ascii=False, indent=2))
 
 
 @app.command("summary")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
+T = TypeVar("T")
 
 # Floats are written with at most this many significant digits (Parquet, metrics JSON, CSV
 # series). BLAS kernels and SIMD paths differ by CPU in the last bits of a result; rounding
@@ -78,6 +81,53 @@ def read_text_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(f"{path}: CSV として読めません: {exc}") from exc
     return frame, encoding
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A CSV export read as text (:func:`read_text_table`): the frame, its detected encoding,
+    the file name as listed (``file``) and the path it was read from (``source``, for messages)."""
+
+    frame: pd.DataFrame
+    encoding: str
+    file: str
+    source: str
+
+
+def read_text_tables(folder: str | Path, files: Mapping[str, str]) -> dict[str, TextTable]:
+    """Every CSV export listed in ``files`` (name → file inside ``folder``), read as text.
+
+    Raises :class:`InputFileError` naming the folder when it does not exist, or the file that
+    is missing or unreadable.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: 生データのフォルダがありません")
+    tables = {}
+    for name, file in files.items():
+        frame, encoding = read_text_table(folder / file)
+        tables[name] = TextTable(frame, encoding, file, str(folder / file))
+    return tables
+
+
+def read_shapefile(path: str | Path, encoding: str | None = None) -> Any:
+    """A shapefile as a GeoDataFrame. ``encoding`` is that of the ``.dbf`` attributes, needed
+    when the file comes without a ``.cpg`` naming it (e-Stat's Shift_JIS files)."""
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: ファイルがありません")
+    try:
+        return gpd.read_file(path, encoding=encoding, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise InputFileError(f"{path}: シェープファイルとして読めません: {exc}") from exc
+
+
+def read_if_present(path: str | Path, reader: Callable[[Path], T]) -> T | None:
+    """``reader(path)``, or None when there is no file at ``path`` (an optional input)."""
+    path = Path(path)
+    return reader(path) if path.is_file() else None
 
 
 def read_package_file(package: str, name: str) -> bytes:

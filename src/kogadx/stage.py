@@ -18,6 +18,7 @@ the file given as the ``metrics`` argument; ``"tables/emissions.parquet"`` is th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 import tempfile
@@ -117,6 +118,42 @@ class ExcelCsvFile:
 
     def write(self, path: Path) -> None:
         write_csv_for_excel(self.frame, path)
+
+
+@dataclass(frozen=True)
+class Shapefile:
+    """A GeoDataFrame as an ESRI shapefile: the output path is the ``.shp``; ``.shx``, ``.dbf``,
+    ``.prj`` (and ``.cpg`` unless ``cpg=False``) are written beside it.
+
+    ``encoding`` is the text encoding of the ``.dbf`` attributes. The ``.dbf`` header holds a
+    date of last update that GDAL sets to today; it is pinned to ``dbf_date`` so that reruns
+    are byte-identical. ``cpg=False`` leaves out the ``.cpg`` file naming the encoding, as some
+    publishers do (their readers are told the encoding).
+    """
+
+    frame: Any  # a geopandas.GeoDataFrame (the core does not import geopandas)
+    encoding: str = "utf-8"
+    cpg: bool = True
+    dbf_date: dt.date = dt.date(2000, 1, 1)
+
+    def write(self, path: Path) -> None:
+        self.frame.to_file(path, driver="ESRI Shapefile", encoding=self.encoding, engine="pyogrio")
+        dbf = path.with_suffix(".dbf")
+        data = bytearray(dbf.read_bytes())
+        # dBASE header bytes 1–3: year − 1900, month, day of the last update.
+        data[1:4] = bytes([self.dbf_date.year - 1900, self.dbf_date.month, self.dbf_date.day])
+        dbf.write_bytes(bytes(data))
+        if not self.cpg:
+            path.with_suffix(".cpg").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class NoFile:
+    """No file at this path: removes one left by an earlier run, whose presence would say
+    something false (a marker file, for instance)."""
+
+    def write(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

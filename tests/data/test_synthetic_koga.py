@@ -8,18 +8,23 @@ import pytest
 from kogadx.geo.reference import CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
 from kogadx.ingest.contracts import RESIDENTS
 from kogadx.ingest.core import ingest_table
+from kogadx.params import validate_params
 from kogadx.synth.koga import generate_koga
+from kogadx.synth.params import SynthesizeParams
+from kogadx.synth.stage import SynthesizeInputs
 from tests.helpers import project_params
 
 
 @pytest.fixture(scope="module")
 def koga():
-    return generate_koga(project_params()["synthesize"] | {"scale": 1.0})
+    params = validate_params(SynthesizeParams, project_params()["synthesize"] | {"scale": 1.0})
+    geography = SynthesizeInputs.embedded()
+    return generate_koga(params, geography.towns, geography.boundary, geography.bus_stops)
 
 
 @pytest.fixture(scope="module")
 def residents(koga):
-    towns = dict(zip(koga.small_areas["S_NAME"], koga.small_areas["KEY_CODE"]))
+    towns = dict(zip(koga.small_areas["S_NAME"], koga.small_areas["KEY_CODE"], strict=True))
     return ingest_table(koga.tables["residents"].frame, RESIDENTS, towns).valid
 
 

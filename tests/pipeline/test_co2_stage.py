@@ -15,6 +15,7 @@ from kogadx.io import write_parquet
 from kogadx.rng import stream_rng
 from tests.helpers import differing_outputs, outputs_under_blas_variants
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
+from kogadx.synth.params import EnergySynth
 
 CO2_PARAMS = yaml.safe_load("""
 co2:
@@ -65,8 +66,8 @@ def stage_inputs(tmp_path, monkeypatch):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(CO2_PARAMS, allow_unicode=True), encoding="utf-8")
     weather = sinusoid_temperature(stream_rng(2, "weather"), "2021-04-01", "2025-03-31")
     towns = pd.DataFrame({"town_code": [f"40223{i:06d}" for i in range(6)], "lon": np.linspace(130.45, 130.55, 6)})
-    businesses, energy, _ = generate_business_energy(stream_rng(2, "energy"), towns, weather, n_businesses=20,
-                                                     fault_rate=0.01)
+    businesses, energy, _ = generate_business_energy(stream_rng(2, "energy"), towns, weather,
+                                                     EnergySynth(n_businesses=20, fault_rate=0.01))
     canaries = set(businesses["担当者氏名"]) | set(businesses["電話番号"]) | set(businesses["メールアドレス"])
     pseudo = tmp_path / "data" / "pseudonymized"
     # the privacy stage deletes the contact columns; the stage must not need them

@@ -12,6 +12,7 @@ import yaml
 from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.io import sha256_file, write_parquet
 from kogadx.rng import stream_rng
+from kogadx.synth.params import Rides
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops
 from kogadx.synth.weather import generate_hourly_weather
 from kogadx.weather import to_jma_csv
@@ -61,10 +62,11 @@ def inputs(tmp_path, monkeypatch):
         "town_name": towns.town_name.iloc[t].to_numpy(),
         "town_code": towns.town_code.iloc[t].to_numpy(),
     })
-    members = generate_members(stream_rng(5, "members"), residents, stops, n_members=200, end_date=END,
+    members = generate_members(stream_rng(5, "members"), residents, stops, 200, Rides(end=END),
                                launch_date="2022-10-01")
     weather = generate_hourly_weather(stream_rng(5, "weather"), START, END)
-    requests, truth = generate_ride_requests(stream_rng(5, "rides"), members, stops, weather, START, END)
+    requests, truth = generate_ride_requests(stream_rng(5, "rides"), members, stops, weather,
+                                             Rides(start=START, end=END))
     # What the privacy stage hands over: member pseudonyms, timestamps to the minute.
     pseudo = requests.drop(columns=["会員ID"]).assign(member_pseudonym=[f"P{i % 97:04d}" for i in range(len(requests))])
     pseudo["予約日時"] = pseudo["予約日時"].str.slice(0, 16)

@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
 from kogadx.io import InputFileError
 from tests.helpers import PROJECT_ROOT, tree_digest, write_params
@@ -31,8 +32,8 @@ def tiny_run(tmp_path_factory):
         mp = pytest.MonkeyPatch()
         mp.setenv("KOGADX_PARAMS", str(params_path))
         try:
-            _stage("synthesize").main(str(root / "raw"), str(root / "truth"))
-            _stage("ingest").main(str(root / "raw"), str(root / "validated"), str(root / "ingest.json"))
+            _stage("synthesize").main([str(root / "raw"), str(root / "truth")])
+            _stage("ingest").main([str(root / "raw"), str(root / "validated"), str(root / "ingest.json")])
         finally:
             mp.undo()
         roots.append(root)
@@ -85,12 +86,15 @@ def _raw_folder_with_each_fault(tmp_path, tiny_run):
     table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
     good = table[~table.duplicated(keep=False)].iloc[0].to_dict()
     bad_rows = {
-        "impossible_date": {**good, "生年月日": "平成31年2月30日", "個人番号": "123456789018", "住民票コード": "10000000001"},
-        "unknown_town": {**good, "住所": "福岡県古賀市幻町一丁目1番1号", "町丁目コード": "", "個人番号": "000000000019", "住民票コード": "10000000002"},
+        "impossible_date": {**good, "生年月日": "平成31年2月30日", "個人番号": "123456789018",
+                            "住民票コード": "10000000001"},
+        "unknown_town": {**good, "住所": "福岡県古賀市幻町一丁目1番1号", "町丁目コード": "", "個人番号": "000000000019",
+                         "住民票コード": "10000000002"},
         "bad_check_digit": {**good, "個人番号": "123456789017", "住民票コード": "10000000003"},
         "bad_sex": {**good, "性別": "不明", "個人番号": "000000000027", "住民票コード": "10000000004"},
         "duplicate_row": dict(good),
-        "code_mismatch": {**good, "町丁目コード": "40223999999", "個人番号": "000000000035", "住民票コード": "10000000005"},
+        "code_mismatch": {**good, "町丁目コード": "40223999999", "個人番号": "000000000035",
+                          "住民票コード": "10000000005"},
         "empty_name": {**good, "氏名": "　", "個人番号": "000000000043", "住民票コード": "10000000006"},
     }
     extended = pd.concat([table, pd.DataFrame(list(bad_rows.values()))], ignore_index=True)
@@ -100,16 +104,23 @@ def _raw_folder_with_each_fault(tmp_path, tiny_run):
     return raw, {kind: first_line + i for i, kind in enumerate(bad_rows)}
 
 
-def test_each_fault_kind_gets_a_quarantine_row_with_reason(tmp_path, tiny_run):
-    from kogadx.ingest.run import run_ingest
-    from kogadx.params import load_params
+def _ingest(raw, out, params_path):
+    """The ingest stage's main on ``raw`` with the params at ``params_path``; its metrics."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KOGADX_PARAMS", str(params_path))
+    try:
+        _stage("ingest").main([str(raw), str(out), str(out / "ingest.json")])
+    finally:
+        mp.undo()
+    return json.loads((out / "ingest.json").read_text(encoding="utf-8"))
 
+
+def test_each_fault_kind_gets_a_quarantine_row_with_reason(tmp_path, tiny_run):
     raw, lines = _raw_folder_with_each_fault(tmp_path, tiny_run)
-    params = load_params("ingest", write_params(tmp_path))
-    summary = run_ingest(raw, tmp_path / "out", params)["residents"]
+    summary = _ingest(raw, tmp_path / "out", write_params(tmp_path))["residents"]
     assert summary["rows_in"] == summary["rows_out"] + summary["rows_quarantined"]
     quarantine = pd.read_csv(tmp_path / "out" / "quarantine" / "residents.csv", encoding="utf-8-sig", dtype=str)
-    reason_of = dict(zip(quarantine["line"].astype(int), quarantine["reason"]))
+    reason_of = dict(zip(quarantine["line"].astype(int), quarantine["reason"], strict=True))
     expected = {
         "impossible_date": "存在しない日付",
         "unknown_town": "町丁目表にありません",
@@ -125,14 +136,11 @@ def test_each_fault_kind_gets_a_quarantine_row_with_reason(tmp_path, tiny_run):
 
 
 def test_missing_column_stops_with_file_and_column(tmp_path, tiny_run):
-    from kogadx.ingest.run import run_ingest
-    from kogadx.params import load_params
-
     raw, _ = _raw_folder_with_each_fault(tmp_path, tiny_run)
     table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
     table.drop(columns=["生年月日"]).to_csv(raw / "residents.csv", index=False, encoding="cp932")
     with pytest.raises(InputFileError) as excinfo:
-        run_ingest(raw, tmp_path / "out", load_params("ingest", write_params(tmp_path)))
+        _ingest(raw, tmp_path / "out", write_params(tmp_path))
     message = str(excinfo.value)
     assert "residents.csv" in message and "生年月日" in message
 
@@ -141,14 +149,11 @@ def test_utf8_bom_export_reads_the_same(tmp_path, tiny_run):
     """A real export saved from Excel (UTF-8 with BOM) goes through unchanged code."""
     import shutil
 
-    from kogadx.ingest.run import run_ingest
-    from kogadx.params import load_params
-
     raw = tmp_path / "raw"
     shutil.copytree(tiny_run[0] / "raw", raw)
     table = pd.read_csv(raw / "residents.csv", encoding="cp932", dtype=str, keep_default_na=False)
     table.to_csv(raw / "residents.csv", index=False, encoding="utf-8-sig")
-    summary = run_ingest(raw, tmp_path / "out", load_params("ingest", write_params(tmp_path)))
+    summary = _ingest(raw, tmp_path / "out", write_params(tmp_path))
     assert summary["residents"]["encoding"] == "utf-8-sig"
     original = pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "residents.parquet"), original)
@@ -167,7 +172,30 @@ def test_cli_ingest_runs_the_same_code(tmp_path, tiny_run):
         pd.read_parquet(tmp_path / "cli" / "residents.parquet"),
         pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet"),
     )
+    summary = json.loads((tmp_path / "cli" / "ingest_summary.json").read_text(encoding="utf-8"))
+    assert summary == json.loads((tiny_run[0] / "ingest.json").read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == summary
     bad = CliRunner().invoke(app, ["ingest", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "x"),
                                    "--params", str(params_path)])
     assert bad.exit_code == 2
     assert "生データのフォルダがありません" in bad.output
+
+
+def test_real_data_without_weather_or_marker_leaves_no_stale_marker(tmp_path, tiny_run):
+    """Real exports carry no demo marker: one left in the output folder by an earlier demo run
+    must go (it would let the privacy stage use the demo key). The weather file is optional."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(tiny_run[0] / "raw", raw)
+    (raw / "SYNTHETIC_DEMO.json").unlink()
+    params = yaml.safe_load(write_params(tmp_path).read_text(encoding="utf-8"))
+    (raw / params["ingest"]["weather_file"]).unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "SYNTHETIC_DEMO.json").write_text('{"synthetic": true}', encoding="utf-8")
+    summary = _ingest(raw, out, write_params(tmp_path))
+    assert summary["synthetic_demo"] is False and "weather" not in summary
+    assert not (out / "SYNTHETIC_DEMO.json").exists() and not (out / "weather.parquet").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "residents.parquet"),
+                                  pd.read_parquet(tiny_run[0] / "validated" / "residents.parquet"))

@@ -12,6 +12,7 @@ import yaml
 
 from kogadx.io import InputFileError
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from tests.helpers import differing_outputs, outputs_under_blas_variants
 
@@ -50,7 +51,7 @@ def inputs(tmp_path_factory):
     (root / "params.yaml").write_text(yaml.safe_dump(PARAMS, allow_unicode=True), encoding="utf-8")
     towns = toy_towns({"花鶴丘": 2, "日吉": 2, "駅東": 2, "薦野": 0})
     register = toy_register(stream_rng(3, "register"), towns, 1_500)
-    raw, _ = generate_survey(stream_rng(3, "survey"), register, towns, n_target=300)
+    raw, _ = generate_survey(stream_rng(3, "survey"), register, towns, SurveySynth(n_target=300))
     # What the privacy stage hands over: contact columns gone, id pseudonymised, age banded.
     # A leftover comment with a canary name/phone must never reach the outputs.
     survey = raw.drop(columns=["氏名", "電話番号", "メールアドレス", "回答ID"]).copy()

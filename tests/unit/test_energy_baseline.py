@@ -15,6 +15,7 @@ from kogadx.energy.scenarios import business_scenarios
 from kogadx.energy.weather import degree_days
 from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
+from kogadx.synth.params import EnergySynth
 
 
 def test_degree_days_constant_temperature():
@@ -58,7 +59,7 @@ def test_guideline14_statistics_by_hand():
 def synthetic():
     weather = sinusoid_temperature(stream_rng(11, "weather"), "2021-04-01", "2025-03-31")
     towns = pd.DataFrame({"town_code": [f"40223{i:06d}" for i in range(6)], "lon": np.linspace(130.45, 130.55, 6)})
-    _, energy, truth = generate_business_energy(stream_rng(11, "energy"), towns, weather, n_businesses=40)
+    _, energy, truth = generate_business_energy(stream_rng(11, "energy"), towns, weather, EnergySynth(n_businesses=40))
     dd = degree_days(weather)
     clean = clean_monthly_energy(energy, period=("2021-04", "2025-03"))
     return dd, clean, truth, fit_baselines(clean.energy, dd)

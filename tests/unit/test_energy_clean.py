@@ -9,6 +9,7 @@ import pytest
 from kogadx.energy.clean import clean_monthly_energy, parse_year_month
 from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
+from kogadx.synth.params import EnergySynth
 
 
 def _raw(n_months: int = 24) -> pd.DataFrame:
@@ -95,8 +96,8 @@ def test_parse_year_month_formats():
 def test_every_injected_fault_is_caught_on_synthetic_data():
     weather = sinusoid_temperature(stream_rng(3, "weather"), "2021-04-01", "2025-03-31")
     towns = pd.DataFrame({"town_code": [f"40223{i:06d}" for i in range(5)], "lon": np.linspace(130.45, 130.55, 5)})
-    _, energy, truth = generate_business_energy(stream_rng(3, "energy"), towns, weather, n_businesses=20,
-                                                fault_rate=0.02)
+    _, energy, truth = generate_business_energy(stream_rng(3, "energy"), towns, weather,
+                                                EnergySynth(n_businesses=20, fault_rate=0.02))
     result = clean_monthly_energy(energy, period=("2021-04", "2025-03"))
     faults = truth.faults
     assert set(faults["kind"]) == {"missing_month", "unit_slip", "meter_reset", "duplicate"}

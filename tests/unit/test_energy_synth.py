@@ -9,6 +9,7 @@ import pytest
 from kogadx.energy.schema import FUELS
 from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy, operating_day_counts, sinusoid_temperature
+from kogadx.synth.params import EnergySynth
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,8 @@ def towns() -> pd.DataFrame:
 
 
 def test_raw_tables_and_truth(weather, towns):
-    businesses, energy, truth = generate_business_energy(stream_rng(5, "energy"), towns, weather, n_businesses=30)
+    businesses, energy, truth = generate_business_energy(stream_rng(5, "energy"), towns, weather,
+                                                         EnergySynth(n_businesses=30))
     assert list(businesses.columns) == ["事業所ID", "事業所名", "業種コード", "業種名", "従業員数", "延床面積",
                                         "町丁目コード", "担当者氏名", "電話番号", "メールアドレス"]
     assert businesses["事業所ID"].is_unique and len(businesses) == 30
@@ -41,9 +43,9 @@ def test_raw_tables_and_truth(weather, towns):
 
 
 def test_same_seed_same_output(weather, towns):
-    a = generate_business_energy(stream_rng(9, "energy"), towns, weather, n_businesses=8)
-    b = generate_business_energy(stream_rng(9, "energy"), towns, weather, n_businesses=8)
-    c = generate_business_energy(stream_rng(10, "energy"), towns, weather, n_businesses=8)
+    a = generate_business_energy(stream_rng(9, "energy"), towns, weather, EnergySynth(n_businesses=8))
+    b = generate_business_energy(stream_rng(9, "energy"), towns, weather, EnergySynth(n_businesses=8))
+    c = generate_business_energy(stream_rng(10, "energy"), towns, weather, EnergySynth(n_businesses=8))
     pd.testing.assert_frame_equal(a[0], b[0])
     pd.testing.assert_frame_equal(a[1], b[1])
     pd.testing.assert_frame_equal(a[2].faults, b[2].faults)
@@ -51,7 +53,8 @@ def test_same_seed_same_output(weather, towns):
 
 
 def test_fault_rate_zero_gives_a_complete_clean_table(weather, towns):
-    _, energy, truth = generate_business_energy(stream_rng(1, "energy"), towns, weather, n_businesses=5, fault_rate=0.0)
+    _, energy, truth = generate_business_energy(stream_rng(1, "energy"), towns, weather,
+                                                EnergySynth(n_businesses=5, fault_rate=0.0))
     assert truth.faults.empty
     assert len(energy) == 5 * 48
     assert not energy.duplicated(["事業所ID", "年月"]).any()

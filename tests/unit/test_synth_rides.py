@@ -9,10 +9,17 @@ import pandas as pd
 import pytest
 
 from kogadx.demand.features import service_calendar
-from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
-from kogadx.geo.reference import split_chome
+from kogadx.geo.reference import (
+    load_reference_boundary,
+    load_reference_bus_stops,
+    load_reference_towns,
+    split_chome,
+    town_polygons,
+)
+from kogadx.idcodes import is_luhn_valid as luhn_valid
 from kogadx.io import write_parquet
 from kogadx.rng import stream_rng
+from kogadx.synth.params import RideIntensity, Rides
 from kogadx.synth.rides import (
     MEMBER_COLUMNS,
     REQUEST_COLUMNS,
@@ -23,11 +30,13 @@ from kogadx.synth.rides import (
     generate_members,
     generate_ride_requests,
     generate_stops,
-    luhn_valid,
 )
 from kogadx.synth.weather import generate_hourly_weather
 
 START, END = "2023-07-17", "2023-08-13"  # four weeks incl. Marine Day and the school holiday
+# Members register early (ramp midpoint 5 days after launch); demand is at its plateau (−200).
+MEMBERS = Rides(end=END, intensity=RideIntensity(ramp_midpoint_days=5))
+RIDES = Rides(start=START, end=END, intensity=RideIntensity(ramp_midpoint_days=-200))
 
 
 def make_residents(n: int, seed: int = 0) -> pd.DataFrame:
@@ -60,11 +69,9 @@ def world():
     polygons = town_polygons(towns, load_reference_boundary())
     stops = generate_stops(stream_rng(11, "stops"), polygons, load_reference_bus_stops())
     residents = make_residents(8000)
-    members = generate_members(stream_rng(11, "members"), residents, stops, n_members=400,
-                               end_date=END, ramp_midpoint_days=5)
+    members = generate_members(stream_rng(11, "members"), residents, stops, 400, MEMBERS)
     weather = generate_hourly_weather(stream_rng(11, "weather"), START, END)
-    requests, truth = generate_ride_requests(stream_rng(11, "rides"), members, stops, weather, START, END,
-                                             ramp_midpoint_days=-200)
+    requests, truth = generate_ride_requests(stream_rng(11, "rides"), members, stops, weather, RIDES)
     return {"polygons": polygons, "stops": stops, "residents": residents, "members": members,
             "weather": weather, "requests": requests, "truth": truth}
 
@@ -75,7 +82,7 @@ def test_stops_63_inside_boundary_at_plausible_places(world) -> None:
     assert len(stops) == 63 and stops["stop_id"].is_unique
     boundary = load_reference_boundary().geometry.iloc[0]
     import shapely
-    assert all(boundary.contains(shapely.Point(x, y)) for x, y in zip(stops["lon"], stops["lat"]))
+    assert all(boundary.contains(shapely.Point(x, y)) for x, y in zip(stops["lon"], stops["lat"], strict=True))
     stations = stops[stops["kind"] == "station"].set_index("stop_name")
     assert stations.loc["JR古賀駅", ["lat", "lon"]].tolist() == [33.732828, 130.466902]
     assert stations.loc["JRししぶ駅", ["lat", "lon"]].tolist() == [33.721885, 130.458487]
@@ -131,7 +138,8 @@ def test_requests_consistent_with_calendar_and_outcomes(world) -> None:
     assert (requested <= desired).all()
     cal = service_calendar(START, END).set_index("time")
     assert (cal.loc[desired.dt.floor("h").to_numpy(), "in_service"].to_numpy() == 1).all()
-    reg = pd.to_datetime(req["会員ID"].map(dict(zip(members["会員ID"], members["登録日"]))), format="%Y/%m/%d")
+    registered = dict(zip(members["会員ID"], members["登録日"], strict=True))
+    reg = pd.to_datetime(req["会員ID"].map(registered), format="%Y/%m/%d")
     assert (reg <= requested).all()
     done = req["結果"] == "完了"
     pickup = pd.to_datetime(req.loc[done, "実乗車日時"], format="%Y/%m/%d %H:%M")
@@ -142,7 +150,7 @@ def test_requests_consistent_with_calendar_and_outcomes(world) -> None:
     assert (req.loc[~done, "運賃"] == "0").all()
     assert (req.loc[req["結果"] == "配車不可", "車両ID"] == "").all()
     assert req.loc[done, "車両ID"].str.fullmatch(r"V[1-4]").all()
-    payment = dict(zip(members["会員ID"], members["支払方法"]))
+    payment = dict(zip(members["会員ID"], members["支払方法"], strict=True))
     assert (req["支払方法"] == req["会員ID"].map(payment)).all()
 
 
@@ -155,7 +163,7 @@ def test_truth_intensity_matches_counts(world) -> None:
     total = truth["lambda"].sum()
     assert abs(len(req) - total) < 4 * np.sqrt(total)  # Poisson
     # Per zone, counts follow λ (origin stop's town).
-    zone_of = dict(zip(stops["stop_id"], stops["town_code"]))
+    zone_of = dict(zip(stops["stop_id"], stops["town_code"], strict=True))
     counts = req["乗車停留所ID"].map(zone_of).value_counts()
     lam = truth.groupby("zone")["lambda"].sum()
     assert np.corrcoef(counts.reindex(lam.index, fill_value=0), lam)[0, 1] > 0.9
@@ -188,18 +196,17 @@ def test_intensity_effects_have_the_documented_direction() -> None:
 def test_same_seed_byte_identical(world, tmp_path) -> None:
     def run():
         stops = generate_stops(stream_rng(11, "stops"), world["polygons"], load_reference_bus_stops())
-        members = generate_members(stream_rng(11, "members"), world["residents"], stops, n_members=400,
-                                   end_date=END, ramp_midpoint_days=5)
+        members = generate_members(stream_rng(11, "members"), world["residents"], stops, 400, MEMBERS)
         return stops, members, *generate_ride_requests(stream_rng(11, "rides"), members, stops, world["weather"],
-                                                       START, END, ramp_midpoint_days=-200)
+                                                       RIDES)
     first = (world["stops"], world["members"], world["requests"], world["truth"])
     second = run()
-    for i, (a, b) in enumerate(zip(first, second)):
+    for i, (a, b) in enumerate(zip(first, second, strict=True)):
         pd.testing.assert_frame_equal(a, b)
         pa_, pb_ = write_parquet(a, tmp_path / f"a{i}.parquet"), write_parquet(b, tmp_path / f"b{i}.parquet")
         assert hashlib.sha256(pa_.read_bytes()).digest() == hashlib.sha256(pb_.read_bytes()).digest()
     other = generate_ride_requests(stream_rng(12, "rides"), world["members"], world["stops"], world["weather"],
-                                   START, END, ramp_midpoint_days=-200)[0]
+                                   RIDES)[0]
     assert not other.equals(world["requests"])
 
 

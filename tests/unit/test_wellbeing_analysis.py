@@ -11,6 +11,7 @@ import pytest
 from kogadx.io import write_parquet
 from kogadx.params import validate_params
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.params import WellbeingParams
 from kogadx.wellbeing.stage import WellbeingInputs, analyse_wellbeing
@@ -31,7 +32,7 @@ PARAMS = validate_params(WellbeingParams, {
 def setup_data():
     towns = toy_towns({"花鶴丘": 2, "日吉": 1, "駅東": 2, "薦野": 0, "千鳥": 1})
     register = toy_register(stream_rng(9, "register"), towns, 3_000)
-    raw, truth = generate_survey(stream_rng(9, "survey"), register, towns, n_target=500)
+    raw, truth = generate_survey(stream_rng(9, "survey"), register, towns, SurveySynth(n_target=500))
     survey = raw.drop(columns=["氏名", "電話番号", "メールアドレス", "自由記述"])
     age = ((pd.Timestamp("2024-02-29") - pd.to_datetime(register["birth_date"])).dt.days // 365.25).astype(int)
     residents = pd.DataFrame({"person_id": register["resident_code"], "age": age, "sex": register["sex"],

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORIES, INDICATOR_LABELS
 from kogadx.wellbeing.data import SurveyDataError, parse_age_band, standardize_register, standardize_survey
@@ -42,7 +43,7 @@ def test_age_band_labels():
 def survey_and_towns():
     towns = toy_towns({"花鶴丘": 2, "駅東": 2, "薦野": 0})
     register = toy_register(stream_rng(8, "register"), towns, 1_200)
-    raw, _ = generate_survey(stream_rng(8, "survey"), register, towns, n_target=200)
+    raw, _ = generate_survey(stream_rng(8, "survey"), register, towns, SurveySynth(n_target=200))
     return raw, towns, register
 
 

@@ -9,6 +9,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LinearRegression
 
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORY_KEYS
 from kogadx.wellbeing.data import standardize_survey
@@ -22,7 +23,7 @@ EDGES = [18, 30, 40, 50, 60, 70, 80, 90]
 def fitted():
     towns = toy_towns()
     register = toy_register(stream_rng(42, "register"), towns, 9_000)
-    raw, truth = generate_survey(stream_rng(42, "survey"), register, towns, n_target=2_000)
+    raw, truth = generate_survey(stream_rng(42, "survey"), register, towns, SurveySynth(n_target=2_000))
     respondents = standardize_survey(raw, towns, EDGES)
     result = fit_drivers(
         respondents[list(CATEGORY_KEYS)], respondents["happiness"], seed=42,

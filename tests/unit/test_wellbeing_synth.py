@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kogadx.rng import stream_rng
+from kogadx.synth.params import SurveySynth
 from kogadx.synth.survey import RAW_HEADERS, generate_survey, toy_register, toy_towns
 from kogadx.wellbeing.categories import CATEGORIES
 
@@ -15,13 +16,14 @@ from kogadx.wellbeing.categories import CATEGORIES
 def generated():
     towns = toy_towns()
     register = toy_register(stream_rng(21, "register"), towns, 5_000)
-    raw, truth = generate_survey(stream_rng(21, "survey"), register, towns, n_target=800)
+    raw, truth = generate_survey(stream_rng(21, "survey"), register, towns, SurveySynth(n_target=800))
     return towns, register, raw, truth
 
 
 def test_raw_table_has_contact_demographics_answers_and_comment(generated):
     _, _, raw, _ = generated
-    for column in ("回答ID", "住民票コード", "氏名", "電話番号", "メールアドレス", "年齢", "性別", "町丁目コード", "町丁目", "自由記述"):
+    for column in ("回答ID", "住民票コード", "氏名", "電話番号", "メールアドレス", "年齢", "性別", "町丁目コード",
+                   "町丁目", "自由記述"):
         assert column in raw.columns
     assert [RAW_HEADERS[c.key] for c in CATEGORIES] == [c.name_ja for c in CATEGORIES]
     assert raw["年齢"].between(18, 89).all()
@@ -77,9 +79,9 @@ def test_truth_has_effects_and_district_means(generated):
 def test_same_seed_same_survey():
     towns = toy_towns({"花鶴丘": 2, "薦野": 0})
     register = toy_register(stream_rng(5, "register"), towns, 800)
-    a, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
-    b, _ = generate_survey(stream_rng(5, "survey"), register, towns, n_target=150)
-    c, _ = generate_survey(stream_rng(6, "survey"), register, towns, n_target=150)
+    a, _ = generate_survey(stream_rng(5, "survey"), register, towns, SurveySynth(n_target=150))
+    b, _ = generate_survey(stream_rng(5, "survey"), register, towns, SurveySynth(n_target=150))
+    c, _ = generate_survey(stream_rng(6, "survey"), register, towns, SurveySynth(n_target=150))
     pd.testing.assert_frame_equal(a, b)
     assert not a["住民票コード"].equals(c["住民票コード"])
 
@@ -89,4 +91,4 @@ def test_unknown_town_code_in_register_is_an_error():
     register = toy_register(stream_rng(5, "register"), towns, 100)
     register.loc[3, "town_code"] = "40223999999"
     with pytest.raises(ValueError, match="40223999999"):
-        generate_survey(np.random.default_rng(0), register, towns, n_target=20)
+        generate_survey(np.random.default_rng(0), register, towns, SurveySynth(n_target=20))

@@ -1,15 +1,16 @@
-"""e-Stat 小地域 (2020 census small-area) boundary files: write like e-Stat, read real ones.
+"""e-Stat 小地域 (2020 census small-area) boundary tables: the e-Stat layout, and towns from it.
 
-e-Stat distributes shapefiles whose .dbf is Shift_JIS with attributes KEY_CODE, PREF, CITY,
-S_AREA, PREF_NAME, CITY_NAME, S_NAME, KIGO_E, HCODE, AREA, PERIMETER, JINKO, SETAI, … in
-JGD2011 lon/lat (DOMAIN.md §8). The synthetic export is written the same way so that a real
-file dropped into the raw folder loads through the same code.
+e-Stat distributes shapefiles whose .dbf is Shift_JIS (no .cpg) with attributes KEY_CODE,
+PREF, CITY, S_AREA, PREF_NAME, CITY_NAME, S_NAME, KIGO_E, HCODE, AREA, PERIMETER, JINKO,
+SETAI, … in JGD2011 lon/lat (DOMAIN.md §8). The synthetic export is laid out the same way
+(:func:`to_estat_frame`) so that a real file dropped into the raw folder loads through the
+same code. Pure transforms: reading and writing shapefiles is the core's
+(:func:`kogadx.io.read_shapefile`, :class:`kogadx.stage.Shapefile`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
+from collections.abc import Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -18,6 +19,7 @@ from kogadx.geo.reference import CITY_CODE, CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.io import InputFileError
 
 ESTAT_REQUIRED = ["KEY_CODE", "S_NAME", "JINKO", "SETAI", "AREA", "HCODE"]
+ESTAT_DBF_ENCODING = "cp932"  # e-Stat's .dbf attributes are Shift_JIS (with no .cpg beside them)
 
 
 def to_estat_frame(polygons: gpd.GeoDataFrame, population: pd.Series, households: pd.Series) -> gpd.GeoDataFrame:
@@ -46,39 +48,17 @@ def to_estat_frame(polygons: gpd.GeoDataFrame, population: pd.Series, households
     return gpd.GeoDataFrame(frame, geometry=polygons.geometry.to_numpy(), crs=CRS_GEOGRAPHIC)
 
 
-def write_shapefile(frame: gpd.GeoDataFrame, path: str | Path, encoding: str = "cp932",
-                    stamp: dt.date = dt.date(2024, 2, 29)) -> Path:
-    """Write a Shift_JIS shapefile; pin the .dbf header date so reruns are byte-identical.
+def towns_from_small_areas(frame: gpd.GeoDataFrame, hcodes: Sequence[int] = (),
+                           source: str = "<memory>") -> gpd.GeoDataFrame:
+    """An e-Stat-style small-area table (as read from its shapefile) → towns (town_code,
+    town_name, population, households, area_m2, geometry in EPSG:6668), one row per town.
 
-    The dBASE header stores the date of last update in bytes 1–3 (YY since 1900, MM, DD);
-    GDAL writes today's date there, which would make every run differ.
+    Keeps the rows whose HCODE is in ``hcodes`` (all when empty; 8101 = ordinary small area).
+    ``source`` names the file in messages: a missing column stops with its name.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_file(path, driver="ESRI Shapefile", encoding=encoding, engine="pyogrio")
-    dbf = path.with_suffix(".dbf")
-    data = bytearray(dbf.read_bytes())
-    data[1:4] = bytes([stamp.year - 1900, stamp.month, stamp.day])
-    dbf.write_bytes(bytes(data))
-    # e-Stat ships no .cpg; readers are told the encoding explicitly (params).
-    path.with_suffix(".cpg").unlink(missing_ok=True)
-    return path
-
-
-def read_small_areas(path: str | Path, encoding: str = "cp932", hcodes: list[int] | None = None) -> gpd.GeoDataFrame:
-    """Read an e-Stat-style small-area shapefile → towns (town_code, town_name, population,
-    households, area_m2, geometry in EPSG:6668). Raises naming the file and missing column.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: 小地域境界ファイルがありません")
-    try:
-        frame = gpd.read_file(path, encoding=encoding, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InputFileError(f"{path}: シェープファイルとして読めません: {exc}") from exc
     missing = [c for c in ESTAT_REQUIRED if c not in frame.columns]
     if missing:
-        raise InputFileError(f"{path}: 必須の列がありません: {', '.join(missing)}")
+        raise InputFileError(f"{source}: 必須の列がありません: {', '.join(missing)}")
     if hcodes:
         frame = frame[frame["HCODE"].astype(int).isin(hcodes)]
     if frame.crs is None:

@@ -1,14 +1,21 @@
-"""Embedded reference geography (see data/SOURCES.md) and approximate town polygons."""
+"""Embedded reference geography (see data/SOURCES.md) and approximate town polygons.
+
+The reference tables are package data, versioned with the code (read with
+:func:`kogadx.io.read_package_file`); a stage that uses them lists ``src/kogadx/geo`` in its deps.
+"""
 
 from __future__ import annotations
 
+import io
 import re
-from importlib import resources
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Polygon
+
+from kogadx.io import read_package_file
 
 CRS_GEOGRAPHIC = "EPSG:6668"  # JGD2011
 CRS_METRIC = "EPSG:6670"  # JGD2011 / plane rectangular CS II (Fukuoka), metres
@@ -17,8 +24,9 @@ KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七
 _CHOME = re.compile(r"^(?P<base>.+?)(?P<num>[一二三四五六七八九十]+)丁目$")
 
 
-def _data_path(name: str):
-    return resources.files("kogadx.geo").joinpath("data", name)
+def _reference_table(name: str, **options: Any) -> pd.DataFrame:
+    """A CSV table of ``kogadx/geo/data`` (UTF-8)."""
+    return pd.read_csv(io.BytesIO(read_package_file("kogadx.geo", f"data/{name}")), encoding="utf-8", **options)
 
 
 def split_chome(town_name: str) -> tuple[str, int]:
@@ -38,14 +46,13 @@ def load_reference_towns() -> gpd.GeoDataFrame:
     base_name, chome (0 for 大字), geometry (Point). Codes are assigned in table order
     and are NOT the official e-Stat codes.
     """
-    with _data_path("koga_towns.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, dtype={"town": str})
+    table = _reference_table("koga_towns.csv", dtype={"town": str})
     parts = table["town"].map(split_chome)
     table["base_name"] = [p[0] for p in parts]
     table["chome"] = [p[1] for p in parts]
     base_index = {name: i + 1 for i, name in enumerate(dict.fromkeys(table["base_name"]))}
     table["town_code"] = [
-        f"{CITY_CODE}{base_index[b]:04d}{c:02d}" for b, c in zip(table["base_name"], table["chome"])
+        f"{CITY_CODE}{base_index[b]:04d}{c:02d}" for b, c in zip(table["base_name"], table["chome"], strict=True)
     ]
     geometry = gpd.points_from_xy(table["lon"], table["lat"], crs=CRS_GEOGRAPHIC)
     return gpd.GeoDataFrame(
@@ -57,9 +64,8 @@ def load_reference_towns() -> gpd.GeoDataFrame:
 
 def load_reference_boundary() -> gpd.GeoDataFrame:
     """Koga City boundary (43-vertex simplification, EPSG:6668), one row."""
-    with _data_path("koga_boundary_simplified.csv").open(encoding="utf-8") as fh:
-        vertices = pd.read_csv(fh).sort_values("vertex")
-    polygon = Polygon(zip(vertices["lon"], vertices["lat"]))
+    vertices = _reference_table("koga_boundary_simplified.csv").sort_values("vertex")
+    polygon = Polygon(zip(vertices["lon"], vertices["lat"], strict=True))
     if not polygon.is_valid:
         polygon = shapely.make_valid(polygon)
     return gpd.GeoDataFrame({"city_code": [CITY_CODE], "city_name": ["古賀市"]}, geometry=[polygon], crs=CRS_GEOGRAPHIC)
@@ -67,8 +73,7 @@ def load_reference_boundary() -> gpd.GeoDataFrame:
 
 def load_reference_bus_stops() -> gpd.GeoDataFrame:
     """108 fixed-route bus stops (FY2022, 国土数値情報 P11-22), EPSG:6668."""
-    with _data_path("koga_bus_stops.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh)
+    table = _reference_table("koga_bus_stops.csv")
     return gpd.GeoDataFrame(
         table[["name", "source"]].rename(columns={"name": "stop_name"}),
         geometry=gpd.points_from_xy(table["lon"], table["lat"]),

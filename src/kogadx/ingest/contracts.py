@@ -53,7 +53,8 @@ class TableContract:
 RESIDENTS = TableContract(
     table="residents",
     columns=(
-        Column("個人番号", "my_number", "digits", pattern=r"\d{12}", check=("検査用数字が一致しません", is_valid_my_number)),
+        Column("個人番号", "my_number", "digits", pattern=r"\d{12}",
+               check=("検査用数字が一致しません", is_valid_my_number)),
         Column("住民票コード", "resident_code", "digits", pattern=r"\d{11}"),
         Column("氏名", "name"),
         Column("氏名カナ", "name_kana", pattern=r"[ァ-ヴー・ ]+"),
@@ -203,7 +204,8 @@ CONTRACTS: dict[str, TableContract] = {
     "ride_requests": RIDE_REQUESTS,
 }
 
-_DTYPES = {"text": str, "digits": str, "date": "datetime64[ms]", "datetime": "datetime64[ms]", "int": "Int64", "float": "float64"}
+_DTYPES = {"text": str, "digits": str, "date": "datetime64[ms]", "datetime": "datetime64[ms]", "int": "Int64",
+           "float": "float64"}
 
 # Japanese reasons for pandera's built-in check names.
 CHECK_REASONS = {
@@ -230,7 +232,8 @@ def schema_for(contract: TableContract) -> pa.DataFrameSchema:
                 checks.append(pa.Check.isin(list(col.allowed) + ([] if col.required else [""])))
             if col.check:
                 name, func = col.check
-                checks.append(pa.Check(lambda s, f=func, required=col.required: s.map(lambda v: (not v and not required) or f(v)),
-                                       name=name))
-        columns[col.name] = pa.Column(_DTYPES[col.kind], checks=checks, nullable=not col.required or col.kind not in ("text", "digits"))
+                checks.append(pa.Check(lambda s, f=func, required=col.required:
+                                       s.map(lambda v: (not v and not required) or f(v)), name=name))
+        nullable = not col.required or col.kind not in ("text", "digits")
+        columns[col.name] = pa.Column(_DTYPES[col.kind], checks=checks, nullable=nullable)
     return pa.DataFrameSchema(columns, strict=False, coerce=False, name=contract.table)

@@ -15,7 +15,7 @@ Most businesses are regular (σ_b 1.5–4.5 %); a share are irregular (σ_b 15�
 changing operations) and are expected to fail ASHRAE Guideline 14. Sector intensities and
 shares below are synthetic assumptions, not measured facts.
 
-Faults injected at ``fault_rate`` (per row, per kind; disjoint rows): missing months (row
+Faults injected at ``EnergySynth.fault_rate`` (per row, per kind; disjoint rows): missing months (row
 absent), kWh/MWh unit slips on electricity (value 1000× too small), meter resets on
 electricity or city gas (negative value, or the cumulative reading written as the month's
 use), and exact duplicate rows.
@@ -33,6 +33,7 @@ from faker import Faker
 
 from kogadx.energy.schema import FUEL_BY_KEY, FUEL_KEYS
 from kogadx.energy.weather import load_monthly_degree_days
+from kogadx.synth.params import EnergySynth
 
 FAULT_KINDS = ("missing_month", "unit_slip", "meter_reset", "duplicate")
 
@@ -84,7 +85,8 @@ EAST_SECTORS = ("44",)  # logistics sits along the Kyushu Expressway (east side 
 class EnergyTruth:
     """What evaluation needs: true coefficients per business × fuel and injected faults."""
 
-    coefficients: pd.DataFrame  # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    coefficients: pd.DataFrame
     faults: pd.DataFrame  # table, row, business_id, year_month, column, kind
 
 
@@ -106,12 +108,6 @@ def operating_day_counts(months: pd.PeriodIndex, calendar: str) -> np.ndarray:
     open_ &= ~new_year
     counts = pd.Series(open_, index=days.to_period("M")).groupby(level=0).sum()
     return counts.reindex(months).to_numpy()
-
-
-def _fault_rates(fault_rate: float | Mapping[str, float]) -> dict[str, float]:
-    if isinstance(fault_rate, Mapping):
-        return {kind: float(fault_rate.get(kind, 0.0)) for kind in FAULT_KINDS}
-    return {kind: float(fault_rate) for kind in FAULT_KINDS}
 
 
 def _town_weights(towns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -156,95 +152,140 @@ def generate_business_energy(
     rng: np.random.Generator,
     towns: pd.DataFrame,
     weather_monthly: pd.DataFrame,
-    n_businesses: int = 300,
-    start: str = "2021-04",
-    end: str = "2025-03",
-    fault_rate: float | Mapping[str, float] = 0.005,
-    irregular_share: float = 0.06,
-    base_cooling: float = 22.0,
-    base_heating: float = 14.0,
+    config: EnergySynth = EnergySynth(),
 ) -> tuple[pd.DataFrame, pd.DataFrame, EnergyTruth]:
-    """Generate (businesses raw, monthly energy raw, truth).
+    """Generate (businesses raw, monthly energy raw, truth): ``config.n_businesses`` businesses,
+    months ``config.start`` … ``config.end``.
 
     ``towns`` needs ``town_code`` (optionally ``population``, ``lon`` or ``geometry`` to
     place logistics on the east side). ``weather_monthly`` is either monthly degree days
     (year_month, cdd, hdd) or hourly weather (time, temperature_c). Contact columns
     (担当者氏名, 電話番号, メールアドレス) are Faker ja_JP values seeded from ``rng``.
     """
-    months = pd.period_range(start, end, freq="M")
-    dd = load_monthly_degree_days(weather_monthly, base_cooling, base_heating).set_index("year_month")
+    months = pd.period_range(config.start, config.end, freq="M")
+    dd = load_monthly_degree_days(weather_monthly, config.base_cooling_c, config.base_heating_c).set_index("year_month")
     keys = months.strftime("%Y-%m")
     missing = [k for k in keys if k not in dd.index]
     if missing:
         raise ValueError(f"気象データに月がありません: {', '.join(missing[:5])}")
-    cdd = dd.loc[keys, "cdd"].to_numpy(float)
-    hdd = dd.loc[keys, "hdd"].to_numpy(float)
-    dd_year = {"cdd": cdd.sum() * 12 / len(months), "hdd": hdd.sum() * 12 / len(months)}
-    calendars = {s.calendar: operating_day_counts(months, s.calendar) for s in SECTORS}
+    climate = _Climate(dd.loc[keys, "cdd"].to_numpy(float), dd.loc[keys, "hdd"].to_numpy(float),
+                       {s.calendar: operating_day_counts(months, s.calendar) for s in SECTORS})
 
     fake = Faker("ja_JP")
     fake.seed_instance(int(rng.integers(0, 2**31 - 1)))
     weights = np.array([s.weight for s in SECTORS])
-    sector_idx = rng.choice(len(SECTORS), size=n_businesses, p=weights / weights.sum())
+    sector_idx = rng.choice(len(SECTORS), size=config.n_businesses, p=weights / weights.sum())
     w_all, w_east = _town_weights(towns)
     town_codes = towns["town_code"].astype(str).to_numpy()
 
     businesses, energy_rows, coef_rows = [], [], []
-    for i in range(n_businesses):
+    for i in range(config.n_businesses):
         sector = SECTORS[sector_idx[i]]
         business_id = f"B{i + 1:04d}"
-        floor = float(np.exp(rng.uniform(*np.log(sector.floor_m2))))
-        employees = max(1, int(round(floor / sector.m2_per_employee * rng.uniform(0.6, 1.4))))
-        town = town_codes[rng.choice(len(town_codes), p=w_east if sector.code in EAST_SECTORS else w_all)]
-        businesses.append({
-            "事業所ID": business_id, "事業所名": fake.company(), "業種コード": sector.code,
-            "業種名": sector.name, "従業員数": str(employees), "延床面積": f"{floor:.1f}",
-            "町丁目コード": town, "担当者氏名": fake.name(),
-            # Faker's ja_JP phone formats can start without the trunk 0; business lines in Koga
-            # are 092-94x (landline) or mobile numbers.
-            "電話番号": (f"092-94{rng.integers(0, 10)}-{rng.integers(0, 10000):04d}" if rng.random() < 0.6
-                     else f"0{rng.choice([70, 80, 90])}-{rng.integers(0, 10000):04d}-{rng.integers(0, 10000):04d}"),
-            "メールアドレス": fake.email(),
-        })
-        irregular = bool(rng.random() < irregular_share)
-        noise_cv = rng.uniform(0.15, 0.30) if irregular else rng.uniform(0.015, 0.045)
-        closures = rng.poisson(0.3, size=len(months))
-        op_days = np.maximum(calendars[sector.calendar] - closures, 1)
-        manufacturer = sector.code == "09"
-        production = 1.0 + (rng.normal(0, 0.03, len(months)) if manufacturer else 0.0)
-        per_day_scale = op_days.sum() * 12 / len(months)
-        values = {}
-        for fuel, (intensity, prob) in sector.fuels.items():
-            if rng.random() >= prob:
-                continue
-            annual = intensity * floor * rng.uniform(0.6, 1.5)
-            coef = _coefficients(rng, fuel, annual, dd_year, per_day_scale, noise_cv)
-            coef_rows.append({"business_id": business_id, "fuel": fuel, **coef, "irregular": irregular})
-            mean = (coef["intercept"] + coef["per_operating_day"] * op_days * production
-                    + coef["cdd_coef"] * cdd + coef["hdd_coef"] * hdd)
-            values[fuel] = np.maximum(mean * (1 + rng.normal(0, noise_cv, len(months))), 0.0)
-        for m, key in enumerate(keys):
-            row = {"事業所ID": business_id, "年月": key.replace("-", "/"), "稼働日数": str(int(op_days[m])),
-                   "生産量(t)": _fmt(floor * 0.05 * op_days[m] * production[m], 1) if manufacturer else ""}
-            for fuel in FUEL_KEYS:
-                header = FUEL_BY_KEY[fuel].header
-                row[header] = _fmt(values[fuel][m], 0 if fuel in ("electricity", "city_gas") else 1) \
-                    if fuel in values else ""
-            row["_year_month"] = key
-            energy_rows.append(row)
+        record, floor = _business_record(rng, fake, business_id, sector, town_codes,
+                                         w_east if sector.code in EAST_SECTORS else w_all)
+        businesses.append(record)
+        use = _monthly_use(rng, business_id, sector, floor, climate, config.irregular_share)
+        coef_rows += use.coefficients
+        energy_rows += _energy_rows(business_id, keys, floor, use)
 
     energy = pd.DataFrame(energy_rows)
-    energy, faults = _inject_faults(rng, energy, _fault_rates(fault_rate))
+    energy, faults = _inject_faults(rng, energy, config.fault_rate)
     truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults)
     return pd.DataFrame(businesses), energy, truth
 
 
-def _inject_faults(rng: np.random.Generator, energy: pd.DataFrame,
-                   rates: Mapping[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply faults to disjoint rows; return the final raw table and the fault list."""
+@dataclass(frozen=True)
+class _Climate:
+    """Monthly degree days of the period and open days per month by sector calendar."""
+
+    cdd: np.ndarray
+    hdd: np.ndarray
+    open_days: Mapping[str, np.ndarray]
+
+    @property
+    def per_year(self) -> dict[str, float]:
+        """Degree days of an average year."""
+        n = len(self.cdd)
+        return {"cdd": self.cdd.sum() * 12 / n, "hdd": self.hdd.sum() * 12 / n}
+
+
+@dataclass(frozen=True)
+class _MonthlyUse:
+    """One business's operating days, production index and use per fuel, month by month."""
+
+    op_days: np.ndarray
+    manufacturer: bool
+    production: np.ndarray | float  # 1.0 for businesses that are not manufacturers
+    values: dict[str, np.ndarray]  # fuel → use (native unit)
+    coefficients: list[dict[str, object]]  # truth rows
+
+
+def _business_record(rng: np.random.Generator, fake: Faker, business_id: str, sector: SectorProfile,
+                     town_codes: np.ndarray, town_weights: np.ndarray) -> tuple[dict[str, str], float]:
+    """The business master row (all text) and the floor area (m²)."""
+    floor = float(np.exp(rng.uniform(*np.log(sector.floor_m2))))
+    employees = max(1, int(round(floor / sector.m2_per_employee * rng.uniform(0.6, 1.4))))
+    town = town_codes[rng.choice(len(town_codes), p=town_weights)]
+    record = {
+        "事業所ID": business_id, "事業所名": fake.company(), "業種コード": sector.code,
+        "業種名": sector.name, "従業員数": str(employees), "延床面積": f"{floor:.1f}",
+        "町丁目コード": town, "担当者氏名": fake.name(),
+        # Faker's ja_JP phone formats can start without the trunk 0; business lines in Koga
+        # are 092-94x (landline) or mobile numbers.
+        "電話番号": (f"092-94{rng.integers(0, 10)}-{rng.integers(0, 10000):04d}" if rng.random() < 0.6
+                 else f"0{rng.choice([70, 80, 90])}-{rng.integers(0, 10000):04d}-{rng.integers(0, 10000):04d}"),
+        "メールアドレス": fake.email(),
+    }
+    return record, floor
+
+
+def _monthly_use(rng: np.random.Generator, business_id: str, sector: SectorProfile, floor: float,
+                 climate: _Climate, irregular_share: float) -> _MonthlyUse:
+    """Draw the business's noise, closures, production and per-fuel coefficients; use by month."""
+    n_months = len(climate.cdd)
+    irregular = bool(rng.random() < irregular_share)
+    noise_cv = rng.uniform(0.15, 0.30) if irregular else rng.uniform(0.015, 0.045)
+    closures = rng.poisson(0.3, size=n_months)
+    op_days = np.maximum(climate.open_days[sector.calendar] - closures, 1)
+    manufacturer = sector.code == "09"
+    production = 1.0 + (rng.normal(0, 0.03, n_months) if manufacturer else 0.0)
+    per_day_scale = op_days.sum() * 12 / n_months
+    values, coef_rows = {}, []
+    for fuel, (intensity, prob) in sector.fuels.items():
+        if rng.random() >= prob:
+            continue
+        annual = intensity * floor * rng.uniform(0.6, 1.5)
+        coef = _coefficients(rng, fuel, annual, climate.per_year, per_day_scale, noise_cv)
+        coef_rows.append({"business_id": business_id, "fuel": fuel, **coef, "irregular": irregular})
+        mean = (coef["intercept"] + coef["per_operating_day"] * op_days * production
+                + coef["cdd_coef"] * climate.cdd + coef["hdd_coef"] * climate.hdd)
+        values[fuel] = np.maximum(mean * (1 + rng.normal(0, noise_cv, n_months)), 0.0)
+    return _MonthlyUse(op_days, manufacturer, production, values, coef_rows)
+
+
+def _energy_rows(business_id: str, keys: pd.Index, floor: float, use: _MonthlyUse) -> list[dict[str, str]]:
+    """The export's rows of one business (all text; blank where it does not use a fuel)."""
+    production = np.broadcast_to(use.production, use.op_days.shape)
+    rows = []
+    for m, key in enumerate(keys):
+        row = {"事業所ID": business_id, "年月": key.replace("-", "/"), "稼働日数": str(int(use.op_days[m])),
+               "生産量(t)": _fmt(floor * 0.05 * use.op_days[m] * production[m], 1) if use.manufacturer else ""}
+        for fuel in FUEL_KEYS:
+            header = FUEL_BY_KEY[fuel].header
+            row[header] = _fmt(use.values[fuel][m], 0 if fuel in ("electricity", "city_gas") else 1) \
+                if fuel in use.values else ""
+        row["_year_month"] = key
+        rows.append(row)
+    return rows
+
+
+def _inject_faults(rng: np.random.Generator, energy: pd.DataFrame, rate: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply faults to disjoint rows (``rate`` per row and kind); return the final raw table
+    and the fault list."""
     n = len(energy)
     order = rng.permutation(n)
-    counts = {kind: int(rng.binomial(n, rates[kind])) for kind in FAULT_KINDS}
+    counts = {kind: int(rng.binomial(n, rate)) for kind in FAULT_KINDS}
     chosen, pos = {}, 0
     for kind in FAULT_KINDS:
         chosen[kind] = order[pos:pos + counts[kind]]

@@ -1,30 +1,27 @@
 """Orchestrates the synthetic Koga: geography, residents, and each domain's generator.
 
-``generate_koga`` is pure (params in, tables out); ``write_export`` writes them the way the
-city's systems would (CP932 CSV with CRLF, Shift_JIS shapefile) into the secure zone.
+``generate_koga`` is pure (typed params and the reference geography in, tables out); the
+``synthesize`` stage (:mod:`kogadx.synth.stage`) turns the tables into the files the city's
+systems would write (CP932 CSV with CRLF, Shift_JIS shapefile).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
-from kogadx.geo.estat import to_estat_frame, write_shapefile
-from kogadx.io import write_csv_for_excel, write_json, write_parquet
+from kogadx.geo.estat import to_estat_frame
+from kogadx.geo.reference import town_polygons
 from kogadx.rng import stream_rng
 from kogadx.synth.energy import generate_business_energy
+from kogadx.synth.params import EnergySynth, Rides, SurveySynth, SynthesizeParams
 from kogadx.synth.residents import generate_residents
-from kogadx.synth.survey import generate_survey
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
+from kogadx.synth.survey import generate_survey
 from kogadx.synth.weather import generate_hourly_weather
-from kogadx.weather import to_jma_csv
-
-DEMO_MARKER = "SYNTHETIC_DEMO.json"
 
 
 @dataclass
@@ -46,13 +43,15 @@ class SyntheticKoga:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
-    """Generate every raw export of the synthetic city from the ``synthesize`` params."""
-    seed, scale = int(params["seed"]), float(params["scale"])
+def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
+                  bus_stops: gpd.GeoDataFrame) -> SyntheticKoga:
+    """Every raw export of the synthetic city, built on the reference geography (town points,
+    city boundary, fixed-route bus stops: :mod:`kogadx.geo.reference`)."""
+    seed, scale = params.seed, params.scale
     result = SyntheticKoga()
-    towns = town_polygons(load_reference_towns(), load_reference_boundary())
+    towns = town_polygons(town_points, boundary)
 
-    residents, residents_truth = generate_residents(stream_rng(seed, "residents"), towns, params["residents"], scale)
+    residents, residents_truth = generate_residents(stream_rng(seed, "residents"), towns, params.residents, scale)
     result.tables["residents"] = RawTable(residents, "residents.csv")
     result.truth["residents_faults.csv"] = residents_truth.faults
 
@@ -60,9 +59,9 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
     population = clean.groupby("町丁目コード").size()
     households = clean.groupby("町丁目コード")["世帯番号"].nunique()
     result.small_areas = to_estat_frame(towns, population, households)
-    _generate_rides(result, towns, residents, params["rides"], seed, scale)
-    _generate_energy(result, towns, params["energy"], seed, scale)
-    _generate_survey(result, towns, residents_truth.register, params["survey"], seed, scale)
+    _generate_rides(result, towns, bus_stops, residents, params.rides, seed, scale)
+    _generate_energy(result, towns, params.energy, seed, scale)
+    _generate_survey(result, towns, residents_truth.register, params.survey, seed, scale)
     result.summary = {
         "seed": seed,
         "scale": scale,
@@ -81,10 +80,10 @@ def generate_koga(params: dict[str, Any]) -> SyntheticKoga:
 
 
 def _generate_survey(result: SyntheticKoga, towns: gpd.GeoDataFrame, register: pd.DataFrame,
-                     survey: dict[str, Any], seed: int, scale: float) -> None:
+                     survey: SurveySynth, seed: int, scale: float) -> None:
     """Well-being survey: respondents sampled from the register, answers from a known model."""
-    raw, truth = generate_survey(stream_rng(seed, "survey"), register, towns,
-                                 n_target=max(200, round(survey["n_target"] * scale)), survey_date=survey["survey_date"])
+    scaled = replace(survey, n_target=max(200, round(survey.n_target * scale)))
+    raw, truth = generate_survey(stream_rng(seed, "survey"), register, towns, scaled)
     # Survey forms are keyed in by a contractor and delivered in Excel-friendly UTF-8 with BOM.
     result.tables["survey"] = RawTable(raw, "survey/wellbeing_survey.csv", "utf-8-sig")
     for name, frame in truth.tables().items():
@@ -92,18 +91,15 @@ def _generate_survey(result: SyntheticKoga, towns: gpd.GeoDataFrame, register: p
     result.truth_json["survey_model.json"] = truth.model
 
 
-def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: dict[str, Any], seed: int,
+def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: EnergySynth, seed: int,
                      scale: float) -> None:
     """GX×DX: business master and monthly energy use driven by the same synthetic weather."""
     population = result.small_areas.set_index("KEY_CODE")["JINKO"] if result.small_areas is not None else None
     towns_with_pop = towns.assign(population=towns["town_code"].map(population).fillna(0).astype(int)
                                   if population is not None else 0)
-    businesses, monthly, truth = generate_business_energy(
-        stream_rng(seed, "energy"), towns_with_pop, result.weather,
-        n_businesses=max(10, round(energy["n_businesses"] * scale)), start=energy["start"], end=energy["end"],
-        fault_rate=energy["fault_rate"], irregular_share=energy["irregular_share"],
-        base_cooling=energy["base_cooling_c"], base_heating=energy["base_heating_c"],
-    )
+    scaled = replace(energy, n_businesses=max(10, round(energy.n_businesses * scale)))
+    businesses, monthly, truth = generate_business_energy(stream_rng(seed, "energy"), towns_with_pop,
+                                                          result.weather, scaled)
     # A business-support system run by the city: CP932 like the core systems.
     result.tables["businesses"] = RawTable(businesses, "energy/businesses.csv")
     result.tables["business_energy"] = RawTable(monthly, "energy/business_energy.csv")
@@ -111,54 +107,20 @@ def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: dic
     result.truth["energy_faults.parquet"] = truth.faults
 
 
-def _generate_rides(result: SyntheticKoga, towns: gpd.GeoDataFrame, residents: pd.DataFrame,
-                    rides: dict[str, Any], seed: int, scale: float) -> None:
+def _generate_rides(result: SyntheticKoga, towns: gpd.GeoDataFrame, bus_stops: gpd.GeoDataFrame,
+                    residents: pd.DataFrame, rides: Rides, seed: int, scale: float) -> None:
     """のるーと古賀: hourly weather, 63 stops, members from the register, ride requests, truth λ."""
     # Weather one day either side so every service hour has an observation.
-    weather = generate_hourly_weather(stream_rng(seed, "weather"), rides["weather_start"], rides["weather_end"])
+    weather = generate_hourly_weather(stream_rng(seed, "weather"), rides.weather_start, rides.weather_end)
     result.weather = weather
-    stops = generate_stops(stream_rng(seed, "ride_stops"), towns, load_reference_bus_stops(), n_stops=rides["n_stops"])
-    n_members = max(50, round(rides["n_members"] * scale))
+    stops = generate_stops(stream_rng(seed, "ride_stops"), towns, bus_stops, rides)
+    n_members = max(50, round(rides.n_members * scale))
     members = generate_members(stream_rng(seed, "ride_members"), residents_from_register_export(residents), stops,
-                               n_members, end_date=rides["end"])
-    requests, intensity = generate_ride_requests(
-        stream_rng(seed, "ride_requests"), members, stops, weather, rides["start"], rides["end"], scale=scale,
-        zone_level=rides["zone_level"], n_clusters=rides["n_clusters"], event_dates=rides["event_dates"],
-        fleet_size=rides["fleet_size"], fare_yen=rides["fare_yen"], p_cancel=rides["p_cancel"],
-        p_no_show=rides["p_no_show"], reject_base=rides["reject_base"],
-        reject_per_extra_request=rides["reject_per_extra_request"], **rides["intensity"],
-    )
+                               n_members, rides)
+    requests, intensity = generate_ride_requests(stream_rng(seed, "ride_requests"), members, stops, weather, rides,
+                                                 scale)
     # The booking system (a vendor cloud service) exports UTF-8 with BOM; the stop master is plain UTF-8.
     result.tables["stops"] = RawTable(stops, "rides/stops.csv", "utf-8")
     result.tables["members"] = RawTable(members, "rides/members.csv", "utf-8-sig")
     result.tables["ride_requests"] = RawTable(requests, "rides/ride_requests.csv", "utf-8-sig")
     result.truth["demand_intensity.parquet"] = intensity
-
-
-def write_export(koga: SyntheticKoga, raw_dir: str | Path, truth_dir: str | Path, towns_file: str,
-                 weather_file: str = "weather/fukuoka_hourly.csv") -> None:
-    """Write raw exports to ``raw_dir`` and generator truth to ``truth_dir`` (both secure)."""
-    raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    for table in koga.tables.values():
-        path = raw_dir / table.file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding=table.encoding, newline="") as fh:
-            table.frame.to_csv(fh, index=False, lineterminator="\r\n")
-    if koga.small_areas is not None:
-        write_shapefile(koga.small_areas, raw_dir / towns_file)
-    if koga.weather is not None:
-        (raw_dir / weather_file).parent.mkdir(parents=True, exist_ok=True)
-        (raw_dir / weather_file).parent.mkdir(parents=True, exist_ok=True)
-        (raw_dir / weather_file).write_bytes(to_jma_csv(koga.weather))
-    # The marker tells the privacy stage this is the synthetic demo (demo key allowed).
-    write_json({"synthetic": True, "generator": "kogadx.synth", **koga.summary}, raw_dir / DEMO_MARKER)
-    truth_dir.mkdir(parents=True, exist_ok=True)
-    for name, frame in koga.truth.items():
-        if name.endswith(".parquet"):
-            write_parquet(frame, truth_dir / name)
-        else:
-            write_csv_for_excel(frame, truth_dir / name)
-    for name, data in koga.truth_json.items():
-        write_json(data, truth_dir / name)
-    write_json(koga.summary, truth_dir / "summary.json")

@@ -12,7 +12,7 @@ Demand model (``generate_ride_requests``), per stop s and hour start t (JST)::
     λ(s, t)   = λ_city(t) · [a(h) · w_home(s) + (1 − a(h)) · w_poi(s)]
     λ(z, t)   = Σ_{s ∈ z} λ(s, t)          (z = town or stop cluster)
 
-- R = ``plateau_requests_per_week`` (default 400 requests a week, an assumption: a few hundred
+- R = ``plateau_requests_per_week`` (400 requests a week in params.yaml, an assumption: a few hundred
   rides a week for a 3–4 van fleet), split over the week so that a weekend/holiday day carries
   ``weekend_day_factor`` of a weekday's demand.
 - ramp(t) = floor + (1 − floor) / (1 + exp(−(d − midpoint)/scale)), d = days since 2022-10-01.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -40,10 +41,9 @@ import shapely
 from shapely.geometry import Point
 
 from kogadx.demand.features import service_calendar, stop_zones
-from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
-from kogadx.idcodes import is_luhn_valid as luhn_valid  # noqa: F401 (re-export for callers)
+from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC, split_chome
 from kogadx.idcodes import luhn_check_digit
-from kogadx.geo.reference import split_chome
+from kogadx.synth.params import RideIntensity, Rides
 from kogadx.weather import weather_by_hour_start
 
 LAUNCH_DATE = "2022-10-01"
@@ -120,13 +120,13 @@ def generate_stops(
     rng: np.random.Generator,
     towns_polygons: gpd.GeoDataFrame,
     bus_stops: gpd.GeoDataFrame,
+    config: Rides = Rides(),
     *,
-    n_stops: int = 63,
     service_base_names: Sequence[str] = SERVICE_BASE_NAMES,
     min_spacing_m: float = 120.0,
 ) -> pd.DataFrame:
-    """The virtual stop master (``STOP_COLUMNS``): ``n_stops`` stops in total, including the
-    two JR stations (DOMAIN.md: "63 virtual stops, including JR古賀駅 and JRししぶ駅").
+    """The virtual stop master (``STOP_COLUMNS``): ``config.n_stops`` stops in total, including
+    the two JR stations (DOMAIN.md: "63 virtual stops, including JR古賀駅 and JRししぶ駅").
 
     Order: the fixed places (stations, city hall), invented facilities (community centres,
     supermarkets, a hospital, clinics, parks) placed randomly inside their town, fixed-route
@@ -136,6 +136,7 @@ def generate_stops(
     ``town_code``/``town_name`` from the polygon that contains the stop, so every stop lies
     inside the city boundary (the union of ``towns_polygons``).
     """
+    n_stops = config.n_stops
     polys_m = towns_polygons.to_crs(CRS_METRIC)
     area = _service_area(towns_polygons, service_base_names)
     placed: list[tuple[str, Point, str]] = []  # (name, metric point, kind)
@@ -154,7 +155,7 @@ def generate_stops(
     service_union = area.geometry.union_all()
     bus = bus_stops.to_crs(CRS_METRIC)
     seen = set()
-    for name, point in zip(bus["stop_name"].astype(str), bus.geometry):
+    for name, point in zip(bus["stop_name"].astype(str), bus.geometry, strict=True):
         if len(placed) >= n_stops or name in seen or not service_union.contains(point):
             continue
         if any(point.distance(p) < min_spacing_m / 2 for _, p, _ in placed):
@@ -166,7 +167,7 @@ def generate_stops(
     remaining = n_stops - len(placed)
     weights = area.geometry.area.to_numpy()
     per_town = rng.multinomial(remaining, weights / weights.sum())
-    for (town_name, cell), k in zip(zip(area["town_name"].astype(str), area.geometry), per_town):
+    for town_name, cell, k in zip(area["town_name"].astype(str), area.geometry, per_town, strict=True):
         for j in range(k):
             point = _random_point(rng, cell, [p for _, p, _ in placed], min_spacing_m)
             placed.append((f"{town_name}第{j + 1}", point, "residential"))
@@ -245,16 +246,14 @@ def generate_members(
     rng: np.random.Generator,
     residents: pd.DataFrame,
     stops: pd.DataFrame,
-    n_members: int = 1500,
+    n_members: int,
+    config: Rides = Rides(),
     *,
     reference_date: str = "2024-02-29",
     launch_date: str = LAUNCH_DATE,
-    end_date: str = "2024-09-30",
     outside_share: float = 0.08,
     service_base_names: Sequence[str] = SERVICE_BASE_NAMES,
     min_age: int = 15,
-    ramp_midpoint_days: float = 150.0,
-    ramp_scale_days: float = 60.0,
 ) -> pd.DataFrame:
     """Registered members as the booking system exports them (``MEMBER_COLUMNS``, all text).
 
@@ -270,53 +269,30 @@ def generate_members(
     - 住民票コード: copied so that pseudonyms join across tables in the synthetic demo. A real
       booking system does not hold it; with real data the join key would come from a
       record-matching step (name + birth date + address) in the secure zone.
-    - 登録日: registration date, logistic ramp after launch (same shape as demand);
+    - 登録日: registration date between ``launch_date`` and ``config.end``, on a logistic ramp
+      with the demand's midpoint and scale (``config.intensity``);
     - 会員ID: "K" + 6 digits in registration order (as a booking system numbers them).
     """
     needed = ["resident_code", "name", "birth_date", "phone", "address", "town_name"]
     missing = [c for c in needed if c not in residents.columns]
     if missing:
         raise ValueError(f"residents に列がありません: {missing}")
-    ref = pd.Timestamp(reference_date)
-    birth = pd.to_datetime(residents["birth_date"])
-    age = ref.year - birth.dt.year.to_numpy() - (
-        (birth.dt.month.to_numpy() > ref.month) | ((birth.dt.month.to_numpy() == ref.month) & (birth.dt.day.to_numpy() > ref.day))
-    )
-    age_w = np.select([age < min_age, age < 40, age < 65, age < 75], [0.0, 1.0, 2.0, 5.0], 7.0)
-    in_area = residents["town_name"].astype(str).map(lambda t: split_chome(t)[0]).isin(list(service_base_names)).to_numpy()
-    w = age_w * np.where(in_area, (1 - outside_share) / max(1, (age_w * in_area).sum()),
-                         outside_share / max(1, (age_w * ~in_area).sum()))
+    age = _age_on(residents["birth_date"], pd.Timestamp(reference_date))
+    w = _member_weights(residents, age, outside_share, service_base_names, min_age)
     eligible = int((w > 0).sum())
     if eligible < n_members:
         raise ValueError(f"会員数 {n_members} に対し、対象となる住民が {eligible} 人しかいません")
     chosen = rng.choice(len(residents), size=n_members, replace=False, p=w / w.sum())
     chosen = np.sort(chosen)
     picked = residents.iloc[chosen].reset_index(drop=True)
-    member_age = age[chosen]
-
-    # Registration day: inverse-CDF draw from the logistic ramp between launch and end.
-    days = pd.date_range(launch_date, end_date, freq="D")
-    d = np.arange(len(days))
-    ramp = _ramp(d, 0.02, ramp_midpoint_days, ramp_scale_days)
-    cdf = np.cumsum(ramp) / ramp.sum()
-    reg_day = np.searchsorted(cdf, rng.random(n_members))
-    reg_day = np.minimum(reg_day, len(days) - 1)
-
-    p_cash = np.clip(0.25 + 0.008 * (member_age - 40), 0.2, 0.75)
-    u = rng.random(n_members)
-    method = np.where(u < p_cash, "現金", np.where(u < p_cash + (1 - p_cash) * 0.55, "クレジットカード", "交通系IC"))
-    card_body = rng.integers(0, 10, size=(n_members, 9))
-    cards = []
-    for i in range(n_members):
-        if method[i] == "クレジットカード":
-            partial = TEST_CARD_PREFIX + "".join(map(str, card_body[i]))
-            cards.append(partial + str(luhn_check_digit(partial)))
-        else:
-            cards.append("")
+    days = pd.date_range(launch_date, config.end, freq="D")
+    reg_day = _registration_days(rng, len(days), n_members, config.intensity)
+    method, cards = _payments(rng, age[chosen])
     phone_draw = rng.integers(0, 10000, size=(n_members, 2))
     phones = [
         p if isinstance(p, str) and p else f"090-{a:04d}-{b:04d}"
-        for p, (a, b) in zip(picked["phone"].astype(object).where(picked["phone"].notna(), ""), phone_draw)
+        for p, (a, b) in zip(picked["phone"].astype(object).where(picked["phone"].notna(), ""), phone_draw,
+                             strict=True)
     ]
 
     order = np.lexsort((np.arange(n_members), reg_day))
@@ -334,72 +310,112 @@ def generate_members(
     return frame[MEMBER_COLUMNS].astype("string")
 
 
+def _age_on(birth_dates: pd.Series, on: pd.Timestamp) -> np.ndarray:
+    """Age in whole years on the day ``on``."""
+    birth = pd.to_datetime(birth_dates)
+    month, day = birth.dt.month.to_numpy(), birth.dt.day.to_numpy()
+    return on.year - birth.dt.year.to_numpy() - ((month > on.month) | ((month == on.month) & (day > on.day)))
+
+
+def _member_weights(residents: pd.DataFrame, age: np.ndarray, outside_share: float,
+                    service_base_names: Sequence[str], min_age: int) -> np.ndarray:
+    """Draw weight of each resident: by age, ``outside_share`` of the mass outside the service area."""
+    age_w = np.select([age < min_age, age < 40, age < 65, age < 75], [0.0, 1.0, 2.0, 5.0], 7.0)
+    base = residents["town_name"].astype(str).map(lambda t: split_chome(t)[0])
+    in_area = base.isin(list(service_base_names)).to_numpy()
+    return age_w * np.where(in_area, (1 - outside_share) / max(1, (age_w * in_area).sum()),
+                            outside_share / max(1, (age_w * ~in_area).sum()))
+
+
+def _registration_days(rng: np.random.Generator, n_days: int, n_members: int,
+                       intensity: RideIntensity) -> np.ndarray:
+    """Registration day index of each member: inverse-CDF draw from the logistic ramp."""
+    ramp = _ramp(np.arange(n_days), 0.02, intensity.ramp_midpoint_days, intensity.ramp_scale_days)
+    cdf = np.cumsum(ramp) / ramp.sum()
+    reg_day = np.searchsorted(cdf, rng.random(n_members))
+    return np.minimum(reg_day, n_days - 1)
+
+
+def _payments(rng: np.random.Generator, member_age: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Payment method (cash more likely with age) and, for card payers, a test card number."""
+    n_members = len(member_age)
+    p_cash = np.clip(0.25 + 0.008 * (member_age - 40), 0.2, 0.75)
+    u = rng.random(n_members)
+    method = np.where(u < p_cash, "現金", np.where(u < p_cash + (1 - p_cash) * 0.55, "クレジットカード", "交通系IC"))
+    card_body = rng.integers(0, 10, size=(n_members, 9))
+    cards = []
+    for i in range(n_members):
+        if method[i] == "クレジットカード":
+            partial = TEST_CARD_PREFIX + "".join(map(str, card_body[i]))
+            cards.append(partial + str(luhn_check_digit(partial)))
+        else:
+            cards.append("")
+    return method, cards
+
+
 # --- ride requests -----------------------------------------------------------------------------
 
 def _hour_profile(hours: np.ndarray, open_h: np.ndarray, close_h: np.ndarray) -> np.ndarray:
     """Relative request rate by hour inside service hours (assumption): morning peak one to
     two hours after opening, lunch dip, smaller afternoon peak, tail before closing."""
     rel = (hours - open_h) / np.maximum(close_h - open_h, 1)  # 0 at opening, <1 inside
-    shape = 1.0 + 0.9 * np.exp(-((rel - 0.15) / 0.12) ** 2) + 0.5 * np.exp(-((rel - 0.65) / 0.12) ** 2) - 0.3 * np.exp(-((rel - 0.42) / 0.06) ** 2)
+    shape = (1.0 + 0.9 * np.exp(-((rel - 0.15) / 0.12) ** 2) + 0.5 * np.exp(-((rel - 0.65) / 0.12) ** 2)
+             - 0.3 * np.exp(-((rel - 0.42) / 0.06) ** 2))
     return np.where((hours >= open_h) & (hours < close_h), shape, 0.0)
+
+
+def _service_hours(calendar: pd.DataFrame, config: Rides) -> tuple[np.ndarray, np.ndarray]:
+    """Opening and closing hour (hour starts) of each calendar row, by day type."""
+    weekend = (calendar["day_type"] == "土日祝").to_numpy()
+    open_h = np.where(weekend, config.weekend_hours[0], config.weekday_hours[0])
+    close_h = np.where(weekend, config.weekend_hours[1], config.weekday_hours[1])
+    return open_h, close_h
 
 
 def city_intensity(
     calendar: pd.DataFrame,
     weather_hourly: pd.DataFrame | None,
+    config: Rides = Rides(),
     *,
     launch_date: str = LAUNCH_DATE,
-    weekday_hours: Sequence[int] = (9, 17),
-    weekend_hours: Sequence[int] = (8, 18),
-    plateau_requests_per_week: float = 400.0,
-    ramp_floor: float = 0.1,
-    ramp_midpoint_days: float = 150.0,
-    ramp_scale_days: float = 60.0,
-    weekend_day_factor: float = 0.55,
-    holiday_factor: float = 0.9,
-    school_holiday_factor: float = 1.1,
-    pension_day_factor: float = 1.35,
-    event_factor: float = 1.6,
-    year_end_factor: float = 0.5,
-    rain_factor: float = 1.2,
-    heavy_rain_mm: float = 10.0,
-    heavy_rain_factor: float = 0.7,
-    heat_c: float = 33.0,
-    heat_factor: float = 0.85,
 ) -> np.ndarray:
     """Expected requests per hour for the whole service (one value per calendar row).
 
     ``calendar`` from :func:`kogadx.demand.features.service_calendar`; ``weather_hourly``
-    keyed by hour START (see :func:`kogadx.weather.weather_by_hour_start`).
+    keyed by hour START (see :func:`kogadx.weather.weather_by_hour_start`). The demand model
+    is ``config.intensity`` over the service hours of ``config``.
     ``holiday_factor`` applies on national holidays on top of the weekend/holiday day type;
     ``year_end_factor`` on 29 Dec – 3 Jan.
     """
+    intensity = config.intensity
     weekend = (calendar["day_type"] == "土日祝").to_numpy()
-    hours = calendar["hour"].to_numpy()
-    open_h = np.where(weekend, weekend_hours[0], weekday_hours[0])
-    close_h = np.where(weekend, weekend_hours[1], weekday_hours[1])
-    profile = _hour_profile(hours, open_h, close_h)
+    open_h, close_h = _service_hours(calendar, config)
+    profile = _hour_profile(calendar["hour"].to_numpy(), open_h, close_h)
     # Normalise the profile per day type so that it sums to one over a day.
-    norm_wd = _hour_profile(np.arange(24), np.full(24, weekday_hours[0]), np.full(24, weekday_hours[1])).sum()
-    norm_we = _hour_profile(np.arange(24), np.full(24, weekend_hours[0]), np.full(24, weekend_hours[1])).sum()
+    hours = np.arange(24)
+    norm_wd = _hour_profile(hours, np.full(24, config.weekday_hours[0]), np.full(24, config.weekday_hours[1])).sum()
+    norm_we = _hour_profile(hours, np.full(24, config.weekend_hours[0]), np.full(24, config.weekend_hours[1])).sum()
     profile = profile / np.where(weekend, norm_we, norm_wd)
-    weekday_daily = plateau_requests_per_week / (5 + 2 * weekend_day_factor)
-    daily = np.where(weekend, weekend_day_factor * weekday_daily, weekday_daily)
+    weekday_daily = intensity.plateau_requests_per_week / (5 + 2 * intensity.weekend_day_factor)
+    daily = np.where(weekend, intensity.weekend_day_factor * weekday_daily, weekday_daily)
     days_since = ((calendar["time"] - pd.Timestamp(launch_date)).dt.days).to_numpy()
-    lam = daily * profile * _ramp(days_since, ramp_floor, ramp_midpoint_days, ramp_scale_days)
+    lam = daily * profile * _ramp(days_since, intensity.ramp_floor, intensity.ramp_midpoint_days,
+                                  intensity.ramp_scale_days)
     lam = np.where(days_since < 0, 0.0, lam)
-    lam *= np.where(calendar["is_holiday"].to_numpy() == 1, holiday_factor, 1.0)
-    lam *= np.where(calendar["is_school_holiday"].to_numpy() == 1, school_holiday_factor, 1.0)
-    lam *= np.where(calendar["is_pension_day"].to_numpy() == 1, pension_day_factor, 1.0)
-    lam *= np.where(calendar["is_event"].to_numpy() == 1, event_factor, 1.0)
+    lam *= np.where(calendar["is_holiday"].to_numpy() == 1, intensity.holiday_factor, 1.0)
+    lam *= np.where(calendar["is_school_holiday"].to_numpy() == 1, intensity.school_holiday_factor, 1.0)
+    lam *= np.where(calendar["is_pension_day"].to_numpy() == 1, intensity.pension_day_factor, 1.0)
+    lam *= np.where(calendar["is_event"].to_numpy() == 1, intensity.event_factor, 1.0)
     md = calendar["time"].dt.month.to_numpy() * 100 + calendar["time"].dt.day.to_numpy()
-    lam *= np.where((md >= 1229) | (md <= 103), year_end_factor, 1.0)
+    lam *= np.where((md >= 1229) | (md <= 103), intensity.year_end_factor, 1.0)
     if weather_hourly is not None:
-        wx = calendar[["time"]].merge(weather_hourly[["time", "precipitation_mm", "temperature_c"]], on="time", how="left")
+        wx = calendar[["time"]].merge(weather_hourly[["time", "precipitation_mm", "temperature_c"]], on="time",
+                                      how="left")
         p = wx["precipitation_mm"].fillna(0.0).to_numpy()
         t = wx["temperature_c"].fillna(20.0).to_numpy()
-        lam *= np.where(p >= heavy_rain_mm, heavy_rain_factor, np.where(p >= 1.0, rain_factor, 1.0))
-        lam *= np.where(t >= heat_c, heat_factor, 1.0)
+        lam *= np.where(p >= intensity.heavy_rain_mm, intensity.heavy_rain_factor,
+                        np.where(p >= 1.0, intensity.rain_factor, 1.0))
+        lam *= np.where(t >= intensity.heat_c, intensity.heat_factor, 1.0)
     return lam
 
 
@@ -408,71 +424,102 @@ def _outbound_share(hours: np.ndarray, open_h: np.ndarray, close_h: np.ndarray) 
     return 0.8 - 0.6 * rel
 
 
+@dataclass(frozen=True)
+class _Zones:
+    """Zones of the stops (index per stop into ``names``) and their home / facility weights."""
+
+    names: np.ndarray
+    of_stop: np.ndarray
+    home: np.ndarray  # Σ w_home over the zone's stops
+    poi: np.ndarray  # Σ w_poi over the zone's stops
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """One entry per request: its hour and zone, trip type and the uniform draws used later."""
+
+    hour: np.ndarray  # calendar row
+    zone: np.ndarray
+    hour_start: np.ndarray
+    city_count: np.ndarray  # requests in the whole service in that hour
+    is_outbound: np.ndarray
+    u_origin: np.ndarray
+    u_member: np.ndarray
+    u_dest: np.ndarray
+    minute: np.ndarray
+    lead_minutes: np.ndarray
+    lead_seconds: np.ndarray
+    passengers: np.ndarray
+    outcome_u: np.ndarray
+    wait_min: np.ndarray
+    vehicle: np.ndarray
+
+
 def generate_ride_requests(
     rng: np.random.Generator,
     members: pd.DataFrame,
     stops: pd.DataFrame,
     weather: pd.DataFrame | None,
-    start: str = "2022-10-01",
-    end: str = "2024-09-30",
+    config: Rides = Rides(),
     scale: float = 1.0,
-    *,
-    zone_level: str = "town",
-    n_clusters: int = 8,
-    event_dates: Sequence[str] = ("2023-10-21", "2024-04-06", "2024-07-27"),
-    school_holiday_end: str = "08-19",
-    school_holiday_days: int = 25,
-    weekday_hours: Sequence[int] = (9, 17),
-    weekend_hours: Sequence[int] = (8, 18),
-    fleet_size: int = 4,
-    fare_yen: int = 200,
-    p_cancel: float = 0.07,
-    p_no_show: float = 0.025,
-    reject_base: float = 0.02,
-    reject_per_extra_request: float = 0.03,
-    speed_kmh: float = 20.0,
-    detour_factor: float = 1.4,
-    **intensity: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ride requests (raw export, ``REQUEST_COLUMNS``, text values) and the true intensity.
 
-    ``scale`` multiplies the intensity (tests use small scales or short periods).
-    ``intensity`` passes the demand-model parameters of :func:`city_intensity`
-    (plateau_requests_per_week, ramp_*, *_factor, heavy_rain_mm, heat_c).
+    Days ``config.start`` … ``config.end``; the demand model is ``config.intensity`` (see
+    :func:`city_intensity`), multiplied by ``scale`` (tests use small scales or short periods).
 
     Truth (second value): one row per zone × hour START over the whole period, all 24 hours
     (λ = 0 outside service hours), columns zone, time, lambda (expected requests counted by
     desired pickup hour and origin zone, all outcomes). ``zone`` uses
-    :func:`kogadx.demand.features.stop_zones` so it matches the demand panel.
+    :func:`kogadx.demand.features.stop_zones` (``config.zone_level``, ``config.n_clusters``) so
+    it matches the demand panel.
 
     Raw columns: 予約ID ("R" + 8 digits, by request time), 会員ID, 予約日時 (YYYY/MM/DD HH:MM:SS),
     希望乗車日時 / 実乗車日時 / 実降車日時 (YYYY/MM/DD HH:MM, empty unless completed), 乗車停留所ID,
     降車停留所ID, 人数 (1–3), 結果 (完了/キャンセル/無断キャンセル/配車不可), 車両ID (empty when
-    no vehicle was assigned), 運賃 (yen; 200 × 人数 when completed, else 0), 支払方法.
+    no vehicle was assigned), 運賃 (yen; ``fare_yen`` × 人数 when completed, else 0), 支払方法.
     """
-    if weather is None:
-        weather_hourly = None
-    else:
-        weather_hourly = weather_by_hour_start(weather)
+    weather_hourly = None if weather is None else weather_by_hour_start(weather)
     calendar = service_calendar(
-        start, end, weekday_hours=weekday_hours, weekend_hours=weekend_hours,
-        school_holiday_end=school_holiday_end, school_holiday_days=school_holiday_days, event_dates=event_dates,
+        config.start, config.end, weekday_hours=config.weekday_hours, weekend_hours=config.weekend_hours,
+        school_holiday_end=config.school_holiday_end, school_holiday_days=config.school_holiday_days,
+        event_dates=config.event_dates,
     )
-    lam_city = scale * city_intensity(calendar, weather_hourly, weekday_hours=weekday_hours,
-                                      weekend_hours=weekend_hours, **intensity)
-    weekend = (calendar["day_type"] == "土日祝").to_numpy()
-    hours = calendar["hour"].to_numpy()
-    a = _outbound_share(hours, np.where(weekend, weekend_hours[0], weekday_hours[0]),
-                        np.where(weekend, weekend_hours[1], weekday_hours[1]))
+    lam_city = scale * city_intensity(calendar, weather_hourly, config)
+    outbound = _outbound_share(calendar["hour"].to_numpy(), *_service_hours(calendar, config))
 
     stops = stops.reset_index(drop=True)
-    n_stops = len(stops)
-    stop_ids = stops["stop_id"].astype(str).to_numpy()
+    home, activity = _member_homes(rng, members, stops)
+    w_home = np.bincount(home, weights=activity, minlength=len(stops))
+    w_home = w_home / w_home.sum()
+    w_poi = np.array([POI_WEIGHT.get(k, 0.1) for k in stops["kind"].astype(str)])
+    w_poi = w_poi / w_poi.sum()
+    zones = _stop_zones(stops, config, w_home, w_poi)
+    lam_zone = lam_city[:, None] * (outbound[:, None] * zones.home[None, :]
+                                    + (1 - outbound[:, None]) * zones.poi[None, :])
+    truth = pd.DataFrame({
+        "zone": pd.array(np.repeat(zones.names[None, :], len(calendar), axis=0).T.ravel(), dtype="string"),
+        "time": np.tile(calendar["time"].to_numpy(), len(zones.names)),
+        "lambda": lam_zone.T.ravel(),
+    })
+    truth["time"] = truth["time"].astype("datetime64[us]")
+
+    draws = _draw_requests(rng, lam_zone, calendar["time"].to_numpy(), outbound, zones, config.fleet_size)
+    reg_date = pd.to_datetime(members["登録日"].astype(str), format="%Y/%m/%d").to_numpy()
+    origin, dest, member = _assign_trips(draws, zones, home, activity, reg_date, w_home, w_poi)
+    frame = _request_export(draws, origin, dest, member, members, stops, reg_date, config)
+    return frame, truth
+
+
+def _member_homes(rng: np.random.Generator, members: pd.DataFrame,
+                  stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Home stop and activity (heavy vs occasional user) of each member.
+
+    The home stop is a random non-station stop in the member's town (address), else any
+    residential/bus stop (members from outside the area walk or are driven to one).
+    """
     kinds = stops["kind"].astype(str).to_numpy()
     town_names = stops["town_name"].astype(str).to_numpy()
-
-    # Member home stop: a random non-station stop in the member's town (address), else any
-    # residential/bus stop (members from outside the area walk or are driven to one).
     addresses = members["住所"].astype(str).to_numpy()
     towns_sorted = sorted(set(town_names), key=len, reverse=True)
     home_candidates = {t: np.flatnonzero((town_names == t) & (kinds != "station")) for t in towns_sorted}
@@ -485,41 +532,31 @@ def generate_ride_requests(
         if cand is None or len(cand) == 0:
             cand = fallback
         home[i] = cand[int(home_u[i] * len(cand))]
-    reg_date = pd.to_datetime(members["登録日"].astype(str), format="%Y/%m/%d").to_numpy()
     activity = rng.gamma(1.2, 1.0, len(members))  # heavy users and occasional users
+    return home, activity
 
-    w_home = np.bincount(home, weights=activity, minlength=n_stops)
-    w_home = w_home / w_home.sum()
-    w_poi = np.array([POI_WEIGHT.get(k, 0.1) for k in kinds])
-    w_poi = w_poi / w_poi.sum()
 
-    zones = stop_zones(stops, zone_level, n_clusters).astype(str).to_numpy()
-    zone_names = np.array(sorted(set(zones)))
-    zone_idx = np.searchsorted(zone_names, zones)
-    n_z = len(zone_names)
-    zone_home = np.bincount(zone_idx, weights=w_home, minlength=n_z)
-    zone_poi = np.bincount(zone_idx, weights=w_poi, minlength=n_z)
-    lam_zone = lam_city[:, None] * (a[:, None] * zone_home[None, :] + (1 - a[:, None]) * zone_poi[None, :])
+def _stop_zones(stops: pd.DataFrame, config: Rides, w_home: np.ndarray, w_poi: np.ndarray) -> _Zones:
+    zones = stop_zones(stops, config.zone_level, config.n_clusters).astype(str).to_numpy()
+    names = np.array(sorted(set(zones)))
+    of_stop = np.searchsorted(names, zones)
+    return _Zones(names, of_stop, np.bincount(of_stop, weights=w_home, minlength=len(names)),
+                  np.bincount(of_stop, weights=w_poi, minlength=len(names)))
 
-    truth = pd.DataFrame({
-        "zone": pd.array(np.repeat(zone_names[None, :], len(calendar), axis=0).T.ravel(), dtype="string"),
-        "time": np.tile(calendar["time"].to_numpy(), n_z),
-        "lambda": lam_zone.T.ravel(),
-    })
-    truth["time"] = truth["time"].astype("datetime64[us]")
 
+def _draw_requests(rng: np.random.Generator, lam_zone: np.ndarray, hour_starts: np.ndarray, outbound: np.ndarray,
+                   zones: _Zones, fleet_size: int) -> _Draws:
+    """Poisson counts per hour × zone, one entry per request, and every request's draws (in a
+    fixed order, so that the stream is reproducible)."""
     counts = rng.poisson(lam_zone)  # hours × zones
     h_idx, z_idx = np.nonzero(counts)
     reps = counts[h_idx, z_idx]
     h_idx = np.repeat(h_idx, reps)
     z_idx = np.repeat(z_idx, reps)
     n = len(h_idx)
-    hour_start = calendar["time"].to_numpy()[h_idx]
-    city_count = counts.sum(axis=1)[h_idx]
-
-    # Trip type and origin stop within the zone.
-    outbound_mass = a[h_idx] * zone_home[z_idx]
-    inbound_mass = (1 - a[h_idx]) * zone_poi[z_idx]
+    # Trip type: outbound (home → facility) by the zone's share of the hour's outbound mass.
+    outbound_mass = outbound[h_idx] * zones.home[z_idx]
+    inbound_mass = (1 - outbound[h_idx]) * zones.poi[z_idx]
     is_outbound = rng.random(n) < outbound_mass / np.maximum(outbound_mass + inbound_mass, 1e-12)
     u_origin = rng.random(n)
     u_member = rng.random(n)
@@ -533,87 +570,107 @@ def generate_ride_requests(
     outcome_u = rng.random(n)
     wait_min = np.round(rng.gamma(2.0, 3.0, n)).astype(int)
     vehicle = rng.integers(1, fleet_size + 1, n)
+    return _Draws(h_idx, z_idx, hour_starts[h_idx], counts.sum(axis=1)[h_idx], is_outbound, u_origin, u_member,
+                  u_dest, minute, lead_minutes, lead_seconds, passengers, outcome_u, wait_min, vehicle)
 
-    stop_xy = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
-    sx, sy = stop_xy.x.to_numpy(), stop_xy.y.to_numpy()
-    members_by_home: dict[int, np.ndarray] = {}
-    for s in range(n_stops):
-        members_by_home[s] = np.flatnonzero(home == s)
-    all_members = np.arange(len(members))
 
-    def pick(cum: np.ndarray, u: float) -> int:
-        return int(min(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1))
+def _pick(cum: np.ndarray, u: float) -> int:
+    """Index drawn by the uniform ``u`` from cumulative weights ``cum``."""
+    return int(min(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1))
 
-    zone_stops = {z: np.flatnonzero(zone_idx == z) for z in range(n_z)}
+
+def _assign_trips(draws: _Draws, zones: _Zones, home: np.ndarray, activity: np.ndarray, reg_date: np.ndarray,
+                  w_home: np.ndarray, w_poi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origin stop (within the request's zone), destination stop and member of each request.
+
+    Outbound: from a home stop, by a member living there (already registered), to a facility.
+    Return trip: from a facility, by any registered member, to the member's home stop.
+    """
+    n_stops = len(w_home)
+    members_by_home = {s: np.flatnonzero(home == s) for s in range(n_stops)}
+    all_members = np.arange(len(home))
+    zone_stops = {z: np.flatnonzero(zones.of_stop == z) for z in range(len(zones.names))}
     cum_poi_all = np.cumsum(w_poi)
+    n = len(draws.hour)
     origin = np.empty(n, dtype=int)
     dest = np.empty(n, dtype=int)
     member = np.empty(n, dtype=int)
     for i in range(n):
-        in_zone = zone_stops[z_idx[i]]
-        weights = w_home[in_zone] if is_outbound[i] else w_poi[in_zone]
+        in_zone = zone_stops[draws.zone[i]]
+        weights = w_home[in_zone] if draws.is_outbound[i] else w_poi[in_zone]
         if weights.sum() <= 0:
             weights = np.ones(len(in_zone))
-        o = in_zone[pick(np.cumsum(weights), u_origin[i])]
-        origin[i] = o
-        registered = reg_date <= hour_start[i]
-        if is_outbound[i]:
+        o = in_zone[_pick(np.cumsum(weights), draws.u_origin[i])]
+        registered = reg_date <= draws.hour_start[i]
+        if draws.is_outbound[i]:
             pool = members_by_home[o]
             pool = pool[registered[pool]]
             if len(pool) == 0:
                 pool = all_members[registered] if registered.any() else all_members
-            m = pool[pick(np.cumsum(activity[pool]), u_member[i])]
-            d = pick(cum_poi_all, u_dest[i])
+            m = pool[_pick(np.cumsum(activity[pool]), draws.u_member[i])]
+            d = _pick(cum_poi_all, draws.u_dest[i])
             if d == o:
                 d = (d + 1) % n_stops
         else:
             pool = all_members[registered] if registered.any() else all_members
-            m = pool[pick(np.cumsum(activity[pool]), u_member[i])]
+            m = pool[_pick(np.cumsum(activity[pool]), draws.u_member[i])]
             d = home[m]
             if d == o:
-                d = pick(cum_poi_all, u_dest[i])
+                d = _pick(cum_poi_all, draws.u_dest[i])
                 if d == o:
                     d = (d + 1) % n_stops
-        member[i] = m
-        dest[i] = d
+        origin[i], dest[i], member[i] = o, d, m
+    return origin, dest, member
 
-    desired = hour_start + (minute * 60).astype("timedelta64[s]")
-    requested = desired - (lead_minutes * 60 + lead_seconds).astype("timedelta64[s]")
+
+def _format_times(values: np.ndarray, pattern: str, keep: np.ndarray | None = None) -> np.ndarray:
+    """Timestamps as text; blank where ``keep`` is False."""
+    text = pd.DatetimeIndex(values).strftime(pattern).to_numpy(dtype=object)
+    if keep is not None:
+        text = np.where(keep, text, "")
+    return text
+
+
+def _request_export(draws: _Draws, origin: np.ndarray, dest: np.ndarray, member: np.ndarray, members: pd.DataFrame,
+                    stops: pd.DataFrame, reg_date: np.ndarray, config: Rides) -> pd.DataFrame:
+    """Times, outcome, vehicle and fare of each request, as the booking system exports them."""
+    n = len(draws.hour)
+    desired = draws.hour_start + (draws.minute * 60).astype("timedelta64[s]")
+    requested = desired - (draws.lead_minutes * 60 + draws.lead_seconds).astype("timedelta64[s]")
     # Nobody books before registering: clamp to the member's registration day (00:00 + lead s).
-    requested = np.maximum(requested, reg_date[member].astype("datetime64[s]") + lead_seconds.astype("timedelta64[s]"))
-    p_reject = np.clip(reject_base + reject_per_extra_request * (city_count - 1) / max(fleet_size, 1), 0, 0.5)
-    outcome = np.where(outcome_u < p_reject, "配車不可",
-                       np.where(outcome_u < p_reject + p_cancel, "キャンセル",
-                                np.where(outcome_u < p_reject + p_cancel + p_no_show, "無断キャンセル", "完了")))
-    dist_m = np.hypot(sx[origin] - sx[dest], sy[origin] - sy[dest]) * detour_factor
-    ride_min = np.round(dist_m / (speed_kmh * 1000 / 60) + 2).astype(int)
-    pickup = desired + (wait_min * 60).astype("timedelta64[s]")
+    requested = np.maximum(requested, reg_date[member].astype("datetime64[s]")
+                           + draws.lead_seconds.astype("timedelta64[s]"))
+    p_reject = np.clip(config.reject_base + config.reject_per_extra_request * (draws.city_count - 1)
+                       / max(config.fleet_size, 1), 0, 0.5)
+    u = draws.outcome_u
+    outcome = np.where(u < p_reject, "配車不可",
+                       np.where(u < p_reject + config.p_cancel, "キャンセル",
+                                np.where(u < p_reject + config.p_cancel + config.p_no_show, "無断キャンセル", "完了")))
+    stop_xy = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
+    sx, sy = stop_xy.x.to_numpy(), stop_xy.y.to_numpy()
+    dist_m = np.hypot(sx[origin] - sx[dest], sy[origin] - sy[dest]) * config.detour_factor
+    ride_min = np.round(dist_m / (config.speed_kmh * 1000 / 60) + 2).astype(int)
+    pickup = desired + (draws.wait_min * 60).astype("timedelta64[s]")
     dropoff = pickup + (ride_min * 60).astype("timedelta64[s]")
     completed = outcome == "完了"
     assigned = completed | (outcome == "無断キャンセル")
 
-    def fmt(values: np.ndarray, pattern: str, keep: np.ndarray | None = None) -> np.ndarray:
-        text = pd.DatetimeIndex(values).strftime(pattern).to_numpy(dtype=object)
-        if keep is not None:
-            text = np.where(keep, text, "")
-        return text
-
-    member_ids = members["会員ID"].astype(str).to_numpy()
+    stop_ids = stops["stop_id"].astype(str).to_numpy()
     payment = members["支払方法"].astype(str).to_numpy()
     order = np.lexsort((np.arange(n), requested))
     frame = pd.DataFrame({
-        "会員ID": member_ids[member],
-        "予約日時": fmt(requested, "%Y/%m/%d %H:%M:%S"),
-        "希望乗車日時": fmt(desired, "%Y/%m/%d %H:%M"),
+        "会員ID": members["会員ID"].astype(str).to_numpy()[member],
+        "予約日時": _format_times(requested, "%Y/%m/%d %H:%M:%S"),
+        "希望乗車日時": _format_times(desired, "%Y/%m/%d %H:%M"),
         "乗車停留所ID": stop_ids[origin],
         "降車停留所ID": stop_ids[dest],
-        "人数": passengers.astype(str),
+        "人数": draws.passengers.astype(str),
         "結果": outcome,
-        "実乗車日時": fmt(pickup, "%Y/%m/%d %H:%M", completed),
-        "実降車日時": fmt(dropoff, "%Y/%m/%d %H:%M", completed),
-        "車両ID": np.where(assigned, np.char.add("V", vehicle.astype(str)), ""),
-        "運賃": np.where(completed, fare_yen * passengers, 0).astype(str),
+        "実乗車日時": _format_times(pickup, "%Y/%m/%d %H:%M", completed),
+        "実降車日時": _format_times(dropoff, "%Y/%m/%d %H:%M", completed),
+        "車両ID": np.where(assigned, np.char.add("V", draws.vehicle.astype(str)), ""),
+        "運賃": np.where(completed, config.fare_yen * draws.passengers, 0).astype(str),
         "支払方法": payment[member],
     }).iloc[order].reset_index(drop=True)
     frame.insert(0, "予約ID", [f"R{i + 1:08d}" for i in range(n)])
-    return frame[REQUEST_COLUMNS].astype("string"), truth
+    return frame[REQUEST_COLUMNS].astype("string")

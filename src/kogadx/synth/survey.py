@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from kogadx.synth.params import SurveySynth
 from kogadx.wellbeing.categories import CATEGORIES, CATEGORY_KEYS
 from kogadx.wellbeing.districts import CRS_GEOGRAPHIC, CRS_METRIC, assign_districts
 
@@ -149,8 +150,7 @@ def generate_survey(
     rng: np.random.Generator,
     residents: pd.DataFrame,
     towns: pd.DataFrame,
-    n_target: int = 2000,
-    survey_date: str = "2024-02-29",
+    config: SurveySynth = SurveySynth(),
     model: Mapping[str, Any] | None = None,
     district_grouping: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, SurveyTruth]:
@@ -158,29 +158,60 @@ def generate_survey(
 
     ``residents``: canonical validated register columns (resident_code, name, name_kana,
     birth_date, sex, town_code, town_name, phone). ``towns``: town_code, town_name (and
-    optionally base_name). ``model`` overrides keys of ``SURVEY_MODEL``. If the register has
-    fewer adults than needed, everyone is invited and fewer than ``n_target`` respond.
+    optionally base_name). ``config``: the target number of respondents and the survey date.
+    ``model`` overrides keys of ``SURVEY_MODEL``. If the register has fewer adults than
+    needed, everyone is invited and fewer than ``config.n_target`` respond.
     """
     spec = {**SURVEY_MODEL, **dict(model or {})}
-    on = dt.date.fromisoformat(survey_date)
+    on = dt.date.fromisoformat(config.survey_date)
     towns = assign_districts(pd.DataFrame(towns).drop(columns="geometry", errors="ignore"), district_grouping)
     districts = sorted(towns["district"].unique())
-    d_index = {d: i for i, d in enumerate(districts)}
     reg = residents.reset_index(drop=True)
     age_all = _age_on(reg["birth_date"], on)
     adult = (age_all >= 18) & (age_all <= 89)
     district_all = reg["town_code"].map(towns.set_index("town_code")["district"].to_dict())
     if district_all.isna().any():
         bad = int(np.flatnonzero(district_all.isna().to_numpy())[0])
-        raise ValueError(f"residents: {bad} 行目の町丁目コードが町丁目テーブルにありません: {reg['town_code'].iloc[bad]!r}")
-    pop = reg.loc[adult].reset_index(drop=True)
-    age = age_all[adult]
-    district = district_all[adult].reset_index(drop=True)
-    d = district.map(d_index).to_numpy(int)
-    female = (pop["sex"] == "女").to_numpy(float)
-    n_pop, n_cat, n_d = len(pop), len(CATEGORY_KEYS), len(districts)
+        raise ValueError(f"residents: {bad} 行目の町丁目コードが町丁目テーブルにありません: "
+                         f"{reg['town_code'].iloc[bad]!r}")
+    adults = _Adults(reg.loc[adult].reset_index(drop=True), age_all[adult],
+                     district_all[adult].reset_index(drop=True), districts)
+    answers, beta, item_sd = _answers(rng, spec, adults)
+    effects, true_means = _truth_of(answers, beta, item_sd, adults)
+    responded, response = _respondents(rng, spec, adults, config.n_target)
+    raw, planted = _raw_export(rng, spec, adults, answers, responded)
+    truth = SurveyTruth(
+        effects=effects,
+        district_means=true_means,
+        planted_pii=pd.DataFrame(planted, columns=["回答ID", "kind", "value"]),
+        response=response,
+        model={**spec, "survey_date": config.survey_date, "n_target": config.n_target, "districts": districts},
+    )
+    return raw, truth
 
-    # --- answer model, drawn for the whole adult population ---
+
+@dataclass(frozen=True)
+class _Adults:
+    """The survey population: register rows aged 18–89, their age and district."""
+
+    people: pd.DataFrame
+    age: np.ndarray
+    district: pd.Series
+    districts: list[str]
+
+    @property
+    def district_index(self) -> np.ndarray:
+        return self.district.map({d: i for i, d in enumerate(self.districts)}).to_numpy(int)
+
+
+def _answers(rng: np.random.Generator, spec: Mapping[str, Any],
+             adults: _Adults) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Every adult's answers (happiness, life satisfaction, category items) from the model,
+    the true happiness effect per category item point and each item's sd."""
+    d = adults.district_index
+    age = adults.age
+    female = (adults.people["sex"] == "女").to_numpy(float)
+    n_pop, n_cat, n_d = len(adults.people), len(CATEGORY_KEYS), len(adults.districts)
     base = rng.normal(0.0, spec["item_base_sd"], n_cat)
     item_district = rng.normal(0.0, spec["item_district_sd"], (n_d, n_cat))
     sex_eff = rng.normal(0.0, spec["item_sex_sd"], n_cat)
@@ -198,41 +229,58 @@ def generate_survey(
     h_latent = h0 + (items - 3) @ beta + gamma[d] + rng.normal(0.0, spec["happiness_noise_sd"], n_pop)
     happiness = np.clip(np.rint(h_latent), 0, 10)
     life_sat = np.clip(
-        np.rint(h0 + spec["life_satisfaction_rho"] * (h_latent - h0) + rng.normal(0, spec["life_satisfaction_noise_sd"], n_pop)),
+        np.rint(h0 + spec["life_satisfaction_rho"] * (h_latent - h0)
+                + rng.normal(0, spec["life_satisfaction_noise_sd"], n_pop)),
         0, 10,
     )
     answers = pd.DataFrame(items.astype(float), columns=list(CATEGORY_KEYS))
     answers.insert(0, "life_satisfaction", life_sat)
     answers.insert(0, "happiness", happiness)
+    return answers, beta, items.std(axis=0)
 
-    # --- truth: finite-population district means, effects ---
-    truth_long = answers.assign(district=district.to_numpy()).melt(id_vars="district", var_name="indicator", value_name="value")
+
+def _truth_of(answers: pd.DataFrame, beta: np.ndarray, item_sd: np.ndarray,
+              adults: _Adults) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Effects (per item point and per item sd, ranked) and finite-population district means."""
+    truth_long = answers.assign(district=adults.district.to_numpy()).melt(id_vars="district", var_name="indicator",
+                                                                          value_name="value")
     true_means = (
-        truth_long.groupby(["district", "indicator"], sort=True)["value"].agg(true_mean="mean", population="size").reset_index()
+        truth_long.groupby(["district", "indicator"], sort=True)["value"].agg(true_mean="mean", population="size")
+        .reset_index()
     )
-    item_sd = items.std(axis=0)
     effects = pd.DataFrame(
         {"item": list(CATEGORY_KEYS), "item_label": [c.name_ja for c in CATEGORIES], "effect_per_point": beta,
          "item_sd": item_sd, "effect_std": beta * item_sd}
     )
     effects["rank"] = effects["effect_std"].abs().rank(ascending=False, method="first").astype(int)
+    return effects, true_means
 
-    # --- invitation and non-response ---
+
+def _respondents(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults,
+                 n_target: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Invitation (simple random sample) and non-response: who answered, in answer order, and
+    the counts per district (adults, invited, respondents)."""
+    d = adults.district_index
+    n_pop, n_d = len(adults.people), len(adults.districts)
     resp_district = rng.normal(0.0, spec["response_district_sd"], n_d)
-    rest = spec["response_age_slope"] * (age - 50) / 10 + resp_district[d]
+    rest = spec["response_age_slope"] * (adults.age - 50) / 10 + resp_district[d]
     a = _solve_intercept(rest, spec["response_rate"])
     p = _expit(a + rest)
     n_invite = min(n_pop, int(round(n_target / spec["response_rate"])))
     invited = np.sort(rng.choice(n_pop, size=n_invite, replace=False))
     responded = invited[rng.random(n_invite) < p[invited]]
     responded = responded[rng.permutation(len(responded))]  # answer order ≠ register order
-    response = pd.DataFrame({"district": districts})
+    response = pd.DataFrame({"district": adults.districts})
     response["adults"] = np.bincount(d, minlength=n_d)
     response["invited"] = np.bincount(d[invited], minlength=n_d)
     response["respondents"] = np.bincount(d[responded], minlength=n_d)
+    return responded, response
 
-    # --- raw export ---
-    r = pop.iloc[responded].reset_index(drop=True)
+
+def _raw_export(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults, answers: pd.DataFrame,
+                responded: np.ndarray) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """The survey system's export of the respondents, and the personal details planted in 自由記述."""
+    r = adults.people.iloc[responded].reset_index(drop=True)
     ans = answers.iloc[responded].reset_index(drop=True)
     n = len(r)
     ids = [f"WB{i + 1:06d}" for i in range(n)]
@@ -246,7 +294,7 @@ def generate_survey(
     raw["メールアドレス"] = [
         _email(rng, k) if m else "" for k, m in zip(r["name_kana"].astype(str), use_mail, strict=True)
     ]
-    raw["年齢"] = age[responded].astype("int64")
+    raw["年齢"] = adults.age[responded].astype("int64")
     raw["性別"] = r["sex"].astype("string").to_numpy()
     raw["町丁目コード"] = r["town_code"].astype("string").to_numpy()
     raw["町丁目"] = r["town_name"].astype("string").to_numpy()
@@ -254,18 +302,9 @@ def generate_survey(
         values = ans[key].to_numpy(float)
         values = np.where(rng.random(n) < spec["item_missing"], np.nan, values)
         raw[header] = pd.Series(values).astype("Int64")  # blank = no answer
-
-    comments, planted = _comments(rng, spec, raw, ans, r, pop, ids)
+    comments, planted = _comments(rng, spec, raw, ans, r, adults.people, ids)
     raw["自由記述"] = comments
-    planted_df = pd.DataFrame(planted, columns=["回答ID", "kind", "value"])
-    truth = SurveyTruth(
-        effects=effects,
-        district_means=true_means,
-        planted_pii=planted_df,
-        response=response,
-        model={**spec, "survey_date": survey_date, "n_target": n_target, "districts": districts},
-    )
-    return raw, truth
+    return raw, planted
 
 
 def _comments(
@@ -315,12 +354,14 @@ def _comments(
 _TOY_SURNAMES = [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
                  ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"),
                  ("小林", "コバヤシ"), ("古賀", "コガ"), ("松本", "マツモト"), ("井上", "イノウエ")]
-_TOY_GIVEN = {"男": [("太郎", "タロウ"), ("健一", "ケンイチ"), ("翔", "ショウ"), ("大輔", "ダイスケ"), ("誠", "マコト")],
+_TOY_GIVEN = {"男": [("太郎", "タロウ"), ("健一", "ケンイチ"), ("翔", "ショウ"), ("大輔", "ダイスケ"),
+                    ("誠", "マコト")],
               "女": [("花子", "ハナコ"), ("陽子", "ヨウコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("優子", "ユウコ")]}
 
 
 def toy_towns(
-    base_names: Mapping[str, int] | None = None, cell_m: float = 800.0, origin_lonlat: tuple[float, float] = (130.47, 33.72)
+    base_names: Mapping[str, int] | None = None, cell_m: float = 800.0,
+    origin_lonlat: tuple[float, float] = (130.47, 33.72),
 ) -> gpd.GeoDataFrame:
     """Square towns on a grid (EPSG:6668): ``{base_name: n_chome}`` (0 = no 丁目 suffix).
 
@@ -330,7 +371,8 @@ def toy_towns(
     spec = dict(base_names or {"花鶴丘": 3, "日吉": 2, "美明": 2, "駅東": 4, "千鳥": 3, "舞の里": 3,
                                 "薦野": 0, "青柳": 0, "小竹": 0, "天神": 3})
     rows = []
-    origin = gpd.GeoSeries.from_xy([origin_lonlat[0]], [origin_lonlat[1]], crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC).iloc[0]
+    origin = gpd.GeoSeries.from_xy([origin_lonlat[0]], [origin_lonlat[1]], crs=CRS_GEOGRAPHIC)
+    origin = origin.to_crs(CRS_METRIC).iloc[0]
     k = 0
     for b, (name, n_chome) in enumerate(spec.items()):
         for c in range(max(n_chome, 1)):

@@ -10,6 +10,8 @@ Time convention: as :mod:`kogadx.weather` (JMA: ``time`` is the end of the hour,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -36,6 +38,13 @@ def _monthly_interp(values: tuple[float, ...], day_of_year: np.ndarray, year_day
     xs = np.concatenate([mids - 1, mids, mids + 1])
     ys = np.tile(np.asarray(values, dtype=float), 3)
     return np.interp(pos, xs, ys)
+
+
+def _normals(name: str) -> tuple[float, ...]:
+    """One monthly series of :data:`CLIMATE_NORMALS_FUKUOKA` (January first)."""
+    values = CLIMATE_NORMALS_FUKUOKA[name]
+    assert isinstance(values, tuple)
+    return values
 
 
 def generate_hourly_weather(
@@ -68,82 +77,32 @@ def generate_hourly_weather(
     days = pd.date_range(start, end, freq="D")
     if len(days) == 0:
         raise ValueError(f"weather: empty period {start} … {end}")
-    n_days = len(days)
-    norms = CLIMATE_NORMALS_FUKUOKA
-    doy = days.day_of_year.to_numpy()
-    year_days = np.where(days.is_leap_year, 366, 365)
-    month_days = days.days_in_month.to_numpy()
-    month_idx = days.month.to_numpy() - 1
-
-    t_norm = _monthly_interp(norms["mean_temperature_c"], doy, year_days)
-    rng_c = _monthly_interp(norms["diurnal_range_c"], doy, year_days)
-    rh_norm = _monthly_interp(norms["relative_humidity_pct"], doy, year_days)
-    wind_norm = _monthly_interp(norms["wind_speed_ms"], doy, year_days)
-    wet_frac = np.asarray(norms["wet_days"])[month_idx] / month_days
-    mean_wet_total = np.asarray(norms["precipitation_mm"])[month_idx] / np.asarray(norms["wet_days"])[month_idx]
-
+    normal = _DailyNormals.of(days)
     # Day-level draws, in a fixed order so that the stream is reproducible.
-    innov = rng.normal(0.0, temperature_anomaly_sd_c * np.sqrt(1 - temperature_ar1**2), n_days)
-    wet_u = rng.random(n_days)
-    totals = rng.gamma(0.8, 1.0, n_days)  # shape 0.8: many light, some heavy days
-    spell_len = np.clip(rng.poisson(spell_hours_mean - 1, n_days) + 1, 1, 23)
-    spell_start = rng.integers(0, 24, n_days)
-    day_wind = rng.lognormal(0.0, 0.25, n_days)
-    wind_dir_day = rng.integers(0, 16, n_days)
+    draws = _DayDraws.draw(rng, len(days), temperature_anomaly_sd_c * np.sqrt(1 - temperature_ar1**2),
+                           spell_hours_mean)
+    anomaly, wet = _day_states(draws, normal.wet_frac, temperature_ar1, wet_persistence)
 
-    anomaly = np.empty(n_days)
-    wet = np.zeros(n_days, dtype=bool)
-    prev_a, prev_wet = 0.0, False
-    for i in range(n_days):
-        prev_a = temperature_ar1 * prev_a + innov[i]
-        anomaly[i] = prev_a
-        # P(wet|dry)=p*(1-r), P(wet|wet)=p+r*(1-p): stationary wet fraction p, persistence r.
-        p = wet_frac[i]
-        p_wet = p + wet_persistence * (1 - p) if prev_wet else p * (1 - wet_persistence)
-        prev_wet = bool(wet_u[i] < p_wet)
-        wet[i] = prev_wet
-
-    hours = np.arange(24)  # hour index h: interval (h, h+1], observation time h+1
-    obs_hour = hours + 1
-    n_hours = n_days * 24
-    # Diurnal shape: piecewise-linear through anchors, minimum at 06:00, maximum at 14:00,
-    # scaled so that max - min = 1 (multiplied by the daily range below).
+    # Hour index h: interval (h, h+1], observation time h+1. Diurnal shape: piecewise-linear
+    # through anchors, minimum at 06:00, maximum at 14:00, max − min = 1 (× the daily range).
+    obs_hour = np.arange(24) + 1
     diurnal = np.interp(obs_hour, [0, 6, 14, 24], [-0.3, -0.5, 0.5, -0.3])
     diurnal = diurnal - diurnal.mean()  # keep the daily mean on the normal
-    day_range = rng_c * np.where(wet, 0.55, 1.0)
+    day_range = normal.diurnal_range * np.where(wet, 0.55, 1.0)
     temp = (
-        (t_norm + anomaly + wet_frac - np.where(wet, 1.0, 0.0))[:, None]  # wet days cooler, mean kept
+        (normal.temperature + anomaly + normal.wet_frac - np.where(wet, 1.0, 0.0))[:, None]  # wet days cooler
         + day_range[:, None] * diurnal[None, :]
-        + rng.normal(0.0, 0.3, (n_days, 24))
+        + rng.normal(0.0, 0.3, (len(days), 24))
     )
-
-    precip = np.zeros((n_days, 24))
-    spell_weights = rng.dirichlet(np.ones(23) * 1.5, n_days)
-    for i in np.flatnonzero(wet):
-        total = max(1.0, totals[i] / 0.8 * mean_wet_total[i])
-        length = int(spell_len[i])
-        idx = (spell_start[i] + np.arange(length)) % 24
-        w = spell_weights[i, :length]
-        precip[i, idx] = total * w / w.sum()
-    precip = np.round(precip * 2) / 2  # JMA hourly precipitation resolution 0.5 mm
-
-    sun_hours = (obs_hour >= 7) & (obs_hour <= 18)
-    sun_base = np.where(sun_hours, np.clip(np.sin((obs_hour - 6) / 13 * np.pi), 0, 1), 0.0)
-    cloud = rng.random((n_days, 24))
-    sunshine = sun_base[None, :] * np.where(wet[:, None], 0.15, 0.75) > cloud * 0.9
-    sunshine = np.where(sunshine, np.round(np.clip(sun_base[None, :] + rng.normal(0, 0.1, (n_days, 24)), 0, 1), 1), 0.0)
-    sunshine = np.where(precip > 0, 0.0, sunshine)
-
-    rh = rh_norm[:, None] - 12 * diurnal[None, :] + (np.where(wet, 10.0, 0.0) - 10.0 * wet_frac)[:, None] + rng.normal(0, 4, (n_days, 24))
+    precip = _precipitation(rng, wet, draws, normal.mean_wet_total)
+    sunshine = _sunshine(rng, obs_hour, wet, precip)
+    rh = (normal.humidity[:, None] - 12 * diurnal[None, :]
+          + (np.where(wet, 10.0, 0.0) - 10.0 * normal.wet_frac)[:, None] + rng.normal(0, 4, (len(days), 24)))
     rh = np.where(precip > 0, np.maximum(rh, 85), rh)
     rh = np.clip(np.round(rh), 15, 100)
+    wind, wind_dir = _wind(rng, normal.wind_speed, draws, diurnal)
 
-    wind = wind_norm[:, None] * day_wind[:, None] * (1 + 0.25 * diurnal[None, :]) * rng.lognormal(0, 0.2, (n_days, 24))
-    wind = np.round(np.clip(wind, 0.0, 20.0), 1)
-    wind_dir_idx = (wind_dir_day[:, None] + rng.integers(-1, 2, (n_days, 24))) % 16
-    wind_dir = np.where(wind < 0.3, "静穏", np.asarray(COMPASS_16)[wind_dir_idx])
-
-    times = pd.date_range(days[0] + pd.Timedelta(hours=1), periods=n_hours, freq="h").as_unit("us")
+    times = pd.date_range(days[0] + pd.Timedelta(hours=1), periods=len(days) * 24, freq="h").as_unit("us")
     return pd.DataFrame(
         {
             "time": times,
@@ -155,3 +114,109 @@ def generate_hourly_weather(
             "relative_humidity_pct": rh.ravel(),
         }
     )[WEATHER_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _DailyNormals:
+    """The climate normals interpolated to each day of the period."""
+
+    temperature: np.ndarray
+    diurnal_range: np.ndarray
+    humidity: np.ndarray
+    wind_speed: np.ndarray
+    wet_frac: np.ndarray  # normal share of wet days in the day's month
+    mean_wet_total: np.ndarray  # mm on a wet day of the month
+
+    @classmethod
+    def of(cls, days: pd.DatetimeIndex) -> _DailyNormals:
+        doy = days.day_of_year.to_numpy()
+        year_days = np.where(days.is_leap_year, 366, 365)
+        month_days = days.days_in_month.to_numpy()
+        month_idx = days.month.to_numpy() - 1
+        wet_days = np.asarray(_normals("wet_days"))[month_idx]
+        return cls(
+            temperature=_monthly_interp(_normals("mean_temperature_c"), doy, year_days),
+            diurnal_range=_monthly_interp(_normals("diurnal_range_c"), doy, year_days),
+            humidity=_monthly_interp(_normals("relative_humidity_pct"), doy, year_days),
+            wind_speed=_monthly_interp(_normals("wind_speed_ms"), doy, year_days),
+            wet_frac=wet_days / month_days,
+            mean_wet_total=np.asarray(_normals("precipitation_mm"))[month_idx] / wet_days,
+        )
+
+
+@dataclass(frozen=True)
+class _DayDraws:
+    """The day-level random draws."""
+
+    innov: np.ndarray  # temperature anomaly innovations
+    wet_u: np.ndarray
+    totals: np.ndarray  # gamma shape 0.8: many light, some heavy days
+    spell_len: np.ndarray  # hours of the day's rain spell
+    spell_start: np.ndarray
+    day_wind: np.ndarray
+    wind_dir_day: np.ndarray  # index into COMPASS_16
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n_days: int, innov_sd: float, spell_hours_mean: float) -> _DayDraws:
+        return cls(
+            innov=rng.normal(0.0, innov_sd, n_days),
+            wet_u=rng.random(n_days),
+            totals=rng.gamma(0.8, 1.0, n_days),
+            spell_len=np.clip(rng.poisson(spell_hours_mean - 1, n_days) + 1, 1, 23),
+            spell_start=rng.integers(0, 24, n_days),
+            day_wind=rng.lognormal(0.0, 0.25, n_days),
+            wind_dir_day=rng.integers(0, 16, n_days),
+        )
+
+
+def _day_states(draws: _DayDraws, wet_frac: np.ndarray, ar1: float,
+                persistence: float) -> tuple[np.ndarray, np.ndarray]:
+    """AR(1) temperature anomaly and wet/dry Markov chain, day by day."""
+    n_days = len(wet_frac)
+    anomaly = np.empty(n_days)
+    wet = np.zeros(n_days, dtype=bool)
+    prev_a, prev_wet = 0.0, False
+    for i in range(n_days):
+        prev_a = ar1 * prev_a + draws.innov[i]
+        anomaly[i] = prev_a
+        # P(wet|dry)=p*(1-r), P(wet|wet)=p+r*(1-p): stationary wet fraction p, persistence r.
+        p = wet_frac[i]
+        p_wet = p + persistence * (1 - p) if prev_wet else p * (1 - persistence)
+        prev_wet = bool(draws.wet_u[i] < p_wet)
+        wet[i] = prev_wet
+    return anomaly, wet
+
+
+def _precipitation(rng: np.random.Generator, wet: np.ndarray, draws: _DayDraws,
+                   mean_wet_total: np.ndarray) -> np.ndarray:
+    """Hourly precipitation (mm), days × 24: one spell per wet day, rounded to 0.5 mm."""
+    precip = np.zeros((len(wet), 24))
+    spell_weights = rng.dirichlet(np.ones(23) * 1.5, len(wet))
+    for i in np.flatnonzero(wet):
+        total = max(1.0, draws.totals[i] / 0.8 * mean_wet_total[i])
+        length = int(draws.spell_len[i])
+        idx = (draws.spell_start[i] + np.arange(length)) % 24
+        w = spell_weights[i, :length]
+        precip[i, idx] = total * w / w.sum()
+    return np.round(precip * 2) / 2  # JMA hourly precipitation resolution 0.5 mm
+
+
+def _sunshine(rng: np.random.Generator, obs_hour: np.ndarray, wet: np.ndarray, precip: np.ndarray) -> np.ndarray:
+    """Hourly sunshine (hours, 0–1, 0.1 steps), days × 24; none while it rains."""
+    sun_hours = (obs_hour >= 7) & (obs_hour <= 18)
+    sun_base = np.where(sun_hours, np.clip(np.sin((obs_hour - 6) / 13 * np.pi), 0, 1), 0.0)
+    cloud = rng.random((len(wet), 24))
+    sunny = sun_base[None, :] * np.where(wet[:, None], 0.15, 0.75) > cloud * 0.9
+    sunshine = np.where(sunny, np.round(np.clip(sun_base[None, :] + rng.normal(0, 0.1, (len(wet), 24)), 0, 1), 1), 0.0)
+    return np.where(precip > 0, 0.0, sunshine)
+
+
+def _wind(rng: np.random.Generator, wind_normal: np.ndarray, draws: _DayDraws,
+          diurnal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly wind speed (m/s, 0.1 steps) and 16-point direction (静穏 below 0.3 m/s), days × 24."""
+    n_days = len(wind_normal)
+    wind = (wind_normal[:, None] * draws.day_wind[:, None] * (1 + 0.25 * diurnal[None, :])
+            * rng.lognormal(0, 0.2, (n_days, 24)))
+    wind = np.round(np.clip(wind, 0.0, 20.0), 1)
+    wind_dir_idx = (draws.wind_dir_day[:, None] + rng.integers(-1, 2, (n_days, 24))) % 16
+    return wind, np.where(wind < 0.3, "静穏", np.asarray(COMPASS_16)[wind_dir_idx])

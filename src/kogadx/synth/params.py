@@ -1,0 +1,153 @@
+"""Params of the ``synthesize`` stage (section ``synthesize`` of params.yaml), checked at load.
+
+The synthetic city's facts (population, households) and assumptions (demand model, fault
+rates). Values marked UNCONFIRMED in params.yaml are assumptions, not the city's figures.
+Counts marked "× scale" are scaled by ``synthesize.scale`` (tests use 0.02) in
+:func:`kogadx.synth.koga.generate_koga`; the generators take the count to generate.
+The stage also reads the export layout from section ``ingest`` (:class:`SynthesizeStageParams`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from kogadx.ingest.params import IngestParams
+from kogadx.params import section, stage_params
+
+Share = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+Hour = Annotated[int, Field(ge=0, le=24)]
+Date = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+
+
+@section
+class Residents:
+    """The residents register (:func:`kogadx.synth.residents.generate_residents`).
+
+    ``population`` and ``households`` are the city's totals at ``reference_date`` (scaled by
+    ``synthesize.scale``); the household and density model is an assumption.
+    """
+
+    population: Annotated[int, Field(ge=1)]
+    households: Annotated[int, Field(ge=1)]
+    reference_date: Date
+    mean_children: Annotated[float, Field(ge=1)]  # children per household with children
+    mean_elders_in_three_generation: Annotated[float, Field(ge=1)]
+    elderly_share_ageing: Share  # single/couple households headed by someone 65+, older districts
+    elderly_share_other: Share
+    ageing_districts: tuple[str, ...]  # town base names (花鶴丘 …); rural 大字 count as ageing too
+    density_decay_km: Positive  # population density ∝ exp(−distance to the nearest station / this)
+    rural_density_factor: Positive  # density of a 大字 relative to a 丁目 town
+    area_exponent: float  # density ∝ area_km2 ** this
+    stations_latlon: tuple[tuple[float, float], ...]  # (lat, lon) of the JR stations
+    landline_share: Share  # households with a landline
+    mobile_share_adults: Share  # people 16+ with a mobile number in the register
+    fault_rate: Share  # per fault kind, share of rows
+
+
+@section
+class RideIntensity:
+    """Demand model of the ride requests (:func:`kogadx.synth.rides.city_intensity`); all assumptions.
+
+    The ramp (logistic in days since launch) also shapes the members' registration dates.
+    """
+
+    plateau_requests_per_week: Positive = 400.0
+    ramp_floor: Share = 0.1
+    ramp_midpoint_days: float = 150.0
+    ramp_scale_days: Positive = 60.0
+    weekend_day_factor: Positive = 0.55
+    holiday_factor: Positive = 0.9
+    school_holiday_factor: Positive = 1.1
+    pension_day_factor: Positive = 1.35
+    event_factor: Positive = 1.6
+    year_end_factor: Positive = 0.5
+    rain_factor: Positive = 1.2  # 1 mm ≤ hourly precipitation < heavy_rain_mm
+    heavy_rain_mm: Positive = 10.0
+    heavy_rain_factor: Positive = 0.7
+    heat_c: float = 33.0
+    heat_factor: Positive = 0.85
+
+
+@section
+class Rides:
+    """のるーと古賀: weather, stops, members and ride requests (:mod:`kogadx.synth.rides`).
+
+    ``start`` … ``end``: days of the ride requests; ``weather_start`` … ``weather_end``: days
+    of the one synthetic weather series that rides and energy share. ``zone_level`` and
+    ``n_clusters`` set the zones of the truth λ (must equal the ``features`` settings).
+    Service hours are hour starts; the school holiday ends on ``school_holiday_end``
+    ("MM-DD") and lasts ``school_holiday_days``.
+    """
+
+    start: Date = "2022-10-01"
+    end: Date = "2024-09-30"
+    weather_start: Date = "2021-04-01"
+    weather_end: Date = "2025-03-31"
+    n_stops: Annotated[int, Field(ge=1)] = 63
+    n_members: Annotated[int, Field(ge=1)] = 1500  # × scale (at least 50)
+    zone_level: Literal["town", "stop_cluster"] = "town"
+    n_clusters: Annotated[int, Field(ge=1)] = 8
+    event_dates: tuple[Date, ...] = ("2023-10-21", "2024-04-06", "2024-07-27")
+    fleet_size: Annotated[int, Field(ge=1)] = 4
+    fare_yen: Annotated[int, Field(ge=0)] = 200  # per passenger
+    p_cancel: Share = 0.07
+    p_no_show: Share = 0.025
+    reject_base: Share = 0.02
+    reject_per_extra_request: Annotated[float, Field(ge=0)] = 0.03  # per request beyond one per vehicle-hour
+    weekday_hours: tuple[Hour, Hour] = (9, 17)
+    weekend_hours: tuple[Hour, Hour] = (8, 18)
+    school_holiday_end: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] = "08-19"
+    school_holiday_days: Annotated[int, Field(ge=0)] = 25
+    speed_kmh: Positive = 20.0  # van speed, for the ride times of completed requests
+    detour_factor: Annotated[float, Field(ge=1)] = 1.4  # road distance / straight line
+    intensity: RideIntensity = RideIntensity()
+
+
+@section
+class EnergySynth:
+    """Business master and monthly energy (:func:`kogadx.synth.energy.generate_business_energy`).
+
+    Sector intensities are assumptions. ``fault_rate`` is per row and per fault kind.
+    """
+
+    n_businesses: Annotated[int, Field(ge=1)] = 300  # × scale (at least 10)
+    start: YearMonth = "2021-04"
+    end: YearMonth = "2025-03"
+    fault_rate: Share = 0.005
+    irregular_share: Share = 0.06  # businesses with 15–30 % noise (expected to fail Guideline 14)
+    base_cooling_c: float = 22.0  # balance points of the degree days (°C)
+    base_heating_c: float = 14.0
+
+
+@section
+class SurveySynth:
+    """The well-being survey (:func:`kogadx.synth.survey.generate_survey`)."""
+
+    n_target: Annotated[int, Field(ge=1)] = 2000  # respondents; × scale (at least 200)
+    survey_date: Date = "2024-02-29"
+
+
+@section
+class SynthesizeParams:
+    """Section ``synthesize``: the seed, the scale and each generator's settings."""
+
+    SECTION: ClassVar[str] = "synthesize"
+
+    seed: int
+    residents: Residents
+    scale: Positive = 1.0  # 1.0 = the whole city
+    rides: Rides = Rides()
+    energy: EnergySynth = EnergySynth()
+    survey: SurveySynth = SurveySynth()
+
+
+@stage_params
+class SynthesizeStageParams:
+    """The ``synthesize`` stage: its section, and the export layout (file names) from ``ingest``."""
+
+    synthesize: SynthesizeParams
+    ingest: IngestParams
