@@ -20,7 +20,7 @@ from shapely.geometry import box
 
 from kogadx.io import write_json, write_parquet
 from kogadx.plotting import save_figure, setup
-from kogadx.regulation.review import write_review_workbook
+from kogadx.regulation.review import review_workbook
 from kogadx.reporting.browser import check_reports, find_chromium
 from kogadx.reporting.page import external_references
 from tests.helpers import PROJECT_ROOT, write_params
@@ -174,8 +174,9 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                 "synthetic_demo": True}, d["metrics"] / "ingest.json")
     # analog regulation: metrics and the staff workbook (found next to the reports)
     write_json(regulation_metrics(), d["metrics"] / "regulation.json")
-    write_review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}),
-                          root.parent / "out" / "regulation" / "review.xlsx")
+    review = root.parent / "out" / "regulation" / "review.xlsx"
+    review.parent.mkdir(parents=True, exist_ok=True)
+    review.write_bytes(review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]})))
     return d
 
 
