@@ -12,17 +12,22 @@ import platform
 import time
 from pathlib import Path
 
-from kogadx.io import write_json
-from kogadx.regulation.dataset import default_corpus_dir, load_training_data
+from kogadx.io import read_folder_bytes, write_json
+from kogadx.params import as_dict
+from kogadx.regulation.dataset import load_training_data
 from kogadx.regulation.evaluate import comparison_table, grouped_cross_validation
-from kogadx.regulation.model import DEFAULT_PARAMS, fit_classifier
-from kogadx.regulation.scan import scan_folder
+from kogadx.regulation.loaders import CORPUS_SUFFIXES
+from kogadx.regulation.model import fit_classifier
+from kogadx.regulation.params import RegulationScanParams
+from kogadx.regulation.stage import scan_corpus
 
-RESULTS = Path(__file__).resolve().parent / "results" / "regulation_eval.json"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "regulation_eval.json"
+SAMPLE_CORPUS = ROOT / "src" / "kogadx" / "regulation" / "data" / "sample_corpus"
 
 
 def main() -> None:
-    params = dict(DEFAULT_PARAMS)
+    params = RegulationScanParams()  # the defaults, as in params.yaml
     timings = {}
     start = time.perf_counter()
     training = load_training_data()
@@ -34,7 +39,7 @@ def main() -> None:
     model = fit_classifier(training, params)
     timings["final_fit_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    scan = scan_folder(default_corpus_dir(), model, params)
+    scan = scan_corpus(read_folder_bytes(SAMPLE_CORPUS, CORPUS_SUFFIXES), model, params, str(SAMPLE_CORPUS))
     timings["scan_sample_corpus_s"] = time.perf_counter() - start
     table = comparison_table(cv)
     print(table.to_string(index=False))
@@ -43,8 +48,9 @@ def main() -> None:
               "keywords", cv[population]["keywords"]["macro_f1"])
     write_json(
         {
-            "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "python": platform.python_version()},
-            "params": params,
+            "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                        "python": platform.python_version()},
+            "params": as_dict(params),
             "timings": {k: round(v, 2) for k, v in timings.items()},
             "cv": cv,
             "scan": {"clauses": len(scan.clauses), "candidate_rows": len(scan.review)},

@@ -1,28 +1,20 @@
-"""DVC stage `report`: render the HTML reports for policy staff and check them in Chromium.
+"""DVC stage report: render the HTML reports for policy staff and check them in Chromium."""
 
-argv: TEMPLATES_DIR METRICS_DIR FIGURES_DIR FEATURES_DIR PSEUDONYMIZED_DIR PRIVACY_DIR OUT_DIR SCREENSHOTS_DIR
-Writes OUT_DIR/{norute,co2,wellbeing,privacy,regulation}.html (regulation reads OUT_DIR/regulation/review.xlsx) and SCREENSHOTS_DIR/<report>.png.
-"""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-from kogadx.io import get_stage_logger
-from kogadx.params import load_params
+from kogadx.params import load_params, read_params_file
 from kogadx.paths import find_project_root
-from kogadx.reporting.stage import StagePaths, build_reports, check_and_screenshot
+from kogadx.reporting.params import ReportParams
+from kogadx.reporting.stage import ReportInputs, run_report
+from kogadx.stage import parse_args, write_outputs
+
+READ = ("templates", "metrics", "figures", "features", "pseudonymized", "privacy", "review")
 
 
-def main(argv: list[str]) -> None:
-    paths = StagePaths(*(Path(a) for a in argv))
-    log = get_stage_logger("report")
-    params = load_params("report")
-    reports = build_reports(paths, params, load_params(), find_project_root())
-    check_and_screenshot(reports, paths.screenshots, params)
-    log.info("レポート %d 件を書き出しました: %s", len(reports), paths.out)
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("report", argv, *READ, "reports", "screenshots")
+    # The templates read the files themselves: the stage gets the paths (see ReportInputs).
+    inputs = ReportInputs(*(args[slot] for slot in READ), all_params=read_params_file(), root=find_project_root())
+    write_outputs(run_report(inputs, load_params(ReportParams)), args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,7 +50,11 @@ def detect_encoding(path: str | Path) -> str:
     Municipal core systems emit CP932 (Shift_JIS with Microsoft extensions); Excel
     writes UTF-8 with BOM; modern tools UTF-8. Strict decoding decides.
     """
-    raw = Path(path).read_bytes()
+    return detect_bytes_encoding(Path(path).read_bytes(), str(path))
+
+
+def detect_bytes_encoding(raw: bytes, source: str = "") -> str:
+    """:func:`detect_encoding` for bytes already read; ``source`` names them in the error."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     for encoding in ("utf-8", "cp932"):
@@ -60,7 +64,7 @@ def detect_encoding(path: str | Path) -> str:
         except UnicodeDecodeError:
             continue
     raise InputFileError(
-        f"{path}: 文字コードを判定できません (UTF-8 / UTF-8 BOM / CP932 のいずれでもありません)"
+        f"{source}: 文字コードを判定できません (UTF-8 / UTF-8 BOM / CP932 のいずれでもありません)"
     )
 
 
@@ -136,6 +140,19 @@ def read_package_file(package: str, name: str) -> bytes:
     from importlib import resources
 
     return (resources.files(package) / name).read_bytes()
+
+
+def read_folder_bytes(folder: str | Path, suffixes: Iterable[str] | None = None) -> dict[str, bytes]:
+    """Every file under ``folder`` (recursive) as bytes, keyed by its POSIX path relative to
+    ``folder``, in path order; only names ending in one of ``suffixes`` (case-insensitive)
+    when given. For stages whose domain parses a folder of documents in memory."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: フォルダがありません")
+    wanted = tuple(s.lower() for s in suffixes) if suffixes is not None else None
+    files = sorted(p for p in folder.rglob("*")
+                   if p.is_file() and (wanted is None or p.name.lower().endswith(wanted)))
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:

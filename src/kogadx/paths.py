@@ -1,8 +1,9 @@
-"""Project-root constants (cookiecutter-data-science style): paths only, no side effects."""
+"""Project-root constants (cookiecutter-data-science style) and the checkout's git commit; no side effects."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 
@@ -17,6 +18,22 @@ def find_project_root(start: Path | None = None) -> Path:
             return candidate
     # Installed in editable mode: src/kogadx/paths.py -> project root is two levels up.
     return Path(__file__).resolve().parents[2]
+
+
+def git_commit(root: Path | None = None) -> str:
+    """Current git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
+    root = root or find_project_root()
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}-dirty" if status else commit
 
 
 # Zones (ARCHITECTURE.md). Secure: personal data, never leaves the city.

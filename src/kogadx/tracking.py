@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kogadx.paths import find_project_root
+from kogadx.paths import find_project_root, git_commit
 
 
 def tracking_uri(root: Path | None = None) -> str:
@@ -26,22 +25,6 @@ def tracking_uri(root: Path | None = None) -> str:
         return env
     root = root or find_project_root()
     return f"sqlite:///{(root / 'mlflow.db').as_posix()}"
-
-
-def git_commit(root: Path | None = None) -> str:
-    """Current git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
-    root = root or find_project_root()
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{commit}-dirty" if status else commit
 
 
 def stage_dep_hashes(stage: str, lock_path: Path | None = None) -> dict[str, str]:

@@ -19,10 +19,13 @@ import pytest
 from shapely.geometry import box
 
 from kogadx.io import write_json, write_parquet
+from kogadx.params import load_params, read_params_file
 from kogadx.plotting import save_figure, setup
-from kogadx.regulation.review import write_review_workbook
+from kogadx.regulation.review import review_workbook
 from kogadx.reporting.browser import check_reports, find_chromium
 from kogadx.reporting.page import external_references
+from kogadx.reporting.params import ReportParams
+from kogadx.reporting.stage import ReportInputs, render_reports
 from tests.helpers import PROJECT_ROOT, write_params
 from tests.regulation_fixtures import candidates, regulation_metrics
 
@@ -53,15 +56,17 @@ def _co2_metrics(total: float, fiscal_year_factors: int) -> dict:
     return {"baseline": {"anomaly_months": 3, "businesses_pass_g14_share": 0.75, "median_abs_holdout_nmbe": 0.01,
                          "median_cv_rmse": 0.03, "models_fitted": 6, "models_pass_g14_share": 0.8},
             "city_scope1_t_co2_latest_fy": total * 0.4, "city_scope2_t_co2_latest_fy": total * 0.6,
-            "city_t_co2_latest_fy": total, "estimated_share_of_t_co2": 0.012, "fiscal_year_factors": fiscal_year_factors,
+            "city_t_co2_latest_fy": total, "estimated_share_of_t_co2": 0.012,
+            "fiscal_year_factors": fiscal_year_factors,
             "latest_fiscal_year": 2024, "n_businesses": 4, "scenario_city_reduction_share": 0.25,
             "scenario_city_reduction_t_co2": total * 0.25}
 
 
 def make_fixture_outputs(root: Path) -> dict[str, Path]:
-    """Small stand-ins for metrics/, reports/figures/, data/features/, data/pseudonymized/, reports/privacy/."""
+    """Small stand-ins for metrics/, reports/figures/, data/features/, data/pseudonymized/, reports/privacy/,
+    reports/regulation/."""
     rng = np.random.default_rng(7)
-    d = {name: root / name for name in ("metrics", "figures", "features", "pseudonymized", "privacy")}
+    d = {name: root / name for name in ("metrics", "figures", "features", "pseudonymized", "privacy", "regulation")}
     for group, names in FIGURES.items():
         for name in names:
             _figure(d["figures"] / group / f"{name}.png", f"{group} 図")
@@ -97,7 +102,8 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
         "actual_dropoff_at": pickup + pd.Timedelta(minutes=9)}), d["pseudonymized"] / "ride_requests.parquet")
     write_parquet(pd.DataFrame({"stop_id": [f"S00{i}" for i in range(1, 5)],
                                 "stop_name": ["JR古賀駅", "花鶴丘公民館", "日吉一丁目", "美明二丁目"],
-                                "lat": [33.7328, 33.7269, 33.7288, 33.7219], "lon": [130.4669, 130.4600, 130.4550, 130.4585],
+                                "lat": [33.7328, 33.7269, 33.7288, 33.7219],
+                                "lon": [130.4669, 130.4600, 130.4550, 130.4585],
                                 "kind": ["station", "community_centre", "residential", "residential"]}),
                   d["pseudonymized"] / "stops.parquet")
     gpd.GeoDataFrame({"town_code": ["1", "2"], "geometry": [box(130.45, 33.72, 130.46, 33.735),
@@ -108,18 +114,22 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     c = d["features"] / "co2"
     ids = ["B0001", "B0002", "B0003", "B0004"]
     write_parquet(pd.DataFrame({"business_id": ids, "t_co2": [10.0, 20.0, 30.0, 40.0],
-                                "sector_code": ["06", "09", "09", "83"], "sector_name": ["総合工事業", "食料品製造業", "食料品製造業", "医療業"],
+                                "sector_code": ["06", "09", "09", "83"],
+                                "sector_name": ["総合工事業", "食料品製造業", "食料品製造業", "医療業"],
                                 "employees": [5.0, 50.0, 20.0, 80.0], "floor_area_m2": [300.0, 2000.0, 800.0, 4000.0],
                                 "t_co2_per_m2": [0.03, 0.01, 0.04, 0.01], "t_co2_per_employee": [2.0, 0.4, 1.5, 0.5]}),
                   c / "intensity.parquet")
-    write_parquet(pd.DataFrame({"fiscal_year": [2023, 2023, 2024, 2024, 2024], "sector_code": ["06", "09", "06", "09", "83"],
+    write_parquet(pd.DataFrame({"fiscal_year": [2023, 2023, 2024, 2024, 2024],
+                                "sector_code": ["06", "09", "06", "09", "83"],
                                 "scope": [1, 2, 1, 2, 2], "t_co2": [100.0, 200.0, 110.0, 190.0, 60.0]}),
                   c / "emissions_by_sector.parquet")
     write_parquet(pd.DataFrame({"business_id": np.repeat(ids, 2), "fiscal_year": [2023, 2024] * 4,
-                                "t_co2": np.arange(8, dtype=float) + 10, "t_co2_normalised": np.arange(8, dtype=float) + 9}),
+                                "t_co2": np.arange(8, dtype=float) + 10,
+                                "t_co2_normalised": np.arange(8, dtype=float) + 9}),
                   c / "weather_normalised_yoy.parquet")
     write_parquet(pd.DataFrame({"fiscal_year": [2022], "fuel": ["electricity"], "unit": ["kWh"], "factor": [0.000399],
-                                "basis": ["basic"], "source": ["温対法 九州電力"]}), c / "emission_factors_used.parquet")
+                                "basis": ["basic"], "source": ["温対法 九州電力"]}),
+                  c / "emission_factors_used.parquet")
     steps = pd.DataFrame({"order": [0, 1], "step": ["baseline", "led"], "label": ["現状", "LED化"],
                           "t_co2": [1234.0, -50.0], "cost_yen_per_yr": [1e6, -1e4], "capex_yen": [0.0, 5e5]})
     write_parquet(steps, c / "scenarios_city.parquet")
@@ -129,11 +139,15 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     # Well-being
     w = d["features"] / "wellbeing"
     districts = ["市全体", "花鶴丘", "日吉"]
-    rows = [{"district": dd, "indicator": ind, "indicator_label": lab, "mean": 6.0 + k, "ci_low": 5.5 + k, "ci_high": 6.5 + k}
-            for k, dd in enumerate(districts) for ind, lab in [("happiness", "幸福度"), ("life_satisfaction", "生活満足度")]]
+    labels = [("happiness", "幸福度"), ("life_satisfaction", "生活満足度")]
+    rows = [{"district": dd, "indicator": ind, "indicator_label": lab, "mean": 6.0 + k, "ci_low": 5.5 + k,
+             "ci_high": 6.5 + k}
+            for k, dd in enumerate(districts) for ind, lab in labels]
     write_parquet(pd.DataFrame(rows), w / "district_indicators.parquet")
-    write_parquet(pd.DataFrame({"item": ["health", "self_efficacy", "housing"], "item_label": ["健康状態", "自己効力感", "住宅環境"],
-                                "coef_std": [0.6, 0.4, 0.3], "coef_ci_low": [0.5, 0.3, 0.2], "coef_ci_high": [0.7, 0.5, 0.4],
+    write_parquet(pd.DataFrame({"item": ["health", "self_efficacy", "housing"],
+                                "item_label": ["健康状態", "自己効力感", "住宅環境"],
+                                "coef_std": [0.6, 0.4, 0.3], "coef_ci_low": [0.5, 0.3, 0.2],
+                                "coef_ci_high": [0.7, 0.5, 0.4],
                                 "perm_importance": [0.05, 0.03, 0.02], "rank_linear": [1, 2, 3]}),
                   w / "driver_importance.parquet")
     summary = pd.DataFrame({"district": ["花鶴丘", "日吉"], "n": [12, 15]})
@@ -153,29 +167,36 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                d["metrics"] / "wellbeing.json")
     # Privacy
     col = lambda name, action, appi, out: {"column": name, "action": action, "appi": appi, "output": out,  # noqa: E731
-                                           "distinct_before": 10, "distinct_after": 0 if action == "delete" else 10, "rows": 10}
+                                           "distinct_before": 10, "distinct_after": 0 if action == "delete" else 10,
+                                           "rows": 10}
     write_json({"key": {"demo_key": True, "source": "demo"}, "passed": True,
                 "policy": {"sha256": "ab" * 32, "version": "1.0.0"},
                 "pseudonym": {"algorithm": "HMAC-SHA256", "bits": 64, "hex_length": 16, "persons_observed": 10,
                               "collision_probability_n100000": 2.7e-10, "collision_probability_observed": 2.7e-18},
                 "synthetic_demo": True,
-                "tables": {"residents": {"rows": 10, "passed": True, "deleted_columns_surviving": [], "raw_value_survivals": {},
-                                         "columns": [col("my_number", "delete", "item2", None), col("name", "delete", "item1", None),
+                "tables": {"residents": {"rows": 10, "passed": True, "deleted_columns_surviving": [],
+                                         "raw_value_survivals": {},
+                                         "columns": [col("my_number", "delete", "item2", None),
+                                                     col("name", "delete", "item1", None),
                                                      col("resident_code", "pseudonym", "item2", "person_id"),
-                                                     col("birth_date", "generalise", "item1", "age"), col("sex", "keep", "not_personal", "sex")]},
-                           "members": {"rows": 10, "passed": True, "deleted_columns_surviving": [], "raw_value_survivals": {},
+                                                     col("birth_date", "generalise", "item1", "age"),
+                                                     col("sex", "keep", "not_personal", "sex")]},
+                           "members": {"rows": 10, "passed": True, "deleted_columns_surviving": [],
+                                       "raw_value_survivals": {},
                                        "columns": [col("card_number", "delete", "item3", None)]}}},
                d["privacy"] / "pseudonymize_audit.json")
     write_json({"k": 7, "k_target": 5, "l": 2, "l_target": 2, "levels": {"age": 2, "sex": 0}, "max_suppression": 0.05,
                 "n_classes": 3, "quasi_identifiers": ["age", "sex"], "records_suppressed": 1,
-                "released_columns": ["age", "sex", "relationship"], "rows_in": 10, "rows_released": 9, "suppression_rate": 0.1},
+                "released_columns": ["age", "sex", "relationship"], "rows_in": 10, "rows_released": 9,
+                "suppression_rate": 0.1},
                d["metrics"] / "anonymize.json")
     write_json({"residents": {"rows_in": 11, "rows_out": 10, "rows_quarantined": 1, "reasons": {"行: 重複行です": 1}},
                 "synthetic_demo": True}, d["metrics"] / "ingest.json")
-    # analog regulation: metrics and the staff workbook (found next to the reports)
+    # analog regulation: metrics and the staff workbook
     write_json(regulation_metrics(), d["metrics"] / "regulation.json")
-    write_review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}),
-                          root.parent / "out" / "regulation" / "review.xlsx")
+    d["regulation"].mkdir(parents=True, exist_ok=True)
+    workbook = review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}))
+    (d["regulation"] / "review.xlsx").write_bytes(workbook)
     return d
 
 
@@ -188,7 +209,16 @@ def _stage_module():
 
 def _argv(d: dict[str, Path], out: Path) -> list[str]:
     return [str(PROJECT_ROOT / "notebooks" / "reports"), str(d["metrics"]), str(d["figures"]), str(d["features"]),
-            str(d["pseudonymized"]), str(d["privacy"]), str(out), str(out / "screenshots")]
+            str(d["pseudonymized"]), str(d["privacy"]), str(d["regulation"] / "review.xlsx"), str(out),
+            str(out / "screenshots")]
+
+
+def _render(d: dict[str, Path], only: list[str]) -> dict[str, bytes]:
+    """The named reports rendered from the fixture outputs with the params of KOGADX_PARAMS."""
+    inputs = ReportInputs(PROJECT_ROOT / "notebooks" / "reports", d["metrics"], d["figures"], d["features"],
+                          d["pseudonymized"], d["privacy"], d["regulation"] / "review.xlsx",
+                          all_params=read_params_file(), root=PROJECT_ROOT)
+    return render_reports(inputs, load_params(ReportParams), only=only)
 
 
 REPORT_PARAMS = {"top_od_pairs": 5, "co2_example_businesses": 2, "max_mb": 5, "browser_check": CHROMIUM is not None,
@@ -255,19 +285,17 @@ def test_rendering_is_reproducible(rendered, tmp_path):
     """Same inputs, params and commit → byte-identical HTML (the co2 report, rendered again)."""
     d, out = rendered
     params = write_params(tmp_path, {"report": REPORT_PARAMS})  # same params → same params hash
-    from kogadx.params import load_params
-    from kogadx.reporting.stage import StagePaths, build_reports
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KOGADX_PARAMS", str(params))
         mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
-        paths = StagePaths(*(Path(a) for a in _argv(d, tmp_path / "again")))
-        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["co2"])
-    # The commit is masked: the lead may commit between the two renders of this test.
-    def masked(path: Path) -> bytes:
-        return re.sub(rb"<code>[0-9a-f]{40}(-dirty)?</code>", b"<code>COMMIT</code>", path.read_bytes())
+        again = _render(d, only=["co2"])
+    assert list(again) == ["co2"]
 
-    assert masked(tmp_path / "again" / "co2.html") == masked(out / "co2.html")
+    # The commit is masked: the lead may commit between the two renders of this test.
+    def masked(page: bytes) -> bytes:
+        return re.sub(rb"<code>[0-9a-f]{40}(-dirty)?</code>", b"<code>COMMIT</code>", page)
+
+    assert masked(again["co2"]) == masked((out / "co2.html").read_bytes())
 
 
 def test_changed_metrics_change_the_summary_number(rendered, tmp_path):
@@ -278,19 +306,15 @@ def test_changed_metrics_change_the_summary_number(rendered, tmp_path):
         shutil.copytree(folder, changed[key])
     write_json(_co2_metrics(987.0, 2018), changed["metrics"] / "co2.json")
     params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
-    from kogadx.params import load_params
-    from kogadx.reporting.stage import StagePaths, build_reports
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KOGADX_PARAMS", str(params))
-        paths = StagePaths(*(Path(a) for a in _argv(changed, tmp_path / "out")))
-        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["co2"])
+        changed_page = _render(changed, only=["co2"])["co2"]
 
-    def summary(path: Path) -> str:
-        page = path.read_text(encoding="utf-8")
-        return _visible_text(re.search(r'<section class="summary">.*?</section>', page, re.S).group(0))
+    def summary(page: bytes) -> str:
+        text = page.decode("utf-8")
+        return _visible_text(re.search(r'<section class="summary">.*?</section>', text, re.S).group(0))
 
-    before, after = summary(out / "co2.html"), summary(tmp_path / "out" / "co2.html")
+    before, after = summary((out / "co2.html").read_bytes()), summary(changed_page)
     assert "1,234 t-CO2" in before and "2022 年度の値" in before
     assert "987 t-CO2" in after and "2018 年度の値" in after
     assert "1,234 t-CO2" not in after
@@ -351,14 +375,9 @@ def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
     _figure(changed["figures"] / "dispatch" / "route_map.png", "経路")
     _figure(changed["figures"] / "dispatch" / "fleet_whatif_extra.png", "台数")
     params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
-    from kogadx.params import load_params
-    from kogadx.reporting.stage import StagePaths, build_reports
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KOGADX_PARAMS", str(params))
-        paths = StagePaths(*(Path(a) for a in _argv(changed, tmp_path / "out")))
-        build_reports(paths, load_params("report"), load_params(), PROJECT_ROOT, only=["norute"])
-    html_text = (tmp_path / "out" / "norute.html").read_text(encoding="utf-8")
+        html_text = _render(changed, only=["norute"])["norute"].decode("utf-8")
     page = _visible_text(html_text)
     summary = _visible_text(re.search(r'<section class="summary">.*?</section>', html_text, re.S).group(0))
     assert "まだありません" not in page

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.regulation.dataset import default_training_path, load_training_data
+from kogadx.regulation.dataset import load_training_data, training_data_bytes
 from kogadx.regulation.evaluate import category_report, grouped_cross_validation, out_of_fold_scores
 from kogadx.regulation.keywords import ALL_CATEGORIES, LABELLED_CATEGORIES, KeywordMatcher
-from kogadx.regulation.model import DEFAULT_PARAMS, fit_classifier, label_matrix, save_model, score_clauses
+from kogadx.regulation.model import fit_classifier, label_matrix, load_model, model_bytes, score_clauses
+from kogadx.regulation.params import RegulationScanParams
 
-SMALL = {**DEFAULT_PARAMS, "hash_features_log2": 14, "cv_folds": 3, "max_chars": 300}
+SMALL = dataclasses.replace(RegulationScanParams(), hash_features_log2=14, cv_folds=3, max_chars=300)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def test_keyword_matcher_categories_patterns_and_fd():
 
 
 def test_embedded_training_data_is_compact_and_labelled(training):
-    assert default_training_path().stat().st_size < 2_000_000
+    assert len(training_data_bytes()) < 2_000_000
     labels = {c for value in training["labels"] for c in value.split("|") if c}
     assert labels == set(LABELLED_CATEGORIES)
     clauses = training[training["source"] == "clause"]
@@ -65,7 +68,7 @@ def test_label_matrix_and_category_report_arithmetic():
     assert report["per_category"]["書面掲示"]["support"] == 0
 
 
-def test_classifier_direction_and_deterministic_artefact(small_training, tmp_path):
+def test_classifier_direction_and_deterministic_artefact(small_training):
     model = fit_classifier(small_training, SMALL)
     clauses = pd.DataFrame(
         {
@@ -77,13 +80,14 @@ def test_classifier_direction_and_deterministic_artefact(small_training, tmp_pat
             ],
         }
     )
-    scores = score_clauses(model, clauses, SMALL["max_chars"])
+    scores = score_clauses(model, clauses, SMALL.max_chars)
     assert scores.shape == (3, 7) and ((scores >= 0) & (scores <= 1)).all().all()
     assert scores.loc[0, "書面掲示"] > scores.loc[1, "書面掲示"]
     assert scores.loc[2, "往訪閲覧"] > scores.loc[1, "往訪閲覧"]
     again = fit_classifier(small_training, SMALL)
-    first, second = save_model(model, tmp_path / "a.joblib"), save_model(again, tmp_path / "b.joblib")
-    assert first.read_bytes() == second.read_bytes()
+    first, second = model_bytes(model), model_bytes(again)
+    assert first == second
+    pd.testing.assert_frame_equal(score_clauses(load_model(first), clauses, SMALL.max_chars), scores)
 
 
 def test_grouped_cv_keeps_laws_apart_and_reports_both_methods(small_training, monkeypatch):
@@ -99,7 +103,7 @@ def test_grouped_cv_keeps_laws_apart_and_reports_both_methods(small_training, mo
     monkeypatch.setattr(evaluate, "fit_classifier", spy)
     scores = out_of_fold_scores(small_training, SMALL)
     assert not np.isnan(scores).any()
-    assert len(seen) == SMALL["cv_folds"]
+    assert len(seen) == SMALL.cv_folds
     all_groups = set(small_training["group"])
     held_out = [all_groups - train_groups for train_groups in seen]
     assert all(h for h in held_out)

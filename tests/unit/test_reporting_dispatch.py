@@ -124,7 +124,8 @@ def test_figure_captions_are_japanese_and_never_file_names():
     assert "1 倍と 1.5 倍" in norute.dispatch_figure_caption("wait_vs_fleet", d)
     unknown = norute.dispatch_figure_caption("fleet_whatif_extra", d)
     assert "fleet_whatif_extra" not in unknown and unknown
-    assert norute.order_dispatch_figures(["zeta", "route_map", "kpi_by_policy"]) == ["kpi_by_policy", "route_map", "zeta"]
+    ordered = norute.order_dispatch_figures(["zeta", "route_map", "kpi_by_policy"])
+    assert ordered == ["kpi_by_policy", "route_map", "zeta"]
 
 
 def test_max_stop_distance_matches_haversine():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kogadx.regulation.keywords import ALL_CATEGORIES
-from kogadx.regulation.review import write_review_workbook
+from kogadx.regulation.review import review_workbook
 from kogadx.reporting import regulation as reg
 from tests.regulation_fixtures import candidates, regulation_metrics
 
@@ -47,6 +47,7 @@ def test_accuracy_table_and_note_name_the_weak_categories():
 def test_top_candidates_by_score_and_workbook_round_trip(tmp_path):
     top = reg.top_candidates(candidates(), 2)
     assert list(top["スコア"]) == [1.0, 0.93]
-    path = write_review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}), tmp_path / "r.xlsx")
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]})))
     back = reg.read_candidates(path)
     assert list(back["条項"]) == list(candidates()["条項"]) and back.loc[0, "法令名"] == "A条例"

@@ -1,10 +1,13 @@
-"""Rebuild the embedded training set ``data/labelled_clauses.csv.gz`` from ``../shared``.
+"""Build the embedded training set ``data/labelled_clauses.csv.gz`` from the benchmark sources.
 
-Run from the project root (needs the read-only benchmark folder, which a user's clone lacks;
-the result is committed so ``dvc repro`` works without it)::
+A maintainer's tool. Run from the project root (needs the read-only benchmark folder, which a
+user's clone lacks; the result is committed so ``dvc repro`` works without it)::
 
-    .venv/bin/python -m kogadx.regulation.build_training_data ../shared/benchmarks/analog_regulation \
+    .venv/bin/kogadx regulation build-training-data ../shared/benchmarks/analog_regulation \
         src/kogadx/regulation/data/labelled_clauses.csv.gz
+
+The command reads the files (:data:`LAWS_DIR`, :data:`SUBSET_LABELS`, :data:`ALL_LABELS` inside
+the benchmark folder); the functions here work on what it read.
 
 Two kinds of rows (column ``source``):
 
@@ -22,16 +25,19 @@ from __future__ import annotations
 
 import gzip
 import io
-import sys
-from pathlib import Path
+from collections.abc import Mapping
 
 import pandas as pd
 
-from kogadx.io import InputFileError, read_text_table
+from kogadx.io import InputFileError
 from kogadx.regulation.keywords import LABELLED_CATEGORIES
-from kogadx.regulation.loaders import clauses_to_frame, parse_egov_xml
+from kogadx.regulation.loaders import Clause, clauses_to_frame, parse_egov_xml
 
 TRAINING_COLUMNS = ["source", "group", "law_title", "clause_ref", "caption", "text", "labels"]
+# Inside the benchmark folder: the 15 e-Gov law XML files and the two 工程表 tables.
+LAWS_DIR = "laws"
+SUBSET_LABELS = "labels/koteihyo_subset_for_copied_laws.csv"
+ALL_LABELS = "labels/digital_agency_koteihyo_20221221_all.csv"
 
 
 def label_law_clauses(clauses: pd.DataFrame, label_rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -73,7 +79,8 @@ def summary_rows(all_labels: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "source": "summary",
-            "group": [lid if lid else f"名:{name}" for lid, name in zip(all_labels["LawId"], all_labels["法令名"], strict=True)],
+            "group": [lid if lid else f"名:{name}"
+                      for lid, name in zip(all_labels["LawId"], all_labels["法令名"], strict=True)],
             "law_title": [t if t else n for t, n in zip(all_labels["LawTitle"], all_labels["法令名"], strict=True)],
             "clause_ref": all_labels["条項"],
             "caption": "",
@@ -90,14 +97,17 @@ def summary_rows(all_labels: pd.DataFrame) -> pd.DataFrame:
     return merged[TRAINING_COLUMNS]
 
 
-def build_training_frame(benchmark_dir: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Clause rows from ``laws/*.xml`` + summary rows from the 工程表 CSV, deterministic order."""
-    benchmark_dir = Path(benchmark_dir)
-    subset, _ = read_text_table(benchmark_dir / "labels" / "koteihyo_subset_for_copied_laws.csv")
-    all_labels, _ = read_text_table(benchmark_dir / "labels" / "digital_agency_koteihyo_20221221_all.csv")
-    clauses = []
-    for path in sorted((benchmark_dir / "laws").glob("*.xml")):
-        clauses.extend(parse_egov_xml(path))
+def build_training_frame(laws: Mapping[str, bytes], subset: pd.DataFrame,
+                         all_labels: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Clause rows from the law XML files + summary rows from the 工程表, deterministic order.
+
+    ``laws``: {file name: bytes} of ``laws/*.xml`` (the file name gives the LawId);
+    ``subset``: the 工程表 rows of those laws (:data:`SUBSET_LABELS`); ``all_labels``: every
+    工程表 row (:data:`ALL_LABELS`); both tables read as text.
+    """
+    clauses: list[Clause] = []
+    for name in sorted(laws):
+        clauses.extend(parse_egov_xml(laws[name], name))
     clause_frame, unmatched = label_law_clauses(clauses_to_frame(clauses), subset)
     clause_rows = pd.DataFrame(
         {
@@ -121,26 +131,10 @@ def build_training_frame(benchmark_dir: str | Path) -> tuple[pd.DataFrame, dict[
     return training[TRAINING_COLUMNS], stats
 
 
-def write_training_csv_gz(frame: pd.DataFrame, path: str | Path) -> Path:
-    """UTF-8 CSV, gzip with mtime=0 so rebuilding gives byte-identical files."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-        gz.write(buffer.getvalue().encode("utf-8"))
-    return path
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``build_training_data BENCHMARK_DIR OUT_CSV_GZ``."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        raise SystemExit("使い方: python -m kogadx.regulation.build_training_data ベンチマークフォルダ 出力.csv.gz")
-    frame, stats = build_training_frame(args[0])
-    out = write_training_csv_gz(frame, args[1])
-    print(f"{out}: {len(frame)} 行, {out.stat().st_size / 1e6:.2f} MB, {stats}")
-
-
-if __name__ == "__main__":
-    main()
+def training_csv_gz(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV, gzip with mtime=0 so that rebuilding gives byte-identical files."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+        gz.write(text.encode("utf-8"))
+    return buffer.getvalue()

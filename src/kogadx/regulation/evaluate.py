@@ -26,17 +26,18 @@ from kogadx.regulation.model import (
     label_matrix,
     model_input,
 )
+from kogadx.regulation.params import RegulationScanParams
 
 
-def out_of_fold_scores(training: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
+def out_of_fold_scores(training: pd.DataFrame, config: RegulationScanParams = RegulationScanParams()) -> np.ndarray:
     """(n, 7) out-of-fold scores; each row scored by a model that never saw its law."""
     groups = training["group"].to_numpy()
     scores = np.full((len(training), len(LABELLED_CATEGORIES)), np.nan)
-    folds = GroupKFold(n_splits=int(params["cv_folds"]))
+    folds = GroupKFold(n_splits=config.cv_folds)
     for train_idx, test_idx in folds.split(training, groups=groups):
-        model = fit_classifier(training.iloc[train_idx], params)
+        model = fit_classifier(training.iloc[train_idx], config)
         test = training.iloc[test_idx]
-        scores[test_idx] = decision_to_score(model.decision_function(model_input(test, int(params["max_chars"]))))
+        scores[test_idx] = decision_to_score(model.decision_function(model_input(test, config.max_chars)))
     return scores
 
 
@@ -70,16 +71,17 @@ def category_report(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray
     return report
 
 
-def grouped_cross_validation(training: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+def grouped_cross_validation(training: pd.DataFrame,
+                             config: RegulationScanParams = RegulationScanParams()) -> dict[str, Any]:
     """Classifier vs keywords on ``clause`` and ``summary`` rows; returns a JSON-ready dict."""
     truth = label_matrix(training["labels"])
-    scores = out_of_fold_scores(training, params)
-    classifier = (scores >= float(params["threshold"])).astype(np.int8)
-    keywords = keyword_predictions(training, int(params["max_chars"]))
+    scores = out_of_fold_scores(training, config)
+    classifier = (scores >= config.threshold).astype(np.int8)
+    keywords = keyword_predictions(training, config.max_chars)
     result: dict[str, Any] = {
-        "folds": int(params["cv_folds"]),
+        "folds": config.cv_folds,
         "groups": int(training["group"].nunique()),
-        "threshold": float(params["threshold"]),
+        "threshold": float(config.threshold),
     }
     for population in ("clause", "summary"):
         mask = (training["source"] == population).to_numpy()

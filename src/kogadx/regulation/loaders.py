@@ -4,19 +4,23 @@ Every loader returns :class:`Clause` records at paragraph (項) granularity, eac
 items (号). The address follows the e-Gov ``Num`` convention used by the Digital Agency's
 review list (工程表): article ``"252_17_6"`` for 第二百五十二条の十七の六, paragraph ``"2"``,
 item ``"3"``; so labelled rows join on ``(law_id, article, paragraph[, item])``.
+
+Loaders parse bytes already in memory (the stage reads the corpus folder with
+:func:`kogadx.io.read_folder_bytes`). ``name`` is the file's path inside the corpus: its last
+part is the clause's ``source_file``, it gives the ``law_id`` and it names the file in messages.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import pandas as pd
 
-from kogadx.io import InputFileError, detect_encoding
+from kogadx.io import InputFileError, detect_bytes_encoding
 
 CLAUSE_COLUMNS = [
     "source_file",
@@ -149,21 +153,21 @@ def _egov_item(item: ET.Element, depth: int = 0) -> tuple[str, str]:
     return title, text.strip()
 
 
-def parse_egov_xml(path: str | Path, include_supplementary: bool = False) -> list[Clause]:
+def parse_egov_xml(data: bytes, name: str, include_supplementary: bool = False) -> list[Clause]:
     """Split an e-Gov law XML (bulk ``<Law>`` or API v1 ``<DataRoot>``) into 項 clauses.
 
     ``law_id`` is the e-Gov LawId taken from the file name prefix (``322AC0000000067_…``)
     when present, else the file stem. Supplementary provisions (附則) are skipped unless
     ``include_supplementary``; their article keys are not unique across amendments.
     """
-    path = Path(path)
+    path = PurePosixPath(name)
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise InputFileError(f"{path}: e-Gov 法令XMLとして読めません: {exc}") from exc
+        raise InputFileError(f"{name}: e-Gov 法令XMLとして読めません: {exc}") from exc
     law = root if root.tag == "Law" else root.find(".//Law")
     if law is None:
-        raise InputFileError(f"{path}: <Law> 要素がありません (e-Gov 法令XMLではありません)")
+        raise InputFileError(f"{name}: <Law> 要素がありません (e-Gov 法令XMLではありません)")
     law_title = _element_text(law.find("LawBody/LawTitle")) or path.stem
     law_id = _law_id_from_name(path)
     bodies: list[tuple[ET.Element, bool]] = [(b, False) for b in law.iter("MainProvision")]
@@ -187,7 +191,7 @@ def parse_egov_xml(path: str | Path, include_supplementary: bool = False) -> lis
 
 
 def _egov_paragraph(
-    path: Path, law_id: str, law_title: str, article_num: str, caption: str,
+    path: PurePosixPath, law_id: str, law_title: str, article_num: str, caption: str,
     paragraph: ET.Element, supplementary: bool,
 ) -> Clause:
     text = _element_text(paragraph.find("ParagraphSentence"))
@@ -210,13 +214,13 @@ def _egov_paragraph(
     )
 
 
-def _law_id_from_name(path: Path) -> str:
+def _law_id_from_name(path: PurePosixPath) -> str:
     match = re.match(r"^(\d{3}[A-Z]+\w*?)_", path.name)
     return match.group(1) if match else path.stem
 
 
 # --------------------------------------------------------------------------- Reiki-Base HTML
-def parse_reiki_html(path: str | Path, include_supplementary: bool = False) -> list[Clause]:
+def parse_reiki_html(data: bytes, name: str, include_supplementary: bool = False) -> list[Clause]:
     """Split a Reiki-Base 例規集 page (ぎょうせい layout, ``div.eline`` per line) into 項 clauses.
 
     Title from ``p.title-irregular`` (leading ○ removed) or ``<title>``; ``law_id`` is the page id
@@ -225,14 +229,13 @@ def parse_reiki_html(path: str | Path, include_supplementary: bool = False) -> l
     """
     from bs4 import BeautifulSoup  # imported here: only HTML scanning pays for it
 
-    path = Path(path)
-    raw = path.read_bytes()
-    encoding = _html_encoding(raw) or detect_encoding(path)
-    soup = BeautifulSoup(raw.decode(encoding, errors="replace"), "html.parser")
+    path = PurePosixPath(name)
+    encoding = _html_encoding(data) or detect_bytes_encoding(data, name)
+    soup = BeautifulSoup(data.decode(encoding, errors="replace"), "html.parser")
     body = soup.find(id="primary") or soup.body or soup
     lines = body.select("div.eline")
     if not lines:
-        raise InputFileError(f"{path}: Reiki-Base 形式の本文 (div.eline) が見つかりません")
+        raise InputFileError(f"{name}: Reiki-Base 形式の本文 (div.eline) が見つかりません")
     title_el = body.select_one("p.title-irregular, p.title-regular") or soup.find("title")
     law_title = _clean(title_el.get_text()).lstrip("○") if title_el else path.stem
     match = re.search(r"([a-z]\d{3}RG\d+)", path.stem)
@@ -254,7 +257,7 @@ def parse_reiki_html(path: str | Path, include_supplementary: bool = False) -> l
         num = _clean(num_el.get_text()) if num_el else ""
         text = _sentence_text(line)
         if kind == "article":
-            caption_el = block.select_one("p.title")
+            caption_el = block.select_one("p.title") if block is not None else None
             article = article_num_from_title(num) or ""
             builder.new_article(article, _clean(caption_el.get_text()) if caption_el else "", text, supplementary)
         elif kind == "clause":
@@ -358,23 +361,23 @@ def _clean(text: str) -> str:
 _TEXT_ARTICLE = re.compile(rf"^\s*(第{_NUMERAL}条(?:の{_NUMERAL})*)[\s　]*(.*)$")
 _TEXT_CAPTION = re.compile(r"^\s*[（(]([^）)]{1,40})[）)]\s*$")
 _TEXT_PARAGRAPH = re.compile(r"^\s*([0-9０-９]+)[\s　]+(.+)$")
-_TEXT_ITEM = re.compile(rf"^\s*([（(][0-9０-９]+[）)]|[一二三四五六七八九十]+)[\s　]+(.+)$")
+_TEXT_ITEM = re.compile(r"^\s*([（(][0-9０-９]+[）)]|[一二三四五六七八九十]+)[\s　]+(.+)$")
 _TEXT_SUPPL = re.compile(r"^\s*附[\s　]*則")
 
 
-def parse_plain_text(path: str | Path, include_supplementary: bool = False) -> list[Clause]:
+def parse_plain_text(data: bytes, name: str, include_supplementary: bool = False) -> list[Clause]:
     """Split a plain-text law or ordinance (UTF-8 / CP932) into 項 clauses.
 
     Layout expected (as copied from an 例規集): first non-empty line = title; ``（見出し）``
     lines; ``第N条　本文``; ``２　本文`` for further paragraphs; ``一　…`` or ``(1)　…`` for items;
     ``附　則`` starts the supplementary provisions. Lines that fit none continue the last unit.
     """
-    path = Path(path)
-    text = path.read_bytes().decode(detect_encoding(path))
+    path = PurePosixPath(name)
+    text = data.decode(detect_bytes_encoding(data, name))
     lines = [line.rstrip() for line in text.splitlines()]
     non_empty = [line.strip() for line in lines if line.strip()]
     if not non_empty:
-        raise InputFileError(f"{path}: 空のテキストファイルです")
+        raise InputFileError(f"{name}: 空のテキストファイルです")
     law_title = non_empty[0].lstrip("○")
     builder = _ClauseBuilder(path.name, path.stem, law_title)
     pending_caption, supplementary, seen_title = "", False, False
@@ -394,7 +397,8 @@ def parse_plain_text(path: str | Path, include_supplementary: bool = False) -> l
         if m := _TEXT_CAPTION.match(line):
             pending_caption = f"（{m.group(1)}）"
         elif m := _TEXT_ARTICLE.match(line):
-            builder.new_article(article_num_from_title(m.group(1)) or "", pending_caption, m.group(2).strip(), supplementary)
+            article = article_num_from_title(m.group(1)) or ""
+            builder.new_article(article, pending_caption, m.group(2).strip(), supplementary)
             pending_caption = ""
         elif m := _TEXT_ITEM.match(line):
             builder.add_item(_reiki_number(m.group(1)), m.group(1), m.group(2).strip())
@@ -408,30 +412,23 @@ def parse_plain_text(path: str | Path, include_supplementary: bool = False) -> l
     return builder.clauses
 
 
-# --------------------------------------------------------------------------- folders
-LOADERS = {
+# --------------------------------------------------------------------------- corpus
+Loader = Callable[..., list[Clause]]
+LOADERS: dict[str, Loader] = {
     ".xml": parse_egov_xml,
     ".html": parse_reiki_html,
     ".htm": parse_reiki_html,
     ".txt": parse_plain_text,
 }
+CORPUS_SUFFIXES = tuple(LOADERS)  # what a corpus folder is read for
 
 
-def load_file(path: str | Path, include_supplementary: bool = False) -> list[Clause]:
-    """Dispatch on the suffix (.xml / .html / .htm / .txt)."""
-    path = Path(path)
-    loader = LOADERS.get(path.suffix.lower())
+def load_file(name: str, data: bytes, include_supplementary: bool = False) -> list[Clause]:
+    """Dispatch on the suffix of ``name`` (.xml / .html / .htm / .txt)."""
+    loader = LOADERS.get(PurePosixPath(name).suffix.lower())
     if loader is None:
-        raise InputFileError(f"{path}: 対応していない形式です (.xml / .html / .htm / .txt)")
-    return loader(path, include_supplementary=include_supplementary)
-
-
-def corpus_files(folder: str | Path) -> list[Path]:
-    """Law / ordinance files under ``folder`` (recursive), sorted for determinism."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputFileError(f"{folder}: フォルダがありません")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in LOADERS)
+        raise InputFileError(f"{name}: 対応していない形式です (.xml / .html / .htm / .txt)")
+    return loader(data, name, include_supplementary=include_supplementary)
 
 
 def clauses_to_frame(clauses: Iterable[Clause]) -> pd.DataFrame:
@@ -472,15 +469,21 @@ def items_to_frame(clauses: Iterable[Clause]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["law_id", "law_title", "article", "paragraph", "item", "clause_ref", "text"])
 
 
-def load_corpus(folder: str | Path, include_supplementary: bool = False) -> pd.DataFrame:
-    """Load every .xml / .html / .txt under ``folder`` into one clause frame (see clauses_to_frame).
+def load_corpus(files: Mapping[str, bytes], source: str = "コーパス",
+                include_supplementary: bool = False) -> pd.DataFrame:
+    """Every .xml / .html / .txt of ``files`` ({path inside the corpus: bytes}) in one clause
+    frame (see :func:`clauses_to_frame`), files in path order; other files are skipped.
 
-    Raises InputFileError naming the folder when it holds no readable file.
+    Raises InputFileError naming ``source`` (the corpus folder) when it holds no readable file.
     """
-    files = corpus_files(folder)
-    if not files:
-        raise InputFileError(f"{folder}: 法令XML / 例規HTML / テキストのファイルがありません")
+    # path order as the folder walk gave it before (by parts: "a/b.xml" before "a-c.xml")
+    names = sorted((n for n in files if PurePosixPath(n).suffix.lower() in LOADERS),
+                   key=lambda n: PurePosixPath(n).parts)
+    if not names:
+        raise InputFileError(f"{source}: 法令XML / 例規HTML / テキストのファイルがありません")
     clauses: list[Clause] = []
-    for path in files:
-        clauses.extend(load_file(path, include_supplementary=include_supplementary))
+    for name in names:
+        # the folder joined to the name: messages name the file as the user knows it
+        label = str(PurePosixPath(source, name))
+        clauses.extend(load_file(label, files[name], include_supplementary=include_supplementary))
     return clauses_to_frame(clauses)

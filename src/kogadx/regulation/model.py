@@ -11,8 +11,7 @@ clauses; they are not calibrated probabilities.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import io
 from typing import Any
 
 import joblib
@@ -26,20 +25,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
 from kogadx.regulation.keywords import ALL_CATEGORIES, LABELLED_CATEGORIES, KeywordMatcher
-
-DEFAULT_PARAMS: dict[str, Any] = {
-    "seed": 42,
-    "cv_folds": 5,
-    "ngram_min": 1,
-    "ngram_max": 3,
-    "hash_features_log2": 19,
-    "max_chars": 1000,
-    "svm_c": 0.5,
-    "keyword_feature_weight": 0.5,
-    "threshold": 0.5,
-    "use_summaries": True,
-    "include_supplementary": False,
-}
+from kogadx.regulation.params import RegulationScanParams
 
 
 def model_input(frame: pd.DataFrame, max_chars: int) -> pd.Series:
@@ -55,13 +41,13 @@ def keyword_features(texts: Any, weight: float = 0.5) -> sp.csr_matrix:
     return sp.csr_matrix(flags.astype(np.float64) * weight)
 
 
-def build_classifier(params: Mapping[str, Any]) -> Pipeline:
+def build_classifier(config: RegulationScanParams = RegulationScanParams()) -> Pipeline:
     """Unfitted pipeline: texts in → (n, 7) decision values for ``LABELLED_CATEGORIES``."""
     text_features = make_pipeline(
         HashingVectorizer(
             analyzer="char",
-            ngram_range=(int(params["ngram_min"]), int(params["ngram_max"])),
-            n_features=2 ** int(params["hash_features_log2"]),
+            ngram_range=(config.ngram_min, config.ngram_max),
+            n_features=2**config.hash_features_log2,
             alternate_sign=False,
             norm=None,
             dtype=np.float64,
@@ -75,16 +61,14 @@ def build_classifier(params: Mapping[str, Any]) -> Pipeline:
                 "keywords",
                 FunctionTransformer(
                     keyword_features,
-                    kw_args={"weight": float(params["keyword_feature_weight"])},
+                    kw_args={"weight": float(config.keyword_feature_weight)},
                     accept_sparse=True,
                 ),
             ),
         ]
     )
     # max_iter above the default 1000: the rare categories converge slowly on 500k features.
-    svm = LinearSVC(
-        C=float(params["svm_c"]), class_weight="balanced", max_iter=5000, random_state=int(params["seed"])
-    )
+    svm = LinearSVC(C=float(config.svm_c), class_weight="balanced", max_iter=5000, random_state=config.seed)
     return Pipeline([("features", features), ("svm", OneVsRestClassifier(svm))])
 
 
@@ -94,11 +78,11 @@ def label_matrix(labels: pd.Series) -> np.ndarray:
     return np.array([[c in s for c in LABELLED_CATEGORIES] for s in sets], dtype=np.int8)
 
 
-def fit_classifier(training: pd.DataFrame, params: Mapping[str, Any]) -> Pipeline:
+def fit_classifier(training: pd.DataFrame, config: RegulationScanParams = RegulationScanParams()) -> Pipeline:
     """Fit on the training frame (columns caption, text, labels, source)."""
-    rows = training if params["use_summaries"] else training[training["source"] == "clause"]
-    model = build_classifier(params)
-    model.fit(model_input(rows, int(params["max_chars"])), label_matrix(rows["labels"]))
+    rows = training if config.use_summaries else training[training["source"] == "clause"]
+    model = build_classifier(config)
+    model.fit(model_input(rows, config.max_chars), label_matrix(rows["labels"]))
     return model
 
 
@@ -115,14 +99,13 @@ def score_clauses(model: Pipeline, clauses: pd.DataFrame, max_chars: int) -> pd.
     return pd.DataFrame(decision_to_score(decision), columns=list(LABELLED_CATEGORIES), index=clauses.index)
 
 
-def save_model(model: Pipeline, path: str | Path) -> Path:
+def model_bytes(model: Pipeline) -> bytes:
     """joblib dump, protocol and zlib level fixed (deterministic; hashed coefs are mostly zeros)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, protocol=5, compress=("zlib", 3))
-    return path
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, protocol=5, compress=("zlib", 3))
+    return buffer.getvalue()
 
 
-def load_model(path: str | Path) -> Pipeline:
-    """Load a model written by :func:`save_model` (joblib: only load files you produced)."""
-    return joblib.load(Path(path))
+def load_model(data: bytes) -> Pipeline:
+    """A model from the bytes of :func:`model_bytes` (joblib: only load files you produced)."""
+    return joblib.load(io.BytesIO(data))

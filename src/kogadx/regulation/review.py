@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -74,8 +73,8 @@ def review_summary(review: pd.DataFrame, clauses: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_review_workbook(review: pd.DataFrame, summary: pd.DataFrame, path: str | Path) -> Path:
-    """Write 「見直し候補」 and 「類型別件数」 sheets with openpyxl; byte-identical for same input.
+def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
+    """The xlsx with 「見直し候補」 and 「類型別件数」 sheets (openpyxl); byte-identical for same input.
 
     openpyxl stamps the save time into docProps/core.xml and the zip entries; both are
     rewritten to a fixed date afterwards so DVC sees no change on a rerun.
@@ -111,10 +110,7 @@ def write_review_workbook(review: pd.DataFrame, summary: pd.DataFrame, path: str
 
     buffer = io.BytesIO()
     workbook.save(buffer)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_normalise_xlsx(buffer.getvalue()))
-    return path
+    return _normalise_xlsx(buffer.getvalue())
 
 
 def _write_frame(sheet, frame: pd.DataFrame) -> None:

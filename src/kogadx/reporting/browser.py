@@ -21,15 +21,16 @@ CODE_SELECTORS = (".jp-InputArea, .input_area, .jp-InputPrompt, .input_prompt, .
                   ".jp-CodeMirrorEditor, .CodeMirror, .cm-editor")
 _LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
-_PAGE_PROBE = """async (family) => {
+_PAGE_PROBE = ("""async (family) => {
   await document.fonts.ready;
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const images = Array.from(document.images).map((img) => ({
     src: img.getAttribute('src') ? img.getAttribute('src').slice(0, 80) : '',
     alt: img.alt, ok: img.complete && img.naturalWidth > 0}));
-  const codeCells = Array.from(document.querySelectorAll(%(selectors)r)).filter(visible)
+  const codeCells = Array.from(document.querySelectorAll(__CODE_SELECTORS__)).filter(visible)
     .map((el) => el.className + ': ' + el.innerText.slice(0, 80));
-  const codeLike = /^\\s*(import\\s+\\w|from\\s+[\\w.]+\\s+import|def\\s+\\w+\\s*\\(|class\\s+\\w+|print\\(|display\\(|[A-Za-z_]\\w*\\s*=\\s*\\S)/m;
+  const codeLike = /^\\s*(import\\s+\\w|from\\s+[\\w.]+\\s+import|def\\s+\\w+\\s*\\(|class\\s+\\w+|"""
+               """print\\(|display\\(|[A-Za-z_]\\w*\\s*=\\s*\\S)/m;
   const pres = Array.from(document.querySelectorAll('pre')).filter(visible)
     .map((el) => el.innerText).filter((t) => codeLike.test(t)).map((t) => t.slice(0, 80));
   const faces = Array.from(document.fonts).filter((f) => f.family.replace(/["']/g, '') === family);
@@ -40,7 +41,7 @@ _PAGE_PROBE = """async (family) => {
           faceStatus: faces.map((f) => f.status),
           fontCheck: document.fonts.check('16px "' + family + '"', text.slice(0, 2000)),
           familiesWithout: families.filter((f) => !f.includes(family)).slice(0, 5)};
-}""" % {"selectors": CODE_SELECTORS}
+}""").replace("__CODE_SELECTORS__", repr(CODE_SELECTORS))
 
 
 @dataclass

@@ -69,7 +69,8 @@ def dispatch_finding(dispatch: Mapping[str, Any]) -> str:
     if comparison is not None:
         diff = float(comparison["wait_mean_diff_min"])
         bounds = f"{signed_minutes(comparison['ci95_low'])}〜{signed_minutes(comparison['ci95_high'])} 分"
-        change = (f"{fmt_num(abs(diff), 2)} 分 (約 {fmt_int(abs(diff) * 60)} 秒) {'短く' if diff < 0 else '長く'}なりました"
+        change = (f"{fmt_num(abs(diff), 2)} 分 (約 {fmt_int(abs(diff) * 60)} 秒) "
+                  f"{'短く' if diff < 0 else '長く'}なりました"
                   if round(abs(diff), 2) > 0 else "変わりませんでした")
         out += f"「予測に基づく再配置」にすると、平均待ち時間は再配置なしより {change}"
         if interval_contains_zero(comparison):
@@ -79,7 +80,8 @@ def dispatch_finding(dispatch: Mapping[str, Any]) -> str:
     replications = dispatch.get("replications") or {}
     averaged = (replications.get("paired") or {}).get("forecast_vs_none")
     if averaged is not None:
-        out += (f"需要の偶然の揺れをならすため本当の需要から予約を {fmt_int(replications['n'])} 回作り直して平均すると、"
+        out += (f"需要の偶然の揺れをならすため本当の需要から予約を {fmt_int(replications['n'])} 回"
+                "作り直して平均すると、"
                 f"差は {signed_minutes(averaged['wait_mean_diff_min'])} 分 (95% 区間 "
                 f"{signed_minutes(averaged['ci95_low'])}〜{signed_minutes(averaged['ci95_high'])} 分) でした。")
     out += _fleet_what_if_sentence(dispatch.get("what_if") or [], n, base_policy)
@@ -120,15 +122,18 @@ def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,
     return [
         f"対象 {fmt_int(metrics['n_businesses'])} 事業所の {fy} 年度の排出量は合計 {fmt_int(total)} t-CO2 です"
         f" (燃料の直接排出 {fmt_int(metrics['city_scope1_t_co2_latest_fy'])} t、電気の使用 "
-        f"{fmt_int(metrics['city_scope2_t_co2_latest_fy'])} t。電気の排出係数は {metrics['fiscal_year_factors']} 年度の値)。",
+        f"{fmt_int(metrics['city_scope2_t_co2_latest_fy'])} t。電気の排出係数は "
+        f"{metrics['fiscal_year_factors']} 年度の値)。",
         f"気温の影響を取り除くと、{int(first['fiscal_year'])} 年度から {int(last['fiscal_year'])} 年度にかけて排出量は"
         + (f"ほとんど変わっていません (変化 {fmt_pct(change, 2)})。" if abs(change) < 0.005 else
            f" {fmt_pct(abs(change))} {'減って' if change < 0 else '増えて'}います。"),
         f"業種別では「{top['sector_name']}」が最も多く、{fy} 年度の {fmt_pct(share)} を占めます。",
-        f"LED 化・太陽光・燃料転換などの対策を組み合わせると、市全体で年 {fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
+        "LED 化・太陽光・燃料転換などの対策を組み合わせると、市全体で年 "
+        f"{fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
         f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます (前提は試算用の仮定)。",
         f"気象補正のベースラインは {fmt_pct(metrics['baseline']['businesses_pass_g14_share'])} の事業所で精度基準"
-        f" (ASHRAE Guideline 14) を満たしました。欠測を補った推計値は排出量の {fmt_pct(metrics['estimated_share_of_t_co2'])} です。",
+        " (ASHRAE Guideline 14) を満たしました。"
+        f"欠測を補った推計値は排出量の {fmt_pct(metrics['estimated_share_of_t_co2'])} です。",
     ]
 
 
@@ -144,10 +149,13 @@ def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, driv
     top = drivers.sort_values("rank_linear").head(3)["item_label"].astype(str).tolist()
     cv = metrics["drivers"]["cv"]["linear_ridge"]
     out = [
-        f"{fmt_int(metrics['n_respondents'])} 人の回答を、住民基本台帳の年齢・性別・地区の構成に合わせて重み付けしました"
-        f" ({fmt_int(metrics['n_districts'])} 地区、実質の標本数は約 {fmt_pct(1 / metrics['raking']['kish_deff'], 0)} に相当)。",
+        f"{fmt_int(metrics['n_respondents'])} 人の回答を、"
+        "住民基本台帳の年齢・性別・地区の構成に合わせて重み付けしました"
+        f" ({fmt_int(metrics['n_districts'])} 地区、実質の標本数は約 "
+        f"{fmt_pct(1 / metrics['raking']['kish_deff'], 0)} に相当)。",
         f"市全体の幸福度 (0〜10 点) は {fmt_num(hap['city_mean_weighted'], 2)} 点"
-        f" ({fmt_pct(level, 0)} 信頼区間 {fmt_num(hap['city_ci_low'], 2)}〜{fmt_num(hap['city_ci_high'], 2)} 点) です。",
+        f" ({fmt_pct(level, 0)} 信頼区間 {fmt_num(hap['city_ci_low'], 2)}〜"
+        f"{fmt_num(hap['city_ci_high'], 2)} 点) です。",
     ]
     if "life_satisfaction" in by.index:
         ls = by.loc["life_satisfaction"]

@@ -17,7 +17,7 @@ from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
 OUTCOME_ORDER = ["完了", "キャンセル", "無断キャンセル", "配車不可"]
 
 
-def service_kpis(ride_requests: pd.DataFrame) -> dict[str, float]:
+def service_kpis(ride_requests: pd.DataFrame) -> dict[str, Any]:
     """Whole-period service KPIs (shares of requests; minutes for times).
 
     wait = actual pickup − desired pickup (completed rides, minutes, negative = early);
@@ -149,7 +149,8 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
     ax.set_ylim(stops["lat"].min() - lat_pad, stops["lat"].max() + lat_pad)
     ax.set_aspect(1 / np.cos(np.deg2rad(float(stops["lat"].mean()))))
     ax.ticklabel_format(useOffset=False, style="plain")  # plain degrees, not "+1.304e2"
-    ax.set_title(f"乗降地点と利用の多い区間 (上位 {len(pairs)} 区間)\n町丁目の境界はボロノイ近似 (公式の境界ではありません)", fontsize=11)
+    ax.set_title(f"乗降地点と利用の多い区間 (上位 {len(pairs)} 区間)\n"
+                 "町丁目の境界はボロノイ近似 (公式の境界ではありません)", fontsize=11)
     ax.set_xlabel("経度")
     ax.set_ylabel("緯度")
     ax.legend(loc="lower right")
@@ -201,7 +202,7 @@ def dispatch_policies(dispatch: dict[str, Any], with_replications: bool = False)
     ``with_replications`` adds those run only on the replicated periods (the controls)."""
     present = set(dispatch["default_fleet"]["policies"])
     if with_replications:
-        present |= set(((dispatch.get("replications") or {}).get("policies") or {}))
+        present |= set((dispatch.get("replications") or {}).get("policies") or {})
     return [p for p in POLICY_ORDER if p in present] + sorted(present - set(POLICY_ORDER))
 
 
@@ -258,7 +259,8 @@ def _difference_cells(c: dict[str, Any]) -> dict[str, str]:
     """diff, interval and verdict cells of one paired wait difference."""
     diff = float(c["wait_mean_diff_min"])
     verdict = "誤差の範囲" if interval_contains_zero(c) else ("短くなる" if diff < 0 else "長くなる")
-    return {"diff": signed_minutes(diff), "interval": f"{signed_minutes(c['ci95_low'])}〜{signed_minutes(c['ci95_high'])}",
+    return {"diff": signed_minutes(diff),
+            "interval": f"{signed_minutes(c['ci95_low'])}〜{signed_minutes(c['ci95_high'])}",
             "verdict": verdict}
 
 
@@ -311,13 +313,15 @@ def replication_note(dispatch: dict[str, Any]) -> str:
     paired, pol = rep.get("paired") or {}, rep.get("policies") or {}
     fc = paired.get("forecast_vs_none")
     if fc is None:
-        return "需要の偶然の揺れを平均した試算は、今回の結果に含まれていません (本当の需要が分かる合成データでのみ行います)。"
+        return ("需要の偶然の揺れを平均した試算は、今回の結果に含まれていません "
+                "(本当の需要が分かる合成データでのみ行います)。")
     n = rep.get("n", "—")
     text = (f"本当の需要から予約を {n} 回作り直して同じ比較を繰り返すと、予測に基づく再配置は再配置なしより"
             f"平均待ち時間が {_min2(abs(float(fc['wait_mean_diff_min'])))} 分"
             f"{'短く' if float(fc['wait_mean_diff_min']) < 0 else '長く'}なりました")
     text += ("" if interval_contains_zero(fc) else
-             f" (95% 区間 {signed_minutes(fc['ci95_low'])}〜{signed_minutes(fc['ci95_high'])} 分、0 を含みません)") + "。"
+             f" (95% 区間 {signed_minutes(fc['ci95_low'])}〜{signed_minutes(fc['ci95_high'])} 分、"
+             "0 を含みません)") + "。"
     fo = paired.get("forecast_vs_oracle")
     if fo is not None and "oracle" in pol and "forecast" in pol:
         o, f = float(pol["oracle"]["wait_mean_min"]), float(pol["forecast"]["wait_mean_min"])
@@ -329,7 +333,8 @@ def replication_note(dispatch: dict[str, Any]) -> str:
         elif float(fo["wait_mean_diff_min"]) > 0:
             text += between + "真の需要の方が短く、予測の精度を上げる余地があります。"
         else:
-            text += between + "予測の方が短くなりました。先回りの手順が近似であるためで、真の需要は上限になっていません。"
+            text += (between + "予測の方が短くなりました。"
+                     "先回りの手順が近似であるためで、真の需要は上限になっていません。")
     uf = paired.get("uniform_vs_none")
     if uf is not None and float(fc["wait_mean_diff_min"]) < 0:
         share = float(uf["wait_mean_diff_min"]) / float(fc["wait_mean_diff_min"])
@@ -384,7 +389,8 @@ def repositioning_note(dispatch: dict[str, Any], max_distance_km: float | None =
         reasons.append(f"運行区域が狭く、最も離れた乗降地点どうしでも直線で約 {max_distance_km:.1f} km です")
     if "lead_min_median" in replay:
         reasons.append(f"予約の多くは前もって入っており、予約から希望乗車時刻までの時間は中央値で "
-                       f"{fmt_minutes(replay['lead_min_median'])} 分あります。その間に、どこで待っている車両でもたいてい迎えに間に合います")
+                       f"{fmt_minutes(replay['lead_min_median'])} 分あります。"
+                       "その間に、どこで待っている車両でもたいてい迎えに間に合います")
     text = "このデータでは、空いた車両を需要の見込みに合わせて先回りさせても、待ち時間はほとんど変わりません。"
     if reasons:
         text += "理由として、次の点が考えられます。" + "。また、".join(reasons) + "。"
@@ -420,7 +426,8 @@ def dispatch_figure_caption(stem: str, dispatch: dict[str, Any]) -> str:
     if stem == "wait_vs_fleet":
         return f"車両の台数と平均待ち時間 (需要 {factor_text})" if factors else "車両の台数と平均待ち時間"
     if stem == "served_vs_fleet":
-        return f"車両の台数と乗車できた予約の割合 (需要 {factor_text})" if factors else "車両の台数と乗車できた予約の割合"
+        title = "車両の台数と乗車できた予約の割合"
+        return f"{title} (需要 {factor_text})" if factors else title
     return "配車シミュレーションの補足図"
 
 

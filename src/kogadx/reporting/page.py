@@ -40,7 +40,8 @@ table.kv th{font-weight:normal;color:var(--muted)}
 .box.note{background:#f3f4f6;border-left:4px solid #9aa5b1}
 .box.warn{background:#fff4e5;border-left:4px solid #e07b39}
 .box.missing{background:#fdecec;border-left:4px solid #c23b3b;font-weight:bold}
-footer.provenance{max-width:980px;margin:0 auto;padding:16px 48px 32px;font-size:.8em;color:var(--muted);background:#fff;border-top:1px solid var(--line)}
+footer.provenance{max-width:980px;margin:0 auto;padding:16px 48px 32px;font-size:.8em;color:var(--muted);\
+background:#fff;border-top:1px solid var(--line)}
 footer.provenance table{font-size:1em}
 footer.provenance code{font-family:inherit;word-break:break-all}
 @page{size:A4;margin:14mm 12mm}

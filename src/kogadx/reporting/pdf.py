@@ -25,7 +25,8 @@ def print_pdfs(reports: list[Path], out_dir: Path, chromium_path: str | None = N
         try:
             for report in reports:
                 if not report.is_file():
-                    raise FileNotFoundError(f"{report}: レポートがありません (先に dvc repro report を実行してください)")
+                    raise FileNotFoundError(
+                        f"{report}: レポートがありません (先に dvc repro report を実行してください)")
                 page = browser.new_page()
                 page.route(lambda url: not url.startswith(("file:", "data:", "about:")), lambda r: r.abort())
                 page.goto(report.resolve().as_uri(), wait_until="load")

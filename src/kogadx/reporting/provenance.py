@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kogadx.io import sha256_file
-from kogadx.tracking import git_commit
+from kogadx.paths import git_commit
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | N
         out[-1] += f"記録媒体 (FD 等) を指定する規定は {fmt_int(n_fd)} 件で、これはキーワードの規則で拾っています。"
     clause = metrics["cv"]["clause"]
     model, keywords = clause["classifier"]["any_category"], clause["keywords"]["any_category"]
-    out.append(f"判定の確かさ: デジタル庁の見直しリスト {fmt_int(metrics['training']['laws'])} 法令で、学習に使わなかった"
+    out.append(f"判定の確かさ: デジタル庁の見直しリスト {fmt_int(metrics['training']['laws'])} 法令で、"
+               "学習に使わなかった"
                f"法令の条項を判定させると、候補に挙げた条項のうち本当に該当したのは {fmt_pct(model['precision'], 0)}、"
                f"該当する条項のうち候補に挙げられたのは {fmt_pct(model['recall'], 0)} でした "
                f"(キーワード検索だけでは {fmt_pct(keywords['precision'], 0)} と {fmt_pct(keywords['recall'], 0)})。"
@@ -123,7 +124,8 @@ def accuracy_note(cv: Mapping[str, Any], level: str = "clause", weak_f1: float =
     part = cv[level]
     model, keywords = part["classifier"]["any_category"], part["keywords"]["any_category"]
     text = (f"どれかの類型に当たる条項を拾う力で比べると、判定モデルの候補は {fmt_pct(model['precision'], 0)} が該当し"
-            f" (キーワード検索だけでは {fmt_pct(keywords['precision'], 0)})、該当する条項の {fmt_pct(model['recall'], 0)} を拾いました"
+            f" (キーワード検索だけでは {fmt_pct(keywords['precision'], 0)})、"
+            f"該当する条項の {fmt_pct(model['recall'], 0)} を拾いました"
             f" (キーワード検索だけでは {fmt_pct(keywords['recall'], 0)})。")
     text += ("キーワード検索より候補を絞り込める代わりに、見落としは増えます。"
              if model["precision"] > keywords["precision"] and model["recall"] < keywords["recall"] else "")

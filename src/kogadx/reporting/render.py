@@ -103,8 +103,8 @@ def notebook_body_html(notebook: Any) -> str:
 
 
 def render_report(template: str | Path, parameters: Mapping[str, Any], title: str, footer: str,
-                  out_path: str | Path, cwd: str | Path, max_bytes: int = 5_000_000) -> Path:
-    """Render ``template`` with ``parameters`` to a self-contained HTML file at ``out_path``.
+                  cwd: str | Path, max_bytes: int = 5_000_000) -> bytes:
+    """Render ``template`` with ``parameters`` to the bytes of a self-contained HTML page.
 
     Raises :class:`ReportError` when a cell fails, when the page would load anything from
     outside the file, or when it is larger than ``max_bytes``.
@@ -116,8 +116,5 @@ def render_report(template: str | Path, parameters: Mapping[str, Any], title: st
         raise ReportError(f"{template}: 外部から読み込む参照があります: {external[:3]}")
     data = page.encode("utf-8")
     if len(data) > max_bytes:
-        raise ReportError(f"{out_path}: {len(data):,} バイトで上限 {max_bytes:,} バイトを超えています")
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(data)
-    return out_path
+        raise ReportError(f"{template}: レポートが {len(data):,} バイトで上限 {max_bytes:,} バイトを超えています")
+    return data

@@ -1,18 +1,55 @@
-"""The ``report`` stage: render the five reports, check them in Chromium, keep screenshots."""
+"""The ``report`` stage: render the five reports, check them in Chromium, keep screenshots.
+
+:func:`run_report` returns the pages and screenshots as bytes in a
+:class:`kogadx.stage.StageOutputs`; ``pipelines/report.py`` passes the folders to read and
+writes what comes back. Unlike a domain stage, this one reads files itself: ``reporting`` is
+I/O-facing by design (its templates read the pipeline's outputs in their own kernel, the
+footer hashes every file a report read, and the browser opens pages from disk).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kogadx.reporting.page import footer_html
+from kogadx.reporting.params import ReportParams
 from kogadx.reporting.provenance import collect_provenance
 from kogadx.reporting.render import ReportError, render_report
+from kogadx.stage import Artifact, BytesFile, StageOutputs, TextFile
 
 log = logging.getLogger("kogadx.report")
+
+NOT_CHECKED_FILE = "NOT_CHECKED.txt"
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Where the templates read the pipeline's outputs, and the params for the footer.
+
+    Paths, by exception to the stage contract: the templates run in their own Jupyter kernel
+    and read the files themselves, and the footer lists the SHA-256 of every file a report
+    read. ``metrics``, ``figures``, ``features``, ``pseudonymized`` and ``privacy`` are the
+    folders of the other stages' outputs; ``review`` is the regulation_scan stage's staff
+    workbook. ``all_params`` is the whole params file as plain data
+    (:func:`kogadx.params.read_params_file`): the footer hashes the sections each report
+    depends on. ``root`` is the project: the templates' working directory, the git commit and
+    date of the footer, and what the footer's file paths are relative to.
+    """
+
+    templates: Path
+    metrics: Path
+    figures: Path
+    features: Path
+    pseudonymized: Path
+    privacy: Path
+    review: Path
+    all_params: Mapping[str, Any]
+    root: Path
 
 
 @dataclass(frozen=True)
@@ -26,23 +63,22 @@ class ReportSpec:
     inputs: tuple[Path, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class StagePaths:
-    """Folders the stage reads and writes, as given on the command line."""
+def run_report(inputs: ReportInputs, params: ReportParams) -> StageOutputs:
+    """The stage: every report as ``reports/<name>.html``, the browser check's screenshots (or a
+    note saying why there are none) as ``screenshots/…``."""
+    pages = render_reports(inputs, params)
+    shots = check_and_screenshot(pages, params)
+    checked = "ブラウザで確認済み" if NOT_CHECKED_FILE not in shots else "ブラウザでは未確認"
+    return StageOutputs(
+        files={**{f"reports/{name}.html": BytesFile(page) for name, page in pages.items()},
+               **{f"screenshots/{name}": shot for name, shot in shots.items()}},
+        summary=f"report: レポート {len(pages)} 件 ({checked})",
+    )
 
-    templates: Path
-    metrics: Path
-    figures: Path
-    features: Path
-    pseudonymized: Path
-    privacy: Path
-    out: Path
-    screenshots: Path
 
-
-def report_specs(paths: StagePaths, params: Mapping[str, Any], all_params: Mapping[str, Any]) -> list[ReportSpec]:
+def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]:
     """The five reports with absolute-path parameters; optional inputs are read only if present."""
-    p = paths
+    p = inputs
     norute = {
         "demand_metrics": p.metrics / "demand.json", "dispatch_metrics": p.metrics / "dispatch.json",
         "demand_figures": p.figures / "demand", "dispatch_figures": p.figures / "dispatch",
@@ -55,72 +91,74 @@ def report_specs(paths: StagePaths, params: Mapping[str, Any], all_params: Mappi
                  "wellbeing_tables": p.features / "wellbeing"}
     privacy = {"pseudonymize_audit": p.privacy / "pseudonymize_audit.json",
                "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json"}
-    # the staff workbook is the regulation_scan stage's output next to the reports
-    regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.out / "regulation" / "review.xlsx"}
-    level = float((all_params.get("wellbeing") or {}).get("level", 0.95))
+    regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.review}
+    # The interval level of the wellbeing stage; without it the template keeps its own default.
+    level = (p.all_params.get("wellbeing") or {}).get("level")
     return [
         ReportSpec("norute", "のるーと古賀 運行・需要レポート", ("features", "forecast", "dispatch", "report"),
-                   {**_str(norute), "top_od_pairs": int(params["top_od_pairs"])}, _existing(norute.values())),
+                   {**_str(norute), "top_od_pairs": params.top_od_pairs}, _existing(norute.values())),
         ReportSpec("co2", "事業所の CO2 排出量レポート", ("co2", "report"),
-                   {**_str(co2), "example_businesses": int(params["co2_example_businesses"])}, _existing(co2.values())),
+                   {**_str(co2), "example_businesses": params.co2_example_businesses}, _existing(co2.values())),
         ReportSpec("wellbeing", "地域幸福度 調査レポート", ("wellbeing", "report"),
-                   {**_str(wellbeing), "level": level}, _existing(wellbeing.values())),
+                   {**_str(wellbeing), **({} if level is None else {"level": float(level)})},
+                   _existing(wellbeing.values())),
         ReportSpec("privacy", "個人情報の加工 監査レポート", ("pseudonymize", "anonymize", "ingest", "report"),
                    _str(privacy), _existing(privacy.values())),
         ReportSpec("regulation", "アナログ規制の点検レポート", ("regulation_scan", "report"),
-                   {**_str(regulation), "top_n": int(params.get("regulation_top_n", 30))}, _existing(regulation.values())),
+                   {**_str(regulation), "top_n": params.regulation_top_n}, _existing(regulation.values())),
     ]
 
 
-def build_reports(paths: StagePaths, params: Mapping[str, Any], all_params: Mapping[str, Any],
-                  root: Path, only: list[str] | None = None) -> list[Path]:
-    """Render every report (or those in ``only``) into ``paths.out``; return the HTML paths."""
-    written = []
-    for spec in report_specs(paths, params, all_params):
-        if only and spec.name not in only:
+def render_reports(inputs: ReportInputs, params: ReportParams, only: Iterable[str] | None = None) -> dict[str, bytes]:
+    """Render every report (or those named in ``only``): {name: HTML bytes}."""
+    wanted = set(only) if only is not None else None
+    pages: dict[str, bytes] = {}
+    for spec in report_specs(inputs, params):
+        if wanted is not None and spec.name not in wanted:
             continue
-        prov = collect_provenance(all_params, spec.params_sections, spec.inputs, root)
-        out = paths.out / f"{spec.name}.html"
-        render_report(paths.templates / f"{spec.name}.py", spec.parameters, spec.title, footer_html(prov),
-                      out, cwd=root, max_bytes=int(float(params["max_mb"]) * 1_000_000))
-        log.info("%s: %s (%s バイト)", spec.name, out, f"{out.stat().st_size:,}")
-        written.append(out)
-    return written
+        prov = collect_provenance(inputs.all_params, spec.params_sections, spec.inputs, inputs.root)
+        pages[spec.name] = render_report(inputs.templates / f"{spec.name}.py", spec.parameters, spec.title,
+                                         footer_html(prov), cwd=inputs.root,
+                                         max_bytes=int(params.max_mb * 1_000_000))
+        log.info("%s: %s バイト", spec.name, f"{len(pages[spec.name]):,}")
+    return pages
 
 
-def check_and_screenshot(reports: list[Path], screenshots: Path, params: Mapping[str, Any]) -> None:
-    """Open each report in headless Chromium and keep a screenshot; raise on any problem.
+def check_and_screenshot(pages: Mapping[str, bytes], params: ReportParams) -> dict[str, Artifact]:
+    """Open each page in headless Chromium: {file name: screenshot}; raise on any problem.
 
-    With ``report.browser_check: false`` (e.g. a laptop without Chromium) the folder only
-    holds a note saying the reports were not checked in a browser.
+    The pages are written to a temporary folder for the browser, and the screenshots read
+    back. With ``report.browser_check: false`` (e.g. a laptop without Chromium), or when
+    Chromium is not found, the result is only a note saying the reports were not checked.
     """
     from kogadx.reporting.browser import check_reports, find_chromium
 
-    screenshots.mkdir(parents=True, exist_ok=True)
-    for old in screenshots.glob("*"):
-        old.unlink()
-    if not params.get("browser_check", True):
-        (screenshots / "NOT_CHECKED.txt").write_text(
-            "report.browser_check が false のため、ブラウザでの確認とスクリーンショットは行っていません。\n",
-            encoding="utf-8")
-        return
-    if find_chromium(params.get("chromium_path")) is None:
+    if not params.browser_check:
+        return {NOT_CHECKED_FILE: TextFile(
+            "report.browser_check が false のため、ブラウザでの確認とスクリーンショットは行っていません。\n")}
+    if find_chromium(params.chromium_path) is None:
         # The reports themselves are complete; only the browser check is missing. Say so loudly
         # rather than failing `make run` on a laptop without Chromium (CI installs it and tests it).
         message = ("Chromium が見つからないため、ブラウザでの確認とスクリーンショットを省略しました。"
                    "Debian では sudo apt-get install chromium で入れてから dvc repro -f report を実行してください。")
-        logging.getLogger("kogadx.report").warning(message)
-        (screenshots / "NOT_CHECKED.txt").write_text(message + "\n", encoding="utf-8")
-        return
-    results = check_reports(reports, screenshots, params.get("chromium_path"), int(params["viewport_width"]))
-    problems = [f"{r.report.name}: {p}" for r in results for p in r.problems]
-    if problems:
-        raise ReportError("ブラウザでの確認で問題が見つかりました:\n" + "\n".join(problems))
+        log.warning(message)
+        return {NOT_CHECKED_FILE: TextFile(message + "\n")}
+    with tempfile.TemporaryDirectory(prefix="kogadx-report-") as tmp:
+        folder = Path(tmp)
+        files = []
+        for name, page in pages.items():
+            files.append(folder / f"{name}.html")
+            files[-1].write_bytes(page)
+        results = check_reports(files, folder / "screenshots", params.chromium_path, params.viewport_width)
+        problems = [f"{r.report.name}: {p}" for r in results for p in r.problems]
+        if problems:
+            raise ReportError("ブラウザでの確認で問題が見つかりました:\n" + "\n".join(problems))
+        return {r.screenshot.name: BytesFile(r.screenshot.read_bytes()) for r in results if r.screenshot is not None}
 
 
 def _str(mapping: Mapping[str, Path]) -> dict[str, str]:
     return {k: str(Path(v).resolve()) for k, v in mapping.items()}
 
 
-def _existing(paths: Any) -> tuple[Path, ...]:
+def _existing(paths: Iterable[Path]) -> tuple[Path, ...]:
     return tuple(Path(p) for p in paths if Path(p).exists())

@@ -1,0 +1,24 @@
+"""Params of the ``report`` stage (section ``report`` of params.yaml), checked at load."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from kogadx.params import section
+
+
+@section
+class ReportParams:
+    """Section ``report``: what the reports show, their size limit and the browser check."""
+
+    SECTION: ClassVar[str] = "report"
+
+    top_od_pairs: Annotated[int, Field(ge=1)] = 15  # のるーと: busiest completed origin→destination pairs
+    co2_example_businesses: Annotated[int, Field(ge=0)] = 3  # per-business sheets (one per sector)
+    regulation_top_n: Annotated[int, Field(ge=1)] = 30  # アナログ規制: highest-scoring candidates listed
+    max_mb: Annotated[float, Field(gt=0)] = 5  # a larger report stops the stage
+    browser_check: bool = True  # false: no browser check, no screenshots, a note instead
+    chromium_path: str | None = None  # None: KOGADX_CHROMIUM, /usr/bin/chromium, then PATH
+    viewport_width: Annotated[int, Field(ge=320)] = 1100  # screenshot width, px
