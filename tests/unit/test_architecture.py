@@ -131,14 +131,26 @@ def stage_script(stage: dict, root: Path = ROOT) -> Path:
     return root / next(w for w in words if w.startswith("pipelines/") and w.endswith(".py"))
 
 
+def executed_code(root: Path, deps: list[Path]) -> list[Path]:
+    """Python files among a stage's deps outside ``src/`` (templates the stage executes)."""
+    code: list[Path] = []
+    for dep in deps:
+        path = root / dep
+        if dep.parts[:1] == ("src",) or dep.parts[:1] == ("data",):
+            continue
+        code += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.suffix == ".py" else []
+    return code
+
+
 def uncovered_deps(root: Path = ROOT) -> dict[str, list[str]]:
     """Stage → kogadx module files its script runs that no ``deps`` entry covers."""
     src = root / "src"
     missing: dict[str, list[str]] = {}
     for name, stage in dvc_stages(root).items():
         deps = [Path(d) for d in stage.get("deps", [])]
-        script = stage_script(stage, root)
-        files = {module_file(m, src) for m in import_closure(script, src)} - {None}
+        # the script, and code the stage runs from its deps (the report templates)
+        runs = [stage_script(stage, root), *executed_code(root, deps)]
+        files = {module_file(m, src) for code in runs for m in import_closure(code, src)} - {None}
         for file in sorted(f.relative_to(root) for f in files if f is not None):
             if not any(file == d or d in file.parents for d in deps):
                 missing.setdefault(name, []).append(file.as_posix())
@@ -305,3 +317,22 @@ def test_deps_check_catches_a_module_reached_through_an_init(tmp_path):
                                                           "src/kogadx/energy/schema.py"]}}}))
     assert uncovered_deps(tmp_path) == {"synthesize": ["src/kogadx/__init__.py", "src/kogadx/energy/__init__.py",
                                                        "src/kogadx/energy/baseline.py"]}
+
+
+def test_deps_check_follows_templates_a_stage_executes(tmp_path):
+    """Report templates are code the stage runs: what they import must be in its deps too."""
+    src = tmp_path / "src" / "kogadx"
+    (src / "reporting").mkdir(parents=True)
+    for init in (src / "__init__.py", src / "reporting" / "__init__.py"):
+        init.write_text("")
+    (src / "reporting" / "stage.py").write_text("X = 1\n")
+    (src / "reporting" / "norute.py").write_text("Y = 1\n")
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "report.py").write_text("from kogadx.reporting.stage import X\n")
+    (tmp_path / "notebooks" / "reports").mkdir(parents=True)
+    (tmp_path / "notebooks" / "reports" / "norute.py").write_text("from kogadx.reporting.norute import Y\n")
+    deps = ["pipelines/report.py", "notebooks/reports", "src/kogadx/__init__.py", "src/kogadx/reporting/__init__.py",
+            "src/kogadx/reporting/stage.py"]
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"report": {
+        "cmd": "python pipelines/report.py notebooks/reports", "deps": deps}}}))
+    assert uncovered_deps(tmp_path) == {"report": ["src/kogadx/reporting/norute.py"]}
