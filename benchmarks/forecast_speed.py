@@ -18,6 +18,7 @@ from pathlib import Path
 from kogadx.demand.backtest import forecast_next_period, refit_final, run_backtest, summarize
 from kogadx.demand.forecast import ForecastConfig
 from kogadx.demand.lags import PanelSpec, prepare_panel
+from kogadx.demand.params import ForecastParams
 from kogadx.demand.toy import toy_hourly_panel
 from kogadx.io import write_json
 from kogadx.params import load_params
@@ -30,11 +31,7 @@ def main() -> None:
     parser.add_argument("--zones", type=int, default=20)
     parser.add_argument("--days", type=int, default=730)
     args = parser.parse_args()
-    try:
-        params = load_params("forecast")
-    except (KeyError, FileNotFoundError):
-        params = {"train_window": 8736}  # the proposed params.yaml default (52 weeks)
-    config = ForecastConfig.from_params(params)
+    config = ForecastConfig.from_params(load_params(ForecastParams))
     import statsforecast.models  # noqa: F401  (import cost, ~5 s, is not forecasting time)
 
     panel_frame = toy_hourly_panel(args.zones, args.days, seed=1)

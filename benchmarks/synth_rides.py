@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from kogadx.demand.features import build_demand_panel
+from kogadx.demand.params import FeaturesParams
 from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
 from kogadx.io import write_json
 from kogadx.params import load_params
@@ -50,7 +51,8 @@ def main() -> None:
     timings["requests_s"] = time.perf_counter() - t
     timings["generation_total_s"] = time.perf_counter() - t0
     t = time.perf_counter()
-    panel = build_demand_panel(requests, stops, towns, None, weather, "town")
+    features = FeaturesParams(start="2022-10-01", end="2024-09-30", zone_level="town")  # the weather's period
+    panel = build_demand_panel(requests, stops, towns, None, weather, features)
     timings["panel_town_s"] = time.perf_counter() - t
     result = {
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(), "python": platform.python_version()},

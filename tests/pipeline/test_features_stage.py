@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, town_polygons
-from kogadx.io import sha256_file, write_parquet
+from kogadx.io import InputFileError, sha256_file, write_parquet
 from kogadx.rng import stream_rng
 from kogadx.synth.params import Rides
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops
@@ -87,8 +87,9 @@ def inputs(tmp_path, monkeypatch):
 def test_features_stage_writes_panel_deterministically(inputs, project_root) -> None:
     stage = _load_stage(project_root)
     root = inputs["root"]
-    args = [str(inputs["rides_dir"]), str(root / "weather.parquet"), str(root / "towns.parquet"),
-            str(root / "residents_agg.parquet")]
+    rides = inputs["rides_dir"]
+    args = [str(rides / "ride_requests.parquet"), str(rides / "stops.parquet"), str(root / "weather.parquet"),
+            str(root / "towns.parquet"), str(root / "residents_agg.parquet")]
     out = root / "data" / "features" / "demand_panel.parquet"
     stage.main(args + [str(out)])
     panel = pd.read_parquet(out)
@@ -101,7 +102,7 @@ def test_features_stage_writes_panel_deterministically(inputs, project_root) -> 
     assert set(panel["zone"]) == set(inputs["truth"]["zone"])
     first_hash = sha256_file(out)
     out_csv = root / "data" / "features" / "demand_panel_jma.parquet"
-    stage.main([args[0], str(root / "weather_jma.csv"), *args[2:], str(out_csv)])
+    stage.main([*args[:2], str(root / "weather_jma.csv"), *args[3:], str(out_csv)])
     stage.main(args + [str(out)])
     assert sha256_file(out) == first_hash
     assert sha256_file(out_csv) == first_hash  # JMA CSV and Parquet weather give the same panel
@@ -114,8 +115,10 @@ def test_features_stage_writes_panel_deterministically(inputs, project_root) -> 
 def test_features_stage_rejects_missing_input(inputs, project_root) -> None:
     stage = _load_stage(project_root)
     root = inputs["root"]
-    with pytest.raises(Exception, match="weather_missing.parquet"):
-        stage.main([str(inputs["rides_dir"]), str(root / "weather_missing.parquet"), str(root / "towns.parquet"),
+    rides = inputs["rides_dir"]
+    with pytest.raises(InputFileError, match="weather_missing.parquet"):
+        stage.main([str(rides / "ride_requests.parquet"), str(rides / "stops.parquet"),
+                    str(root / "weather_missing.parquet"), str(root / "towns.parquet"),
                     str(root / "residents_agg.parquet"), str(root / "out.parquet")])
     with pytest.raises(SystemExit):
-        stage.main([str(inputs["rides_dir"])])
+        stage.main([str(rides / "ride_requests.parquet")])

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,10 @@ PARAMS = {
         "seed": 7, "num_boost_round": 40, "mstl_history": 336,
         "models": ["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"],
         "lightgbm": {"objective": "poisson", "learning_rate": 0.1, "num_leaves": 15},
-    }
+    },
+    # the next period's calendar (holidays, service hours) comes from the features section
+    "features": {"start": "2023-01-02", "end": "2023-02-12", "weekday_hours": [9, 17], "weekend_hours": [8, 18],
+                 "school_holiday_end": "08-19", "school_holiday_days": 25, "event_dates": []},
 }
 
 
@@ -29,6 +35,11 @@ def _load_stage(project_root: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _argv(root: Path, out: Path, truth: str | None = None) -> list[str]:
+    return [str(root / "panel.parquet"), truth or str(root / "truth.parquet"), str(out / "models"),
+            str(out / "forecast.parquet"), str(out / "demand.json"), str(out / "figures"), str(out / "plots")]
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +58,7 @@ def stage_run(project_root, tmp_path_factory):
         outs = []
         for run in ("a", "b"):
             out = root / run
-            stage.main(["forecast.py", str(root / "panel.parquet"), str(out / "models"),
-                        str(out / "forecast.parquet"), str(out / "demand.json"), str(out / "plots"),
-                        str(root / "truth.parquet")])
+            stage.main(_argv(root, out))
             outs.append(out)
     finally:
         mp.undo()
@@ -96,12 +105,73 @@ def test_next_period_forecast_for_dispatch(stage_run):
 def test_plots_and_models_written(stage_run):
     _, _, (a, _) = stage_run
     for name in ("forecast_vs_actual", "residuals_by_hour", "feature_importance"):
-        assert (a / "plots" / f"{name}.png").stat().st_size > 5_000
+        assert (a / "figures" / f"{name}.png").stat().st_size > 5_000
     import lightgbm as lgb
 
     booster = lgb.Booster(model_file=str(a / "models" / "lgbm_h168.txt"))
     assert "lambda_true" not in booster.feature_name()
     assert "lag_168" in booster.feature_name()
+    # the headline series for `dvc plots`: WAPE per model and horizon, next period per zone
+    wape = pd.read_csv(a / "plots" / "backtest_wape.csv")
+    assert len(wape) == 5 * 2 and set(wape["horizon"]) == {24, 168}
+    assert wape["label"].is_unique and wape["wape"].between(0, 2).all()
+    metrics = json.loads((a / "demand.json").read_text(encoding="utf-8"))
+    lgbm = wape[(wape["model"] == "lightgbm") & (wape["horizon"] == 24)]["wape"].iloc[0]
+    assert lgbm == pytest.approx(metrics["backtest"]["h24"]["lightgbm"]["by_series_step"]["wape"], rel=1e-9)
+    by_zone = pd.read_csv(a / "plots" / "next_period_by_zone.csv")
+    forecast = pd.read_parquet(a / "forecast.parquet")
+    assert by_zone["zone"].tolist() == ["Z00", "Z01", "Z02"]
+    assert by_zone["expected"].to_numpy() == pytest.approx(
+        forecast.groupby("zone")["expected"].sum().to_numpy(), rel=1e-9)
+
+
+def test_text_model_is_what_save_model_writes(tmp_path):
+    """The stage writes ``booster.model_to_string()`` as text: the same bytes as ``save_model``."""
+    from kogadx.demand.forecast import ForecastConfig, build_design, fit_lightgbm
+    from kogadx.demand.lags import PanelSpec, prepare_panel
+    from kogadx.demand.params import ForecastParams
+    from kogadx.stage import TextFile
+
+    panel = prepare_panel(toy_hourly_panel(n_zones=2, days=21, seed=4), PanelSpec("time", "y", "zone"))
+    design = build_design(panel, 24)
+    config = ForecastConfig.from_params(ForecastParams(seed=3, num_boost_round=20))
+    booster = fit_lightgbm(design, design.frame["y"].notna().to_numpy(), config)
+    booster.save_model(tmp_path / "saved.txt")
+    TextFile(booster.model_to_string()).write(tmp_path / "text.txt")
+    assert (tmp_path / "text.txt").read_bytes() == (tmp_path / "saved.txt").read_bytes()
+
+
+def _own_mlflow_store(folder: Path) -> dict[str, str]:
+    """Extra stage runs log elsewhere: the module's store holds the two runs of ``stage_run``."""
+    return {"MLFLOW_TRACKING_URI": f"sqlite:///{(folder / 'mlflow.db').as_posix()}",
+            "KOGADX_MLFLOW_ARTIFACTS": (folder / "artifacts").as_posix()}
+
+
+def test_forecast_without_truth_has_no_oracle(stage_run, project_root, tmp_path):
+    root, _, _ = stage_run
+    out = root / "no_truth"
+    # a subprocess: MLflow keeps the tracking URI of the last run in the process
+    subprocess.run([sys.executable, str(project_root / "pipelines" / "forecast.py"), *_argv(root, out, truth="-")],
+                   check=True, capture_output=True,
+                   env={**os.environ, **_own_mlflow_store(tmp_path), "KOGADX_ROOT": str(root)})
+    metrics = json.loads((out / "demand.json").read_text(encoding="utf-8"))
+    assert set(metrics["backtest"]["h24"]) == {"seasonal_naive", "moving_average", "mstl", "lightgbm"}
+
+
+def test_forecast_outputs_are_the_same_bytes_whatever_the_threads_and_blas(stage_run, project_root, tmp_path):
+    """LightGBM can depend on its thread count, numpy on the BLAS kernel (OPENBLAS_CORETYPE
+    forces one) and threads. The engine pins LightGBM to one thread, deterministic; every
+    output of the stage must be the same bytes whatever the environment says."""
+    root, _, (a, _) = stage_run
+    script = project_root / "pipelines" / "forecast.py"
+    for name, env in {"one_thread": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+                      "haswell": {"OPENBLAS_CORETYPE": "Haswell"}}.items():
+        out = root / name
+        subprocess.run([sys.executable, str(script), *_argv(root, out)], check=True, capture_output=True,
+                       env={**os.environ, **env, **_own_mlflow_store(tmp_path), "KOGADX_ROOT": str(root)})
+        files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        differing = [str(f) for f in files if (a / f).read_bytes() != (out / f).read_bytes()]
+        assert differing == [], f"{name}: {differing}"
 
 
 def test_mlflow_run_per_model_and_fold(stage_run):

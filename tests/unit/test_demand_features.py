@@ -16,7 +16,19 @@ from kogadx.demand.features import (
     service_calendar,
     stop_zones,
 )
-from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC, load_reference_boundary, load_reference_towns, town_polygons
+from kogadx.demand.params import FeaturesParams
+from kogadx.geo.reference import (
+    CRS_GEOGRAPHIC,
+    CRS_METRIC,
+    load_reference_boundary,
+    load_reference_towns,
+    town_polygons,
+)
+
+
+def _town(start: str = "2024-06-10", end: str = "2024-06-11", **settings) -> FeaturesParams:
+    """``features`` params with town zones."""
+    return FeaturesParams(start=start, end=end, zone_level="town", **settings)
 
 
 def test_service_hours_by_day_type_and_national_holiday() -> None:
@@ -75,7 +87,7 @@ def test_panel_counts_requests_by_origin_zone_and_hour(geo) -> None:
         ("R3", "K3", "2024/06/10 10:00", "S003", "配車不可"),
         ("R4", "K1", "2024/06/10 10:30", "S001", "無断キャンセル"),
     ])
-    panel = build_demand_panel(req, stops, polygons, agg, None, "town", start="2024-06-10", end="2024-06-11")
+    panel = build_demand_panel(req, stops, polygons, agg, None, _town())
     assert list(panel.columns) == PANEL_COLUMNS
     zones = sorted(set(stops["town_code"]))
     assert len(panel) == len(zones) * 48
@@ -84,13 +96,12 @@ def test_panel_counts_requests_by_origin_zone_and_hour(geo) -> None:
     assert at[(z2, pd.Timestamp("2024-06-10 09:00"))] == 2
     assert at[(z3, pd.Timestamp("2024-06-10 10:00"))] == 1 + (1 if z1 == z3 else 0)
     assert panel["y"].sum() == 4
-    served_only = build_demand_panel(req, stops, polygons, agg, None, "town", start="2024-06-10", end="2024-06-11",
-                                     count_outcomes=["完了"])
+    served_only = build_demand_panel(req, stops, polygons, agg, None, _town(count_outcomes=("完了",)))
     assert served_only["y"].sum() == 1
     # Canonical headers give the same panel.
     canonical = req.rename(columns=RIDE_COLUMNS_RAW_TO_CANONICAL)
     pd.testing.assert_frame_equal(
-        build_demand_panel(canonical, stops, polygons, agg, None, "town", start="2024-06-10", end="2024-06-11"), panel)
+        build_demand_panel(canonical, stops, polygons, agg, None, _town()), panel)
     assert "member_id" not in panel.columns and not panel.isin(["K1"]).any().any()
 
 
@@ -102,7 +113,7 @@ def test_panel_weather_join_and_zone_attributes(geo) -> None:
         "temperature_c": np.arange(48, dtype=float),
         "precipitation_mm": np.zeros(48),
     })
-    panel = build_demand_panel(req, stops, polygons, agg, weather, "town", start="2024-06-10", end="2024-06-11")
+    panel = build_demand_panel(req, stops, polygons, agg, weather, _town())
     row = panel[(panel["time"] == pd.Timestamp("2024-06-10 09:00"))].iloc[0]
     assert row["temperature_c"] == 9.0  # observation at 10:00 (index 9) covers the hour 09:00–10:00
     assert panel["temperature_c"].notna().all()
@@ -121,11 +132,11 @@ def test_panel_has_no_leakage_from_the_future(geo) -> None:
     n = 300
     times = pd.Timestamp("2024-06-10 09:00") + pd.to_timedelta(rng.integers(0, 14 * 24 * 60, n), unit="min")
     req = _requests(list(zip([f"R{i}" for i in range(n)], ["K"] * n, times.strftime("%Y/%m/%d %H:%M"),
-                             rng.choice(stops["stop_id"], n), ["完了"] * n)))
-    full = build_demand_panel(req, stops, polygons, agg, None, "town", start="2024-06-10", end="2024-06-23")
+                             rng.choice(stops["stop_id"], n), ["完了"] * n, strict=True)))
+    full = build_demand_panel(req, stops, polygons, agg, None, _town(end="2024-06-23"))
     cutoff = pd.Timestamp("2024-06-17")
     past_only = req[pd.to_datetime(req["希望乗車日時"]) < cutoff]
-    truncated = build_demand_panel(past_only, stops, polygons, agg, None, "town", start="2024-06-10", end="2024-06-23")
+    truncated = build_demand_panel(past_only, stops, polygons, agg, None, _town(end="2024-06-23"))
     before = full["time"] < cutoff
     pd.testing.assert_frame_equal(full[before], truncated[before])
     pd.testing.assert_frame_equal(full.drop(columns="y"), truncated.drop(columns="y"))
@@ -144,21 +155,23 @@ def test_stop_clusters_deterministic_and_ordered(geo) -> None:
     mean_lon = more.groupby(z1.to_numpy())["lon"].mean()
     assert mean_lon.is_monotonic_increasing  # C01 westmost
     req = _requests([("R1", "K1", "2024/06/10 09:05", "S001", "完了")])
-    panel = build_demand_panel(req, more, polygons, agg, None, "stop_cluster", n_clusters=3,
-                               start="2024-06-10", end="2024-06-10")
+    panel = build_demand_panel(req, more, polygons, agg, None,
+                               FeaturesParams(start="2024-06-10", end="2024-06-10", zone_level="stop_cluster",
+                                              n_clusters=3))
     assert sorted(panel["zone"].unique()) == ["C01", "C02", "C03"]
     with pytest.raises(ValueError, match="zone_level"):
-        stop_zones(more, "mesh")
+        stop_zones(more, "mesh", n_clusters=3)
 
 
 def test_bad_requests_raise_with_row_and_column(geo) -> None:
     polygons, stops, agg = geo
-    unknown = _requests([("R1", "K1", "2024/06/10 09:05", "S001", "完了"), ("R2", "K1", "2024/06/10 09:05", "S999", "完了")])
+    unknown = _requests([("R1", "K1", "2024/06/10 09:05", "S001", "完了"),
+                         ("R2", "K1", "2024/06/10 09:05", "S999", "完了")])
     with pytest.raises(ValueError, match=r"行 2 列 origin_stop_id .*S999"):
-        build_demand_panel(unknown, stops, polygons, agg, None)
+        build_demand_panel(unknown, stops, polygons, agg, None, _town())
     bad_time = _requests([("R1", "K1", "10日 9時", "S001", "完了")])
     with pytest.raises(ValueError, match=r"行 1 列 desired_pickup_at"):
-        build_demand_panel(bad_time, stops, polygons, agg, None)
+        build_demand_panel(bad_time, stops, polygons, agg, None, _town())
     bad_outcome = _requests([("R1", "K1", "2024/06/10 09:05", "S001", "不明")])
     with pytest.raises(ValueError, match="不明"):
-        build_demand_panel(bad_outcome, stops, polygons, agg, None)
+        build_demand_panel(bad_outcome, stops, polygons, agg, None, _town())

@@ -11,7 +11,14 @@ from kogadx.demand.forecast import ForecastConfig, seasonal_naive
 from kogadx.demand.intervals import apply_interval, conformal_quantile, conformity_scores
 from kogadx.demand.lags import PanelSpec, prepare_panel
 from kogadx.demand.metrics import interval_metrics, point_metrics
+from kogadx.demand.params import ForecastParams
 from kogadx.demand.toy import toy_hourly_panel
+from kogadx.params import ParamsError, validate_params
+
+
+def _config(**settings) -> ForecastConfig:
+    """The engine's config from a ``forecast`` section (weather as recorded: the toy panel's)."""
+    return ForecastConfig.from_params(ForecastParams(**{"seed": 20221001, "weather": "observed", **settings}))
 
 
 def test_point_metrics_by_hand():
@@ -75,20 +82,18 @@ def test_seasonal_naive_is_same_hour_last_week():
 def test_rolling_origins_and_short_history():
     raw = toy_hourly_panel(1, 29, seed=1)
     panel = prepare_panel(raw, PanelSpec("time", "y", "zone", "h"))
-    origins = rolling_origins(panel, ForecastConfig(horizons=(24, 168), n_folds=2))
+    origins = rolling_origins(panel, _config(horizons=(24, 168), n_folds=2))
     assert origins[1] - origins[0] == pd.Timedelta(hours=168)
     assert origins[-1] == panel.frame["ds"].max() - pd.Timedelta(hours=168)
     with pytest.raises(ValueError, match="履歴が短すぎます"):
-        rolling_origins(panel, ForecastConfig(horizons=(24, 168), n_folds=3))
+        rolling_origins(panel, _config(horizons=(24, 168), n_folds=3))
 
 
 def test_backtest_lightgbm_beats_naive_and_is_deterministic():
     raw = toy_hourly_panel(3, 49, seed=2)
     panel = prepare_panel(raw, PanelSpec("time", "y", "zone", "h", truth_col="lambda_true"))
-    config = ForecastConfig(
-        horizons=(24,), n_folds=3, step=24, models=("seasonal_naive", "lightgbm", "oracle"),
-        num_boost_round=60, seed=4,
-    )
+    config = _config(horizons=(24,), n_folds=3, step=24, models=("seasonal_naive", "lightgbm", "oracle"),
+                     num_boost_round=60, seed=4)
     first = run_backtest(panel, config).predictions
     second = run_backtest(panel, config).predictions
     pd.testing.assert_frame_equal(first, second)
@@ -105,6 +110,6 @@ def test_backtest_lightgbm_beats_naive_and_is_deterministic():
     assert lgbm.loc[lgbm["fold"] > 0, "lower"].notna().all()
 
 
-def test_config_rejects_unknown_model():
-    with pytest.raises(ValueError, match="未知のモデル"):
-        ForecastConfig(models=("prophet",))
+def test_params_reject_unknown_model():
+    with pytest.raises(ParamsError, match=r"forecast\.models\.0: 使える値ではありません.*prophet"):
+        validate_params(ForecastParams, {"seed": 1, "models": ["prophet"]}, prefix="forecast")

@@ -42,3 +42,16 @@ def test_evaluate_names_missing_column(tmp_path):
     ])
     assert result.exit_code == 2
     assert "日時" in result.output and "series.csv" in result.output
+
+
+def test_evaluate_names_a_bad_option(tmp_path):
+    source = tmp_path / "series.csv"
+    toy_hourly_panel(1, 28, seed=8).to_csv(source, index=False)
+    result = CliRunner().invoke(app, [
+        "evaluate", "--input", str(source), "--time-col", "time", "--target-col", "y",
+        "--out", str(tmp_path / "out"), "--models", "seasonal_naive,prophet", "--coverage", "1.5",
+    ])
+    assert result.exit_code == 2
+    assert "オプションの値が不正です" in result.output
+    assert "--models" in result.output and "prophet" in result.output and "--coverage" in result.output
+    assert not (tmp_path / "out").exists()

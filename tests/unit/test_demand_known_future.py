@@ -8,9 +8,10 @@ import pandas as pd
 from kogadx.demand.features import next_period_calendar, service_calendar
 from kogadx.demand.forecast import extend_future
 from kogadx.demand.lags import GROUP, TIME, PanelSpec, prepare_panel
+from kogadx.demand.params import FeaturesParams
 
-FEATURES = {"weekday_hours": [9, 17], "weekend_hours": [8, 18], "school_holiday_end": "08-19",
-            "school_holiday_days": 25, "event_dates": []}
+FEATURES = FeaturesParams(start="2024-10-01", end="2024-10-13", weekday_hours=(9, 17), weekend_hours=(8, 18),
+                          school_holiday_end="08-19", school_holiday_days=25, event_dates=())
 
 
 def _panel(last_day: str) -> pd.DataFrame:

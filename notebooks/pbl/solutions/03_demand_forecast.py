@@ -32,9 +32,9 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import TimeSeriesSplit
 
 from kogadx.demand.forecast import ForecastConfig, build_design, fit_lightgbm, predict_lightgbm, seasonal_naive
-from kogadx.demand.forecast_stage import panel_spec_from_params
-from kogadx.demand.lags import prepare_panel
+from kogadx.demand.lags import panel_spec_from_params, prepare_panel
 from kogadx.demand.metrics import point_metrics
+from kogadx.demand.params import ForecastParams
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
@@ -49,7 +49,7 @@ plt = setup()
 # 列名は `unique_id` (ゾーン)、`ds` (時刻)、`y` (予約件数) になります。
 
 # %%
-params = load_params("forecast")
+params = load_params(ForecastParams)
 panel_raw = data.load_demand_panel()
 prepared = prepare_panel(panel_raw, panel_spec_from_params(params, list(panel_raw.columns), "demand_panel"))
 design = build_design(prepared, HORIZON)

@@ -8,21 +8,30 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+from pydantic import ValidationError
 
 from kogadx.demand.backtest import run_backtest, summarize
 from kogadx.demand.forecast import BASELINE_MODELS, ForecastConfig
 from kogadx.demand.lags import PanelSpec, prepare_panel
+from kogadx.demand.params import ForecastParams, defaults_of
+from kogadx.demand.plots import model_label
 from kogadx.io import InputFileError, read_text_table, sha256_file, write_json, write_parquet
 
 app = typer.Typer(help="需要予測: 任意の時系列で予測モデルのバックテストを行います。", no_args_is_help=True)
 
-MODEL_LABELS = {
-    "seasonal_naive": "季節ナイーブ (前週の同時点)",
-    "moving_average": "移動平均 (過去4週の同時点)",
-    "mstl": "MSTL (statsforecast)",
-    "lightgbm": "LightGBM (グローバルモデル)",
-    "oracle": "オラクル (真の強度)",
+# What each model does, after its name, in the summary printed for the user.
+MODEL_NOTES = {
+    "seasonal_naive": "前週の同時点",
+    "moving_average": "過去4週の同時点",
+    "mstl": "statsforecast",
+    "lightgbm": "グローバルモデル",
 }
+DEFAULTS = defaults_of(ForecastParams)  # the options' defaults are the forecast section's
+SEED = 20221001  # the forecast section's seed (params.yaml), for series that bring none
+# the option that sets each ForecastParams field, to name it in an error
+OPTION_OF = {"horizons": "--horizon", "n_folds": "--folds", "step": "--step", "models": "--models",
+             "coverage": "--coverage", "seed": "--seed", "num_boost_round": "--num-boost-round",
+             "train_window": "--train-window"}
 
 
 @app.callback()
@@ -75,6 +84,20 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(t.strip() for t in (text or "").split(",") if t.strip())
 
 
+def _label(model: str) -> str:
+    note = MODEL_NOTES.get(model)
+    return f"{model_label(model)} ({note})" if note else model_label(model)
+
+
+def _option_errors(exc: ValidationError) -> str:
+    """One line per bad option: the option, the value given and pydantic's reason."""
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        lines.append(f"{OPTION_OF.get(field, field)}: {err['msg']} (指定値: {err.get('input')!r:.60})")
+    return "オプションの値が不正です:\n  " + "\n  ".join(lines)
+
+
 @app.command()
 def evaluate(
     input: Annotated[Path, typer.Option("--input", help="入力ファイル (CSV または Parquet)")],
@@ -83,22 +106,25 @@ def evaluate(
     out: Annotated[Path, typer.Option("--out", help="結果を書き出すフォルダ")],
     group_col: Annotated[str | None, typer.Option("--group-col", help="系列 (ゾーン等) の列名")] = None,
     horizon: Annotated[list[int] | None, typer.Option("--horizon", help="予測期間 (ステップ数、複数指定可)")] = None,
-    folds: Annotated[int, typer.Option("--folds", help="ローリング起点の数")] = 4,
-    freq: Annotated[str, typer.Option("--freq", help="時間間隔: h (毎時) または D (日次)")] = "h",
+    folds: Annotated[int, typer.Option("--folds", help="ローリング起点の数")] = DEFAULTS["n_folds"],
+    freq: Annotated[str, typer.Option("--freq", help="時間間隔: h (毎時) または D (日次)")] = DEFAULTS["freq"],
     step: Annotated[int | None, typer.Option("--step", help="起点の間隔 (ステップ数、既定は最長の予測期間)")] = None,
     models: Annotated[str, typer.Option("--models", help="比較するモデル (カンマ区切り)")] = ",".join(
         (*BASELINE_MODELS, "lightgbm")
     ),
     drop_cols: Annotated[str, typer.Option("--drop-cols", help="特徴量に使わない列 (カンマ区切り)")] = "",
     truth_col: Annotated[str | None, typer.Option("--truth-col", help="真の期待値の列 (オラクル用)")] = None,
-    fill: Annotated[str, typer.Option("--fill", help="欠けた時刻の目的変数: zero / interpolate / error")] = "zero",
+    fill: Annotated[str, typer.Option("--fill", help="欠けた時刻の目的変数: zero / interpolate / error")] = DEFAULTS[
+        "fill"],
     dedupe: Annotated[bool, typer.Option("--dedupe", help="重複した時刻は最初の行を採用")] = False,
-    seed: Annotated[int, typer.Option("--seed", help="乱数シード")] = 20221001,
-    num_boost_round: Annotated[int, typer.Option("--num-boost-round", help="LightGBM の木の数")] = 150,
+    seed: Annotated[int, typer.Option("--seed", help="乱数シード")] = SEED,
+    num_boost_round: Annotated[int, typer.Option("--num-boost-round", help="LightGBM の木の数")] = DEFAULTS[
+        "num_boost_round"],
     train_window: Annotated[int | None, typer.Option("--train-window", help="LightGBM の学習期間 (ステップ数)")] = None,
-    coverage: Annotated[float, typer.Option("--coverage", help="予測区間の名目被覆率")] = 0.8,
+    coverage: Annotated[float, typer.Option("--coverage", help="予測区間の名目被覆率")] = DEFAULTS["coverage"],
 ) -> dict[str, Any]:
-    """時系列を読み込み、ローリング起点バックテストでモデル別の誤差指標 (WAPE, MAE, RMSE, バイアス) を JSON に書き出します。"""
+    """時系列を読み込み、ローリング起点バックテストでモデル別の誤差指標 (WAPE, MAE, RMSE, バイアス) を
+    JSON に書き出します。"""
     horizons = tuple(horizon or [24 if freq == "h" else 7])
     try:
         spec = PanelSpec(
@@ -106,13 +132,18 @@ def evaluate(
             truth_col=truth_col, drop_cols=_split(drop_cols), fill=fill,
             duplicates="first" if dedupe else "error", source=str(input),
         )
-        config = ForecastConfig(
-            horizons=horizons, n_folds=folds, step=step, models=_split(models), coverage=coverage,
-            seed=seed, num_boost_round=num_boost_round, train_window=train_window,
-            mstl_history=(24 * 7 * 4 if freq == "h" else 7 * 16),
-        )
+        # weather as recorded: a user's series has no issue-time convention to shift it to
+        options: dict[str, Any] = {
+            "seed": seed, "horizons": horizons, "n_folds": folds, "step": step, "models": _split(models),
+            "coverage": coverage, "num_boost_round": num_boost_round, "train_window": train_window,
+            "weather": "observed", "mstl_history": DEFAULTS["mstl_history"] if freq == "h" else 7 * 16,
+        }
+        params = ForecastParams(**options)
         frame = read_series_table(input)
-        document, predictions = evaluate_table(frame, spec, config)
+        document, predictions = evaluate_table(frame, spec, ForecastConfig.from_params(params))
+    except ValidationError as exc:
+        typer.echo(f"エラー: {_option_errors(exc)}", err=True)
+        raise typer.Exit(code=2) from exc
     except (ValueError, InputFileError) as exc:
         typer.echo(f"エラー: {exc}", err=True)
         raise typer.Exit(code=2) from exc
@@ -127,6 +158,6 @@ def evaluate(
             day = metrics["total_by_day"]["wape"]
             cov = metrics["interval"]["coverage"]
             cov_text = "—" if np.isnan(cov) else f"{cov:.1%}"
-            typer.echo(f"  {MODEL_LABELS.get(model, model)}: {wape:.3f} / {day:.3f}  区間被覆率 {cov_text}")
+            typer.echo(f"  {_label(model)}: {wape:.3f} / {day:.3f}  区間被覆率 {cov_text}")
     typer.echo(f"結果: {out / 'metrics.json'}")
     return document

@@ -26,8 +26,7 @@ falls on a weekend or holiday (年金支給日の規則).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import holidays
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
-from kogadx.demand.params import FeaturesParams
+from kogadx.demand.params import FeaturesParams, defaults_of
 from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 
 # Raw booking-system headers (Japanese) → canonical names used inside the demand package.
@@ -62,6 +61,7 @@ PANEL_COLUMNS = [
     "temperature_c", "precipitation_mm",
     "population", "share_65plus", "distance_to_station_m",
 ]
+_DEFAULTS = defaults_of(FeaturesParams)
 
 
 def _date_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DatetimeIndex:
@@ -74,11 +74,16 @@ def next_period_calendar(last_time: str | pd.Timestamp, steps_h: int, features: 
     advance (holidays, service hours, events), instead of copying last week."""
     last = pd.Timestamp(last_time).floor("h")
     end = last + pd.Timedelta(hours=int(steps_h))
-    # the same settings the features stage passes to build_demand_panel
-    calendar = service_calendar(last.normalize(), end.normalize(), weekday_hours=features.weekday_hours,
-                                weekend_hours=features.weekend_hours, school_holiday_end=features.school_holiday_end,
-                                school_holiday_days=features.school_holiday_days, event_dates=features.event_dates)
+    calendar = params_calendar(last.normalize(), end.normalize(), features)
     return calendar[(calendar["time"] > last) & (calendar["time"] <= end)].reset_index(drop=True)
+
+
+def params_calendar(start: str | pd.Timestamp, end: str | pd.Timestamp, features: FeaturesParams) -> pd.DataFrame:
+    """:func:`service_calendar` with the calendar settings of the ``features`` params (the
+    panel and the next-period forecast use the same ones)."""
+    return service_calendar(start, end, weekday_hours=features.weekday_hours, weekend_hours=features.weekend_hours,
+                            school_holiday_end=features.school_holiday_end,
+                            school_holiday_days=features.school_holiday_days, event_dates=features.event_dates)
 
 
 def national_holidays(start: str | pd.Timestamp, end: str | pd.Timestamp) -> set[pd.Timestamp]:
@@ -106,7 +111,7 @@ def pension_days(start: str | pd.Timestamp, end: str | pd.Timestamp) -> set[pd.T
 
 
 def school_summer_holidays(
-    start: str | pd.Timestamp, end: str | pd.Timestamp, *, end_month_day: str = "08-19", length_days: int = 25
+    start: str | pd.Timestamp, end: str | pd.Timestamp, *, end_month_day: str, length_days: int
 ) -> set[pd.Timestamp]:
     """Koga's short school summer holiday: ``length_days`` days ending on ``end_month_day``."""
     result = set()
@@ -120,13 +125,15 @@ def service_calendar(
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
     *,
-    weekday_hours: Sequence[int] = (9, 17),
-    weekend_hours: Sequence[int] = (8, 18),
-    school_holiday_end: str = "08-19",
-    school_holiday_days: int = 25,
-    event_dates: Iterable[str] = (),
+    weekday_hours: Sequence[int] = _DEFAULTS["weekday_hours"],
+    weekend_hours: Sequence[int] = _DEFAULTS["weekend_hours"],
+    school_holiday_end: str = _DEFAULTS["school_holiday_end"],
+    school_holiday_days: int = _DEFAULTS["school_holiday_days"],
+    event_dates: Iterable[str] = _DEFAULTS["event_dates"],
 ) -> pd.DataFrame:
     """One row per hour (hour START, JST naive) of the days ``start`` … ``end`` inclusive.
+
+    The settings default to those of the ``features`` params (:class:`FeaturesParams`).
 
     Columns: time, hour, dow (0=Mon), month, is_holiday (national holiday), day_type
     ("平日" or "土日祝"), is_school_holiday, is_pension_day, is_event, in_service (0/1 ints).
@@ -135,7 +142,8 @@ def service_calendar(
     if len(days) == 0:
         raise ValueError(f"service_calendar: empty period {start} … {end}")
     hol = national_holidays(days[0], days[-1])
-    school = school_summer_holidays(days[0], days[-1], end_month_day=school_holiday_end, length_days=school_holiday_days)
+    school = school_summer_holidays(days[0], days[-1], end_month_day=school_holiday_end,
+                                    length_days=school_holiday_days)
     pension = pension_days(days[0], days[-1])
     events = {pd.Timestamp(d).normalize() for d in event_dates}
     day_frame = pd.DataFrame({"date": days})
@@ -159,7 +167,7 @@ def service_calendar(
                   "is_pension_day", "is_event", "in_service"]]
 
 
-def stop_zones(stops: pd.DataFrame, zone_level: str = "town", n_clusters: int = 8) -> pd.Series:
+def stop_zones(stops: pd.DataFrame, zone_level: str, n_clusters: int) -> pd.Series:
     """Zone label per stop (index aligned with ``stops``).
 
     ``town``: the stop's ``town_code``. ``stop_cluster``: k-means on EPSG:6670 coordinates
@@ -213,27 +221,7 @@ def zone_attributes(
     stops, then summed per cluster (share_65plus population-weighted); distance from the
     cluster's stop centroid.
     """
-    towns_attr = pd.DataFrame({"town_code": towns["town_code"].astype("string")})
-    if "population" in towns.columns:
-        towns_attr["population"] = towns["population"].to_numpy(dtype=float)
-    else:
-        towns_attr["population"] = np.nan
-    towns_attr["share_65plus"] = np.nan
-    if residents_agg is not None and len(residents_agg):
-        agg = residents_agg[["town_code", "population", "share_65plus"]].copy()
-        agg["town_code"] = agg["town_code"].astype("string")
-        agg["population"] = agg["population"].astype(float)
-        agg["share_65plus"] = agg["share_65plus"].astype(float)
-        towns_attr = towns_attr.drop(columns=["population", "share_65plus"]).merge(agg, on="town_code", how="outer")
-        if "population" in towns.columns:
-            fallback = dict(zip(towns["town_code"].astype(str), towns["population"].astype(float)))
-            missing = towns_attr["population"].isna()
-            if missing.any():
-                towns_attr.loc[missing, "population"] = (
-                    towns_attr.loc[missing, "town_code"].astype(str).map(fallback).astype(float).to_numpy()
-                )
-    towns_attr = towns_attr.set_index("town_code")
-
+    towns_attr = town_attributes(towns, residents_agg)
     stop_points = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
     is_station = (stops["kind"] == "station").to_numpy() if "kind" in stops.columns else np.zeros(len(stops), bool)
     if not is_station.any():
@@ -247,7 +235,10 @@ def zone_attributes(
         towns_m = towns.to_crs(CRS_METRIC).set_index(towns["town_code"].astype("string"))
         rows = []
         for zone in sorted(zones.dropna().unique()):
-            centroid = towns_m.geometry.get(zone).centroid if zone in towns_m.index else stop_points[(zones == zone).to_numpy()].union_all().centroid
+            if zone in towns_m.index:
+                centroid = towns_m.geometry.get(zone).centroid
+            else:
+                centroid = stop_points[(zones == zone).to_numpy()].union_all().centroid
             rows.append({
                 "zone": zone,
                 "population": towns_attr["population"].get(zone, np.nan),
@@ -260,7 +251,8 @@ def zone_attributes(
     stops_per_town = town_codes.value_counts()
     pop_share = town_codes.map(lambda c: towns_attr["population"].get(c, np.nan) / stops_per_town[c])
     share65 = town_codes.map(lambda c: towns_attr["share_65plus"].get(c, np.nan))
-    frame = pd.DataFrame({"zone": zones.to_numpy(), "pop": pop_share.to_numpy(dtype=float), "s65": share65.to_numpy(dtype=float)})
+    frame = pd.DataFrame({"zone": zones.to_numpy(), "pop": pop_share.to_numpy(dtype=float),
+                          "s65": share65.to_numpy(dtype=float)})
     rows = []
     for zone in sorted(frame["zone"].unique()):
         sel = (frame["zone"] == zone).to_numpy()
@@ -278,6 +270,31 @@ def zone_attributes(
     return pd.DataFrame(rows)
 
 
+def town_attributes(towns: gpd.GeoDataFrame, residents_agg: pd.DataFrame | None) -> pd.DataFrame:
+    """population and share_65plus per town_code (index): from ``residents_agg``, the towns
+    table's ``population`` where the register has no one."""
+    towns_attr = pd.DataFrame({"town_code": towns["town_code"].astype("string")})
+    if "population" in towns.columns:
+        towns_attr["population"] = towns["population"].to_numpy(dtype=float)
+    else:
+        towns_attr["population"] = np.nan
+    towns_attr["share_65plus"] = np.nan
+    if residents_agg is not None and len(residents_agg):
+        agg = residents_agg[["town_code", "population", "share_65plus"]].copy()
+        agg["town_code"] = agg["town_code"].astype("string")
+        agg["population"] = agg["population"].astype(float)
+        agg["share_65plus"] = agg["share_65plus"].astype(float)
+        towns_attr = towns_attr.drop(columns=["population", "share_65plus"]).merge(agg, on="town_code", how="outer")
+        if "population" in towns.columns:
+            fallback = dict(zip(towns["town_code"].astype(str), towns["population"].astype(float), strict=True))
+            missing = towns_attr["population"].isna()
+            if missing.any():
+                towns_attr.loc[missing, "population"] = (
+                    towns_attr.loc[missing, "town_code"].astype(str).map(fallback).astype(float).to_numpy()
+                )
+    return towns_attr.set_index("town_code")
+
+
 def canonical_ride_requests(requests: pd.DataFrame) -> pd.DataFrame:
     """Rename raw Japanese headers to canonical names (already-canonical columns pass through)
     and parse ``desired_pickup_at`` to datetime64[us]. Raises ValueError naming the column and
@@ -292,7 +309,8 @@ def canonical_ride_requests(requests: pd.DataFrame) -> pd.DataFrame:
         bad = parsed.isna() & frame["desired_pickup_at"].notna() & (frame["desired_pickup_at"].astype("string") != "")
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"ride_requests 行 {row + 1} 列 desired_pickup_at (希望乗車日時): 日時として読めません: {frame['desired_pickup_at'].iloc[row]!r}")
+            raise ValueError(f"ride_requests 行 {row + 1} 列 desired_pickup_at (希望乗車日時): 日時として読めません: "
+                             f"{frame['desired_pickup_at'].iloc[row]!r}")
         frame["desired_pickup_at"] = parsed
     frame["desired_pickup_at"] = frame["desired_pickup_at"].astype("datetime64[us]")
     return frame
@@ -304,17 +322,7 @@ def build_demand_panel(
     towns: gpd.GeoDataFrame,
     residents_agg: pd.DataFrame | None,
     weather: pd.DataFrame | None,
-    zone_level: str = "town",
-    *,
-    n_clusters: int = 8,
-    start: str | None = None,
-    end: str | None = None,
-    count_outcomes: Sequence[str] = OUTCOMES,
-    weekday_hours: Sequence[int] = (9, 17),
-    weekend_hours: Sequence[int] = (8, 18),
-    school_holiday_end: str = "08-19",
-    school_holiday_days: int = 25,
-    event_dates: Iterable[str] = (),
+    params: FeaturesParams,
 ) -> pd.DataFrame:
     """The zone × hour panel (columns ``PANEL_COLUMNS``), sorted by zone then time.
 
@@ -323,31 +331,25 @@ def build_demand_panel(
     ``stops``: stop_id, lat, lon (EPSG:6668), town_code, kind. ``towns``: GeoDataFrame with
     town_code and polygon geometry. ``residents_agg``: town_code, population, share_65plus.
     ``weather``: JMA-convention hourly series (see module doc); None leaves weather NaN.
-    ``start``/``end``: first and last day (inclusive); default the requests' first/last day.
+    ``params``: the period (``start`` … ``end``, days inclusive), the zones, the outcomes
+    counted and the calendar settings.
     Requests whose origin stop is unknown raise ValueError (they would silently vanish).
     """
     frame = canonical_ride_requests(requests)
     unknown_outcomes = sorted(set(frame["outcome"].dropna().astype(str)) - set(OUTCOMES))
     if unknown_outcomes:
         raise ValueError(f"ride_requests 列 outcome (結果) に想定外の値: {unknown_outcomes}")
-    zones = stop_zones(stops, zone_level, n_clusters)
-    stop_zone = dict(zip(stops["stop_id"].astype(str), zones.astype(str)))
+    zones = stop_zones(stops, params.zone_level, params.n_clusters)
+    stop_zone = dict(zip(stops["stop_id"].astype(str), zones.astype(str), strict=True))
     origin = frame["origin_stop_id"].astype(str)
     unknown = ~origin.isin(stop_zone.keys())
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise ValueError(f"ride_requests 行 {row + 1} 列 origin_stop_id (乗車停留所ID): 停留所表にない ID {origin.iloc[row]!r}")
-    if start is None or end is None:
-        if frame.empty:
-            raise ValueError("ride_requests が空で、期間 (start/end) も指定されていません")
-        start = start or frame["desired_pickup_at"].min().normalize()
-        end = end or frame["desired_pickup_at"].max().normalize()
+        raise ValueError(f"ride_requests 行 {row + 1} 列 origin_stop_id (乗車停留所ID): "
+                         f"停留所表にない ID {origin.iloc[row]!r}")
 
-    calendar = service_calendar(
-        start, end, weekday_hours=weekday_hours, weekend_hours=weekend_hours,
-        school_holiday_end=school_holiday_end, school_holiday_days=school_holiday_days, event_dates=event_dates,
-    )
-    counted = frame[frame["outcome"].isin(list(count_outcomes))]
+    calendar = params_calendar(params.start, params.end, params)
+    counted = frame[frame["outcome"].isin(list(params.count_outcomes))]
     counts = (
         pd.DataFrame({
             "zone": counted["origin_stop_id"].astype(str).map(stop_zone).astype("string"),
@@ -368,7 +370,7 @@ def build_demand_panel(
         panel["temperature_c"] = np.nan
         panel["precipitation_mm"] = np.nan
 
-    attrs = zone_attributes(stops, towns, residents_agg, zones, zone_level=zone_level)
+    attrs = zone_attributes(stops, towns, residents_agg, zones, zone_level=params.zone_level)
     attrs["zone"] = attrs["zone"].astype("string")
     panel = panel.merge(attrs, on="zone", how="left")
     panel = panel.sort_values(["zone", "time"], kind="stable").reset_index(drop=True)

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kogadx.demand.params import ForecastParams
 from kogadx.demand.lags import (
     GROUP,
     TARGET,
@@ -37,55 +36,36 @@ from kogadx.demand.lags import (
     steps_per_day,
     steps_per_week,
 )
+from kogadx.demand.params import DEFAULT_LGBM_PARAMS, ForecastParams
 
-MODELS = ("seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle")
 BASELINE_MODELS = ("seasonal_naive", "moving_average", "mstl")
-
-DEFAULT_LGBM_PARAMS: dict[str, Any] = {
-    "objective": "poisson",
-    "learning_rate": 0.1,
-    "num_leaves": 31,
-    "min_data_in_leaf": 40,
-    "feature_fraction": 0.9,
-    "lambda_l2": 1.0,
-    "max_bin": 63,
-}
+WEATHER_COLS = ("temperature_c", "precipitation_mm")  # exogenous columns not known in advance
 
 
 @dataclass(frozen=True)
 class ForecastConfig:
-    """Backtest and model settings (the ``forecast`` section of params.yaml).
+    """The engine's settings, resolved from the ``forecast`` params by :meth:`from_params`
+    (the stage, the dispatch stage and ``kogadx forecast evaluate`` all build it that way, so
+    it has no defaults of its own and needs no checks: :class:`ForecastParams` validated them).
 
     ``horizons`` and ``step`` are in panel steps (hours or days). ``train_window`` caps
     LightGBM's training history (steps, None = all); ``mstl_history`` is the MSTL fit
     window (steps). ``coverage`` is the nominal interval coverage (0.8 = 80 %).
+    ``lgbm_params`` are the section's ``lightgbm`` table merged on the engine's defaults.
     """
 
-    horizons: tuple[int, ...] = (24, 168)
-    n_folds: int = 4
-    step: int | None = None
-    models: tuple[str, ...] = MODELS
-    coverage: float = 0.8
-    seed: int = 20221001
-    num_boost_round: int = 150
-    lgbm_params: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_LGBM_PARAMS))
-    train_window: int | None = None
-    mstl_history: int = 24 * 7 * 4
-    weather: str = "observed"          # or "persistence": weather known only at issue time
-    weather_cols: tuple[str, ...] = ("temperature_c", "precipitation_mm")
-
-    def __post_init__(self) -> None:
-        unknown = set(self.models) - set(MODELS)
-        if unknown:
-            raise ValueError(f"未知のモデル: {sorted(unknown)} (使えるのは {MODELS})")
-        if not self.horizons or min(self.horizons) < 1:
-            raise ValueError(f"horizons は 1 以上の整数のリストです (指定: {self.horizons})")
-        if self.n_folds < 1:
-            raise ValueError(f"n_folds は 1 以上です (指定: {self.n_folds})")
-        if not 0 < self.coverage < 1:
-            raise ValueError(f"coverage は 0 と 1 の間です (指定: {self.coverage})")
-        if self.weather not in ("observed", "persistence"):
-            raise ValueError(f"weather は observed か persistence です (指定: {self.weather!r})")
+    horizons: tuple[int, ...]
+    n_folds: int
+    step: int | None
+    models: tuple[str, ...]
+    coverage: float
+    seed: int
+    num_boost_round: int
+    lgbm_params: Mapping[str, Any]
+    train_window: int | None
+    mstl_history: int
+    weather: str  # "observed", or "persistence": weather known only at issue time
+    weather_cols: tuple[str, ...]
 
     @property
     def fold_step(self) -> int:
@@ -107,6 +87,7 @@ class ForecastConfig:
             train_window=params.train_window,
             mstl_history=params.mstl_history,
             weather=params.weather,
+            weather_cols=WEATHER_COLS,
         )
 
     @property
@@ -191,7 +172,7 @@ def fit_lightgbm(design: Design, train_mask: np.ndarray, config: ForecastConfig)
         label=frame.loc[mask, TARGET].to_numpy(),
         categorical_feature=list(design.categorical),
         free_raw_data=True,
-        params={"verbosity": -1, "max_bin": config.lgbm_params.get("max_bin", 63)},
+        params={"verbosity": -1, "max_bin": config.lgbm_params["max_bin"]},
     )
     return lgb.train(config.lightgbm_params(), data, num_boost_round=config.num_boost_round)
 
@@ -249,7 +230,8 @@ def feature_importance(booster: Any) -> pd.DataFrame:
     names = booster.feature_name()
     total = float(np.sum(gain)) or 1.0
     table = pd.DataFrame({"feature": names, "gain_share": np.asarray(gain, dtype="float64") / total})
-    return table.sort_values(["gain_share", "feature"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    table = table.sort_values(["gain_share", "feature"], ascending=[False, True], kind="mergesort")
+    return table.reset_index(drop=True)
 
 
 def extend_future(panel: PreparedPanel, steps: int, known_future: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -299,8 +281,7 @@ def extend_future(panel: PreparedPanel, steps: int, known_future: pd.DataFrame |
                 current = current.astype(object)
             out.loc[future, col] = given.where(given.notna(), current).to_numpy()
     for col in panel.exog_cols:
-        if isinstance(frame[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype(frame[col].dtype)
-        elif out[col].dtype != frame[col].dtype:
+        # categoricals always: the future rows may have widened them to object
+        if isinstance(frame[col].dtype, pd.CategoricalDtype) or out[col].dtype != frame[col].dtype:
             out[col] = out[col].astype(frame[col].dtype)
     return out[frame.columns.tolist()]

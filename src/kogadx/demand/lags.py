@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kogadx.demand.params import ForecastParams, defaults_of
+
 GROUP, TIME, TARGET = "unique_id", "ds", "y"
 SINGLE_SERIES_ID = "all"
 FREQS = ("h", "D")
+_DEFAULTS = defaults_of(ForecastParams)
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,17 @@ class PanelSpec:
     never a feature. ``drop_cols`` are never used as features (e.g. components of the
     target). ``fill`` says how a missing step's target is filled: ``"zero"`` (no record
     means no demand), ``"interpolate"`` (linear within the series) or ``"error"``.
+    ``freq`` and ``fill`` default to the ``forecast`` section's defaults; the stage builds
+    the spec with :func:`panel_spec_from_params`.
     """
 
     time_col: str
     target_col: str
     group_col: str | None = None
-    freq: str = "h"
+    freq: str = _DEFAULTS["freq"]
     truth_col: str | None = None
     drop_cols: tuple[str, ...] = ()
-    fill: str = "zero"
+    fill: str = _DEFAULTS["fill"]
     duplicates: str = "error"
     drop_prefixes: tuple[str, ...] = ("lag_", "roll_", "rolling_")
     source: str = "panel"
@@ -53,6 +58,21 @@ class PanelSpec:
             raise ValueError(f"fill は zero / interpolate / error のいずれかです (指定: {self.fill!r})")
         if self.duplicates not in ("error", "first"):
             raise ValueError(f"duplicates は error / first のいずれかです (指定: {self.duplicates!r})")
+
+
+def panel_spec_from_params(params: ForecastParams, columns: list[str], source: str) -> PanelSpec:
+    """Column names from the typed ``forecast`` section; the oracle only if ``columns`` (the
+    panel's, plus the truth table's) hold the truth column."""
+    return PanelSpec(
+        time_col=params.time_col,
+        target_col=params.target_col,
+        group_col=params.group_col,
+        freq=params.freq,
+        truth_col=params.truth_col if params.truth_col in columns else None,
+        drop_cols=params.drop_cols,
+        fill=params.fill,
+        source=source,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,21 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
     keep = [GROUP, TIME, TARGET, *exog] + ([spec.truth_col] if spec.truth_col else [])
     data = data[keep].sort_values([GROUP, TIME], kind="mergesort").reset_index(drop=True)
 
+    out, filled = _fill_grid(data, spec, keep)
+    for col in exog:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype("category")
+        elif pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("int8")
+    notes = ((f"欠けた {filled} ステップを補完 (目的変数: {spec.fill})",) if filled else ()) + (
+        (f"重複した (系列, 時刻) {n_duplicates} 行を除外 (最初の行を採用)",) if n_duplicates else ()
+    )
+    return PreparedPanel(out, spec, tuple(exog), filled, notes)
+
+
+def _fill_grid(data: pd.DataFrame, spec: PanelSpec, keep: list[str]) -> tuple[pd.DataFrame, int]:
+    """Every series on a regular grid from its first to its last step; returns the frame
+    (columns ``keep``) and the number of steps added (target as ``spec.fill`` says)."""
     pieces, filled = [], 0
     for uid, part in data.groupby(GROUP, sort=True):
         grid = pd.date_range(part[TIME].iloc[0], part[TIME].iloc[-1], freq=spec.freq)
@@ -150,16 +185,7 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
             other = [c for c in part.columns if c not in (GROUP, TIME, TARGET)]
             part[other] = part[other].ffill().bfill()
         pieces.append(part[keep])
-    out = pd.concat(pieces, ignore_index=True)
-    for col in exog:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].astype("category")
-        elif pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype("int8")
-    notes = ((f"欠けた {filled} ステップを補完 (目的変数: {spec.fill})",) if filled else ()) + (
-        (f"重複した (系列, 時刻) {n_duplicates} 行を除外 (最初の行を採用)",) if n_duplicates else ()
-    )
-    return PreparedPanel(out, spec, tuple(exog), filled, notes)
+    return pd.concat(pieces, ignore_index=True), filled
 
 
 def lag_steps(horizon: int, freq: str) -> list[int]:

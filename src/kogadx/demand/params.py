@@ -1,18 +1,33 @@
 """Params of the demand stages: ``features`` (the zone × hour panel) and ``forecast``.
 
 Both sections are also read by the ``dispatch`` stage (zones, service hours, the backtest
-forecast of the replay weeks), so they live here, typed once.
+forecast of the replay weeks), so they live here, typed once. Defaults live only here:
+engine functions that also run without params (``service_calendar``, ``PanelSpec``, the
+``kogadx forecast evaluate`` options) read theirs with :func:`defaults_of`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field
 
-from kogadx.params import section
+from kogadx.params import section, stage_params
 
 Hour = Annotated[int, Field(ge=0, le=24)]
+ModelName = Literal["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"]
+MODELS: tuple[ModelName, ...] = get_args(ModelName)
+
+# LightGBM settings of the engine; the ``lightgbm`` table of the section is merged on them.
+DEFAULT_LGBM_PARAMS: dict[str, Any] = {
+    "objective": "poisson",
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "lambda_l2": 1.0,
+    "max_bin": 63,
+}
 
 
 @section
@@ -46,18 +61,33 @@ class ForecastParams:
     time_col: str = "time"
     target_col: str = "y"
     group_col: str = "zone"
-    freq: str = "h"
+    freq: Literal["h", "D"] = "h"
     weather: Literal["observed", "persistence"] = "persistence"
     truth_col: str = "lambda"  # true intensity column in data/truth (oracle only; never a feature)
     drop_cols: tuple[str, ...] = ()
     fill: Literal["zero", "interpolate", "error"] = "zero"  # a missing step's target
-    horizons: tuple[Annotated[int, Field(ge=1)], ...] = (24, 168)
+    horizons: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Field(min_length=1)] = (24, 168)
     n_folds: Annotated[int, Field(ge=1)] = 4
     step: Annotated[int, Field(ge=1)] | None = None  # None = the longest horizon
-    models: tuple[Literal["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"], ...] = (
-        "seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle")
+    models: tuple[ModelName, ...] = MODELS
     coverage: Annotated[float, Field(gt=0, lt=1)] = 0.8
     num_boost_round: Annotated[int, Field(ge=1)] = 150
     train_window: Annotated[int, Field(ge=1)] | None = None  # None = all history
     mstl_history: Annotated[int, Field(ge=1)] = 672
-    lightgbm: dict[str, Any] = Field(default_factory=dict)  # merged on the engine's defaults
+    lightgbm: dict[str, Any] = Field(default_factory=dict)  # merged on DEFAULT_LGBM_PARAMS
+
+
+@stage_params
+class ForecastStageParams:
+    """The ``forecast`` stage: its section, and the ``features`` calendar settings (the
+    next period's holidays, service hours and events are known in advance)."""
+
+    forecast: ForecastParams
+    features: FeaturesParams
+
+
+def defaults_of(schema: Any) -> dict[str, Any]:
+    """The default of every field of a params class that has one, by field name."""
+    fields = schema.__pydantic_fields__
+    return {name: info.get_default(call_default_factory=True) for name, info in fields.items()
+            if not info.is_required()}

@@ -1,4 +1,8 @@
-"""Figures for the forecast stage, with Japanese labels (fonts via ``kogadx.plotting``)."""
+"""Figures of the forecast stage, with Japanese labels (fonts via ``kogadx.plotting``).
+
+``MODEL_LABELS_JA`` names the models wherever a person reads them (figures, ``dvc plots``
+series, the ``kogadx forecast evaluate`` summary).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ MODEL_LABELS_JA = {
 }
 
 
+def model_label(model: str) -> str:
+    """The Japanese name of a model (its code name when unknown)."""
+    return MODEL_LABELS_JA.get(model, model)
+
+
 def plot_forecast_vs_actual(predictions: pd.DataFrame, horizon: int) -> Any:
     """Total over all zones per step in the last fold: actual vs each model's forecast."""
     plt = setup()
@@ -26,7 +35,7 @@ def plot_forecast_vs_actual(predictions: pd.DataFrame, horizon: int) -> Any:
     actual = totals[totals["model"] == totals["model"].iloc[0]]
     ax.plot(actual["ds"], actual["y"], color="black", linewidth=1.6, label="実績")
     for model, rows in totals.groupby("model", sort=True):
-        ax.plot(rows["ds"], rows["yhat"], linewidth=1.0, label=MODEL_LABELS_JA.get(model, model))
+        ax.plot(rows["ds"], rows["yhat"], linewidth=1.0, label=model_label(model))
     ax.set_title(f"予測と実績 (全ゾーン合計、最終フォールド、{horizon} ステップ先まで)")
     ax.set_xlabel("日時")
     ax.set_ylabel("リクエスト数 (件/時)")
@@ -45,7 +54,7 @@ def plot_residuals_by_hour(predictions: pd.DataFrame, horizon: int, model: str =
     fig, ax = plt.subplots(figsize=(10, 4.5))
     ax.boxplot(data, positions=list(range(24)), showfliers=False)
     ax.axhline(0.0, color="grey", linewidth=0.8)
-    ax.set_title(f"時間帯別の残差 ({MODEL_LABELS_JA.get(model, model)}、{horizon} ステップ先、全フォールド)")
+    ax.set_title(f"時間帯別の残差 ({model_label(model)}、{horizon} ステップ先、全フォールド)")
     ax.set_xlabel("時刻 (時)")
     ax.set_ylabel("残差 = 実績 − 予測 (件/時)")
     return fig

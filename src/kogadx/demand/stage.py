@@ -1,0 +1,217 @@
+"""The demand stages: ``features`` (the zone × hour panel) and ``forecast`` (backtest, refit,
+next-period forecast).
+
+:func:`run_features` and :func:`run_forecast` are pure (frames and typed params in, a
+:class:`kogadx.stage.StageOutputs` out); ``pipelines/features.py`` and
+``pipelines/forecast.py`` read the inputs and write the outputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from kogadx.demand.backtest import (
+    BacktestResult,
+    FinalModel,
+    fold_metrics,
+    forecast_next_period,
+    refit_final,
+    run_backtest,
+    summarize,
+)
+from kogadx.demand.features import build_demand_panel, next_period_calendar, residents_town_aggregate
+from kogadx.demand.forecast import ForecastConfig
+from kogadx.demand.lags import GROUP, TIME, PreparedPanel, panel_spec_from_params, prepare_panel
+from kogadx.demand.params import FeaturesParams, ForecastParams, ForecastStageParams
+from kogadx.demand.plots import model_label, plot_feature_importance, plot_forecast_vs_actual, plot_residuals_by_hour
+from kogadx.params import as_dict
+from kogadx.stage import LoggedModel, StageOutputs, TextFile, TrackedRun
+
+EXPERIMENT = "demand"
+
+
+# ------------------------------------------------------------------------------ features
+@dataclass(frozen=True)
+class FeaturesInputs:
+    """The pseudonymized ride requests and stops, hourly weather (JMA convention: keyed by
+    the end of the hour), the towns (GeoDataFrame with town_code, polygons, population) and
+    the pseudonymized register (town_code, age; aggregated per town here)."""
+
+    requests: pd.DataFrame
+    stops: pd.DataFrame
+    weather: pd.DataFrame
+    towns: gpd.GeoDataFrame
+    residents: pd.DataFrame
+
+
+def run_features(inputs: FeaturesInputs, params: FeaturesParams) -> StageOutputs:
+    """The zone × hour demand panel (output ``panel``), shareable: no personal column."""
+    panel = build_demand_panel(inputs.requests, inputs.stops, inputs.towns,
+                               residents_town_aggregate(inputs.residents), inputs.weather, params)
+    return StageOutputs(
+        tables={"panel": panel},
+        summary=f"需要パネル: {len(panel)} 行, {panel['zone'].nunique()} ゾーン, 需要合計 {int(panel['y'].sum())} 件",
+    )
+
+
+# ------------------------------------------------------------------------------ forecast
+@dataclass(frozen=True)
+class ForecastInputs:
+    """The demand panel, and optionally the true intensity (group, time and the truth
+    column) for the oracle — metrics only, never a feature. ``source`` names the panel in
+    error messages."""
+
+    panel: pd.DataFrame
+    truth: pd.DataFrame | None = None
+    source: str = "panel"
+
+
+@dataclass
+class ForecastResult:
+    """What the forecast computes: the backtest, its metrics, the refitted models and the
+    next-period forecast (in the panel's column names)."""
+
+    panel: PreparedPanel
+    config: ForecastConfig
+    backtest: BacktestResult
+    metrics: dict[str, Any]
+    final: FinalModel
+    next_forecast: pd.DataFrame
+
+
+def run_forecast(inputs: ForecastInputs, params: ForecastStageParams) -> StageOutputs:
+    """Backtest every model, refit LightGBM on all data and forecast the next period.
+
+    Outputs: ``models/lgbm_h<h>.txt`` (LightGBM text models), ``forecast`` (next period),
+    ``metrics``, ``figures/*.png``, ``plots/*.csv`` and the MLflow runs (one per model ×
+    fold, and ``lightgbm_final`` with the models).
+    """
+    forecast = params.forecast
+    # the next period's calendar (holidays, service hours, events) is known in advance
+    known = next_period_calendar(inputs.panel[forecast.time_col].max(), max(forecast.horizons), params.features)
+    result = forecast_demand(inputs.panel, forecast, inputs.truth, inputs.source, known)
+    predictions = result.backtest.predictions
+    figures = {
+        "forecast_vs_actual": plot_forecast_vs_actual(predictions, min(result.config.horizons)),
+        "residuals_by_hour": plot_residuals_by_hour(predictions, max(result.config.horizons)),
+        "feature_importance": plot_feature_importance(result.final.importance),
+    }
+    group = forecast.group_col or "series"
+    first = min(result.config.horizons)
+    block = result.metrics["backtest"][f"h{first}"]
+    wape = block["lightgbm"]["by_series_step"]["wape"] if "lightgbm" in block else None
+    wape_text = "—" if wape is None else f"{wape:.3f}"
+    return StageOutputs(
+        tables={"forecast": result.next_forecast},
+        files={f"models/lgbm_h{h}.txt": TextFile(booster.model_to_string())
+               for h, booster in result.final.boosters.items()},
+        figures={f"figures/{name}.png": figure for name, figure in figures.items()},
+        plots={"plots/backtest_wape.csv": backtest_wape_series(result.metrics["backtest"]),
+               "plots/next_period_by_zone.csv": next_period_by_zone(result.next_forecast, group)},
+        metrics=result.metrics,
+        runs=forecast_runs(result, forecast),
+        summary=f"需要予測: バックテスト起点 {len(result.backtest.origins)} 件, "
+                f"LightGBM の WAPE ({first} ステップ先) {wape_text}, 次期間 {len(result.next_forecast)} 行",
+    )
+
+
+def forecast_demand(panel_frame: pd.DataFrame, params: ForecastParams, truth: pd.DataFrame | None = None,
+                    source: str = "panel", known_future: pd.DataFrame | None = None) -> ForecastResult:
+    """Backtest all models, refit LightGBM on all data and forecast the next period.
+
+    ``truth`` (optional; columns group, time and the truth column) is joined onto the panel
+    for the oracle; it is used for metrics only and never becomes a feature.
+    ``known_future``: exogenous columns known in advance for the next period (``time`` +
+    columns, e.g. :func:`kogadx.demand.features.next_period_calendar`); without it they are
+    copied from the week before (see :func:`kogadx.demand.forecast.extend_future`).
+    """
+    frame = panel_frame
+    columns = list(frame.columns) + (list(truth.columns) if truth is not None else [])
+    spec = panel_spec_from_params(params, columns, source)
+    if truth is not None and spec.truth_col and spec.truth_col not in frame.columns:
+        keys = [spec.group_col, spec.time_col] if spec.group_col else [spec.time_col]
+        frame = frame.merge(truth[[*keys, spec.truth_col]], on=keys, how="left", validate="one_to_one")
+    config = ForecastConfig.from_params(params)
+    panel = prepare_panel(frame, spec)
+    backtest = run_backtest(panel, config)
+    summary = summarize(backtest.predictions, config.coverage)
+    final = refit_final(panel, config, backtest.predictions, known_future)
+    next_forecast = forecast_next_period(panel, final)
+    next_forecast = next_forecast.rename(columns={GROUP: spec.group_col or "series", TIME: spec.time_col})
+    metrics = _clean(
+        {
+            "backtest": summary,
+            "origins": [o.isoformat() for o in backtest.origins],
+            "series": int(panel.frame[GROUP].nunique()),
+            "rows": len(panel.frame),
+            "notes": list(panel.notes),
+            "interval_quantile": {f"h{h}": q for h, q in final.quantiles.items()},
+            "top_features": final.importance.head(10).to_dict(orient="records"),
+        }
+    )
+    return ForecastResult(panel, config, backtest, metrics, final, next_forecast)
+
+
+def forecast_runs(result: ForecastResult, params: ForecastParams) -> list[TrackedRun]:
+    """One MLflow run per model × fold, and ``lightgbm_final``: the refitted LightGBM models
+    (signature inferred from an input example), the backtest metrics and the figures."""
+    config = result.config
+    runs = []
+    for (model, fold), metrics in fold_metrics(result.backtest.predictions).items():
+        run_params: dict[str, Any] = {"model": model, "fold": fold, "origin": result.backtest.origins[fold].isoformat(),
+                                      "horizons": list(config.horizons)}
+        if model == "lightgbm":
+            run_params.update({"num_boost_round": config.num_boost_round, "lightgbm": dict(config.lgbm_params),
+                               "seed": config.seed})
+        runs.append(TrackedRun(EXPERIMENT, f"{model}_fold{fold}", params=run_params, metrics=_clean(metrics),
+                               tags={"model": model, "fold": fold, "kind": "backtest"}))
+    models = []
+    for horizon, booster in result.final.boosters.items():
+        design = result.final.designs[horizon]
+        # float columns: lags are NaN at a series start, and MLflow integers cannot be NaN
+        example = design.frame.loc[design.frame["y"].notna(), list(design.features)].tail(5).astype("float64")
+        models.append(LoggedModel("lightgbm", booster, f"lightgbm_h{horizon}", input_example=example,
+                                  output_example=booster.predict(example, num_threads=1),
+                                  pip_requirements=[f"lightgbm=={version('lightgbm')}"]))
+    runs.append(TrackedRun(EXPERIMENT, "lightgbm_final", params=as_dict(params),
+                           metrics=_clean(result.metrics["backtest"]), tags={"model": "lightgbm", "kind": "final"},
+                           artifacts={"figures": "figures"}, models=models))
+    return runs
+
+
+def backtest_wape_series(backtest: Mapping[str, Any]) -> pd.DataFrame:
+    """WAPE per model and horizon (series × step, and city total × day) for ``dvc plots``."""
+    rows = []
+    for key, block in backtest.items():
+        for model, metrics in block.items():
+            rows.append({"label": f"{model_label(model)}、{key[1:]} ステップ先", "model": model,
+                         "horizon": int(key[1:]), "wape": metrics["by_series_step"]["wape"],
+                         "wape_total_by_day": metrics["total_by_day"]["wape"]})
+    frame = pd.DataFrame(rows, columns=["label", "model", "horizon", "wape", "wape_total_by_day"])
+    return frame.astype({"wape": "float64", "wape_total_by_day": "float64"})
+
+
+def next_period_by_zone(next_forecast: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Expected requests per zone over the whole next period, for ``dvc plots``."""
+    totals = next_forecast.groupby(group, sort=True, observed=True)["expected"].sum()
+    return pd.DataFrame({"zone": totals.index.astype(str), "expected": totals.to_numpy(dtype="float64")})
+
+
+def _clean(value: Any) -> Any:
+    """NaN → None, numpy scalars → Python, recursively (valid JSON for `dvc metrics`)."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
