@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kogadx.demand.params import ForecastParams
+
 GROUP, TIME, TARGET = "unique_id", "ds", "y"
 SINGLE_SERIES_ID = "all"
 FREQS = ("h", "D")
@@ -247,3 +249,19 @@ def calendar_features(ds: pd.Series, freq: str) -> pd.DataFrame:
     if freq == "h":
         cal = {"cal_hour": ds.dt.hour.astype("int16"), **cal}
     return pd.DataFrame(cal, index=ds.index)
+
+
+# MIGRATION (dispatch helper): a copy of kogadx.demand.forecast_stage.panel_spec_from_params, which
+# the demand refactoring moves here; the lead keeps one when the branches are merged.
+def panel_spec_from_params(params: ForecastParams, columns: list[str], source: str) -> PanelSpec:
+    """Column names from the typed ``forecast`` section; the oracle only if truth is present."""
+    return PanelSpec(
+        time_col=params.time_col,
+        target_col=params.target_col,
+        group_col=params.group_col,
+        freq=params.freq,
+        truth_col=params.truth_col if params.truth_col in columns else None,
+        drop_cols=params.drop_cols,
+        fill=params.fill,
+        source=source,
+    )
