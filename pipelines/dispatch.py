@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
         rides=read_parquet(args["rides"]), stops=read_parquet(args["stops"]), towns=read_geoparquet(args["towns"]),
         forecast=read_parquet(args["forecast"]), truth=None if truth is None else read_parquet(truth),
         panel=None if panel is None else read_parquet(panel),
-        matrix=None if matrix is None else read_text_table(matrix)[0], matrix_file=str(matrix))
+        matrix=None if matrix is None else read_text_table(matrix)[0], matrix_file=str(matrix or "-"))
     write_outputs(run_dispatch(inputs, load_params(DispatchStageParams)), args)
 
 
