@@ -127,7 +127,8 @@ def prepare_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> Dis
     depot_x, depot_y = latlon_to_metric(d.fleet.depot.lat, d.fleet.depot.lon)
     hours = service_hours_by_day(start, end, features.weekday_hours, features.weekend_hours)
     opens, closes = features.weekday_hours
-    fleet = Fleet(d.fleet.n_vehicles, depot_x, depot_y, d.fleet.capacity, float(opens), float(closes))
+    fleet = Fleet(n_vehicles=d.fleet.n_vehicles, depot_x=depot_x, depot_y=depot_y, capacity=d.fleet.capacity,
+                  service_start_hour=float(opens), service_end_hour=float(closes))
     travel, rules, calibration = calibrated_settings(d.travel, d.rules, inputs.rides, stops_xy, before=start)
     waiting = zone_waiting_points(stops_xy, inputs.rides, start)
     model = travel_model(travel, stops_xy, inputs.matrix, inputs.matrix_file)
