@@ -24,7 +24,7 @@ import typer
 
 from kogadx.io import write_json
 from kogadx.mobility.checker import check_solution
-from kogadx.mobility.cordeau import load_cordeau
+from kogadx.mobility.cli import load_cordeau
 from kogadx.mobility.darp import solve_darp, solve_darp_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]

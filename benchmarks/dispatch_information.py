@@ -36,17 +36,14 @@ import typer
 from scipy import stats
 
 from kogadx.io import write_json
-from kogadx.mobility.stage import (
-    prepare_dispatch,
-    replication_demand,
-    resample_requests,
-    simulate_with_demand,
-)
+from kogadx.mobility.params import DispatchStageParams
+from kogadx.mobility.replications import replication_demand, resample_requests, simulate_with_demand
+from kogadx.mobility.stage import DispatchInputs, prepare_dispatch
 from kogadx.params import load_params
 from kogadx.rng import stream_rng
 
 ROOT = Path(__file__).resolve().parents[1]
-INPUTS = {
+INPUTS = {  # DispatchInputs field → file
     "rides": "data/pseudonymized/ride_requests.parquet",
     "stops": "data/pseudonymized/stops.parquet",
     "forecast": "data/features/demand_forecast.parquet",
@@ -73,17 +70,16 @@ def main(
     if missing:
         print(f"[skip] パイプラインの出力がありません (先に make run): {', '.join(missing)}")
         return
-    params = load_params("dispatch")
-    frames = {k: pd.read_parquet(ROOT / p) for k, p in INPUTS.items()}
-    inp = prepare_dispatch(frames["rides"], frames["stops"], frames["forecast"], frames["truth"], params,
-                           load_params("features"), frames["panel"], load_params("forecast"))
-    oracle = inp.oracle
-    seed = int(params["seed"])
-    shared = replication_demand(inp)
+    params = load_params(DispatchStageParams)
+    setup = prepare_dispatch(DispatchInputs(**{k: pd.read_parquet(ROOT / p) for k, p in INPUTS.items()}), params)
+    oracle = setup.demand.oracle
+    seed = params.dispatch.seed
+    shared = replication_demand(setup.demand)
     estimates: dict[str, pd.DataFrame | None] = {
         "none": None, "oracle": oracle, "forecast": shared["forecast"], "history": shared["history"],
         "uniform": shared["uniform"],
-        "reversed": oracle.assign(expected=oracle.groupby("hour")["expected"].transform(lambda v: v.max() + v.min() - v)),
+        "reversed": oracle.assign(
+            expected=oracle.groupby("hour")["expected"].transform(lambda v: v.max() + v.min() - v)),
     }
     for s in (float(x) for x in sigmas.split(",") if x.strip()):
         noise = stream_rng(seed, f"information_noise_{s:g}").normal(-s * s / 2, s, len(oracle))
@@ -101,10 +97,11 @@ def main(
     empty: dict[str, list[float]] = {name: [] for name in estimates}
     n_requests = []
     for k in range(reps):
-        reqs = resample_requests(inp.templates, oracle, inp.outcomes, stream_rng(seed, f"information_{k}"))
+        reqs = resample_requests(setup.replay.templates, oracle, setup.replay.outcomes,
+                                 stream_rng(seed, f"information_{k}"))
         n_requests.append(len(reqs))
         for name, table in estimates.items():
-            res = simulate_with_demand(reqs, inp, table, oracle=name == "oracle")
+            res = simulate_with_demand(reqs, setup.service, table, oracle=name == "oracle")
             waits[name].append(res.kpis["wait_mean_min"])
             empty[name].append(res.kpis["empty_km"])
         print(f"replication {k + 1}/{reps}", flush=True)
@@ -114,8 +111,9 @@ def main(
             for name, w in waits.items()}
     result = {
         "what": "空き車両の再配置: 需要の見込みの精度と平均待ち時間 (本当の需要から作り直した期間で比較)",
-        "replications": reps, "n_vehicles": inp.fleet.n_vehicles, "reposition_rule": inp.rules.reposition_rule,
-        "replay": {"start": inp.start, "end": inp.end},
+        "replications": reps, "n_vehicles": setup.service.fleet.n_vehicles,
+        "reposition_rule": setup.service.rules.reposition_rule,
+        "replay": {"start": setup.replay.start, "end": setup.replay.end},
         "n_requests_mean": round(float(np.mean(n_requests)), 1),
         "estimates": rows,
         "seconds": round(time.perf_counter() - started, 1),

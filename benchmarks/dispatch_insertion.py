@@ -20,14 +20,14 @@ import pandas as pd
 import typer
 
 from kogadx.io import write_json
+from kogadx.mobility.params import DispatchRules
 from kogadx.mobility.simulation import (
-    DispatchRules,
     Fleet,
     check_dispatch,
-    generate_synthetic_requests,
     simulate_dispatch,
 )
 from kogadx.rng import stream_rng
+from kogadx.synth.requests import generate_synthetic_requests
 
 ROOT = Path(__file__).resolve().parents[1]
 app = typer.Typer(add_completion=False)
@@ -75,7 +75,8 @@ def main(
             "kpis": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in res.kpis.items()},
         }
         typer.echo(f"{policy}: 判定 平均 {ms.mean():.2f} ms / p95 {np.percentile(ms, 95):.2f} ms / 最大 "
-                   f"{ms.max():.2f} ms (CPU 最大 {cpu.max():.2f} ms)、乗車率 {res.kpis['served_rate']:.3f}、平均待ち {res.kpis['wait_mean_min']:.2f} 分")
+                   f"{ms.max():.2f} ms (CPU 最大 {cpu.max():.2f} ms)、乗車率 {res.kpis['served_rate']:.3f}、"
+                   f"平均待ち {res.kpis['wait_mean_min']:.2f} 分")
     write_json({
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
                     "python": platform.python_version(), "note": "2 コアを他の作業と共有して計測"},

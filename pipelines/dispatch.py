@@ -1,44 +1,30 @@
-"""DVC stage `dispatch`: replay ride requests through the online dispatcher per policy.
+"""DVC stage dispatch: replay the ride requests through the online dispatcher per policy and fleet.
 
-argv: RIDE_REQUESTS STOPS TOWNS FORECAST TRUTH SCENARIOS_PARQUET FIGURES_DIR METRICS_JSON [PANEL]
-(TRUTH: zone × hour true intensity, secure zone, oracle policy only; "-" = no oracle.
-PANEL: demand features panel for the backtest forecast of the replay weeks; absent or "-" = none.)
+python pipelines/dispatch.py RIDES STOPS TOWNS FORECAST TRUTH PANEL MATRIX SCENARIOS FIGURES PLOTS METRICS
+(optional, "-" = none: TRUTH true zone × hour intensity (secure zone; oracle and replications only),
+PANEL demand features panel (backtest forecast of the replay weeks), MATRIX stop × stop minutes CSV.)
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
-
-from kogadx.demand.params import FeaturesParams, ForecastParams
-from kogadx.io import get_stage_logger, write_json, write_parquet
-from kogadx.mobility.stage import log_dispatch_runs, run_dispatch_stage
+from kogadx.io import read_geoparquet, read_parquet, read_text_table
+from kogadx.mobility.params import DispatchStageParams
+from kogadx.mobility.stage import DispatchInputs, run_dispatch
 from kogadx.params import load_params
-from kogadx.plotting import save_figure
+from kogadx.stage import parse_args, write_outputs
 
 
-def main(argv: list[str]) -> None:
-    rides, stops, towns, forecast, truth, table, figures_dir, metrics = argv[1:9]
-    panel = argv[9] if len(argv) > 9 and argv[9] != "-" else None
-    log = get_stage_logger("dispatch")
-    params = load_params("dispatch")
-    outputs = run_dispatch_stage(
-        pd.read_parquet(rides), pd.read_parquet(stops), gpd.read_parquet(towns),
-        pd.read_parquet(forecast), None if truth == "-" else pd.read_parquet(truth),
-        params, load_params(FeaturesParams),
-        None if panel is None else pd.read_parquet(panel),
-        None if panel is None else load_params(ForecastParams),
-    )
-    write_parquet(outputs.scenarios, table)
-    for name, figure in outputs.figures.items():
-        save_figure(figure, Path(figures_dir) / f"{name}.png")
-    write_json(outputs.metrics, metrics)
-    log_dispatch_runs(outputs, params, figures_dir)
-    log.info("配車シミュレーション完了: %d シナリオ", len(outputs.scenarios))
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args("dispatch", argv, "rides", "stops", "towns", "forecast", "truth?", "panel?", "matrix?",
+                      "scenarios", "figures", "plots", "metrics")
+    truth, panel, matrix = args.get("truth"), args.get("panel"), args.get("matrix")
+    inputs = DispatchInputs(
+        rides=read_parquet(args["rides"]), stops=read_parquet(args["stops"]), towns=read_geoparquet(args["towns"]),
+        forecast=read_parquet(args["forecast"]), truth=None if truth is None else read_parquet(truth),
+        panel=None if panel is None else read_parquet(panel),
+        matrix=None if matrix is None else read_text_table(matrix)[0], matrix_file=str(matrix or "-"))
+    write_outputs(run_dispatch(inputs, load_params(DispatchStageParams)), args)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

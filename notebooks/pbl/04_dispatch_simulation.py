@@ -27,21 +27,17 @@ TARGET_REJECTION = 0.05  # 断り率の目標 (5 %)
 # %%
 import pandas as pd
 
+from kogadx.demand.params import FeaturesParams
+from kogadx.mobility.expected_demand import expected_from_history, hourly_counts
+from kogadx.mobility.inputs import prepare_requests, stop_positions, zone_waiting_points
+from kogadx.mobility.params import DispatchRules
+from kogadx.mobility.replications import paired_wait_difference
 from kogadx.mobility.simulation import (
-    DispatchRules,
     Fleet,
     StraightLineTravelTime,
     check_dispatch,
     run_fleet_scenarios,
     simulate_dispatch,
-)
-from kogadx.mobility.stage import (
-    expected_from_history,
-    hourly_counts,
-    paired_wait_difference,
-    prepare_requests,
-    stop_positions,
-    zone_waiting_points,
 )
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
@@ -58,8 +54,8 @@ plt = setup()
 # キャンセルは、いつ取り消されたか分からないので除きます。
 
 # %%
-features_params = load_params("features")
-stops_xy = stop_positions(data.load_stops(), features_params["zone_level"], features_params["n_clusters"])
+features_params = load_params(FeaturesParams)
+stops_xy = stop_positions(data.load_stops(), features_params.zone_level, features_params.n_clusters)
 rides = data.load_ride_requests()
 weekdays = sorted({d for d in rides["desired_pickup_at"].dt.normalize() if d.dayofweek < 5})[-N_DAYS:]
 requests, quarantine = prepare_requests(
@@ -141,7 +137,7 @@ checks.check_fleet_needed(answer_fleet, scenarios, max_rejection_rate=TARGET_REJ
 # %%
 zones = sorted(stops_xy["zone"].unique())
 start, end = str(weekdays[0].date()), str(weekdays[-1].date())
-counts = hourly_counts(rides, stops_xy, features_params["count_outcomes"])
+counts = hourly_counts(rides, stops_xy, features_params.count_outcomes)
 expected = expected_from_history(counts, zones, start, end, weeks=4)  # その時刻より前の実績だけを使う
 waiting = zone_waiting_points(stops_xy, rides, before=start)  # 各ゾーンで車両が待つ停留所
 moved = simulate_dispatch(requests, fleet, rules, travel, policy="forecast", zone_demand=expected,

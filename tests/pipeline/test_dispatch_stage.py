@@ -21,11 +21,12 @@ DISPATCH = {
     "fleet": {"n_vehicles": 2, "capacity": 8, "depot": {"name": "JR古賀駅", "lat": 33.732828, "lon": 130.466902}},
     "rules": {"pickup_window_min": 15, "max_detour_factor": 2.0, "min_detour_slack_min": 5.0, "dwell_min": 1.0,
               "lookahead_min": 30.0, "wait_weight": 0.5},
-    "travel": {"model": "straight_line", "detour_factor": 1.3, "speed_kmh": 25, "matrix_file": None},
+    "travel": {"model": "straight_line", "detour_factor": 1.3, "speed_kmh": 25},
     "expected_demand": {"source": "auto", "history_weeks": 1},
     "short_lead_min": 20,
     "bootstrap_draws": 50,
-    "scenarios": {"fleet_sizes": [1, 2], "demand_factors": [1.0, 1.5], "policies": ["none", "depot", "forecast", "oracle"]},
+    "scenarios": {"fleet_sizes": [1, 2], "demand_factors": [1.0, 1.5],
+                  "policies": ["none", "depot", "forecast", "oracle"]},
     "map": {"day": None, "policy": "forecast"},
     "replications": {"n": 3, "policies": ["none", "uniform", "history", "forecast", "oracle"]},
 }
@@ -47,7 +48,7 @@ def _inputs(root):
                           "town_code": "40223000001", "town_name": "テスト町", "kind": "bus_stop"})
     rows = []
     for day in pd.date_range("2024-09-02", "2024-09-11"):  # a week of history + 3 replayed days
-        for k in range(12):
+        for _ in range(12):
             desired = day + pd.Timedelta(hours=9) + pd.Timedelta(minutes=int(rng.integers(0, 470)))
             lead = int(rng.choice([8, 12, 30, 90]))
             o, d = rng.choice(8, 2, replace=False)
@@ -65,7 +66,8 @@ def _inputs(root):
     zones = ["C01", "C02", "C03"]
     truth = pd.DataFrame({"zone": np.repeat(zones, len(hours)), "time": np.tile(hours, 3),
                           "lambda": np.tile(np.where((hours.hour >= 9) & (hours.hour < 17), 0.6, 0.0), 3)})
-    forecast = pd.DataFrame({"zone": np.repeat(zones, 24), "time": np.tile(pd.date_range("2024-10-01", periods=24, freq="h"), 3),
+    october = pd.date_range("2024-10-01", periods=24, freq="h")
+    forecast = pd.DataFrame({"zone": np.repeat(zones, 24), "time": np.tile(october, 3),
                              "horizon_step": np.tile(np.arange(1, 25), 3), "expected": 0.5, "lower": 0.0, "upper": 1.0})
     towns = gpd.GeoDataFrame({"town_code": ["40223000001"], "town_name": ["テスト町"]},
                              geometry=[box(130.45, 33.715, 130.48, 33.745)], crs="EPSG:6668")
@@ -78,11 +80,15 @@ def _inputs(root):
     return data, rides
 
 
-def _run(stage, data, out):
-    argv = ["dispatch.py", data / "ride_requests.parquet", data / "stops.parquet", data / "towns.parquet",
-            data / "forecast.parquet", data / "truth.parquet", out / "scenarios.parquet", out / "figures",
-            out / "dispatch.json"]
-    stage.main([str(a) for a in argv])
+def _argv(data, out, truth="truth.parquet", matrix="-"):
+    """RIDES STOPS TOWNS FORECAST TRUTH PANEL MATRIX SCENARIOS FIGURES PLOTS METRICS ("-": none)."""
+    return [str(a) for a in (data / "ride_requests.parquet", data / "stops.parquet", data / "towns.parquet",
+                             data / "forecast.parquet", "-" if truth == "-" else data / truth, "-", matrix,
+                             out / "scenarios.parquet", out / "figures", out / "plots", out / "dispatch.json")]
+
+
+def _run(stage, data, out, matrix="-"):
+    stage.main(_argv(data, out, matrix=matrix))
     return json.loads((out / "dispatch.json").read_text(encoding="utf-8"))
 
 
@@ -118,10 +124,17 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     figs = {p.name for p in (root / "a" / "figures").glob("*.png")}
     assert figs == {"wait_vs_fleet.png", "served_vs_fleet.png", "kpi_by_policy.png", "route_map.png",
                     "replications.png"}
+    # the headline series: mean wait by fleet size per policy at demand 1.0, as in the table
+    series = pd.read_csv(root / "a" / "plots" / "wait_vs_fleet.csv")
+    assert list(series.columns) == ["n_vehicles", "none", "depot", "forecast", "oracle"]
+    base = table[table["demand_factor"] == 1.0].pivot(index="n_vehicles", columns="policy", values="wait_mean_min")
+    np.testing.assert_allclose(series.set_index("n_vehicles")[base.columns].to_numpy(), base.to_numpy())
     # same inputs + params → byte-identical metrics, table and figures
     _run(stage, data, root / "b")
     assert (root / "a" / "dispatch.json").read_bytes() == (root / "b" / "dispatch.json").read_bytes()
     assert (root / "a" / "scenarios.parquet").read_bytes() == (root / "b" / "scenarios.parquet").read_bytes()
+    series_b = root / "b" / "plots" / "wait_vs_fleet.csv"
+    assert (root / "a" / "plots" / "wait_vs_fleet.csv").read_bytes() == series_b.read_bytes()
     for name in figs:
         assert (root / "a" / "figures" / name).read_bytes() == (root / "b" / "figures" / name).read_bytes(), name
     # replicated periods drawn from the true λ: every policy, paired differences that match the means
@@ -153,13 +166,13 @@ def test_dispatch_stage_matrix_travel_times_without_code_change(tiny, monkeypatc
     pairs = [(a, b, 0.0 if a == b else 6.0, 0.0 if a == b else 2.0) for a in ids for b in ids]
     matrix = root / "matrix.csv"
     pd.DataFrame(pairs, columns=["from_stop", "to_stop", "minutes", "km"]).to_csv(matrix, index=False)
-    params = write_params(root, {"dispatch": DISPATCH | {"travel": {"model": "matrix", "matrix_file": str(matrix), "speed_kmh": 25},
+    params = write_params(root, {"dispatch": DISPATCH | {"travel": {"model": "matrix", "speed_kmh": 25},
                                                          "scenarios": {"fleet_sizes": [2], "demand_factors": [1.0],
                                                                        "policies": ["none"]},
                                                          "map": {"day": None, "policy": "none"}},
                                  "features": {"n_clusters": 3}})
     monkeypatch.setenv("KOGADX_PARAMS", str(params))
-    metrics = _run(stage, data, root / "m")
+    metrics = _run(stage, data, root / "m", matrix=str(matrix))
     assert metrics["travel_model"] == "matrix"
     none = metrics["default_fleet"]["policies"]["none"]
     assert none["n_served"] + none["n_rejected"] == none["n_requests"]
@@ -172,9 +185,7 @@ def test_dispatch_stage_matrix_travel_times_without_code_change(tiny, monkeypatc
 def test_without_truth_there_is_no_oracle_and_no_replication(tiny):
     stage, data, _, root = tiny
     out = root / "nt"
-    argv = ["dispatch.py", data / "ride_requests.parquet", data / "stops.parquet", data / "towns.parquet",
-            data / "forecast.parquet", "-", out / "scenarios.parquet", out / "figures", out / "dispatch.json"]
-    stage.main([str(a) for a in argv])
+    stage.main(_argv(data, out, truth="-"))
     metrics = json.loads((out / "dispatch.json").read_text(encoding="utf-8"))
     assert "replications" not in metrics
     assert not (out / "figures" / "replications.png").exists()

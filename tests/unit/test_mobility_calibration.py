@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kogadx.demand.params import ForecastParams
 from kogadx.mobility.calibration import calibrate_travel, solo_rides
-from kogadx.mobility.stage import expected_from_backtest
+from kogadx.mobility.expected_demand import expected_from_backtest
 
 
 def _log(speed_kmh: float, detour: float, dwell: float, n: int = 300, seed: int = 5):
@@ -75,8 +76,8 @@ def _panel():
     return pd.concat(frames, ignore_index=True)
 
 
-FORECAST = {"time_col": "time", "target_col": "y", "group_col": "zone", "freq": "h", "num_boost_round": 20,
-            "seed": 1, "lightgbm": {"min_data_in_leaf": 20}}
+FORECAST = ForecastParams(time_col="time", target_col="y", group_col="zone", freq="h", num_boost_round=20, seed=1,
+                          lightgbm={"min_data_in_leaf": 20})
 
 
 def test_backtest_forecast_covers_replay_and_never_looks_ahead():

@@ -7,8 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from kogadx.mobility.checker import check_solution
-from kogadx.mobility.cli import app
-from kogadx.mobility.cordeau import load_cordeau
+from kogadx.mobility.cli import app, load_cordeau
 
 # Two requests, one vehicle (Cordeau layout: K n T Q L, then id x y d q e l).
 TINY = """1 2 100 2 20

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.mobility.simulation import DispatchRules, Fleet, StraightLineTravelTime, _Day
-from kogadx.mobility.stage import resample_requests
+from kogadx.mobility.params import DispatchRules
+from kogadx.mobility.replications import resample_requests
+from kogadx.mobility.simulation import Fleet, StraightLineTravelTime, _Day
 from kogadx.rng import stream_rng
 
 # one kilometre per minute, no detour
@@ -22,7 +23,7 @@ POINTS = {"A": (0.0, 0.0), "B": (10000.0, 0.0), "C": (20000.0, 0.0)}
 
 def _day(n: int, rules: DispatchRules, at: list[tuple[float, float]]) -> _Day:
     day = _Day(Fleet(n, 0.0, 0.0, service_start_hour=9, service_end_hour=17), rules, FAST, DAY)
-    for v, (x, y) in zip(day.vehicles, at):
+    for v, (x, y) in zip(day.vehicles, at, strict=True):
         v.x, v.y = x, y
     return day
 
@@ -77,8 +78,8 @@ def test_busy_van_counts_where_its_last_booking_ends():
 
 def _objective(zones, lam, positions, starts, weight):
     """Σ λ_z × minutes from the nearest van + weight × minutes driven (FAST: 1 km = 1 min)."""
-    reach = sum(l * min(math.dist(p, zones[z]) for p in positions) for z, l in lam.items()) / 1000
-    return reach + weight * sum(math.dist(a, b) for a, b in zip(starts, positions)) / 1000
+    reach = sum(w * min(math.dist(p, zones[z]) for p in positions) for z, w in lam.items()) / 1000
+    return reach + weight * sum(math.dist(a, b) for a, b in zip(starts, positions, strict=True)) / 1000
 
 
 def test_enumeration_finds_the_brute_force_optimum():
@@ -107,7 +108,7 @@ def test_coordinate_descent_ends_in_a_local_optimum_no_worse_than_staying():
         reach = [rng.uniform(0, 30, (int(rng.integers(1, m + 2)), m)) for _ in range(k)]
         move = [np.concatenate([[0.0], rng.uniform(0, 20, len(r) - 1)]) for r in reach]
 
-        def cost(choice):
+        def cost(choice, fixed=fixed, reach=reach, move=move, lam=lam):
             cover = fixed.copy()
             for i, c in enumerate(choice):
                 cover = np.minimum(cover, reach[i][c])

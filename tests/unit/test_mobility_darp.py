@@ -9,7 +9,7 @@ import pytest
 
 from kogadx.io import InputFileError
 from kogadx.mobility.checker import check_solution
-from kogadx.mobility.cordeau import load_cordeau
+from kogadx.mobility.cli import load_cordeau
 from kogadx.mobility.darp import schedule_route, solve_darp, tighten_windows
 from kogadx.mobility.model import DarpInstance, DarpNode, DarpVehicle
 
@@ -88,8 +88,8 @@ def test_tightened_windows_contain_solver_schedule(tiny):
     e, lt = tighten_windows(tiny)
     assert (e <= lt).all()
     sol = solve_darp(tiny, time_limit_s=0.5)
-    for route, times in zip(sol.routes, sol.start_times):
-        for node, t in zip(route[1:-1], times[1:-1]):
+    for route, times in zip(sol.routes, sol.start_times, strict=True):
+        for node, t in zip(route[1:-1], times[1:-1], strict=True):
             assert e[node] - 1e-6 <= t <= lt[node] + 1e-6
 
 
@@ -193,7 +193,7 @@ def test_arc_elimination_keeps_every_arc_of_feasible_routes():
         if times is None or not check_solution(inst, [route], [times]).feasible:
             continue
         n_feasible += 1
-        assert not any(bad[a, b] for a, b in zip(route[:-1], route[1:])), route
+        assert not any(bad[a, b] for a, b in itertools.pairwise(route)), route
     assert n_feasible > 0
 
 

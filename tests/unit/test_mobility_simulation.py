@@ -6,18 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kogadx.mobility.params import DispatchRules
 from kogadx.mobility.simulation import (
-    DispatchRules,
     Fleet,
     MatrixTravelTime,
     StraightLineTravelTime,
     check_dispatch,
-    dispatch_setup_from_params,
-    generate_synthetic_requests,
     run_fleet_scenarios,
     scale_demand,
     simulate_dispatch,
 )
+from kogadx.synth.requests import generate_synthetic_requests
 
 DAY = pd.Timestamp("2024-03-01")
 
@@ -137,12 +136,10 @@ def test_repositioning_policy_moves_idle_vehicles_and_stays_feasible():
         simulate_dispatch(reqs, fleet, RULES, policy="oracle")
 
 
-def test_matrix_travel_time_replaces_default(tmp_path):
+def test_matrix_travel_time_replaces_default():
     stops = pd.DataFrame({"stop_id": ["s1", "s2"], "x": [0.0, 1000.0], "y": [0.0, 0.0]})
     matrix = pd.DataFrame({"from_stop": ["s1", "s2"], "to_stop": ["s2", "s1"], "minutes": [7.0, 9.0], "km": [1.5, 1.6]})
-    stops.to_csv(tmp_path / "stops.csv", index=False)
-    matrix.to_csv(tmp_path / "matrix.csv", index=False)
-    model = MatrixTravelTime.from_files(tmp_path / "stops.csv", tmp_path / "matrix.csv")
+    model = MatrixTravelTime(stops, matrix)
     got = model.minutes(np.array([10.0, 990.0]), np.array([0.0, 5.0]), np.array([1000.0, 0.0]), np.array([0.0, 0.0]))
     assert got.tolist() == [7.0, 9.0]
     assert float(model.km(0, 0, 1000, 0)) == 1.5
@@ -173,18 +170,6 @@ def test_fleet_scenarios_table_covers_grid():
     assert len(table) == 4
     assert (table["n_served"] + table["n_rejected"] == table["n_requests"]).all()
     assert set(table.loc[table["demand_factor"] == 1.5, "n_requests"]) == {15}
-
-
-def test_setup_from_params_builds_models(tmp_path):
-    params = {"fleet": {"n_vehicles": 3, "depot_x": 1.0, "depot_y": 2.0},
-              "rules": {"pickup_window_min": 10},
-              "travel": {"model": "straight_line", "detour_factor": 1.5, "speed_kmh": 30}}
-    fleet, rules, travel = dispatch_setup_from_params(params)
-    assert fleet.n_vehicles == 3 and fleet.capacity == 8
-    assert rules.pickup_window_min == 10
-    assert float(travel.minutes(0, 0, 1000, 0)) == pytest.approx(3.0)
-    with pytest.raises(ValueError, match="straight_line"):
-        dispatch_setup_from_params(params | {"travel": {"model": "osrm"}})
 
 
 def test_vehicle_never_leaves_for_a_rider_before_the_booking():

@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kogadx.mobility.params import DispatchRules
 from kogadx.mobility.simulation import (
-    DispatchRules,
     Fleet,
     StraightLineTravelTime,
     _Day,
     _Stop,
     check_dispatch,
-    generate_synthetic_requests,
     simulate_dispatch,
 )
 from kogadx.rng import stream_rng
+from kogadx.synth.requests import generate_synthetic_requests
 
 # 60 km/h, no detour: one kilometre per minute, so times are easy to reason about
 FAST = StraightLineTravelTime(detour_factor=1.0, speed_kmh=60.0)

@@ -6,17 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kogadx.io import InputFileError
-from kogadx.mobility.simulation import DispatchResult, MatrixTravelTime, StraightLineTravelTime
-from kogadx.mobility.stage import (
-    expected_from_history,
+from kogadx.io import InputFileError, read_text_table
+from kogadx.mobility.expected_demand import expected_from_history
+from kogadx.mobility.inputs import (
     latlon_to_metric,
-    paired_wait_difference,
     prepare_requests,
     service_hours_by_day,
-    travel_model_from_params,
+    travel_model,
     zone_waiting_points,
 )
+from kogadx.mobility.params import Travel
+from kogadx.mobility.replications import paired_wait_difference
+from kogadx.mobility.simulation import DispatchResult, MatrixTravelTime, StraightLineTravelTime
 
 STOPS = pd.DataFrame({"stop_id": ["A", "B", "C"], "x": [0.0, 1000.0, 5000.0], "y": [0.0, 0.0, 0.0],
                       "zone": ["Z1", "Z1", "Z2"]})
@@ -70,7 +71,7 @@ def test_waiting_point_is_a_stop_of_the_zone_pulled_by_history():
 
 
 def test_service_hours_weekday_and_weekend():
-    hours = service_hours_by_day("2024-09-13", "2024-09-14", {"weekday_hours": [9, 17], "weekend_hours": [8, 18]})
+    hours = service_hours_by_day("2024-09-13", "2024-09-14", weekday_hours=(9, 17), weekend_hours=(8, 18))
     assert hours[pd.Timestamp("2024-09-13")] == (9.0, 17.0)  # Friday
     assert hours[pd.Timestamp("2024-09-14")] == (8.0, 18.0)  # Saturday
 
@@ -80,26 +81,27 @@ def test_depot_conversion_lands_in_koga():
     assert -60_000 < x < -40_000 and 70_000 < y < 90_000  # EPSG:6670 metres around Koga
 
 
-def test_travel_model_from_params_both_kinds(tmp_path):
-    straight = travel_model_from_params({"model": "straight_line", "detour_factor": 1.5, "speed_kmh": 30}, STOPS)
+def test_travel_model_both_kinds(tmp_path):
+    straight = travel_model(Travel(model="straight_line", detour_factor=1.5, speed_kmh=30), STOPS)
     assert isinstance(straight, StraightLineTravelTime)
     assert float(straight.minutes(0, 0, 1000, 0)) == pytest.approx(3.0)
     pairs = [(a, b, 0 if a == b else 4 + i + j) for i, a in enumerate("ABC") for j, b in enumerate("ABC")]
     path = tmp_path / "matrix.csv"
+    # the stage reads the matrix as text (kogadx.io.read_text_table); the model checks the numbers
     pd.DataFrame(pairs, columns=["from_stop", "to_stop", "minutes"]).to_csv(path, index=False)
-    matrix = travel_model_from_params({"model": "matrix", "matrix_file": str(path)}, STOPS)
+    matrix = travel_model(Travel(model="matrix"), STOPS, read_text_table(path)[0], str(path))
     assert isinstance(matrix, MatrixTravelTime)
     assert float(matrix.minutes(10, 0, 4900, 0)) == 4 + 0 + 2  # A → C
     pd.DataFrame(pairs[:1] + pairs[2:], columns=["from_stop", "to_stop", "minutes"]).to_csv(path, index=False)
     with pytest.raises(InputFileError, match="欠けている"):
-        travel_model_from_params({"model": "matrix", "matrix_file": str(path)}, STOPS)
+        travel_model(Travel(model="matrix"), STOPS, read_text_table(path)[0], str(path))
     bad = pd.DataFrame(pairs, columns=["from_stop", "to_stop", "minutes"]).astype(str)
     bad.loc[3, "minutes"] = "abc"
     bad.to_csv(path, index=False)
     with pytest.raises(InputFileError, match="5 行目 列 minutes"):
-        travel_model_from_params({"model": "matrix", "matrix_file": str(path)}, STOPS)
-    with pytest.raises(ValueError, match="matrix_file"):
-        travel_model_from_params({"model": "matrix", "matrix_file": None}, STOPS)
+        travel_model(Travel(model="matrix"), STOPS, read_text_table(path)[0], str(path))
+    with pytest.raises(InputFileError, match="MATRIX"):
+        travel_model(Travel(model="matrix"), STOPS, None)
 
 
 def _result(waits, days):

@@ -47,73 +47,101 @@ def check_solution(
     Returns:
         :class:`CheckResult`; ``feasible`` is True iff ``violations`` is empty.
     """
-    n = instance.n_requests
-    end = 2 * n + 1
-    nodes = instance.nodes
-    speed = instance.travel_speed
     violations: list[str] = []
-
-    def dist(a: int, b: int) -> float:
-        return math.hypot(nodes[a].x - nodes[b].x, nodes[a].y - nodes[b].y)
-
     if len(routes) > len(instance.vehicles):
         violations.append(f"車両数 {len(routes)} が上限 {len(instance.vehicles)} を超えています")
     if len(routes) != len(start_times):
         violations.append("routes と start_times の長さが違います")
         return CheckResult(False, math.nan, violations)
 
-    visited: dict[int, tuple[int, int]] = {}  # node -> (vehicle, position)
-    time_at: dict[int, float] = {}
+    visits = _Visits()
     cost = 0.0
-    max_ride = 0.0
     max_dur = 0.0
-    for v, (route, times) in enumerate(zip(routes, start_times)):
-        if len(route) != len(times):
-            violations.append(f"車両 {v}: ルートと時刻の長さが違います")
-            continue
-        if len(route) < 2 or route[0] != 0 or route[-1] != end:
-            violations.append(f"車両 {v}: ルートは 0 で始まり {end} で終わる必要があります")
-            continue
-        vehicle = instance.vehicles[min(v, len(instance.vehicles) - 1)]
-        load = 0
-        for pos, node in enumerate(route):
-            t = float(times[pos])
-            if not 0 <= node <= end:
-                violations.append(f"車両 {v}: 不明なノード {node}")
-                continue
-            nd = nodes[node]
-            if 0 < node < end:
-                if node in visited:
-                    violations.append(f"ノード {node} が 2 回訪問されています")
-                visited[node] = (v, pos)
-                time_at[node] = t
-            if t < nd.earliest - tol or t > nd.latest + tol:
-                violations.append(
-                    f"車両 {v}: ノード {node} の開始時刻 {t:.3f} が時間窓 "
-                    f"[{nd.earliest}, {nd.latest}] の外です"
-                )
-            load += nd.load
-            if load > vehicle.capacity:
-                violations.append(f"車両 {v}: ノード {node} の後の乗車人数 {load} が定員 {vehicle.capacity} を超えています")
-            if load < 0:
-                violations.append(f"車両 {v}: ノード {node} の後の乗車人数が負です ({load})")
-            if pos > 0:
-                prev = route[pos - 1]
-                leg = dist(prev, node)
-                cost += leg
-                earliest_arrival = float(times[pos - 1]) + nodes[prev].service_min + leg / speed
-                if t < earliest_arrival - tol:
-                    violations.append(
-                        f"車両 {v}: ノード {prev}→{node} で到着 {earliest_arrival:.3f} より前に "
-                        f"開始 ({t:.3f}) しています"
-                    )
-        duration = float(times[-1]) - float(times[0])
-        max_dur = max(max_dur, duration)
-        if duration > vehicle.max_route_duration + tol:
-            violations.append(
-                f"車両 {v}: ルート所要時間 {duration:.3f} が上限 {vehicle.max_route_duration} を超えています"
-            )
+    for v, (route, times) in enumerate(zip(routes, start_times, strict=True)):
+        checked = _check_route(instance, v, route, times, tol, visits, violations)
+        if checked is not None:
+            cost += checked[0]
+            max_dur = max(max_dur, checked[1])
+    max_ride = _check_requests(instance, visits, tol, violations)
+    return CheckResult(not violations, cost, violations, max_ride, max_dur)
 
+
+@dataclass
+class _Visits:
+    """Where and when each request node was served: node → (vehicle, position), start time."""
+
+    where: dict[int, tuple[int, int]] = field(default_factory=dict)
+    time_at: dict[int, float] = field(default_factory=dict)
+
+
+def _dist(instance: DarpInstance, a: int, b: int) -> float:
+    nodes = instance.nodes
+    return math.hypot(nodes[a].x - nodes[b].x, nodes[a].y - nodes[b].y)
+
+
+def _check_route(instance: DarpInstance, v: int, route: list[int], times: list[float], tol: float,
+                 visits: _Visits, violations: list[str]) -> tuple[float, float] | None:
+    """Check one vehicle's route (windows, load, travel times, duration); record its visits.
+
+    Returns (cost, duration), or None when the route cannot be read at all.
+    """
+    end = 2 * instance.n_requests + 1
+    nodes = instance.nodes
+    if len(route) != len(times):
+        violations.append(f"車両 {v}: ルートと時刻の長さが違います")
+        return None
+    if len(route) < 2 or route[0] != 0 or route[-1] != end:
+        violations.append(f"車両 {v}: ルートは 0 で始まり {end} で終わる必要があります")
+        return None
+    vehicle = instance.vehicles[min(v, len(instance.vehicles) - 1)]
+    load = 0
+    cost = 0.0
+    for pos, node in enumerate(route):
+        t = float(times[pos])
+        if not 0 <= node <= end:
+            violations.append(f"車両 {v}: 不明なノード {node}")
+            continue
+        nd = nodes[node]
+        if 0 < node < end:
+            if node in visits.where:
+                violations.append(f"ノード {node} が 2 回訪問されています")
+            visits.where[node] = (v, pos)
+            visits.time_at[node] = t
+        if t < nd.earliest - tol or t > nd.latest + tol:
+            violations.append(
+                f"車両 {v}: ノード {node} の開始時刻 {t:.3f} が時間窓 "
+                f"[{nd.earliest}, {nd.latest}] の外です"
+            )
+        load += nd.load
+        if load > vehicle.capacity:
+            violations.append(f"車両 {v}: ノード {node} の後の乗車人数 {load} が定員 {vehicle.capacity} を超えています")
+        if load < 0:
+            violations.append(f"車両 {v}: ノード {node} の後の乗車人数が負です ({load})")
+        if pos > 0:
+            prev = route[pos - 1]
+            leg = _dist(instance, prev, node)
+            cost += leg
+            earliest_arrival = float(times[pos - 1]) + nodes[prev].service_min + leg / instance.travel_speed
+            if t < earliest_arrival - tol:
+                violations.append(
+                    f"車両 {v}: ノード {prev}→{node} で到着 {earliest_arrival:.3f} より前に "
+                    f"開始 ({t:.3f}) しています"
+                )
+    duration = float(times[-1]) - float(times[0])
+    if duration > vehicle.max_route_duration + tol:
+        violations.append(
+            f"車両 {v}: ルート所要時間 {duration:.3f} が上限 {vehicle.max_route_duration} を超えています"
+        )
+    return cost, duration
+
+
+def _check_requests(instance: DarpInstance, visits: _Visits, tol: float, violations: list[str]) -> float:
+    """Every request picked up and dropped off by one vehicle, in order, within the ride
+    limit; returns the longest ride time."""
+    n = instance.n_requests
+    nodes = instance.nodes
+    visited, time_at = visits.where, visits.time_at
+    max_ride = 0.0
     for i in range(1, n + 1):
         p, d = i, n + i
         if p not in visited or d not in visited:
@@ -129,4 +157,4 @@ def check_solution(
         max_ride = max(max_ride, ride)
         if ride > instance.max_ride_time + tol:
             violations.append(f"依頼 {i}: 乗車時間 {ride:.3f} が上限 {instance.max_ride_time} を超えています")
-    return CheckResult(not violations, cost, violations, max_ride, max_dur)
+    return max_ride

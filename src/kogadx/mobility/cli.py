@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from kogadx.mobility.model import DarpInstance
 
 app = typer.Typer(
     help="デマンド交通 (乗合い送迎, DARP) の配車計算。Cordeau 形式のインスタンスを解きます。",
@@ -18,17 +22,31 @@ def _group() -> None:
     """デマンド交通 (乗合い送迎, DARP) の配車計算。"""
 
 
+def load_cordeau(path: str | Path) -> DarpInstance:
+    """Read one Cordeau instance file (see :func:`kogadx.mobility.cordeau.parse_cordeau`)."""
+    from kogadx.io import InputFileError
+    from kogadx.mobility.cordeau import parse_cordeau
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"{path}: 読み込めません ({exc})") from exc
+    return parse_cordeau(text, path.stem, str(path))
+
+
 @app.command("solve")
 def solve(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Cordeau 形式のインスタンスファイル"),
     time_limit: float = typer.Option(10.0, "--time-limit", min=0.1, help="探索時間の上限 (秒)"),
     out: Path | None = typer.Option(None, "--out", help="解を書き出す JSON ファイル (省略時は表示のみ)"),
-    workers: int = typer.Option(1, "--workers", min=1, help="並列探索のプロセス数 (2 以上で GLS とタブー探索を並列実行)"),
+    workers: int = typer.Option(1, "--workers", min=1,
+                                help="並列探索のプロセス数 (2 以上で GLS とタブー探索を並列実行)"),
 ) -> None:
-    """インスタンスを解き、独立チェッカーで実行可能性を確認して、ルートと各地点のサービス開始時刻を JSON に書き出します。"""
+    """インスタンスを解き、独立チェッカーで実行可能性を確認して、ルートと各地点のサービス開始時刻を
+    JSON に書き出します。"""
     from kogadx.io import InputFileError, write_json
     from kogadx.mobility.checker import check_solution
-    from kogadx.mobility.cordeau import load_cordeau
     from kogadx.mobility.darp import solve_darp, solve_darp_portfolio
 
     try:

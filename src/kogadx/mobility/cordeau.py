@@ -6,25 +6,21 @@ Header ``K n T Q L``, then one line ``id x y d q e l`` per node ``0 .. 2n+1``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kogadx.io import InputFileError
 from kogadx.mobility.model import DarpInstance, DarpNode, DarpVehicle
 
 _NODE_COLUMNS = ("id", "x", "y", "d", "q", "e", "l")
 
 
-def load_cordeau(path: str | Path) -> DarpInstance:
-    """Read one Cordeau instance file into a :class:`DarpInstance`.
+def parse_cordeau(text: str, name: str, source: str | None = None) -> DarpInstance:
+    """One Cordeau instance (the file's text) as a :class:`DarpInstance` named ``name``.
 
     Travel time equals Euclidean distance (speed 1). Raises :class:`InputFileError` naming
-    the file, line and column on malformed input.
+    the file (``source``, else ``name``), line and column on malformed input. Reading the
+    file is the caller's (:func:`kogadx.mobility.cli.load_cordeau`).
     """
-    path = Path(path)
-    try:
-        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    except OSError as exc:
-        raise InputFileError(f"{path}: 読み込めません ({exc})") from exc
+    path = source or name
+    lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputFileError(f"{path}: 空のファイルです")
     header = lines[0].split()
@@ -46,7 +42,7 @@ def load_cordeau(path: str | Path) -> DarpInstance:
         if len(parts) < len(_NODE_COLUMNS):
             raise InputFileError(f"{path}: {row} 行目の項目数が足りません (id x y d q e l): {line!r}")
         values = []
-        for col, raw in zip(_NODE_COLUMNS, parts):
+        for col, raw in zip(_NODE_COLUMNS, parts, strict=False):  # extra columns ignored
             try:
                 values.append(float(raw))
             except ValueError as exc:
@@ -56,12 +52,12 @@ def load_cordeau(path: str | Path) -> DarpInstance:
     vehicles = tuple(DarpVehicle(capacity, max_duration) for _ in range(n_vehicles))
     try:
         return DarpInstance(
-            name=path.stem,
+            name=name,
             n_requests=n_requests,
             nodes=tuple(nodes),
             vehicles=vehicles,
             max_ride_time=max_ride,
-            meta={"source": str(path), "T": max_duration},
+            meta={"source": path, "T": max_duration},
         )
     except ValueError as exc:
         raise InputFileError(f"{path}: {exc}") from exc

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import math
 import time as _time
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -272,11 +274,11 @@ class _RoutingModel:
 
         for u in range(1, end):
             iu = manager.NodeToIndex(u)
-            for v in np.flatnonzero(bad_arcs[u, 1:end]) + 1:
+            for v in (np.flatnonzero(bad_arcs[u, 1:end]) + 1).tolist():
                 if v != u:  # Next(u) == u means "unserved" when requests are droppable
                     routing.NextVar(iu).RemoveValue(manager.NodeToIndex(int(v)))
         for veh in range(k_veh):
-            for v in np.flatnonzero(bad_arcs[0, 1:end]) + 1:
+            for v in (np.flatnonzero(bad_arcs[0, 1:end]) + 1).tolist():
                 routing.NextVar(routing.Start(veh)).RemoveValue(manager.NodeToIndex(int(v)))
 
     def full_routes(self, assignment) -> list[list[int]]:
@@ -353,27 +355,8 @@ def solve_darp(
     build = dict(instance=instance, e=e, lt=lt, svc=svc, cost_int=cost_int, transit_int=transit_int,
                  horizon=horizon, scale=scale, bad_arcs=bad_arcs)
 
-    # Phase 1 (model with droppable requests, so a start always exists): first solutions
-    # from a small portfolio of insertion heuristics, the preferred one first; keep the
-    # first that serves every request, else the one serving most.
     m1 = _RoutingModel(**build, drop_penalty=drop_penalty)
-    strategies = [first_solution] + [x for x in _FALLBACK_FIRST if x != first_solution]
-    start, start_unserved = None, None
-    for name in strategies:
-        fs_params = pywrapcp.DefaultRoutingSearchParameters()
-        fs_params.first_solution_strategy = getattr(_FIRST_SOLUTION, name)
-        fs_params.solution_limit = 1
-        remaining = time_limit_s - (_time.perf_counter() - t0)
-        fs_params.time_limit.FromMilliseconds(max(1, int(remaining * 500)))
-        candidate = m1.routing.SolveWithParameters(fs_params)
-        if candidate is None:
-            continue
-        routes_c = m1.routes(candidate)
-        missing = 2 * n - sum(len(r) for r in routes_c)
-        if start is None or missing < start_unserved:
-            start, start_unserved = routes_c, missing
-        if missing == 0:
-            break
+    start, start_unserved = _first_solution(m1, first_solution, n, time_limit_s, t0)
 
     # Phase 2: guided local search from the start. When every request is served, search
     # a model WITHOUT the drop option (GLS's arc penalties otherwise make dropping look
@@ -402,6 +385,42 @@ def solve_darp(
     if assignment is None:
         return DarpSolution(instance.name, [], [], math.nan, _time.perf_counter() - t0, "no_solution")
 
+    routes, times = _routes_with_times(instance, model, assignment, travel)
+    cost = float(sum(dist[a, b] for r in routes for a, b in pairwise(r)))
+    served = sum(len(r) - 2 for r in routes)
+    status = "solved" if served == 2 * n else "partial"
+    return DarpSolution(instance.name, routes, times, cost, _time.perf_counter() - t0, status)
+
+
+def _first_solution(m1: _RoutingModel, first_solution: str, n: int, time_limit_s: float,
+                    t0: float) -> tuple[list[list[int]] | None, int | None]:
+    """Phase 1 (model with droppable requests, so a start always exists): first solutions
+    from a small portfolio of insertion heuristics, the preferred one first; keep the
+    first that serves every request, else the one serving most. Returns (routes, nodes unserved)."""
+    strategies = [first_solution] + [x for x in _FALLBACK_FIRST if x != first_solution]
+    start, start_unserved = None, None
+    for name in strategies:
+        fs_params = pywrapcp.DefaultRoutingSearchParameters()
+        fs_params.first_solution_strategy = getattr(_FIRST_SOLUTION, name)
+        fs_params.solution_limit = 1
+        remaining = time_limit_s - (_time.perf_counter() - t0)
+        fs_params.time_limit.FromMilliseconds(max(1, int(remaining * 500)))
+        candidate = m1.routing.SolveWithParameters(fs_params)
+        if candidate is None:
+            continue
+        routes_c = m1.routes(candidate)
+        missing = 2 * n - sum(len(r) for r in routes_c)
+        if start_unserved is None or missing < start_unserved:
+            start, start_unserved = routes_c, missing
+        if missing == 0:
+            break
+    return start, start_unserved
+
+
+def _routes_with_times(instance: DarpInstance, model: _RoutingModel, assignment: Any,
+                       travel: np.ndarray) -> tuple[list[list[int]], list[list[float]]]:
+    """Routes of a solution in Cordeau numbering with exact service starts (LP re-timing,
+    else the solver's integer times)."""
     routes: list[list[int]] = []
     times: list[list[float]] = []
     for route in model.full_routes(assignment):
@@ -412,10 +431,7 @@ def solve_darp(
             solver_times = schedule_route(instance, route, travel, own_t) or model.times(assignment, len(routes))
         routes.append(route)
         times.append(solver_times)
-    cost = float(sum(dist[a, b] for r in routes for a, b in zip(r[:-1], r[1:])))
-    served = sum(len(r) - 2 for r in routes)
-    status = "solved" if served == 2 * n else "partial"
-    return DarpSolution(instance.name, routes, times, cost, _time.perf_counter() - t0, status)
+    return routes, times
 
 
 DEFAULT_PORTFOLIO: tuple[dict, ...] = (

@@ -14,27 +14,20 @@ import numpy as np
 import pandas as pd
 
 from kogadx.geo.reference import CRS_METRIC
+from kogadx.mobility.policies import ordered, policy_label
 from kogadx.plotting import PALETTE, setup
 
-_POLICY_ORDER = ("none", "depot", "forecast", "oracle")
 
-
-def _policies(frame: pd.DataFrame) -> list[str]:
-    present = set(frame["policy"])
-    return [p for p in _POLICY_ORDER if p in present] + sorted(present - set(_POLICY_ORDER))
-
-
-def _by_fleet(scenarios: pd.DataFrame, column: str, ylabel: str, title: str, labels: Mapping[str, str],
-              scale: float = 1.0) -> Any:
+def _by_fleet(scenarios: pd.DataFrame, column: str, ylabel: str, title: str, scale: float = 1.0) -> Any:
     plt = setup()
     factors = sorted(scenarios["demand_factor"].unique())
     fig, axes = plt.subplots(1, len(factors), figsize=(5 * len(factors), 4.2), sharey=True, squeeze=False)
-    for ax, factor in zip(axes[0], factors):
+    for ax, factor in zip(axes[0], factors, strict=True):
         part = scenarios[scenarios["demand_factor"] == factor]
-        for k, policy in enumerate(_policies(part)):
+        for k, policy in enumerate(ordered(part["policy"])):
             line = part[part["policy"] == policy].sort_values("n_vehicles")
             ax.plot(line["n_vehicles"], line[column].astype(float) * scale, marker="o",
-                    color=PALETTE[k % len(PALETTE)], label=labels.get(policy, policy))
+                    color=PALETTE[k % len(PALETTE)], label=policy_label(policy))
         ax.set_title(f"需要 {factor:g} 倍")
         ax.set_xlabel("車両数 (台)")
         ax.set_xticks(sorted(part["n_vehicles"].unique()))
@@ -45,31 +38,31 @@ def _by_fleet(scenarios: pd.DataFrame, column: str, ylabel: str, title: str, lab
     return fig
 
 
-def plot_wait_vs_fleet(scenarios: pd.DataFrame, labels: Mapping[str, str]) -> Any:
+def plot_wait_vs_fleet(scenarios: pd.DataFrame) -> Any:
     """Mean wait (min) against fleet size, one line per policy, one panel per demand factor."""
     return _by_fleet(scenarios, "wait_mean_min", "平均待ち時間 (分)",
-                     "車両数と平均待ち時間 (待ち = 乗車開始 − 希望乗車時刻)", labels)
+                     "車両数と平均待ち時間 (待ち = 乗車開始 − 希望乗車時刻)")
 
 
-def plot_served_vs_fleet(scenarios: pd.DataFrame, labels: Mapping[str, str]) -> Any:
+def plot_served_vs_fleet(scenarios: pd.DataFrame) -> Any:
     """Served rate (%) against fleet size, one line per policy, one panel per demand factor."""
-    return _by_fleet(scenarios, "served_rate", "配車成立率 (%)", "車両数と配車成立率", labels, scale=100.0)
+    return _by_fleet(scenarios, "served_rate", "配車成立率 (%)", "車両数と配車成立率", scale=100.0)
 
 
-def plot_kpi_bars(default: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str], n_vehicles: int) -> Any:
+def plot_kpi_bars(default: Mapping[str, Mapping[str, Any]], n_vehicles: int) -> Any:
     """Bars of the main KPIs by policy at the default fleet."""
     plt = setup()
     panels = [("wait_mean_min", "平均待ち時間 (分)", 1.0), ("wait_p95_min", "待ち時間 95% 点 (分)", 1.0),
               ("short_notice_wait_mean_min", "直前予約の平均待ち (分)", 1.0),
               ("served_rate", "配車成立率 (%)", 100.0), ("empty_km", "空車走行 (km)", 1.0),
               ("passengers_per_vehicle_hour", "車両 1 時間あたり乗客 (人)", 1.0)]
-    policies = [p for p in _POLICY_ORDER if p in default] + sorted(set(default) - set(_POLICY_ORDER))
+    policies = ordered(default)
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
-    for ax, (key, title, scale) in zip(axes.ravel(), panels):
+    for ax, (key, title, scale) in zip(axes.ravel(), panels, strict=True):
         values = [float(default[p].get(key) or np.nan) * scale for p in policies]
         bars = ax.bar(range(len(policies)), values, color=[PALETTE[k % len(PALETTE)] for k in range(len(policies))])
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
-        ax.set_xticks(range(len(policies)), [labels.get(p, p) for p in policies], rotation=20, ha="right", fontsize=8)
+        ax.set_xticks(range(len(policies)), [policy_label(p) for p in policies], rotation=20, ha="right", fontsize=8)
         ax.set_title(title, fontsize=10)
     fig.suptitle(f"再配置方針ごとの KPI (車両 {n_vehicles} 台、需要 1 倍)")
     fig.tight_layout()
@@ -78,7 +71,7 @@ def plot_kpi_bars(default: Mapping[str, Mapping[str, Any]], labels: Mapping[str,
 
 def plot_route_map(legs: pd.DataFrame, stops_xy: pd.DataFrame, waiting: pd.DataFrame,
                    towns: gpd.GeoDataFrame | None, day: pd.Timestamp, depot: tuple[float, float],
-                   policy_label: str) -> Any:
+                   policy: str) -> Any:
     """Route map of one service day: town polygons, stops, each vehicle's legs in its colour
     (service legs solid, repositioning dashed). All coordinates EPSG:6670 metres; no tiles."""
     plt = setup()
@@ -110,14 +103,14 @@ def plot_route_map(legs: pd.DataFrame, stops_xy: pd.DataFrame, waiting: pd.DataF
     ax.set_aspect("equal")
     ax.set_xlabel("x (m, 平面直角座標 II 系)")
     ax.set_ylabel("y (m)")
-    ax.set_title(f"{pd.Timestamp(day):%Y-%m-%d} の運行経路 ({policy_label})\n"
+    ax.set_title(f"{pd.Timestamp(day):%Y-%m-%d} の運行経路 ({policy_label(policy)})\n"
                  "町丁目境界はボロノイ近似、経路は停留所間の直線表示", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
 
 
-def plot_replications(replications: Mapping[str, Any], labels: Mapping[str, str]) -> Any:
+def plot_replications(replications: Mapping[str, Any]) -> Any:
     """Mean-wait difference to 再配置なし per policy over the redrawn periods, with 95 % intervals.
 
     ``replications`` is ``metrics["replications"]`` of the dispatch stage (``paired`` holds
@@ -134,7 +127,8 @@ def plot_replications(replications: Mapping[str, Any], labels: Mapping[str, str]
     ax.errorbar(diff, y, xerr=[diff - lo, hi - diff], fmt="o", color=PALETTE[0], capsize=4)
     ax.axvline(0.0, color="#555555", linewidth=1)
     ax.set_yticks(y)
-    ax.set_yticklabels([labels.get(p, p) for p in order])
+    ax.set_yticklabels([policy_label(p) for p in order])
     ax.set_xlabel("再配置なしとの平均待ち時間の差 (分、マイナスは短い)")
-    ax.set_title(f"需要の揺れをならした比較 ({int(replications['n'])} 回の作り直し、車両 {int(replications['n_vehicles'])} 台、95% 区間)")
+    ax.set_title(f"需要の揺れをならした比較 ({int(replications['n'])} 回の作り直し、"
+                 f"車両 {int(replications['n_vehicles'])} 台、95% 区間)")
     return fig

@@ -151,6 +151,6 @@ class DarpSolution:
                     "route": [int(v) for v in route],
                     "service_start": [round(float(t), 6) for t in times],
                 }
-                for k, (route, times) in enumerate(zip(self.routes, self.start_times))
+                for k, (route, times) in enumerate(zip(self.routes, self.start_times, strict=False))
             ],
         }

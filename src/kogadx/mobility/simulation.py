@@ -26,25 +26,24 @@ from __future__ import annotations
 
 import math
 import time as _time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from kogadx.io import InputFileError
+from kogadx.mobility.params import DispatchParams, DispatchRules, FleetParams, Travel
+from kogadx.mobility.policies import POLICIES
 
 REQUEST_COLUMNS = (
     "request_id", "request_time", "desired_pickup_time", "origin_x", "origin_y",
     "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone",
 )
-POLICIES = ("none", "depot", "forecast", "oracle")
-REPOSITION_RULES = ("coverage", "greedy")
-# "none": an idle van waits where it dropped its last rider; "depot": it drives back to the
-# depot; "forecast" / "oracle": it moves towards zones by expected demand (forecast or true λ).
+# Rules, travel settings and the short-notice threshold default to the params' defaults.
+SHORT_LEAD_MIN = DispatchParams.short_lead_min
 
 
 # --------------------------------------------------------------------------- travel time
@@ -60,8 +59,13 @@ class TravelTimeModel(Protocol):
 class StraightLineTravelTime:
     """Straight-line distance × ``detour_factor`` driven at ``speed_kmh``."""
 
-    detour_factor: float = 1.3
-    speed_kmh: float = 25.0
+    detour_factor: float
+    speed_kmh: float
+
+    @classmethod
+    def from_params(cls, travel: Travel = Travel()) -> StraightLineTravelTime:
+        """The model of the ``dispatch.travel`` settings (speed already a number)."""
+        return cls(travel.detour_factor, travel.speed)
 
     def km(self, ax, ay, bx, by) -> np.ndarray:
         """Road distance estimate (km)."""
@@ -78,7 +82,7 @@ class MatrixTravelTime:
     nearest stop.
 
     ``stops``: stop_id, x, y (metres, EPSG:6670). ``matrix``: from_stop, to_stop, minutes
-    and optionally km (else straight-line km). Build with :meth:`from_files`.
+    (numbers) and optionally km (else straight-line km), for every ordered pair of stops.
     """
 
     stops: pd.DataFrame
@@ -109,18 +113,6 @@ class MatrixTravelTime:
         if np.isnan(self._minutes).any():
             raise InputFileError("所要時間行列に欠けている停留所の組があります")
 
-    @classmethod
-    def from_files(cls, stops_path: str | Path, matrix_path: str | Path) -> MatrixTravelTime:
-        """Read ``stops`` (stop_id,x,y) and ``matrix`` (from_stop,to_stop,minutes[,km]) CSVs."""
-        stops = pd.read_csv(stops_path, dtype={"stop_id": str})
-        matrix = pd.read_csv(matrix_path, dtype={"from_stop": str, "to_stop": str})
-        for path, frame, cols in ((stops_path, stops, ("stop_id", "x", "y")),
-                                  (matrix_path, matrix, ("from_stop", "to_stop", "minutes"))):
-            missing = [c for c in cols if c not in frame.columns]
-            if missing:
-                raise InputFileError(f"{path}: 列 {missing} がありません")
-        return cls(stops, matrix)
-
     def _snap(self, x, y) -> np.ndarray:
         pts = np.column_stack([np.ravel(x), np.ravel(y)])
         return self._tree.query(pts)[1]
@@ -146,53 +138,9 @@ class Fleet:
     n_vehicles: int
     depot_x: float
     depot_y: float
-    capacity: int = 8
+    capacity: int = FleetParams.capacity
     service_start_hour: float = 9.0
     service_end_hour: float = 17.0
-
-
-@dataclass(frozen=True)
-class DispatchRules:
-    """Promises made to riders and the repositioning look-ahead.
-
-    pickup_window_min: pick-up starts within [desired, desired + W] (minutes).
-    max_detour_factor: ride time ≤ factor × direct time (or direct + ``min_detour_slack_min``).
-    dwell_min: boarding/alighting time at each stop (minutes).
-    lookahead_min: repositioning uses the expected demand of the hour containing now + this.
-    wait_weight: insertion cost = added driving minutes + wait_weight × added rider wait
-        minutes (all riders of the plan), so that insertions do not push waits to the limit.
-    reposition_in_slack: a vehicle whose plan holds only stops it need not leave for yet
-        (bookings later in the day) may reposition too, but only to a place from which it
-        still starts its next stop exactly when planned (same travel-time model), so no
-        promise and no planned time of any booked rider changes.
-    slack_min_stay_min: such a vehicle only moves when it could stand at least this many
-        minutes at the target before leaving for its next stop (no drive-there-and-back).
-    reposition_rule: how the "forecast"/"oracle" policies pick waiting points.
-        ``coverage`` (default): choose the waiting points of all idle vehicles jointly so
-        that Σ_zone λ_zone × (minutes from the nearest vehicle to the zone's waiting point)
-        + ``move_weight`` × Σ driven repositioning minutes is smallest (a p-median over the
-        zones, solved exactly by enumeration while it has ≤ ``max_enumeration`` choices,
-        else by coordinate descent); busy vehicles count at their last booked stop.
-        ``greedy``: one vehicle at a time to the zone with the largest λ / (1 + vehicles
-        already there) — the first rule, kept for comparison.
-    move_weight: rider-minutes of expected reach one minute of empty driving is worth.
-    """
-
-    pickup_window_min: float = 15.0
-    max_detour_factor: float = 2.0
-    min_detour_slack_min: float = 5.0
-    dwell_min: float = 1.0
-    lookahead_min: float = 30.0
-    wait_weight: float = 0.5
-    reposition_in_slack: bool = True
-    slack_min_stay_min: float = 5.0
-    reposition_rule: str = "coverage"
-    move_weight: float = 0.0
-    max_enumeration: int = 20000
-
-    def __post_init__(self) -> None:
-        if self.reposition_rule not in REPOSITION_RULES:
-            raise ValueError(f"reposition_rule は {REPOSITION_RULES} のいずれかです: {self.reposition_rule!r}")
 
 
 @dataclass
@@ -258,7 +206,7 @@ class _Day:
         Returns ``(times, cost)``, or an int failure code: 1 = the new pick-up ``new_p`` is
         late, 2 = the new drop-off ``new_d`` breaks its ride limit, 0 = anything else.
         """
-        dwell = self.rules.dwell_min
+        dwell = self.rules.dwell
         cap = self.fleet.capacity
         t = base
         prev = 0
@@ -267,7 +215,7 @@ class _Day:
         drive = 0.0
         local_pick: dict[int, float] = {}
         wait = 0.0
-        for k, s in zip(idx, stops):
+        for k, s in zip(idx, stops, strict=True):
             leg = T[prev, k]
             drive += leg
             t = max(s.earliest, t + leg)
@@ -324,7 +272,7 @@ class _Day:
                     break
                 self._record(v, "service", x, y, s.x, s.y, depart, depart + leg, v.load, s.req, s.pickup)
                 v.plan.pop(0)
-                v.x, v.y, v.t_avail = s.x, s.y, start + self.rules.dwell_min
+                v.x, v.y, v.t_avail = s.x, s.y, start + self.rules.dwell
                 if s.pickup:
                     v.load += s.pax
                     self.pickup_start[s.req] = start
@@ -338,6 +286,7 @@ class _Day:
             self.legs.append((self.day, v.vid, kind, x0, y0, x1, y1, t0, t1, load, km, req, to_pickup))
 
     def _finish_repos(self, v: _Vehicle, t: float) -> None:
+        assert v.repos is not None, "only a repositioning vehicle finishes its leg"
         x0, y0, t0, x1, y1, t1 = v.repos
         f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (t - t0) / (t1 - t0)))
         xe, ye = x0 + f * (x1 - x0), y0 + f * (y1 - y0)
@@ -483,7 +432,7 @@ class _Day:
             choice = combo[int(np.argmin(cost))]
         else:
             choice = self._coordinate_descent(reach_fixed, reach, move, lam)
-        for v, xy, k in zip(idle, options, choice):
+        for v, xy, k in zip(idle, options, choice, strict=True):
             tx, ty = xy[int(k)]
             if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
@@ -571,21 +520,22 @@ def _minute_of_day(ts: pd.Series) -> np.ndarray:
 def simulate_dispatch(
     requests: pd.DataFrame,
     fleet: Fleet,
-    rules: DispatchRules | None = None,
+    rules: DispatchRules = DispatchRules(),
     travel: TravelTimeModel | None = None,
     policy: str = "none",
     zone_demand: pd.DataFrame | None = None,
     zone_centroids: pd.DataFrame | None = None,
     service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
-    short_lead_min: float = 20.0,
+    short_lead_min: float = SHORT_LEAD_MIN,
 ) -> DispatchResult:
     """Replay ride requests in arrival order with cheapest feasible insertion.
 
     Args:
         requests: columns ``REQUEST_COLUMNS`` (times datetime64, xy metres EPSG:6670).
         fleet: vehicles, depot and daily service hours.
-        rules: rider promises (pick-up window, detour) and dwell; defaults if None.
-        travel: travel-time model (default :class:`StraightLineTravelTime`).
+        rules: rider promises (pick-up window, detour) and dwell (a number, not "calibrated").
+        travel: travel-time model (default: :class:`StraightLineTravelTime` of the default
+            ``dispatch.travel`` settings).
         policy: ``"none"``, ``"forecast"`` or ``"oracle"``; the last two need
             ``zone_demand`` (zone, hour (datetime64 hour start), expected) — a forecast or
             the true intensity λ — and ``zone_centroids`` (zone, x, y). ``"depot"`` sends
@@ -600,108 +550,168 @@ def simulate_dispatch(
     """
     if policy not in POLICIES:
         raise ValueError(f"policy は {POLICIES} のいずれかです: {policy!r}")
-    rules = rules or DispatchRules()
-    travel = travel or StraightLineTravelTime()
+    travel = travel or StraightLineTravelTime.from_params()
     _validate_requests(requests)
-    demand_map: dict[pd.Timestamp, dict[str, float]] = {}
-    centroids: dict[str, tuple[float, float]] = {}
-    if policy in ("forecast", "oracle"):
-        if zone_demand is None or zone_centroids is None:
-            raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
-        for hour, grp in zone_demand.groupby("hour", sort=True):
-            demand_map[pd.Timestamp(hour)] = dict(zip(grp["zone"].astype(str), grp["expected"].astype(float)))
-        centroids = {str(z): (float(x), float(y)) for z, x, y in zone_centroids[["zone", "x", "y"]].itertuples(index=False)}
-
-    reqs = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
-    direct = np.asarray(travel.minutes(reqs["origin_x"], reqs["origin_y"], reqs["dest_x"], reqs["dest_y"]), float)
-    desired_min = _minute_of_day(reqs["desired_pickup_time"])
-    request_min = _minute_of_day(reqs["request_time"])
-    lead_min = ((reqs["desired_pickup_time"] - reqs["request_time"]) / pd.Timedelta(minutes=1)).to_numpy(float)
-    day_of = reqs["desired_pickup_time"].dt.normalize()
-    req_day = reqs["request_time"].dt.normalize()
-    # a booking made on an earlier day is seen at the start of the service day
-    request_min = np.where(req_day < day_of, -1.0, request_min)
+    demand = _ZoneDemand.of(policy, zone_demand, zone_centroids)
+    replay = _Replay.of(requests, travel)
     hours_of = dict(service_hours or {})
-
-    status = np.array(["rejected"] * len(reqs), dtype=object)
-    reason = np.array([""] * len(reqs), dtype=object)
-    vehicle = np.full(len(reqs), -1)
-    pick_t = np.full(len(reqs), np.nan)
-    drop_t = np.full(len(reqs), np.nan)
-    decision_ms = np.full(len(reqs), np.nan)
-    decision_cpu_ms = np.full(len(reqs), np.nan)
     legs: list[tuple] = []
     vehicle_hours = 0.0
-    for day in sorted(day_of.unique()):
+    for day in sorted(replay.day_of.unique()):
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
-        open_min, close_min = open_h * 60, close_h * 60
         vehicle_hours += fleet.n_vehicles * (close_h - open_h)
-        rows = np.flatnonzero((day_of == day).to_numpy())
-        rows = rows[np.lexsort((rows, request_min[rows]))]
         sim = _Day(fleet, rules, travel, pd.Timestamp(day), open_h)
-        for r in rows:
-            now = max(request_min[r], open_min - 60)
+        replay.run_day(sim, policy, demand, open_h * 60, close_h * 60)
+        legs.extend(sim.legs)
+    trips = replay.trips(rules)
+    legs_df = _legs_frame(legs, replay.reqs)
+    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
+    return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms)
+
+
+@dataclass(frozen=True)
+class _ZoneDemand:
+    """Expected demand by hour start (zone → requests) and the zones' waiting points."""
+
+    by_hour: dict[pd.Timestamp, dict[str, float]]
+    centroids: dict[str, tuple[float, float]]
+
+    @classmethod
+    def of(cls, policy: str, zone_demand: pd.DataFrame | None, zone_centroids: pd.DataFrame | None) -> _ZoneDemand:
+        if policy not in ("forecast", "oracle"):
+            return cls({}, {})
+        if zone_demand is None or zone_centroids is None:
+            raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
+        by_hour = {pd.Timestamp(hour): dict(zip(grp["zone"].astype(str), grp["expected"].astype(float), strict=True))
+                   for hour, grp in zone_demand.groupby("hour", sort=True)}
+        centroids = {str(z): (float(x), float(y))
+                     for z, x, y in zone_centroids[["zone", "x", "y"]].itertuples(index=False)}
+        return cls(by_hour, centroids)
+
+
+@dataclass
+class _Replay:
+    """The requests of one simulation in arrival order, their times in minutes of the day,
+    and what happened to each (filled in day by day by :meth:`run_day`)."""
+
+    reqs: pd.DataFrame
+    direct: np.ndarray
+    desired_min: np.ndarray
+    request_min: np.ndarray  # -1: booked on an earlier day (seen when service opens)
+    lead_min: np.ndarray
+    day_of: pd.Series
+    status: np.ndarray = field(init=False)
+    reason: np.ndarray = field(init=False)
+    vehicle: np.ndarray = field(init=False)
+    pick_t: np.ndarray = field(init=False)
+    drop_t: np.ndarray = field(init=False)
+    decision_ms: np.ndarray = field(init=False)
+    decision_cpu_ms: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.reqs)
+        self.status = np.array(["rejected"] * n, dtype=object)
+        self.reason = np.array([""] * n, dtype=object)
+        self.vehicle = np.full(n, -1)
+        self.pick_t = np.full(n, np.nan)
+        self.drop_t = np.full(n, np.nan)
+        self.decision_ms = np.full(n, np.nan)
+        self.decision_cpu_ms = np.full(n, np.nan)
+
+    @classmethod
+    def of(cls, requests: pd.DataFrame, travel: TravelTimeModel) -> _Replay:
+        reqs = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
+        direct = np.asarray(travel.minutes(reqs["origin_x"], reqs["origin_y"], reqs["dest_x"], reqs["dest_y"]), float)
+        desired_min = _minute_of_day(reqs["desired_pickup_time"])
+        request_min = _minute_of_day(reqs["request_time"])
+        lead_min = ((reqs["desired_pickup_time"] - reqs["request_time"]) / pd.Timedelta(minutes=1)).to_numpy(float)
+        day_of = reqs["desired_pickup_time"].dt.normalize()
+        req_day = reqs["request_time"].dt.normalize()
+        # a booking made on an earlier day is seen at the start of the service day
+        request_min = np.where(req_day < day_of, -1.0, request_min)
+        return cls(reqs, direct, desired_min, request_min, lead_min, day_of)
+
+    def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float) -> None:
+        """Replay one service day's requests in booking order on ``sim``."""
+        rules = sim.rules
+        rows = np.flatnonzero((self.day_of == sim.day).to_numpy())
+        rows = rows[np.lexsort((rows, self.request_min[rows]))]
+        for r in rows.tolist():
+            now = max(self.request_min[r], open_min - 60)
             sim.advance(now)
             if policy == "depot":
                 sim.return_to_depot(now)
             elif policy != "none":
-                hour = pd.Timestamp(day) + pd.Timedelta(minutes=now + rules.lookahead_min)
-                sim.reposition(now, demand_map.get(hour.floor("h"), {}), centroids)
-            if not (open_min <= desired_min[r] <= close_min):
-                reason[r] = "運行時間外"
+                hour = sim.day + pd.Timedelta(minutes=now + rules.lookahead_min)
+                sim.reposition(now, demand.by_hour.get(hour.floor("h"), {}), demand.centroids)
+            if not (open_min <= self.desired_min[r] <= close_min):
+                self.reason[r] = "運行時間外"
                 continue
-            if int(reqs.at[r, "passengers"]) > fleet.capacity:
-                reason[r] = "定員超過"
+            if int(self.reqs.at[r, "passengers"]) > sim.fleet.capacity:
+                self.reason[r] = "定員超過"
                 continue
-            max_ride = max(rules.max_detour_factor * direct[r], direct[r] + rules.min_detour_slack_min)
-            earliest = max(desired_min[r], now)
-            pax = int(reqs.at[r, "passengers"])
-            p = _Stop(r, True, float(reqs.at[r, "origin_x"]), float(reqs.at[r, "origin_y"]), earliest,
-                      desired_min[r] + rules.pickup_window_min, pax, max_ride, desired_min[r])
-            d = _Stop(r, False, float(reqs.at[r, "dest_x"]), float(reqs.at[r, "dest_y"]), 0.0, math.inf, pax, max_ride)
+            p, d = self._stops(r, now, rules)
             tic, tic_cpu = _time.perf_counter(), _time.process_time()
             ok = sim.insert(r, p, d, now)
-            decision_ms[r] = (_time.perf_counter() - tic) * 1000
-            decision_cpu_ms[r] = (_time.process_time() - tic_cpu) * 1000
+            self.decision_ms[r] = (_time.perf_counter() - tic) * 1000
+            self.decision_cpu_ms[r] = (_time.process_time() - tic_cpu) * 1000
             if ok:
-                status[r] = "served"
+                self.status[r] = "served"
             else:
-                reason[r] = "挿入不可"
+                self.reason[r] = "挿入不可"
         sim.advance(math.inf)
         for r, v in sim.assigned.items():
-            vehicle[r] = v
-            pick_t[r] = sim.pickup_start[r]
-            drop_t[r] = sim.dropoff_start[r]
-        legs.extend(sim.legs)
+            self.vehicle[r] = v
+            self.pick_t[r] = sim.pickup_start[r]
+            self.drop_t[r] = sim.dropoff_start[r]
 
-    trips = pd.DataFrame({
-        "request_id": reqs["request_id"].to_numpy(),
-        "status": status.astype(str),
-        "reason": reason.astype(str),
-        "vehicle": vehicle,
-        "passengers": reqs["passengers"].to_numpy(int),
-        "origin_zone": reqs["origin_zone"].astype(str).to_numpy(),
-        "dest_zone": reqs["dest_zone"].astype(str).to_numpy(),
-        "request_min": request_min,
-        "desired_min": desired_min,
-        "pickup_min": pick_t,
-        "dropoff_min": drop_t,
-        "direct_min": direct,
-        "lead_min": lead_min,
-        "service_date": day_of.to_numpy(),
-    })
-    trips["wait_min"] = trips["pickup_min"] - trips["desired_min"]
-    trips["ride_min"] = trips["dropoff_min"] - trips["pickup_min"] - rules.dwell_min
+    def _stops(self, r: int, now: float, rules: DispatchRules) -> tuple[_Stop, _Stop]:
+        """Pick-up and drop-off of request ``r`` with its promises (window, ride limit)."""
+        direct, desired = self.direct[r], self.desired_min[r]
+        max_ride = max(rules.max_detour_factor * direct, direct + rules.min_detour_slack_min)
+        earliest = max(desired, now)
+        pax = int(self.reqs.at[r, "passengers"])
+        p = _Stop(r, True, float(self.reqs.at[r, "origin_x"]), float(self.reqs.at[r, "origin_y"]), earliest,
+                  desired + rules.pickup_window_min, pax, max_ride, desired)
+        d = _Stop(r, False, float(self.reqs.at[r, "dest_x"]), float(self.reqs.at[r, "dest_y"]), 0.0, math.inf, pax,
+                  max_ride)
+        return p, d
+
+    def trips(self, rules: DispatchRules) -> pd.DataFrame:
+        """One row per request: status, reason, vehicle, times (minutes of the day), wait, ride."""
+        reqs = self.reqs
+        trips = pd.DataFrame({
+            "request_id": reqs["request_id"].to_numpy(),
+            "status": self.status.astype(str),
+            "reason": self.reason.astype(str),
+            "vehicle": self.vehicle,
+            "passengers": reqs["passengers"].to_numpy(int),
+            "origin_zone": reqs["origin_zone"].astype(str).to_numpy(),
+            "dest_zone": reqs["dest_zone"].astype(str).to_numpy(),
+            "request_min": self.request_min,
+            "desired_min": self.desired_min,
+            "pickup_min": self.pick_t,
+            "dropoff_min": self.drop_t,
+            "direct_min": self.direct,
+            "lead_min": self.lead_min,
+            "service_date": self.day_of.to_numpy(),
+        })
+        trips["wait_min"] = trips["pickup_min"] - trips["desired_min"]
+        trips["ride_min"] = trips["dropoff_min"] - trips["pickup_min"] - rules.dwell
+        return trips
+
+
+def _legs_frame(legs: list[tuple], reqs: pd.DataFrame) -> pd.DataFrame:
+    """Driven legs as a table; ``to_request`` is the id of the request a leg heads for."""
     legs_df = pd.DataFrame(legs, columns=["service_date", "vehicle", "kind", "x0", "y0", "x1", "y1",
                                           "depart_min", "arrive_min", "load", "km", "_row", "to_pickup"])
     ids = reqs["request_id"].astype(str).to_numpy()
     legs_df.insert(11, "to_request", [ids[r] if r >= 0 else "" for r in legs_df["_row"]])
-    legs_df = legs_df.drop(columns="_row")
-    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
-    return DispatchResult(trips, legs_df, kpis, decision_ms, decision_cpu_ms)
+    return legs_df.drop(columns="_row")
 
 
-def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float, short_lead_min: float = 20.0) -> dict:
+def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
+                 short_lead_min: float = SHORT_LEAD_MIN) -> dict:
     """Service KPIs from simulated trips and legs.
 
     served/rejection rate (share of requests), wait mean/p95 (min; wait = pick-up start -
@@ -734,6 +744,13 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float, 
     }
 
 
+def round_metric(value: Any) -> Any:
+    """A number as the dispatch metrics report it: 4 decimals, NaN → None (JSON null)."""
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    return value
+
+
 def _short_notice_kpis(trips: pd.DataFrame, short_lead_min: float) -> dict:
     if "lead_min" not in trips.columns:
         return {}
@@ -762,7 +779,7 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
         if row.ride_min < row.direct_min - 1e-6:
             out.append(f"依頼 {row.request_id}: 乗車時間が直行より短い")
     # a vehicle cannot head for a rider before the booking exists
-    known = dict(zip(result.trips["request_id"].astype(str), result.trips["request_min"]))
+    known = dict(zip(result.trips["request_id"].astype(str), result.trips["request_min"], strict=True))
     legs = result.legs
     if len(legs):
         to_pick = legs[legs["to_pickup"]]
@@ -771,8 +788,8 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
                 out.append(f"依頼 {leg.to_request}: 予約 ({known[leg.to_request]:.1f}) 前に車両 {leg.vehicle} が出発")
     # on-board count over time per vehicle from pick-up/drop-off events
     for (day, veh), grp in served.groupby(["service_date", "vehicle"]):
-        events = sorted([(t, 1, p) for t, p in zip(grp["pickup_min"], grp["passengers"])]
-                        + [(t, 0, -p) for t, p in zip(grp["dropoff_min"], grp["passengers"])])
+        events = sorted([(t, 1, p) for t, p in zip(grp["pickup_min"], grp["passengers"], strict=True)]
+                        + [(t, 0, -p) for t, p in zip(grp["dropoff_min"], grp["passengers"], strict=True)])
         load = 0
         for t, _, delta in events:
             load += delta
@@ -781,52 +798,8 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
     return out
 
 
-def generate_synthetic_requests(
-    rng: np.random.Generator,
-    zone_rates: pd.DataFrame,
-    zone_centroids: pd.DataFrame,
-    zone_radius_m: float = 600.0,
-    lead_min: tuple[float, float] = (10.0, 60.0),
-    max_passengers: int = 3,
-) -> pd.DataFrame:
-    """Ride requests drawn from a Poisson intensity per zone and hour (for tests/benchmarks).
-
-    Args:
-        rng: seeded generator (``kogadx.synth.stream_rng``).
-        zone_rates: zone, hour (datetime64 hour start), expected (λ, requests per hour).
-        zone_centroids: zone, x, y (metres, EPSG:6670).
-        zone_radius_m: spread (std, metres) of origins/destinations around a centroid.
-        lead_min: booking lead time range (minutes before the desired pick-up).
-        max_passengers: party size drawn uniformly in 1..max.
-
-    Returns:
-        DataFrame with ``REQUEST_COLUMNS``; destinations in a zone drawn ∝ its λ that hour.
-    """
-    cent = zone_centroids.set_index(zone_centroids["zone"].astype(str))
-    rows = []
-    for hour, grp in zone_rates.sort_values(["hour", "zone"]).groupby("hour", sort=True):
-        zones = grp["zone"].astype(str).to_numpy()
-        lam = grp["expected"].to_numpy(float)
-        share = lam / lam.sum() if lam.sum() > 0 else np.full(len(lam), 1 / len(lam))
-        counts = rng.poisson(lam)
-        for z, k in zip(zones, counts):
-            for _ in range(int(k)):
-                dz = zones[rng.choice(len(zones), p=share)]
-                offset = rng.uniform(0, 60)
-                desired = pd.Timestamp(hour) + pd.Timedelta(minutes=float(np.round(offset, 1)))
-                lead = float(np.round(rng.uniform(*lead_min), 1))
-                ox, oy = cent.loc[z, ["x", "y"]].to_numpy(float) + rng.normal(0, zone_radius_m, 2)
-                dx, dy = cent.loc[dz, ["x", "y"]].to_numpy(float) + rng.normal(0, zone_radius_m, 2)
-                rows.append((desired - pd.Timedelta(minutes=lead), desired, ox, oy, dx, dy,
-                             int(rng.integers(1, max_passengers + 1)), z, dz))
-    frame = pd.DataFrame(rows, columns=["request_time", "desired_pickup_time", "origin_x", "origin_y",
-                                        "dest_x", "dest_y", "passengers", "origin_zone", "dest_zone"])
-    frame = frame.sort_values(["request_time", "desired_pickup_time"], kind="stable").reset_index(drop=True)
-    frame.insert(0, "request_id", [f"R{k:06d}" for k in range(len(frame))])
-    return frame
-
-
-def scale_demand(requests: pd.DataFrame, factor: float, rng: np.random.Generator, jitter_min: float = 15.0) -> pd.DataFrame:
+def scale_demand(requests: pd.DataFrame, factor: float, rng: np.random.Generator,
+                 jitter_min: float = 15.0) -> pd.DataFrame:
     """Demand what-if: keep every request and add ``round((factor-1)·N)`` resampled ones.
 
     Added requests copy a random existing request (same places, party size, booking lead)
@@ -856,16 +829,16 @@ def iter_fleet_scenarios(
     requests: pd.DataFrame,
     fleet: Fleet,
     rules: DispatchRules,
-    fleet_sizes: list[int],
-    demand_factors: list[float],
-    policies: list[str],
+    fleet_sizes: Sequence[int],
+    demand_factors: Sequence[float],
+    policies: Sequence[str],
     rng_for_factor: Callable[[float], np.random.Generator],
     travel: TravelTimeModel | None = None,
     forecast_demand: pd.DataFrame | None = None,
     true_demand: pd.DataFrame | None = None,
     zone_centroids: pd.DataFrame | None = None,
     service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
-    short_lead_min: float = 20.0,
+    short_lead_min: float = SHORT_LEAD_MIN,
 ) -> Iterator[tuple[int, float, str, DispatchResult]]:
     """Simulate every (demand factor, fleet size, policy); yield (size, factor, policy, result).
 
@@ -891,16 +864,16 @@ def run_fleet_scenarios(
     requests: pd.DataFrame,
     fleet: Fleet,
     rules: DispatchRules,
-    fleet_sizes: list[int],
-    demand_factors: list[float],
-    policies: list[str],
+    fleet_sizes: Sequence[int],
+    demand_factors: Sequence[float],
+    policies: Sequence[str],
     rng: np.random.Generator,
     travel: TravelTimeModel | None = None,
     forecast_demand: pd.DataFrame | None = None,
     true_demand: pd.DataFrame | None = None,
     zone_centroids: pd.DataFrame | None = None,
     service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
-    short_lead_min: float = 20.0,
+    short_lead_min: float = SHORT_LEAD_MIN,
 ) -> pd.DataFrame:
     """KPIs for every (fleet size, demand factor, policy): the fleet what-if table.
 
@@ -916,24 +889,3 @@ def run_fleet_scenarios(
                      "decision_ms_mean": float(ms.mean()) if len(ms) else math.nan,
                      "decision_ms_p95": float(np.percentile(ms, 95)) if len(ms) else math.nan})
     return pd.DataFrame(rows)
-
-
-def dispatch_setup_from_params(params: dict) -> tuple[Fleet, DispatchRules, TravelTimeModel]:
-    """Build fleet, rules and travel model from the ``dispatch`` section of params.yaml.
-
-    ``params["travel"]["model"]`` is ``"straight_line"`` (detour_factor, speed_kmh) or
-    ``"matrix"`` (stops_file, matrix_file: CSVs for :class:`MatrixTravelTime`).
-    """
-    fleet = Fleet(**params["fleet"])
-    rules = DispatchRules(**params.get("rules", {}))
-    travel_p = dict(params.get("travel", {}))
-    kind = travel_p.pop("model", "straight_line")
-    if kind == "straight_line":
-        travel: TravelTimeModel = StraightLineTravelTime(
-            detour_factor=float(travel_p.get("detour_factor", 1.3)), speed_kmh=float(travel_p.get("speed_kmh", 25.0))
-        )
-    elif kind == "matrix":
-        travel = MatrixTravelTime.from_files(travel_p["stops_file"], travel_p["matrix_file"])
-    else:
-        raise ValueError(f"dispatch.travel.model は straight_line か matrix です: {kind!r}")
-    return fleet, rules, travel

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kogadx.mobility.policies import POLICY_JA  # one set of policy names for figures and report
 from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
 
 OUTCOME_ORDER = ["完了", "キャンセル", "無断キャンセル", "配車不可"]
@@ -160,9 +161,6 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
 # --- Dispatch simulation (metrics/dispatch.json written by the `dispatch` stage) -------------
 
 POLICY_ORDER = ("none", "depot", "uniform", "history", "forecast", "oracle")
-POLICY_JA = {"none": "再配置なし", "depot": "車庫に戻る", "forecast": "予測に基づく再配置",
-             "oracle": "真の需要 (参考)", "history": "過去 4 週の平均に基づく再配置",
-             "uniform": "区域を区別せず均等に配置"}
 POLICY_EXPLAIN_JA = {
     "none": "空いた車両は最後に降ろした場所で次の予約を待ちます。",
     "depot": "空いた車両は車庫に戻って待ちます。",
