@@ -71,8 +71,10 @@ def plant_canaries(raw: Path, n_per_table: int = 8) -> list[Canary]:
     canaries: list[Canary] = []
     surnames = ["鬼塚", "轟木", "霧ヶ峰", "鷹取", "榊原", "鳳凰院", "雲母", "百目鬼", "東海林", "勘解由小路"]
     givens = ["権兵衛", "綺羅星", "瑠璃丸", "鶴之丞", "紫苑", "鼎子", "燈子", "十兵衛", "八千代", "乙女"]
-    kana_s = ["オニヅカ", "トドロキ", "キリガミネ", "タカトリ", "サカキバラ", "ホウオウイン", "キララ", "ドウメキ", "ショウジ", "カデノコウジ"]
-    kana_g = ["ゴンベエ", "キラボシ", "ルリマル", "ツルノジョウ", "シオン", "カナエコ", "トウコ", "ジュウベエ", "ヤチヨ", "オトメ"]
+    kana_s = ["オニヅカ", "トドロキ", "キリガミネ", "タカトリ", "サカキバラ", "ホウオウイン", "キララ", "ドウメキ",
+              "ショウジ", "カデノコウジ"]
+    kana_g = ["ゴンベエ", "キラボシ", "ルリマル", "ツルノジョウ", "シオン", "カナエコ", "トウコ", "ジュウベエ",
+              "ヤチヨ", "オトメ"]
 
     def name(i: int) -> tuple[str, str]:
         return f"{surnames[i % 10]} {givens[(i * 3) % 10]}", f"{kana_s[i % 10]} {kana_g[(i * 3) % 10]}"
@@ -113,7 +115,8 @@ def plant_canaries(raw: Path, n_per_table: int = 8) -> list[Canary]:
     for k, row in enumerate(members.index[:n_per_table]):
         full, _ = name(k + 20)
         card = _card(k + 1)
-        members.loc[row, ["氏名", "電話番号", "支払方法", "クレジットカード番号"]] = [full, phone(k + 20), "クレジットカード", card]
+        members.loc[row, ["氏名", "電話番号", "支払方法", "クレジットカード番号"]] = [
+            full, phone(k + 20), "クレジットカード", card]
         canaries += [Canary("name", full), Canary("phone", phone(k + 20)), Canary("card_number", card)]
     write(members, path, encoding)
 

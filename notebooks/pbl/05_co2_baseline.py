@@ -27,6 +27,7 @@ from sklearn.linear_model import LinearRegression
 from kogadx.energy.factors import load_emission_factors, select_emission_factors
 from kogadx.energy.schema import FUEL_LABELS
 from kogadx.energy.weather import degree_days
+from kogadx.energy.params import Co2Params
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
@@ -60,8 +61,8 @@ checks.check_emissions(answer_kerosene, amount=2000, fuel="kerosene", fiscal_yea
 # 暑い月ほど CDD が、寒い月ほど HDD が大きくなります。基準温度は params (`co2.degree_days`) で変えられます。
 
 # %%
-co2_params = load_params("co2")
-base = co2_params["degree_days"]
+co2_params = load_params(Co2Params)
+base = co2_params.degree_days
 weather = data.load_weather()
 weather.head()
 
@@ -94,7 +95,7 @@ plt.show()
 # %%
 predictions = data.load_co2_table("baseline_predictions")
 models = data.load_co2_table("baseline_models")
-business_id = co2_params["figures"].get("example_business_id") or sorted(models["business_id"])[0]
+business_id = co2_params.figures.example_business_id or sorted(models["business_id"])[0]
 one = predictions[(predictions["business_id"] == business_id) & (predictions["fuel"] == "electricity")]
 fit_rows = one[one["status"].isin(["ok", "corrected"]) & one["actual"].notna()]
 print(business_id, "の電力:", len(fit_rows), "か月で当てはめ")

@@ -27,6 +27,7 @@ import subprocess
 import pandas as pd
 import yaml
 
+from kogadx.demand.params import ForecastParams
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
@@ -45,8 +46,8 @@ dvc_yaml = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))
 pd.Series({name: stage.get("params", []) for name, stage in dvc_yaml["stages"].items()}, name="params")
 
 # %%
-forecast_params = load_params("forecast")
-{key: forecast_params[key] for key in ("num_boost_round", "horizons", "n_folds", "lightgbm")}
+forecast_params = load_params(ForecastParams)
+{key: getattr(forecast_params, key) for key in ("num_boost_round", "horizons", "n_folds", "lightgbm")}
 
 # %% [markdown]
 # **演習 1.** `forecast.num_boost_round` (LightGBM の木の数) を変えると、どのステージが

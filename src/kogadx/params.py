@@ -67,7 +67,7 @@ def read_params_file(path: str | Path | None = None) -> dict[str, Any]:
     return data
 
 
-def load_params(schema: Any = None, path: str | Path | None = None) -> Any:
+def load_params(schema: type[T], path: str | Path | None = None) -> T:
     """Read, validate and return the params of ``schema``.
 
     ``schema`` is a section class (with ``SECTION``: that section of params.yaml) or a
@@ -76,12 +76,6 @@ def load_params(schema: Any = None, path: str | Path | None = None) -> Any:
     """
     file = params_path(path)
     data: Any = read_params_file(file)
-    if isinstance(schema, str):  # MIGRATION: untyped access, removed once every stage is typed
-        if schema not in data:
-            raise KeyError(f"params.yaml ({file}) に '{schema}' セクションがありません")
-        return data[schema]
-    if schema is None:  # MIGRATION
-        return data
     name = getattr(schema, "SECTION", None)
     if name is not None:
         if name not in data:

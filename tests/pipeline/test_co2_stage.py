@@ -13,9 +13,9 @@ import yaml
 
 from kogadx.io import write_parquet
 from kogadx.rng import stream_rng
-from tests.helpers import differing_outputs, outputs_under_blas_variants
 from kogadx.synth.energy import generate_business_energy, sinusoid_temperature
 from kogadx.synth.params import EnergySynth
+from tests.helpers import differing_outputs, outputs_under_blas_variants
 
 CO2_PARAMS = yaml.safe_load("""
 co2:

@@ -6,7 +6,7 @@ import pytest
 
 from kogadx.idcodes import is_luhn_valid, is_valid_my_number, my_number_check_digit
 from kogadx.io import InputFileError, detect_encoding, read_text_table, write_parquet
-from kogadx.params import load_params
+from kogadx.params import read_params_file
 from kogadx.rng import stream_rng
 from kogadx.synth.residents import to_wareki
 
@@ -53,12 +53,10 @@ def test_detect_encoding_rejects_binary(tmp_path):
         detect_encoding(path)
 
 
-def test_load_params_reads_utf8(tmp_path):
+def test_params_file_is_read_as_utf8(tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("demo:\n  name: 古賀市\n", encoding="utf-8")
-    assert load_params("demo", path) == {"name": "古賀市"}
-    with pytest.raises(KeyError, match="missing"):
-        load_params("missing", path)
+    assert read_params_file(path) == {"demo": {"name": "古賀市"}}
 
 
 def test_project_params_have_every_stage_section():
@@ -67,7 +65,7 @@ def test_project_params_have_every_stage_section():
     from tests.helpers import PROJECT_ROOT
 
     dvc = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))
-    params = load_params(path=PROJECT_ROOT / "params.yaml")
+    params = read_params_file(PROJECT_ROOT / "params.yaml")
     for name, stage in dvc["stages"].items():
         for entry in stage.get("params", []):
             section = entry.split(".")[0] if isinstance(entry, str) else None

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kogadx.mobility.policies import POLICY_JA  # one set of policy names for figures and report
+# one set of policy codes, order and names for the dispatch figures and this report
+from kogadx.mobility.policies import POLICY_ORDER, ordered, policy_label
 from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
 
 OUTCOME_ORDER = ["完了", "キャンセル", "無断キャンセル", "配車不可"]
@@ -160,19 +161,21 @@ def plot_stop_map(stops: pd.DataFrame, towns: Any, pairs: pd.DataFrame) -> Any:
 
 # --- Dispatch simulation (metrics/dispatch.json written by the `dispatch` stage) -------------
 
-POLICY_ORDER = ("none", "depot", "uniform", "history", "forecast", "oracle")
 POLICY_EXPLAIN_JA = {
     "none": "空いた車両は最後に降ろした場所で次の予約を待ちます。",
     "depot": "空いた車両は車庫に戻って待ちます。",
-    "forecast": "この先 1 時間の区域ごとの需要の見込みに対して、どの区域にも近くの車両から早く着けるよう、空いた車両の待機停留所をまとめて選びます。",
-    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な参考値。1 回の再現では偶然の影響で予測より悪く出ることもあるため、多数回の試算の平均で比べます)。",
+    "forecast": "この先 1 時間の区域ごとの需要の見込みに対して、どの区域にも近くの車両から早く着けるよう、"
+                "空いた車両の待機停留所をまとめて選びます。",
+    "oracle": "合成データを作るときに使った本当の需要で先回りさせます (実際には不可能な参考値。"
+              "1 回の再現では偶然の影響で予測より悪く出ることもあるため、多数回の試算の平均で比べます)。",
     "history": "予測モデルの代わりに、過去 4 週の同じ曜日・時刻の予約件数の平均で先回りさせます。",
     "uniform": "需要の見込みを使わず、空いた車両を各区域の待機停留所に均等に散らばらせます (比較のための基準)。",
 }
 TRAVEL_MODEL_JA = {"straight_line": "停留所間の直線距離に道のりの補正をかけ、一定の速度で割った近似 (道路網は未使用)",
                    "matrix": "停留所間の所要時間表 (行列ファイル)"}
 EXPECTED_SOURCE_JA = {"history": "過去数週の同じ曜日・時刻の予約件数の平均 (その時刻より前のデータだけを使用)",
-                      "backtest": "需要予測モデル (LightGBM) を再現期間より前のデータだけで学習し、1 週間以上前の実績から予測した値",
+                      "backtest": "需要予測モデル (LightGBM) を再現期間より前のデータだけで学習し、"
+                                  "1 週間以上前の実績から予測した値",
                       "file": "需要予測の結果 (demand_forecast)"}
 
 
@@ -201,12 +204,7 @@ def dispatch_policies(dispatch: dict[str, Any], with_replications: bool = False)
     present = set(dispatch["default_fleet"]["policies"])
     if with_replications:
         present |= set((dispatch.get("replications") or {}).get("policies") or {})
-    return [p for p in POLICY_ORDER if p in present] + sorted(present - set(POLICY_ORDER))
-
-
-def policy_label(policy: str) -> str:
-    """Japanese name of a repositioning policy (unknown codes shown as they are)."""
-    return POLICY_JA.get(policy, policy)
+    return ordered(present)
 
 
 def policy_kpi_table(dispatch: dict[str, Any]) -> pd.DataFrame:
@@ -266,7 +264,7 @@ def vs_none_table(dispatch: dict[str, Any]) -> pd.DataFrame:
     """Each policy against 再配置なし: mean wait difference (min), 95 % interval and a verdict."""
     rows = []
     comparisons = dispatch.get("vs_none") or {}
-    for policy in [p for p in POLICY_ORDER if p in comparisons] + sorted(set(comparisons) - set(POLICY_ORDER)):
+    for policy in ordered(comparisons):
         c = comparisons[policy]
         rows.append({"policy": policy_label(policy), **_difference_cells(c),
                      "faster": c.get("share_requests_faster"), "slower": c.get("share_requests_slower")})
