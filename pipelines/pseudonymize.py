@@ -6,8 +6,9 @@ folder that holds the key file pseudonym.key, if any, and receives deletion_info
 """
 
 import os
+from pathlib import Path
 
-from kogadx.io import read_optional_bytes, read_table_files
+from kogadx.io import read_if_present, read_table_files
 from kogadx.params import load_params
 from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
 from kogadx.privacy.params import PseudonymizeParams
@@ -19,13 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args("pseudonymize", argv, "tables", "policy", "pseudonymized", "secure", "audit")
     check_secure_zone(args["secure"], args["pseudonymized"], args["audit"])
     folder, key_file = args["tables"], args["secure"] / KEY_FILE_NAME
+    markers = {name: read_if_present(folder / name, Path.read_bytes) for name in SYNTHETIC_MARKERS}
     inputs = PseudonymizeInputs(
         tables=read_table_files(folder), policy=args["policy"].read_bytes(),
-        key=KeyMaterial(os.environ.get(ENV_VAR), read_optional_bytes(key_file), str(key_file)),
-        synthetic_demo=is_synthetic_demo({name: read_optional_bytes(folder / name) for name in SYNTHETIC_MARKERS}),
-        source=str(folder), policy_file=str(args["policy"]))
+        key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
+        synthetic_demo=is_synthetic_demo(markers), source=str(folder), policy_file=str(args["policy"]))
     write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams)), args)
-
 
 if __name__ == "__main__":
     main()

@@ -73,10 +73,10 @@ weather.head()
 # %%
 answer_cdd, answer_hdd = None, None  # ← ここを書き換える
 checks.check_degree_days(answer_cdd, answer_hdd, weather, EXAMPLE_MONTH,
-                         base_cooling=base["base_cooling_c"], base_heating=base["base_heating_c"])
+                         base_cooling=base.base_cooling_c, base_heating=base.base_heating_c)
 
 # %%
-dd = degree_days(weather, base["base_cooling_c"], base["base_heating_c"])
+dd = degree_days(weather, base.base_cooling_c, base.base_heating_c)
 fig, ax = plt.subplots()
 ax.bar(dd["year_month"], dd["cdd"], label="冷房度日 CDD", color="#c23b3b")
 ax.bar(dd["year_month"], -dd["hdd"], label="暖房度日 HDD (下向き)", color="#1f5fa8")

@@ -201,12 +201,6 @@ def read_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet"
     return tables
 
 
-def read_optional_bytes(path: str | Path) -> bytes | None:
-    """A file's bytes, or None when there is no such file (an optional input such as a key file)."""
-    path = Path(path)
-    return path.read_bytes() if path.is_file() else None
-
-
 def round_significant(value: float, digits: int = FLOAT_DIGITS) -> float:
     """``value`` rounded to ``digits`` significant digits, by correctly rounded decimal
     conversion (the same on every CPU; ``log10`` is not). NaN and ±inf pass through."""

@@ -77,13 +77,13 @@ weather.head()
 # %%
 daily_temp = weather.groupby(weather["time"].dt.floor("D"))["temperature_c"].mean()
 month_temp = daily_temp[daily_temp.index.strftime("%Y-%m") == EXAMPLE_MONTH]
-answer_cdd = float((month_temp - base["base_cooling_c"]).clip(lower=0).sum())
-answer_hdd = float((base["base_heating_c"] - month_temp).clip(lower=0).sum())
+answer_cdd = float((month_temp - base.base_cooling_c).clip(lower=0).sum())
+answer_hdd = float((base.base_heating_c - month_temp).clip(lower=0).sum())
 assert checks.check_degree_days(answer_cdd, answer_hdd, weather, EXAMPLE_MONTH,
-                                base_cooling=base["base_cooling_c"], base_heating=base["base_heating_c"])
+                                base_cooling=base.base_cooling_c, base_heating=base.base_heating_c)
 
 # %%
-dd = degree_days(weather, base["base_cooling_c"], base["base_heating_c"])
+dd = degree_days(weather, base.base_cooling_c, base.base_heating_c)
 fig, ax = plt.subplots()
 ax.bar(dd["year_month"], dd["cdd"], label="冷房度日 CDD", color="#c23b3b")
 ax.bar(dd["year_month"], -dd["hdd"], label="暖房度日 HDD (下向き)", color="#1f5fa8")

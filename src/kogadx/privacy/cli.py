@@ -34,7 +34,7 @@ def pseudonymize_command(
     """入力フォルダの全テーブルをポリシーに従って仮名加工し、監査記録を出力先に書きます。"""
     import os
 
-    from kogadx.io import get_stage_logger, read_optional_bytes, read_table_files
+    from kogadx.io import get_stage_logger, read_if_present, read_table_files
     from kogadx.params import ParamsError, validate_params
     from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
     from kogadx.privacy.params import PseudonymizeParams
@@ -55,8 +55,9 @@ def pseudonymize_command(
     key_file = secure_dir / KEY_FILE_NAME
     inputs = PseudonymizeInputs(
         tables=read_table_files(in_dir), policy=policy.read_bytes(),
-        key=KeyMaterial(os.environ.get(ENV_VAR), read_optional_bytes(key_file), str(key_file)),
-        synthetic_demo=is_synthetic_demo({name: read_optional_bytes(in_dir / name) for name in SYNTHETIC_MARKERS}),
+        key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
+        synthetic_demo=is_synthetic_demo({name: read_if_present(in_dir / name, Path.read_bytes)
+                                          for name in SYNTHETIC_MARKERS}),
         source=str(in_dir), policy_file=str(policy))
     outputs = run_pseudonymize(inputs, params)
     if not mlflow:
