@@ -104,7 +104,32 @@ def clean_monthly_energy(
     frame["year_month"] = [parse_year_month(v) for v in frame["year_month"]]
     raw_text = frame.astype("string").fillna("")
     fuels = [f for f in FUEL_KEYS if f in frame.columns]
+    frame, quarantine = _quarantine_rows(frame, fuels, raw_text)
 
+    flags: list[dict] = []
+    if "operating_days" in frame.columns:
+        frame["operating_days"], bad_days = _to_number(frame["operating_days"])
+        for row in frame.index[bad_days]:
+            flags.append(_flag(frame, row, "operating_days", "invalid_value",
+                               "稼働日数が数値ではありません", "excluded", raw_text.at[row, "operating_days"], np.nan))
+    else:
+        frame["operating_days"] = np.nan
+
+    long = _long_by_fuel(frame, fuels, raw_text)
+    flags += _check_values(long, config)
+    long, missing_flags = _add_missing_months(long, period)
+    flags.extend(missing_flags)
+    energy = long.drop(columns=["invalid", "raw_text"]).sort_values(
+        ["business_id", "year_month", "fuel"]).reset_index(drop=True)
+    flags_df = pd.DataFrame(flags, columns=FLAG_COLUMNS)
+    flags_df = flags_df.sort_values(["kind", "business_id", "year_month", "fuel"]).reset_index(drop=True)
+    quarantine_df = (pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
+                     .sort_values("source_row").reset_index(drop=True))
+    return CleanResult(energy=energy, flags=flags_df, quarantine=quarantine_df)
+
+
+def _quarantine_rows(frame: pd.DataFrame, fuels: list[str], raw_text: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows without a business or month, and repeated business × month rows (the first is kept)."""
     quarantine = []
     bad_key = frame["business_id"].isna() | (frame["business_id"] == "") | frame["year_month"].isna()
     for row in frame.index[bad_key]:
@@ -118,17 +143,11 @@ def clean_monthly_energy(
         reason = ("重複行: 同じ事業所・年月・値の行が先にあります" if exact[row]
                   else "重複行: 同じ事業所・年月の行が先にあり、値が異なります (先の行を採用)")
         quarantine.append(_q(raw_text, row, "duplicate", reason))
-    frame = frame.loc[~dup]
+    return frame.loc[~dup].copy(), quarantine
 
-    flags: list[dict] = []
-    if "operating_days" in frame.columns:
-        frame["operating_days"], bad_days = _to_number(frame["operating_days"])
-        for row in frame.index[bad_days]:
-            flags.append(_flag(frame, row, "operating_days", "invalid_value",
-                               "稼働日数が数値ではありません", "excluded", raw_text.at[row, "operating_days"], np.nan))
-    else:
-        frame["operating_days"] = np.nan
 
+def _long_by_fuel(frame: pd.DataFrame, fuels: list[str], raw_text: pd.DataFrame) -> pd.DataFrame:
+    """One row per business × month × fuel the business uses at all (or has text it cannot read)."""
     long_parts = []
     for fuel in fuels:
         values, invalid = _to_number(frame[fuel])
@@ -144,7 +163,12 @@ def clean_monthly_energy(
     long = long.loc[uses].reset_index(drop=True)
     long["value"] = long["value_raw"]
     long["status"] = "ok"
+    return long
 
+
+def _check_values(long: pd.DataFrame, config: Cleaning) -> list[dict]:
+    """Flag (and correct or exclude, in place) unreadable values, kWh/MWh slips and meter resets."""
+    flags: list[dict] = []
     for idx in long.index[long["invalid"]]:
         long.at[idx, "status"] = "excluded"
         flags.append(_lflag(long, idx, "invalid_value", "数値として読めません", "excluded", long.at[idx, "raw_text"]))
@@ -172,16 +196,7 @@ def clean_monthly_energy(
                   else f"使用量が同事業所の75%点 ({p75[idx]:.0f}) の{config.jump_factor:g}倍超: "
                        "メーターリセット・累積値入力の疑い")
         flags.append(_lflag(long, idx, "meter_reset", reason, "excluded", long.at[idx, "raw_text"]))
-
-    long, missing_flags = _add_missing_months(long, period)
-    flags.extend(missing_flags)
-    energy = long.drop(columns=["invalid", "raw_text"]).sort_values(
-        ["business_id", "year_month", "fuel"]).reset_index(drop=True)
-    flags_df = pd.DataFrame(flags, columns=FLAG_COLUMNS)
-    flags_df = flags_df.sort_values(["kind", "business_id", "year_month", "fuel"]).reset_index(drop=True)
-    quarantine_df = (pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
-                     .sort_values("source_row").reset_index(drop=True))
-    return CleanResult(energy=energy, flags=flags_df, quarantine=quarantine_df)
+    return flags
 
 
 def _add_missing_months(long: pd.DataFrame, period: tuple[str, str] | None) -> tuple[pd.DataFrame, list[dict]]:

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from kogadx.energy.baseline import (
+    BaselineResult,
     business_g14_summary,
     fill_with_baseline,
     fit_baselines,
     forecast_baselines,
     weather_normalised_use,
 )
-from kogadx.energy.clean import clean_monthly_energy
+from kogadx.energy.clean import CleanResult, clean_monthly_energy
 from kogadx.energy.emissions import compute_emissions, fiscal_year_of, summarize_emissions
 from kogadx.energy.factors import check_emission_factors, select_emission_factors
 from kogadx.energy.params import Co2Params
@@ -117,10 +118,7 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     emissions = compute_emissions(filled, factors, value_column="value_filled")
     summaries = summarize_emissions(emissions, businesses)
 
-    normal = weather_normalised_use(base.models, base.predictions, dd)
-    norm_em = compute_emissions(normal.assign(status="ok"), factors, value_column="value")
-    norm_em["t_co2_normalised"] = compute_emissions(normal, factors, value_column="value_normalised")["t_co2"]
-    yoy = norm_em.groupby(["business_id", "fiscal_year"], as_index=False)[["t_co2", "t_co2_normalised"]].sum()
+    yoy = _weather_normalised_yoy(base, dd, factors)
 
     forecast = forecast_baselines(base.models, base.predictions, dd, params.forecast)
     forecast = forecast.merge(factors[["fuel", "factor"]], on="fuel")
@@ -142,20 +140,50 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
 
     g14 = business_g14_summary(base.models)
     example = params.figures.example_business_id or str(sorted(g14["business_id"])[0])
-    flags = pd.concat([clean.flags, base.predictions.loc[base.predictions["anomaly"],
-                       ["business_id", "year_month", "fuel", "actual", "predicted"]]
-                       .assign(kind="baseline_anomaly", action="flagged", source_row=-1,
-                               reason="ベースライン予測から大きく外れています (|残差| > 3σ 相当)")
-                       .rename(columns={"actual": "value_clean"})], ignore_index=True)
-    flags["value_raw"] = flags["value_raw"].fillna("").astype(str)
-    flags = flags.drop(columns=["predicted"])
+    metrics = _metrics(businesses, emissions, summaries, clean, base, g14, city_scen, latest_fy, params)
+    sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
+                    .set_index("sector_code")["sector_name"].astype(str).to_dict())
+    tables = {
+        "emissions": emissions, "emissions_by_scope": summaries["by_scope"],
+        "emissions_by_sector": summaries["by_sector"], "emissions_city_monthly": summaries["city_monthly"],
+        "baseline_models": base.models, "baseline_predictions": base.predictions,
+        "baseline_business_g14": g14, "weather_normalised_yoy": yoy, "forecast": forecast,
+        "scenarios": scen, "scenarios_city": city_scen, "intensity": intensity,
+        "flags": _flags(clean, base, params.baseline.anomaly_sigma), "quarantine": clean.quarantine,
+        "degree_days": dd, "emission_factors_used": factors,
+    }
+    return Co2Results(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
 
+
+def _weather_normalised_yoy(base: BaselineResult, dd: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
+    """t-CO2 per business and fiscal year, as recorded and with the weather of a normal year."""
+    normal = weather_normalised_use(base.models, base.predictions, dd)
+    norm_em = compute_emissions(normal.assign(status="ok"), factors, value_column="value")
+    norm_em["t_co2_normalised"] = compute_emissions(normal, factors, value_column="value_normalised")["t_co2"]
+    return norm_em.groupby(["business_id", "fiscal_year"], as_index=False)[["t_co2", "t_co2_normalised"]].sum()
+
+
+def _flags(clean: CleanResult, base: BaselineResult, sigma: float) -> pd.DataFrame:
+    """Cleaning flags plus the months far from their baseline (for the analyst to check)."""
+    anomalies = (base.predictions.loc[base.predictions["anomaly"], ["business_id", "year_month", "fuel", "actual"]]
+                 .assign(kind="baseline_anomaly", action="flagged", source_row=-1,
+                         reason=f"ベースライン予測から大きく外れています (|残差| > {sigma:g}σ 相当)")
+                 .rename(columns={"actual": "value_clean"}))
+    flags = pd.concat([clean.flags, anomalies], ignore_index=True)
+    flags["value_raw"] = flags["value_raw"].fillna("").astype(str)
+    return flags
+
+
+def _metrics(businesses: pd.DataFrame, emissions: pd.DataFrame, summaries: dict[str, pd.DataFrame],
+             clean: CleanResult, base: BaselineResult, g14: pd.DataFrame, city_scen: pd.DataFrame, latest_fy: int,
+             params: Co2Params) -> dict[str, Any]:
+    """The headline numbers of the stage (metrics/co2.json)."""
     city_fy = summaries["city_fiscal_year"]
     latest_city = city_fy.loc[city_fy["fiscal_year"] == latest_fy].set_index("scope")["t_co2"]
     base_t = float(city_scen.loc[city_scen["step"] == "baseline", "t_co2"].iloc[0])
     after_t = float(city_scen.loc[city_scen["step"] == "after", "t_co2"].iloc[0])
     fitted = base.models.loc[base.models["status"] == "fitted"]
-    metrics = {
+    return {
         "n_businesses": int(businesses["business_id"].nunique()),
         "fiscal_year_factors": params.fiscal_year,
         "latest_fiscal_year": latest_fy,
@@ -179,17 +207,6 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "scenario_city_reduction_t_co2": base_t - after_t,
         "scenario_city_reduction_share": (base_t - after_t) / base_t if base_t else float("nan"),
     }
-    sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
-                    .set_index("sector_code")["sector_name"].astype(str).to_dict())
-    tables = {
-        "emissions": emissions, "emissions_by_scope": summaries["by_scope"],
-        "emissions_by_sector": summaries["by_sector"], "emissions_city_monthly": summaries["city_monthly"],
-        "baseline_models": base.models, "baseline_predictions": base.predictions,
-        "baseline_business_g14": g14, "weather_normalised_yoy": yoy, "forecast": forecast,
-        "scenarios": scen, "scenarios_city": city_scen, "intensity": intensity,
-        "flags": flags, "quarantine": clean.quarantine, "degree_days": dd, "emission_factors_used": factors,
-    }
-    return Co2Results(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
 
 
 def make_figures(outputs: Co2Results) -> dict[str, Any]:

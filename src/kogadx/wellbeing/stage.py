@@ -118,7 +118,6 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
 
     direct = district_estimates(respondents, weights, INDICATORS, level=level, districts=order)
     estimates = add_labels(shrink_to_city_mean(direct, level=level), INDICATOR_LABELS)
-    unweighted = district_estimates(respondents, np.ones(len(respondents)), ("happiness",), level=level, districts=[])
 
     drivers = fit_drivers(respondents[list(CATEGORY_KEYS)], respondents["happiness"], params.seed,
                           params.drivers, groups=respondents["district"], level=level)
@@ -145,25 +144,42 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
         "driver_importance": importances,
         "driver_cv_scores": drivers.cv_scores,
     }
-    figures: dict[str, Any] = {}
-    if make_figures:
-        polys = district_polygons(towns)
-        f = params.figures
-        for indicator in f.map_indicators:
-            figures[f"map_{indicator}.png"] = choropleth_with_intervals(
-                polys, published, indicator, INDICATOR_LABELS[indicator], order, level
-            )
-        figures["drivers.png"] = driver_chart(importances, INDICATOR_LABELS, level)
-        shown = set(published.loc[~published["withheld"], "district"])
-        profile = [x for x in f.profile_districts if x in order and x in shown] or \
-            [x for x in order if x in shown][:4] or order[:4]
-        figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS)
-        figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
+    figures = _figures(towns, published, importances, order, params) if make_figures else {}
+    metrics = _metrics(respondents, estimates, raking, drivers, order, params)
+    models = {"linear": drivers.linear_model, "lightgbm": drivers.lgbm_model,
+              "input_example": respondents[list(CATEGORY_KEYS)].head(5),
+              "pip_requirements": _model_requirements()}
+    return WellbeingResult(tables=tables, figures=figures, metrics=metrics, raking=raking, drivers=drivers,
+                           models=models)
 
-    top = importances.sort_values("rank_linear")["item"].head(7).tolist()
+
+def _figures(towns: gpd.GeoDataFrame, published: pd.DataFrame, importances: pd.DataFrame, order: list[str],
+             params: WellbeingParams) -> dict[str, Any]:
+    """Maps with intervals, the driver chart and the district profiles (published districts only)."""
+    figures: dict[str, Any] = {}
+    polys = district_polygons(towns)
+    for indicator in params.figures.map_indicators:
+        figures[f"map_{indicator}.png"] = choropleth_with_intervals(
+            polys, published, indicator, INDICATOR_LABELS[indicator], order, params.level)
+    figures["drivers.png"] = driver_chart(importances, INDICATOR_LABELS, params.level)
+    shown = set(published.loc[~published["withheld"], "district"])
+    profile = [x for x in params.figures.profile_districts if x in order and x in shown] or \
+        [x for x in order if x in shown][:4] or order[:4]
+    figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS)
+    figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
+    return figures
+
+
+def _metrics(respondents: pd.DataFrame, estimates: pd.DataFrame, raking: RakingResult, drivers: DriverResult,
+             order: list[str], params: WellbeingParams) -> dict[str, Any]:
+    """The headline numbers of the stage (metrics/wellbeing.json)."""
+    weights = raking.weights
+    unweighted = district_estimates(respondents, np.ones(len(respondents)), ("happiness",), level=params.level,
+                                    districts=[])
+    top = drivers.importances.sort_values("rank_linear")["item"].head(7).tolist()
     dist_rows = estimates[(estimates["district"] != CITY) & (estimates["indicator"] == "happiness")]
     city = estimates[(estimates["district"] == CITY) & (estimates["indicator"] == "happiness")].iloc[0]
-    metrics = {
+    return {
         "n_respondents": int(len(respondents)),
         "n_districts": len(order),
         "n_districts_without_respondents": int((dist_rows["n"] == 0).sum()),
@@ -193,11 +209,6 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
             "top7_linear": top,
         },
     }
-    models = {"linear": drivers.linear_model, "lightgbm": drivers.lgbm_model,
-              "input_example": respondents[list(CATEGORY_KEYS)].head(5),
-              "pip_requirements": _model_requirements()}
-    return WellbeingResult(tables=tables, figures=figures, metrics=metrics, raking=raking, drivers=drivers,
-                           models=models)
 
 
 def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: list[str],
