@@ -77,6 +77,7 @@ def summary_command() -> None:
         lines.append(f"  レポート: {report.relative_to(root)}  (ブラウザで開いてください)")
     lines.append("  MLflow UI: `make ui` を実行し http://127.0.0.1:5000 を開く")
     lines.append("  指標の比較: `dvc metrics show` / `dvc metrics diff`")
+    lines.append("  主な系列の図: `dvc plots show` (dvc_plots/index.html を開く) / `dvc plots diff`")
     typer.echo("\n".join(lines))
 
 
