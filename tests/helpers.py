@@ -50,8 +50,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 # and splits work by thread count; results differ from about the 11th digit on.
 BLAS_VARIANTS = {
     "default": {},
-    "haswell": {"OPENBLAS_CORETYPE": "Haswell"},
-    "sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_NUM_THREADS": "1"},
+    "other_cpu": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
 }
 
 
