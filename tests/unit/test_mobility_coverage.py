@@ -181,3 +181,21 @@ def test_a_zone_without_earlier_requests_is_reported_not_silently_dropped(caplog
     with caplog.at_level("WARNING", logger="kogadx.dispatch"):
         out = resample_requests(_templates(), lam, ["完了", "配車不可"], stream_rng(1, "z"))
     assert "Z9" in caplog.text and set(out["origin_zone"]) <= {"Z1"}
+
+
+def test_repositioning_decisions_use_no_blas_product():
+    """BLAS kernels differ by CPU in the last bits (OPENBLAS_CORETYPE=Sandybridge vs the
+    default kernels changed which waiting points the coverage rule chose in near-ties, and so
+    the replicated comparison, on the same inputs). The dispatcher's objective is summed
+    elementwise; a matrix product (``@``, ``np.dot``) in it would bring the difference back.
+    ``python benchmarks/machine_independence.py --variant sandybridge`` checks the whole run."""
+    import ast
+    from pathlib import Path
+
+    import kogadx.mobility.simulation as simulation
+
+    tree = ast.parse(Path(simulation.__file__).read_text(encoding="utf-8"))
+    products = [node.lineno for node in ast.walk(tree)
+                if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)
+                or isinstance(node, ast.Attribute) and node.attr in ("dot", "matmul", "einsum")]
+    assert products == []

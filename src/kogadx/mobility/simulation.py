@@ -428,7 +428,9 @@ class _Day:
             for i in range(len(idle)):
                 cover = np.minimum(cover, reach[i][combo[:, i]])
                 cost += self.rules.move_weight * move[i][combo[:, i]]
-            cost += cover @ lam
+            # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
+            # last bits, and near-ties between waiting points would then be chosen differently
+            cost += (cover * lam).sum(axis=1)
             choice = combo[int(np.argmin(cost))]
         else:
             choice = self._coordinate_descent(reach_fixed, reach, move, lam)
@@ -449,7 +451,7 @@ class _Day:
             cover = reach_fixed.copy()
             for i, k in enumerate(ch):
                 cover = np.minimum(cover, reach[i][k])
-            return float(cover @ lam + self.rules.move_weight * sum(move[i][k] for i, k in enumerate(ch)))
+            return float((cover * lam).sum() + self.rules.move_weight * sum(move[i][k] for i, k in enumerate(ch)))
 
         best = total(choice)
         for _ in range(20):
