@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kogadx.params import validate_params
 from kogadx.reporting.page import footer_html
 from kogadx.reporting.params import ReportParams
 from kogadx.reporting.provenance import collect_provenance
 from kogadx.reporting.render import ReportError, render_report
 from kogadx.stage import Artifact, BytesFile, StageOutputs, TextFile
+from kogadx.wellbeing.params import WellbeingParams
 
 log = logging.getLogger("kogadx.report")
 
@@ -92,15 +94,15 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
     privacy = {"pseudonymize_audit": p.privacy / "pseudonymize_audit.json",
                "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json"}
     regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.review}
-    # The interval level of the wellbeing stage; without it the template keeps its own default.
-    level = (p.all_params.get("wellbeing") or {}).get("level")
+    # the interval level the wellbeing stage used, read with that stage's own schema
+    level = validate_params(WellbeingParams, p.all_params.get("wellbeing"), prefix="wellbeing").level
     return [
         ReportSpec("norute", "のるーと古賀 運行・需要レポート", ("features", "forecast", "dispatch", "report"),
                    {**_str(norute), "top_od_pairs": params.top_od_pairs}, _existing(norute.values())),
         ReportSpec("co2", "事業所の CO2 排出量レポート", ("co2", "report"),
                    {**_str(co2), "example_businesses": params.co2_example_businesses}, _existing(co2.values())),
         ReportSpec("wellbeing", "地域幸福度 調査レポート", ("wellbeing", "report"),
-                   {**_str(wellbeing), **({} if level is None else {"level": float(level)})},
+                   {**_str(wellbeing), "level": level},
                    _existing(wellbeing.values())),
         ReportSpec("privacy", "個人情報の加工 監査レポート", ("pseudonymize", "anonymize", "ingest", "report"),
                    _str(privacy), _existing(privacy.values())),
