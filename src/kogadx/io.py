@@ -221,13 +221,14 @@ def round_floats(frame: pd.DataFrame, digits: int = FLOAT_DIGITS) -> pd.DataFram
 
 
 def round_data(data: Any, digits: int = FLOAT_DIGITS) -> Any:
-    """Nested dicts / lists with every float rounded (see :func:`round_significant`)."""
+    """Nested dicts / lists with every float rounded (see :func:`round_significant`); NaN and
+    ±inf become None, so that metrics JSON stays valid JSON for ``dvc metrics``."""
     if isinstance(data, dict):
         return {k: round_data(v, digits) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [round_data(v, digits) for v in data]
     if isinstance(data, float | np.floating):
-        return round_significant(float(data), digits)
+        return round_significant(float(data), digits) if np.isfinite(data) else None
     return data
 
 

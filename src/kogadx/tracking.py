@@ -8,6 +8,7 @@ Nothing is configured at import time: the URI is set when a run starts.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -133,8 +134,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _is_number(value: Any) -> bool:
+    """A finite number (NaN / inf are left out of MLflow, as None is)."""
     try:
-        float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return False
-    return not isinstance(value, bool | str)
+    return not isinstance(value, bool | str) and math.isfinite(number)

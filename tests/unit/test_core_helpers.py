@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kogadx.idcodes import is_luhn_valid, is_valid_my_number, my_number_check_digit
-from kogadx.io import InputFileError, detect_encoding, read_text_table, write_parquet
+from kogadx.io import InputFileError, detect_encoding, read_text_table, write_json, write_parquet
 from kogadx.params import read_params_file
 from kogadx.rng import stream_rng
 from kogadx.synth.residents import to_wareki
@@ -119,3 +119,13 @@ def test_plotting_would_warn_on_missing_glyph_without_setup():
             fig.canvas.draw()
         plt.close(fig)
     assert any("missing from font" in str(w.message) for w in caught)
+
+
+def test_metrics_json_stays_valid_json_with_nan_and_inf(tmp_path):
+    import json
+    import math
+
+    path = write_json({"a": math.nan, "b": [1.0, math.inf], "c": 0.1 + 0.2}, tmp_path / "m.json")
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"a": None, "b": [1.0, None], "c": 0.3}

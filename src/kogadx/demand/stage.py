@@ -8,7 +8,6 @@ next-period forecast).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -145,7 +144,7 @@ def forecast_demand(panel_frame: pd.DataFrame, params: ForecastParams, truth: pd
     final = refit_final(panel, config, backtest.predictions, known_future)
     next_forecast = forecast_next_period(panel, final)
     next_forecast = next_forecast.rename(columns={GROUP: spec.group_col or "series", TIME: spec.time_col})
-    metrics = _clean(
+    metrics = (
         {
             "backtest": summary,
             "origins": [o.isoformat() for o in backtest.origins],
@@ -170,7 +169,7 @@ def forecast_runs(result: ForecastResult, params: ForecastParams) -> list[Tracke
         if model == "lightgbm":
             run_params.update({"num_boost_round": config.num_boost_round, "lightgbm": dict(config.lgbm_params),
                                "seed": config.seed})
-        runs.append(TrackedRun(EXPERIMENT, f"{model}_fold{fold}", params=run_params, metrics=_clean(metrics),
+        runs.append(TrackedRun(EXPERIMENT, f"{model}_fold{fold}", params=run_params, metrics=metrics,
                                tags={"model": model, "fold": fold, "kind": "backtest"}))
     models = []
     for horizon, booster in result.final.boosters.items():
@@ -181,7 +180,7 @@ def forecast_runs(result: ForecastResult, params: ForecastParams) -> list[Tracke
                                   output_example=booster.predict(example, num_threads=1),
                                   pip_requirements=[f"lightgbm=={version('lightgbm')}"]))
     runs.append(TrackedRun(EXPERIMENT, "lightgbm_final", params=as_dict(params),
-                           metrics=_clean(result.metrics["backtest"]), tags={"model": "lightgbm", "kind": "final"},
+                           metrics=result.metrics["backtest"], tags={"model": "lightgbm", "kind": "final"},
                            artifacts={"figures": "figures"}, models=models))
     return runs
 
@@ -203,15 +202,3 @@ def next_period_by_zone(next_forecast: pd.DataFrame, group: str) -> pd.DataFrame
     totals = next_forecast.groupby(group, sort=True, observed=True)["expected"].sum()
     return pd.DataFrame({"zone": totals.index.astype(str), "expected": totals.to_numpy(dtype="float64")})
 
-
-def _clean(value: Any) -> Any:
-    """NaN → None, numpy scalars → Python, recursively (valid JSON for `dvc metrics`)."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kogadx.energy.baseline import (
@@ -152,7 +151,7 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "flags": _flags(clean, base, params.baseline.anomaly_sigma), "quarantine": clean.quarantine,
         "degree_days": dd, "emission_factors_used": factors,
     }
-    return Co2Results(tables=tables, metrics=_finite(metrics), example_business_id=example, sector_names=sector_names)
+    return Co2Results(tables=tables, metrics=metrics, example_business_id=example, sector_names=sector_names)
 
 
 def _weather_normalised_yoy(base: BaselineResult, dd: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
@@ -238,11 +237,3 @@ def make_figures(outputs: Co2Results) -> dict[str, Any]:
             t["scenarios_city"], "削減対策の効果 (市内事業所合計, t-CO2/年)"),
     }
 
-
-def _finite(data: Any) -> Any:
-    """Replace NaN/inf with None so metrics JSON stays valid."""
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, float | np.floating):
-        return float(data) if np.isfinite(data) else None
-    return data
