@@ -72,3 +72,13 @@ def test_calibrated_values_must_be_filled_in_before_simulating():
         _ = DispatchRules(dwell_min="calibrated").dwell
     with pytest.raises(ValueError, match="calibrated"):
         StraightLineTravelTime.from_params(Travel(speed_kmh="calibrated"))
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"scenarios__fleet_sizes": [2, 3]}, "fleet.n_vehicles"),
+    ({"scenarios__demand_factors": [1.2]}, "demand_factors"),
+])
+def test_scenario_grid_must_contain_the_default_run(change, needle):
+    # the KPIs and the route map are read from the default fleet at demand 1.0
+    with pytest.raises(ParamsError, match=needle):
+        validate_params(DispatchParams, _dispatch(**change), "params.yaml", "dispatch")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kogadx.demand.params import FeaturesParams, ForecastParams
 from kogadx.mobility.policies import POLICIES, REPLICATION_POLICIES, Policy, ReplicationPolicy
@@ -175,6 +175,17 @@ class DispatchParams:
     bootstrap_draws: Annotated[int, Field(ge=1)] = 2000  # day-block bootstrap of the paired wait difference
     map: RouteMap = RouteMap()
     replications: Replications = Replications()
+
+    @model_validator(mode="after")
+    def _default_in_scenarios(self) -> DispatchParams:
+        # The KPIs, the route map and the paired comparisons are read from the scenario run
+        # at the default fleet and demand 1.0; without it the stage would fail at the end.
+        if self.fleet.n_vehicles not in self.scenarios.fleet_sizes:
+            raise ValueError(f"scenarios.fleet_sizes {list(self.scenarios.fleet_sizes)} に既定の台数 "
+                             f"fleet.n_vehicles ({self.fleet.n_vehicles}) を含めてください")
+        if 1.0 not in self.scenarios.demand_factors:
+            raise ValueError(f"scenarios.demand_factors {list(self.scenarios.demand_factors)} に 1.0 を含めてください")
+        return self
 
 
 @stage_params
