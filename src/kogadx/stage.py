@@ -184,7 +184,7 @@ class TrackedRun:
     """
 
     experiment: str
-    name: str | None = None
+    name: str  # required: a random MLflow name tells the person browsing the UI nothing
     params: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, Any] = field(default_factory=dict)
     tags: Mapping[str, Any] = field(default_factory=dict)

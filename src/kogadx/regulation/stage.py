@@ -71,7 +71,7 @@ def run_regulation_scan(inputs: RegulationScanInputs, params: RegulationScanPara
     model = fit_classifier(training, params)
     scan = scan_corpus(inputs.corpus, model, params, inputs.corpus_name)
     metrics = scan_metrics(cv, training, scan)
-    run = TrackedRun("regulation", params=as_dict(params), metrics=headline_metrics(metrics),
+    run = TrackedRun("regulation", "clause_classifier", params=as_dict(params), metrics=headline_metrics(metrics),
                      artifacts={"metrics": None, "review": None, "model": "model"})
     clause = cv["clause"]
     return StageOutputs(
