@@ -5,7 +5,7 @@ from kogadx.params import load_params
 from kogadx.regulation.loaders import CORPUS_SUFFIXES
 from kogadx.regulation.params import RegulationScanParams
 from kogadx.regulation.stage import RegulationScanInputs, run_regulation_scan
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -16,4 +16,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kogadx.errors import UserFacingError
+
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 T = TypeVar("T")
 
@@ -28,7 +30,7 @@ T = TypeVar("T")
 FLOAT_DIGITS = 10
 
 
-class InputFileError(ValueError):
+class InputFileError(UserFacingError, ValueError):
     """A raw input that cannot be read or lacks a required column; names the file."""
 
 
@@ -248,11 +250,46 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, digits: int = FLOAT_DIG
     return path
 
 
+# A spreadsheet reads a cell starting with one of these as a formula. OWASP's CSV injection
+# guidance (https://owasp.org/www-community/attacks/CSV_Injection) lists =, +, -, @, tab (0x09)
+# and carriage return (0x0D) — line feed (0x0A) since 2025 — and recommends prefixing such a
+# cell with a single quote (and quoting every field, escaping its double quotes; the csv
+# module does the quoting).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def formula_safe_text(value: str) -> str:
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot start a formula
+    (:func:`formula_safe_text`). Numeric, boolean and date columns are left as they are: a
+    negative number is a number, not a formula."""
+    out = frame.copy()
+    out.columns = [formula_safe_text(c) if isinstance(c, str) else c for c in out.columns]
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        dtype = series.dtype
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype) \
+                or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        safe = series.map(lambda v: formula_safe_text(v) if isinstance(v, str) else v)
+        out.isetitem(position, safe.astype(series.dtype) if isinstance(dtype, pd.StringDtype) else safe)
+    return out
+
+
 def write_csv_for_excel(frame: pd.DataFrame, path: str | Path) -> Path:
-    """CSV at the edges people open in Excel: UTF-8 with BOM, LF line ends."""
+    """CSV at the edges people open in Excel: UTF-8 with BOM, LF line ends, every text cell
+    formula-safe (:func:`formula_safe_frame`: a leading ``'`` before ``=``, ``+``, ``-``, ``@``,
+    tab or line breaks, so Excel shows the text instead of running it). A program reading the
+    file back sees the ``'``: programs read the Parquet outputs, people this file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    formula_safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 

@@ -13,6 +13,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from kogadx.io import FORMULA_TRIGGERS
 from kogadx.regulation.keywords import (
     DIGITAL_ALTERNATIVES,
     FD_CATEGORY,
@@ -114,9 +115,23 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
 
 
 def _write_frame(sheet, frame: pd.DataFrame) -> None:
+    """Header and rows; every text cell is stored as text, never as a formula.
+
+    openpyxl stores a string starting with ``=`` as a formula: clause text from a scanned
+    file is set back to a plain string (data type ``s``). A cell starting with a character a
+    spreadsheet reads as a formula (:data:`kogadx.io.FORMULA_TRIGGERS`, after OWASP's CSV
+    injection guidance) also gets Excel's quote prefix — the apostrophe a person types before
+    such text — so that editing the cell does not turn it into a formula either.
+    """
     sheet.append(list(frame.columns))
     for values in frame.itertuples(index=False):
         sheet.append([_cell_value(v) for v in values])
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.quotePrefix = True
 
 
 def _cell_value(value):
