@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -74,8 +75,12 @@ def review_summary(review: pd.DataFrame, clauses: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
+SKIPPED_SHEET = "読み飛ばしたファイル"
+
+
+def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mapping[str, str] | None = None) -> bytes:
     """The xlsx with 「見直し候補」 and 「類型別件数」 sheets (openpyxl); byte-identical for same input.
+    A third sheet 「読み飛ばしたファイル」 lists the files the scan skipped, with the reason, when any.
 
     openpyxl stamps the save time into docProps/core.xml and the zip entries; both are
     rewritten to a fixed date afterwards so DVC sees no change on a rerun.
@@ -108,6 +113,13 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
         cell.font = Font(bold=True)
     summary_sheet.column_dimensions["A"].width = 16
     summary_sheet.column_dimensions["C"].width = 48
+    if skipped:
+        skipped_sheet = workbook.create_sheet(SKIPPED_SHEET)
+        _write_frame(skipped_sheet, pd.DataFrame({"ファイル": list(skipped), "理由": list(skipped.values())}))
+        for cell in skipped_sheet[1]:
+            cell.font = Font(bold=True)
+        skipped_sheet.column_dimensions["A"].width = 48
+        skipped_sheet.column_dimensions["B"].width = 60
 
     buffer = io.BytesIO()
     workbook.save(buffer)
