@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from kogadx import io as kio
 from kogadx.ingest.contracts import CONTRACTS
 from kogadx.ingest.core import ingest_table
-from kogadx import io as kio
 from kogadx.io import write_csv_for_excel
 from kogadx.privacy.canaries import canary_residents
 from kogadx.privacy.keys import KeyMaterial

@@ -66,7 +66,10 @@ def scan(
         if not model_path.is_file():
             typer.echo(f"モデルファイルがありません: {model_path}", err=True)
             raise typer.Exit(code=2)
-        model = load_model(model_path.read_bytes())
+        try:
+            model = load_model(model_path.read_bytes())
+        except Exception as exc:  # not a model file: joblib, pickle and zlib raise many kinds
+            raise InputFileError(f"{model_path}: 学習済みモデルとして読めません ({type(exc).__name__})") from None
     else:
         typer.echo("同梱の学習データで分類器を学習しています…")
         model = fit_classifier(load_training_data(), params)
