@@ -34,6 +34,8 @@ def paths(tmp_path, monkeypatch):
     (tmp_path / "energy.csv").write_text(ENERGY_CSV, encoding="utf-8")
     (tmp_path / "tables").mkdir()
     canary_residents(n_people=3)[0].to_parquet(tmp_path / "tables" / "residents.parquet")
+    (tmp_path / "gap").mkdir()  # a column the privacy policy does not cover: a promised stop
+    canary_residents(n_people=3)[0].assign(extra=CANARY).to_parquet(tmp_path / "gap" / "residents.parquet")
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "law.txt").write_text("試験条例\n第1条　町長は掲示する。\n", encoding="utf-8")
     (tmp_path / "bad.yaml").write_text("- not a mapping\n", encoding="utf-8")
@@ -51,6 +53,8 @@ def _cases(p: Path) -> dict[str, list[str]]:
                                   "--secure", str(p / "s"), "--reference-date", "2024-02-29"],
         "pseudonymize/bad-param": ["pseudonymize", "--in", str(p / "tables"), "--out", str(p / "o"),
                                    "--secure", str(p / "s"), "--reference-date", "2024-13-45"],
+        "pseudonymize/policy-gap": ["pseudonymize", "--in", str(p / "gap"), "--out", str(p / "o"),
+                                    "--secure", str(p / "s"), "--reference-date", "2024-02-29"],
         "anonymity/missing": ["anonymity", "measure", missing, "--qi", "age"],
         "anonymity/bad-param": ["anonymity", "measure", str(p / "tables" / "residents.parquet"), "--qi", "nope"],
         "darp/missing": ["darp", "solve", missing],
