@@ -142,8 +142,26 @@ def test_known_errors_share_the_user_facing_base():
     assert issubclass(InputFileError, ValueError) and issubclass(ParamsError, ValueError)  # callers catch these
 
 
-def test_script_main_turns_errors_into_a_line_and_exit_2(capsys, monkeypatch):
+@pytest.mark.parametrize(("error", "reason"), [
+    (PermissionError(13, "Permission denied", "/data/secure/pseudonym.key"), "権限がありません"),
+    (IsADirectoryError(21, "Is a directory", "/out/review.xlsx"), "フォルダが指定されています"),
+    (NotADirectoryError(20, "Not a directory", "/out/a_file/x.parquet"), "ファイルがあります"),
+    (FileNotFoundError(2, "No such file or directory", "/raw/residents.csv"), "ありません"),
+    (OSError(28, "No space left on device", "/out/big.parquet"), "ENOSPC"),
+])
+def test_os_errors_on_paths_name_the_path_in_japanese(error, reason):
+    from kogadx.errors import describe_error
+
+    message = describe_error(error)
+    assert reason in message and error.filename in message and "Errno" not in message
+
+
+def test_script_main_turns_errors_into_a_line_and_exit_2(capsys, monkeypatch, tmp_path):
+    from kogadx.params import load_params
+    from kogadx.privacy.params import AnonymizeParams
+
     monkeypatch.delenv("KOGADX_DEBUG", raising=False)
+    (tmp_path / "params.yaml").write_text("anonymize:\n  k: many\n", encoding="utf-8")
 
     def known():
         raise InputFileError("data/raw/residents.csv: 3 行目 2 列目: 日付として読めません")
@@ -154,14 +172,18 @@ def test_script_main_turns_errors_into_a_line_and_exit_2(capsys, monkeypatch):
     def os_error():
         Path("/nonexistent-kogadx/x.parquet").read_bytes()
 
-    cases = ((known, "3 行目 2 列目"), (unexpected, "KeyError"), (os_error, "/nonexistent-kogadx/x.parquet"))
+    def bad_param():
+        load_params(AnonymizeParams, tmp_path / "params.yaml")
+
+    cases = ((known, "3 行目 2 列目"), (unexpected, "KeyError"), (os_error, "/nonexistent-kogadx/x.parquet"),
+             (bad_param, "anonymize.k"))
     for main, shown in cases:
         with pytest.raises(SystemExit) as stop:
             kstage.script_main(main)
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert shown in err and CANARY not in err and "Traceback" not in err
-        assert len(err.strip().splitlines()) <= 2
+        assert len(err.strip().splitlines()) <= 3
 
 
 def test_every_pipeline_script_runs_through_script_main():
