@@ -316,10 +316,13 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype) \
                 or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype):
             continue
+        if isinstance(dtype, pd.StringDtype):  # vectorised: pseudonymized CSVs can be millions of rows
+            risky = series.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+            out.isetitem(position, series.mask(risky, "'" + series))
+            continue
         if isinstance(dtype, pd.CategoricalDtype):
             series = series.astype(object)
-        safe = series.map(lambda v: formula_safe_text(v) if isinstance(v, str) else v)
-        out.isetitem(position, safe.astype(series.dtype) if isinstance(dtype, pd.StringDtype) else safe)
+        out.isetitem(position, series.map(lambda v: formula_safe_text(v) if isinstance(v, str) else v))
     return out
 
 
