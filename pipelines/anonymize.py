@@ -7,7 +7,7 @@ from kogadx.io import read_parquet
 from kogadx.params import load_params
 from kogadx.privacy.params import AnonymizeParams
 from kogadx.privacy.stage import AnonymizeInputs, run_anonymize
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,4 +17,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -10,7 +10,7 @@ from kogadx.energy.params import Co2Params
 from kogadx.energy.stage import Co2Inputs, run_co2
 from kogadx.io import read_parquet, read_text_table
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.weather import read_weather
 
 
@@ -24,4 +24,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

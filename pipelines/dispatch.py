@@ -11,7 +11,7 @@ from kogadx.io import read_geoparquet, read_parquet, read_text_table
 from kogadx.mobility.params import DispatchStageParams
 from kogadx.mobility.stage import DispatchInputs, run_dispatch
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,4 +27,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

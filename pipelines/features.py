@@ -11,7 +11,7 @@ from kogadx.demand.params import FeaturesParams
 from kogadx.demand.stage import FeaturesInputs, run_features
 from kogadx.io import read_geoparquet, read_parquet
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.weather import read_weather
 
 
@@ -25,4 +25,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

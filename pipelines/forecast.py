@@ -10,7 +10,7 @@ from kogadx.demand.params import ForecastStageParams
 from kogadx.demand.stage import ForecastInputs, run_forecast
 from kogadx.io import read_parquet
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,4 +22,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

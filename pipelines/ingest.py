@@ -12,7 +12,7 @@ from kogadx.ingest.params import IngestParams
 from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
 from kogadx.io import read_if_present, read_shapefile, read_text_tables
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.weather import read_weather
 
 
@@ -28,4 +28,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -13,7 +13,7 @@ from kogadx.params import load_params
 from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
 from kogadx.privacy.params import PseudonymizeParams
 from kogadx.privacy.stage import PseudonymizeInputs, check_secure_zone, run_pseudonymize
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,4 +28,4 @@ def main(argv: list[str] | None = None) -> None:
     write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams)), args)
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

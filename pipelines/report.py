@@ -4,7 +4,7 @@ from kogadx.params import load_params, read_params_file
 from kogadx.paths import find_project_root
 from kogadx.reporting.params import ReportParams
 from kogadx.reporting.stage import ReportInputs, run_report
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 
 READ = ("templates", "metrics", "figures", "features", "pseudonymized", "privacy", "review")
 
@@ -17,4 +17,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

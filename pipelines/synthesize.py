@@ -8,7 +8,7 @@ exports follow params ingest.towns_file / ingest.weather_file.)
 from __future__ import annotations
 
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.synth.params import SynthesizeStageParams
 from kogadx.synth.stage import SynthesizeInputs, run_synthesize
 
@@ -19,4 +19,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kogadx.io import read_geoparquet, read_parquet
 from kogadx.params import load_params
-from kogadx.stage import parse_args, write_outputs
+from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.wellbeing.params import WellbeingParams
 from kogadx.wellbeing.stage import WellbeingInputs, run_wellbeing
 
@@ -25,4 +25,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -8,18 +8,40 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
+from kogadx.errors import user_errors
 from kogadx.io import InputFileError, get_stage_logger
 from kogadx.paths import find_project_root
 
+
+def _typer_exit(code: int) -> NoReturn:
+    raise typer.Exit(code)
+
+
+class UserErrorGroup(TyperGroup):
+    """The ``kogadx`` command group: every subcommand (mounted sub-apps included) runs inside
+    :func:`kogadx.errors.user_errors`, so no traceback reaches the user — a known error prints
+    its Japanese message, an unexpected one its class name, both with exit code 2. Typer's own
+    usage errors and exits pass through (typer prints them)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's (vendored click) Context
+        with user_errors(exit=_typer_exit, passthrough=(typer.TyperException, typer.Exit, typer.Abort)):
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=UserErrorGroup,
     help="古賀市DXデータサイエンス基盤のコマンド。"
          "パイプライン全体は `dvc repro` で、個別の処理はここから実行できます。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    # With KOGADX_DEBUG=1 the traceback is shown, but never the local variables (cell values).
+    pretty_exceptions_show_locals=False,
 )
 
 

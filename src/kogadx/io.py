@@ -5,6 +5,7 @@ Functions here do I/O only when called; importing this module touches nothing.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -18,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kogadx.errors import UserFacingError
+
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 T = TypeVar("T")
 
@@ -28,7 +31,7 @@ T = TypeVar("T")
 FLOAT_DIGITS = 10
 
 
-class InputFileError(ValueError):
+class InputFileError(UserFacingError, ValueError):
     """A raw input that cannot be read or lacks a required column; names the file."""
 
 
@@ -142,17 +145,56 @@ def read_package_file(package: str, name: str) -> bytes:
     return (resources.files(package) / name).read_bytes()
 
 
-def read_folder_bytes(folder: str | Path, suffixes: Iterable[str] | None = None) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class FolderBytes:
+    """Files of a folder as bytes (:func:`read_folder`), keyed by POSIX path inside the folder,
+    and the files refused, with the reason in Japanese (unreadable, or a symbolic link that
+    leads out of the folder)."""
+
+    files: dict[str, bytes]
+    refused: dict[str, str]
+
+
+def read_folder(folder: str | Path, suffixes: Iterable[str] | None = None) -> FolderBytes:
     """Every file under ``folder`` (recursive) as bytes, keyed by its POSIX path relative to
     ``folder``, in path order; only names ending in one of ``suffixes`` (case-insensitive)
-    when given. For stages whose domain parses a folder of documents in memory."""
+    when given. For stages whose domain parses a folder of documents in memory.
+
+    A file that cannot be read, or a symbolic link whose target lies outside ``folder``, is
+    not read but listed in ``refused`` with its reason: one bad file does not stop a scan,
+    and a link cannot pull a file from elsewhere into it.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputFileError(f"{folder}: フォルダがありません")
+    root = folder.resolve()
     wanted = tuple(s.lower() for s in suffixes) if suffixes is not None else None
-    files = sorted(p for p in folder.rglob("*")
-                   if p.is_file() and (wanted is None or p.name.lower().endswith(wanted)))
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+    paths = sorted(p for p in folder.rglob("*")
+                   if (p.is_file() or p.is_symlink()) and (wanted is None or p.name.lower().endswith(wanted)))
+    files: dict[str, bytes] = {}
+    refused: dict[str, str] = {}
+    for path in paths:
+        name = path.relative_to(folder).as_posix()
+        if not path.resolve().is_relative_to(root):
+            refused[name] = "フォルダの外を指すシンボリックリンクのため読みません"
+            continue
+        if not path.is_file():
+            refused[name] = "リンク先のファイルがありません"
+            continue
+        try:
+            files[name] = path.read_bytes()
+        except OSError as exc:
+            refused[name] = f"読み込めません ({type(exc).__name__})"
+    return FolderBytes(files, refused)
+
+
+def read_folder_bytes(folder: str | Path, suffixes: Iterable[str] | None = None) -> dict[str, bytes]:
+    """:func:`read_folder`, strict: the first refused file is an :class:`InputFileError`
+    naming it (for inputs where every file matters, such as a training set)."""
+    read = read_folder(folder, suffixes)
+    for name, reason in read.refused.items():
+        raise InputFileError(f"{Path(folder) / name}: {reason}")
+    return read.files
 
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -248,11 +290,51 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, digits: int = FLOAT_DIG
     return path
 
 
+# A spreadsheet reads a cell starting with one of these as a formula. OWASP's CSV injection
+# guidance (https://owasp.org/www-community/attacks/CSV_Injection) lists =, +, -, @, tab (0x09)
+# and carriage return (0x0D) — line feed (0x0A) since 2025 — and recommends prefixing such a
+# cell with a single quote, wrapping every field in double quotes and escaping the double
+# quotes inside (write_csv_for_excel quotes every text field: a bare CR inside a cell would
+# also end the row in Excel).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def formula_safe_text(value: str) -> str:
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot start a formula
+    (:func:`formula_safe_text`). Numeric, boolean and date columns are left as they are: a
+    negative number is a number, not a formula."""
+    out = frame.copy()
+    out.columns = [formula_safe_text(c) if isinstance(c, str) else c for c in out.columns]
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        dtype = series.dtype
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype) \
+                or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype):
+            continue
+        if isinstance(dtype, pd.StringDtype):  # vectorised: pseudonymized CSVs can be millions of rows
+            risky = series.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+            out.isetitem(position, series.mask(risky, "'" + series))
+            continue
+        if isinstance(dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        out.isetitem(position, series.map(lambda v: formula_safe_text(v) if isinstance(v, str) else v))
+    return out
+
+
 def write_csv_for_excel(frame: pd.DataFrame, path: str | Path) -> Path:
-    """CSV at the edges people open in Excel: UTF-8 with BOM, LF line ends."""
+    """CSV at the edges people open in Excel: UTF-8 with BOM, LF line ends, every text field in
+    double quotes and formula-safe (:func:`formula_safe_frame`: a leading ``'`` before ``=``, ``+``, ``-``, ``@``,
+    tab or line breaks, so Excel shows the text instead of running it). A program reading the
+    file back sees the ``'``: programs read the Parquet outputs, people this file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    formula_safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n",
+                                     quoting=csv.QUOTE_NONNUMERIC)  # text quoted, numbers left bare
     return path
 
 

@@ -21,6 +21,7 @@ import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as _pydantic_dataclass
 
+from kogadx.errors import UserFacingError
 from kogadx.paths import find_project_root
 
 T = TypeVar("T")
@@ -41,7 +42,7 @@ def stage_params(cls: type[T]) -> type[T]:
     return cast("type[T]", _pydantic_dataclass(frozen=True, config=_STAGE_CONFIG)(cls))
 
 
-class ParamsError(ValueError):
+class ParamsError(UserFacingError, ValueError):
     """A missing or invalid value in params.yaml (the message names the key and the file)."""
 
 

@@ -22,14 +22,24 @@ import datetime as dt
 import logging
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pandas as pd
 
+from kogadx.errors import user_errors
 from kogadx.io import FLOAT_DIGITS, get_stage_logger, round_floats, write_csv_for_excel, write_json, write_parquet
+
+
+def script_main(main: Callable[[], object]) -> None:
+    """The entry of every ``pipelines/<stage>.py`` (``if __name__ == "__main__": script_main(main)``):
+    ``main()`` inside :func:`kogadx.errors.user_errors`, so that a person running ``dvc repro``
+    sees a one-line Japanese message and exit code 2, never a traceback (``KOGADX_DEBUG=1``
+    shows it). Tests call ``main()`` directly and see the exception itself."""
+    with user_errors():
+        main()
 
 
 class StageArgsError(SystemExit):

@@ -19,6 +19,7 @@ import io
 import pandas as pd
 
 from kogadx.energy.schema import FUEL_BY_KEY, FUEL_KEYS
+from kogadx.errors import UserFacingError
 from kogadx.io import read_package_file
 
 FACTOR_COLUMNS = ("fiscal_year", "fuel", "unit", "factor", "basis", "source")
@@ -26,7 +27,7 @@ ELECTRICITY_BASES = ("basic", "adjusted")
 FUEL_BASES = ("auto", "old", "new")
 
 
-class EmissionFactorError(ValueError):
+class EmissionFactorError(UserFacingError, ValueError):
     """The factor table lacks what was asked for (year, basis or fuel)."""
 
 

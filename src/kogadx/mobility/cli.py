@@ -37,7 +37,7 @@ def load_cordeau(path: str | Path) -> DarpInstance:
 
 @app.command("solve")
 def solve(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Cordeau 形式のインスタンスファイル"),
+    file: Path = typer.Argument(..., help="Cordeau 形式のインスタンスファイル"),  # a missing one: load_cordeau says so
     time_limit: float = typer.Option(10.0, "--time-limit", min=0.1, help="探索時間の上限 (秒)"),
     out: Path | None = typer.Option(None, "--out", help="解を書き出す JSON ファイル (省略時は表示のみ)"),
     workers: int = typer.Option(1, "--workers", min=1,

@@ -20,6 +20,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kogadx.errors import UserFacingError
 from kogadx.privacy.pseudonym import key_fingerprint
 
 ENV_VAR = "KOGADX_PSEUDONYM_KEY"
@@ -30,7 +31,7 @@ DEMO_KEY = b"kogadx-DEMO-KEY--synthetic-Koga-only--NOT-A-SECRET"
 MIN_KEY_BYTES = 32
 
 
-class KeyRefusedError(RuntimeError):
+class KeyRefusedError(UserFacingError, RuntimeError):
     """The key cannot be used for this input (demo key on real data, or a weak key)."""
 
 

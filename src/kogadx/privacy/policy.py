@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from kogadx.errors import UserFacingError
 from kogadx.io import read_package_file
 from kogadx.privacy.generalise import METHODS
 from kogadx.privacy.pseudonym import DEFAULT_HEX_LENGTH
@@ -43,7 +44,7 @@ PERSON_ID_COLUMN = "person_id"
 POLICY_FILE = "policy.yaml"
 
 
-class PolicyError(ValueError):
+class PolicyError(UserFacingError, ValueError):
     """The policy file is malformed, or a table/column has no policy (names both)."""
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from kogadx.errors import UserFacingError
 from kogadx.io import InputFileError
 from kogadx.params import as_dict
 from kogadx.privacy.anonymize import anonymize_table, parse_hierarchies
@@ -41,7 +42,7 @@ DELETION_INFO = "secure/deletion_info.json"
 log = logging.getLogger("kogadx.pseudonymize")
 
 
-class PrivacyCheckError(RuntimeError):
+class PrivacyCheckError(UserFacingError, RuntimeError):
     """A post-run check failed (a deleted column or a raw value survived); nothing was written."""
 
 

@@ -42,12 +42,12 @@ def scan(
     """フォルダ内の条項を走査し、アナログ規制の見直し候補をExcelに書き出します。"""
     import dataclasses
 
-    from kogadx.io import InputFileError, read_folder_bytes
+    from kogadx.io import InputFileError, read_folder
     from kogadx.params import ParamsError
     from kogadx.regulation.dataset import load_training_data
     from kogadx.regulation.loaders import CORPUS_SUFFIXES
     from kogadx.regulation.model import fit_classifier, load_model
-    from kogadx.regulation.review import review_workbook
+    from kogadx.regulation.review import SKIPPED_SHEET, review_workbook
     from kogadx.regulation.stage import scan_corpus
 
     try:
@@ -66,20 +66,27 @@ def scan(
         if not model_path.is_file():
             typer.echo(f"モデルファイルがありません: {model_path}", err=True)
             raise typer.Exit(code=2)
-        model = load_model(model_path.read_bytes())
+        try:
+            model = load_model(model_path.read_bytes())
+        except Exception as exc:  # not a model file: joblib, pickle and zlib raise many kinds
+            raise InputFileError(f"{model_path}: 学習済みモデルとして読めません ({type(exc).__name__})") from None
     else:
         typer.echo("同梱の学習データで分類器を学習しています…")
         model = fit_classifier(load_training_data(), params)
     try:
-        result = scan_corpus(read_folder_bytes(folder, CORPUS_SUFFIXES), model, params, str(folder))
+        corpus = read_folder(folder, CORPUS_SUFFIXES)
+        result = scan_corpus(corpus.files, model, params, str(folder), corpus.refused)
     except InputFileError as exc:
         typer.echo(f"読み込みエラー: {exc}", err=True)
         raise typer.Exit(code=2) from exc
+    for name, reason in result.skipped.items():
+        typer.echo(f"読み飛ばしました: {name}: {reason}", err=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(review_workbook(result.review, result.summary))
+    out.write_bytes(review_workbook(result.review, result.summary, result.skipped))
+    skipped = f" (読めなかった {len(result.skipped)} ファイルは「{SKIPPED_SHEET}」シート)" if result.skipped else ""
     typer.echo(
         f"{result.clauses['source_file'].nunique()} ファイル・{len(result.clauses)} 条項を走査し、"
-        f"見直し候補 {len(result.review)} 件を {out} に書き出しました。"
+        f"見直し候補 {len(result.review)} 件を {out} に書き出しました。{skipped}"
     )
 
 

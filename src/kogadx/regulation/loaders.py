@@ -469,21 +469,50 @@ def items_to_frame(clauses: Iterable[Clause]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["law_id", "law_title", "article", "paragraph", "item", "clause_ref", "text"])
 
 
-def load_corpus(files: Mapping[str, bytes], source: str = "コーパス",
-                include_supplementary: bool = False) -> pd.DataFrame:
-    """Every .xml / .html / .txt of ``files`` ({path inside the corpus: bytes}) in one clause
-    frame (see :func:`clauses_to_frame`), files in path order; other files are skipped.
+@dataclass(frozen=True)
+class CorpusLoad:
+    """The clauses read from a corpus (:func:`clauses_to_frame`) and the files skipped, by the
+    file's name as the user knows it (the folder joined to the path inside it), with the reason."""
 
-    Raises InputFileError naming ``source`` (the corpus folder) when it holds no readable file.
+    clauses: pd.DataFrame
+    skipped: dict[str, str]
+
+
+def read_corpus(files: Mapping[str, bytes], source: str = "コーパス", include_supplementary: bool = False,
+                refused: Mapping[str, str] | None = None) -> CorpusLoad:
+    """Every .xml / .html / .txt of ``files`` ({path inside the corpus: bytes}) in one clause
+    frame, files in path order; other files are left out.
+
+    A file that cannot be parsed (not the format its suffix says, undecodable, empty) is
+    skipped with its reason, as are the files the folder reader ``refused`` (path inside the
+    corpus → reason): one bad file does not stop the scan. Raises InputFileError naming
+    ``source`` (the corpus folder) when no file could be read at all.
     """
     # path order as the folder walk gave it before (by parts: "a/b.xml" before "a-c.xml")
     names = sorted((n for n in files if PurePosixPath(n).suffix.lower() in LOADERS),
                    key=lambda n: PurePosixPath(n).parts)
-    if not names:
-        raise InputFileError(f"{source}: 法令XML / 例規HTML / テキストのファイルがありません")
+    # the folder joined to the name: messages name the file as the user knows it
+    skipped = {str(PurePosixPath(source, name)): reason for name, reason in (refused or {}).items()}
     clauses: list[Clause] = []
     for name in names:
-        # the folder joined to the name: messages name the file as the user knows it
         label = str(PurePosixPath(source, name))
-        clauses.extend(load_file(label, files[name], include_supplementary=include_supplementary))
-    return clauses_to_frame(clauses)
+        try:
+            clauses.extend(load_file(label, files[name], include_supplementary=include_supplementary))
+        except InputFileError as exc:
+            skipped[label] = str(exc).removeprefix(f"{label}: ")
+        except ValueError as exc:  # a parser's own error: its class only (the text is the file's)
+            skipped[label] = f"読めません ({type(exc).__name__})"
+    if all(str(PurePosixPath(source, name)) in skipped for name in names):  # none read (or none there)
+        detail = f" ({len(skipped)} 件は読めませんでした)" if skipped else ""
+        raise InputFileError(f"{source}: 読める法令XML / 例規HTML / テキストのファイルがありません{detail}")
+    return CorpusLoad(clauses_to_frame(clauses), dict(sorted(skipped.items())))
+
+
+def load_corpus(files: Mapping[str, bytes], source: str = "コーパス",
+                include_supplementary: bool = False) -> pd.DataFrame:
+    """:func:`read_corpus`, strict: the first file that cannot be parsed is an
+    :class:`InputFileError` naming it (for a corpus where every file matters)."""
+    load = read_corpus(files, source, include_supplementary)
+    for label, reason in load.skipped.items():
+        raise InputFileError(f"{label}: {reason}")
+    return load.clauses

@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from kogadx.io import FORMULA_TRIGGERS
 from kogadx.regulation.keywords import (
     DIGITAL_ALTERNATIVES,
     FD_CATEGORY,
@@ -73,8 +75,12 @@ def review_summary(review: pd.DataFrame, clauses: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
+SKIPPED_SHEET = "読み飛ばしたファイル"
+
+
+def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mapping[str, str] | None = None) -> bytes:
     """The xlsx with 「見直し候補」 and 「類型別件数」 sheets (openpyxl); byte-identical for same input.
+    A third sheet 「読み飛ばしたファイル」 lists the files the scan skipped, with the reason, when any.
 
     openpyxl stamps the save time into docProps/core.xml and the zip entries; both are
     rewritten to a fixed date afterwards so DVC sees no change on a rerun.
@@ -107,6 +113,13 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
         cell.font = Font(bold=True)
     summary_sheet.column_dimensions["A"].width = 16
     summary_sheet.column_dimensions["C"].width = 48
+    if skipped:
+        skipped_sheet = workbook.create_sheet(SKIPPED_SHEET)
+        _write_frame(skipped_sheet, pd.DataFrame({"ファイル": list(skipped), "理由": list(skipped.values())}))
+        for cell in skipped_sheet[1]:
+            cell.font = Font(bold=True)
+        skipped_sheet.column_dimensions["A"].width = 48
+        skipped_sheet.column_dimensions["B"].width = 60
 
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -114,9 +127,23 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame) -> bytes:
 
 
 def _write_frame(sheet, frame: pd.DataFrame) -> None:
+    """Header and rows; every text cell is stored as text, never as a formula.
+
+    openpyxl stores a string starting with ``=`` as a formula: clause text from a scanned
+    file is set back to a plain string (data type ``s``). A cell starting with a character a
+    spreadsheet reads as a formula (:data:`kogadx.io.FORMULA_TRIGGERS`, after OWASP's CSV
+    injection guidance) also gets Excel's quote prefix — the apostrophe a person types before
+    such text — so that editing the cell does not turn it into a formula either.
+    """
     sheet.append(list(frame.columns))
     for values in frame.itertuples(index=False):
         sheet.append([_cell_value(v) for v in values])
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.quotePrefix = True
 
 
 def _cell_value(value):

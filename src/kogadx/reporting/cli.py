@@ -10,6 +10,15 @@ import typer
 app = typer.Typer(help="政策担当者向けレポート (HTML / PDF) の作成と確認", no_args_is_help=True)
 
 
+def _require_files(reports: list[Path]) -> None:
+    """Stop before starting Chromium when a report is missing (the kogadx handler prints it)."""
+    from kogadx.io import InputFileError
+
+    for report in reports:
+        if not report.is_file():
+            raise InputFileError(f"{report}: レポートのファイルがありません")
+
+
 @app.command("check")
 def check(
     reports: Annotated[list[Path], typer.Argument(help="確認する HTML レポート")],
@@ -18,6 +27,7 @@ def check(
     """レポートをヘッドレス Chromium で開き、外部通信・画像切れ・コード表示・豆腐を調べます。"""
     from kogadx.reporting.browser import check_reports
 
+    _require_files(reports)
     failed = False
     for result in check_reports(reports, screenshots):
         if result.ok:
@@ -37,6 +47,7 @@ def pdf(
     """HTML レポートを A4 の PDF に印刷します (ヘッドレス Chromium)。"""
     from kogadx.reporting.pdf import print_pdfs
 
+    _require_files(reports)
     for path in print_pdfs(reports, out_dir):
         typer.echo(f"PDF を書き出しました: {path}")
 

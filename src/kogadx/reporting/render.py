@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kogadx.errors import UserFacingError
 from kogadx.reporting.page import assemble_page, external_references
 
 log = logging.getLogger("kogadx.report")
@@ -19,7 +20,7 @@ log = logging.getLogger("kogadx.report")
 KERNEL_NAME = "python3"
 
 
-class ReportError(RuntimeError):
+class ReportError(UserFacingError, RuntimeError):
     """A report could not be rendered or failed a self-containment check (names the file)."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kogadx.errors import UserFacingError
 from kogadx.wellbeing.categories import CATEGORIES, ITEM_SCALE, OVERALL_ITEMS, OVERALL_SCALE
 from kogadx.wellbeing.districts import assign_districts
 
@@ -34,7 +35,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _BAND = re.compile(r"(\d+)\D*?(\d+)?\D*$")
 
 
-class SurveyDataError(ValueError):
+class SurveyDataError(UserFacingError, ValueError):
     """An input table the well-being stage cannot use; the message names row and column."""
 
 
