@@ -7,14 +7,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
-from kogadx.privacy.keys import ENV_VAR, KeyRefusedError
+from kogadx.io import read_folder_bytes, read_if_present, read_table_files
+from kogadx.privacy.keys import DEMO_MARKER, ENV_VAR, KeyMaterial, KeyRefusedError, check_synthetic_demo
+from kogadx.privacy.params import PseudonymizeParams
 from kogadx.privacy.policy import default_policy_path
+from kogadx.privacy.stage import PseudonymizeInputs, run_pseudonymize
 from tests.helpers import PROJECT_ROOT, TEST_KEY_HEX, write_params
 
-SCALE = 0.01
+SCALE = 0.005
 
 
 def _stage(name):
@@ -39,11 +43,16 @@ def synthetic(tmp_path_factory):
     return root, params_path
 
 
-def _pseudonymize(root, params_path, raw, out, monkeypatch):
-    monkeypatch.setenv("KOGADX_PARAMS", str(params_path))
-    _stage("pseudonymize").main([str(root / "validated"), str(default_policy_path()), str(root / out / "p"),
-                                 str(root / out / "secure"), str(root / out / "audit"), str(raw)])
-    return json.loads((root / out / "audit" / "pseudonymize_audit.json").read_text(encoding="utf-8"))
+def _pseudonymize(root, raw, key=None):
+    """What pipelines/pseudonymize.py reads, then the stage function (no MLflow run: faster)."""
+    marker = read_if_present(root / "validated" / DEMO_MARKER, Path.read_bytes)
+    inputs = PseudonymizeInputs(
+        tables=read_table_files(root / "validated"), policy=default_policy_path().read_bytes(),
+        key=KeyMaterial(env=key),
+        synthetic_demo=check_synthetic_demo(marker, read_folder_bytes(raw) if marker is not None else None, str(raw)),
+        source=str(root / "validated"))
+    outputs = run_pseudonymize(inputs, PseudonymizeParams(reference_date="2024-02-29"))
+    return outputs.files["audit/pseudonymize_audit.json"].data
 
 
 def test_marker_records_every_raw_file(synthetic):
@@ -55,26 +64,23 @@ def test_marker_records_every_raw_file(synthetic):
     assert "residents.csv" in marker["files_sha256"] and len(shapefile_parts) >= 3
 
 
-def test_synthetic_raw_folder_gets_the_demo_key_and_passes_the_audit(synthetic, monkeypatch):
-    root, params_path = synthetic
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    audit = _pseudonymize(root, params_path, root / "raw", "demo", monkeypatch)
+def test_synthetic_raw_folder_gets_the_demo_key_and_passes_the_audit(synthetic):
+    root, _ = synthetic
+    audit = _pseudonymize(root, root / "raw")
     assert audit["key"]["demo_key"] is True and audit["synthetic_demo"] is True
     assert audit["passed"] is True  # no false alarm from the substring check on normal output
     assert all(t["raw_value_inside_text"] == {} for t in audit["tables"].values())
 
 
-def test_copied_raw_folder_with_other_data_is_refused(synthetic, tmp_path, monkeypatch):
+def test_copied_raw_folder_with_other_data_is_refused(synthetic, tmp_path):
     """Finding 2: data/raw copied as a template, a file replaced — the marker travels along."""
-    root, params_path = synthetic
+    root, _ = synthetic
     copy = tmp_path / "real_2024"
     shutil.copytree(root / "raw", copy)
     residents = copy / "residents.csv"
-    residents.write_bytes(residents.read_bytes().replace(b"\r\n", b"\r\n", 1) + b"\r\n")
-    monkeypatch.delenv(ENV_VAR, raising=False)
+    residents.write_bytes(residents.read_bytes() + b"\r\n")
     with pytest.raises(KeyRefusedError, match="residents.csv") as refused:
-        _pseudonymize(root, params_path, copy, "copied", monkeypatch)
+        _pseudonymize(root, copy)
     assert "README" in str(refused.value) and ENV_VAR in str(refused.value)
-    monkeypatch.setenv(ENV_VAR, TEST_KEY_HEX)  # a real key: the copy is processed as real data
-    audit = _pseudonymize(root, params_path, copy, "copied", monkeypatch)
+    audit = _pseudonymize(root, copy, key=TEST_KEY_HEX)  # a real key: the copy is processed as real data
     assert audit["key"]["demo_key"] is False and audit["synthetic_demo"] is False

@@ -73,7 +73,9 @@ def pseudonymize_command(
             source=str(in_dir), policy_file=str(policy))
         outputs = run_pseudonymize(inputs, params)
     except (InputFileError, PolicyError, KeyRefusedError, PrivacyCheckError, OSError) as exc:
-        typer.echo(f"エラー: {exc}", err=True)
+        hint = ("\n(合成デモを取り込み後のフォルダから仮名加工するときは、取り込み前の生データのフォルダを"
+                " --raw で指定してください)") if isinstance(exc, KeyRefusedError) and raw_dir is None else ""
+        typer.echo(f"エラー: {exc}{hint}", err=True)
         raise typer.Exit(code=2) from None
     if not mlflow:
         outputs.runs.clear()
