@@ -120,3 +120,5 @@ def test_short_common_values_do_not_flood():
     needles = SubstringIndex(["林 一", "19", "古賀"])  # all shorter than the minimum: ignored
     assert len(needles) == 0 and not needles.contains_any("林一さんと19時に古賀駅で")
     assert not SubstringIndex(["090-1234-5678"]).contains_any("090-1234-567 と 1234-5678")
+    household = SubstringIndex(["1234", "700012"])  # short numbers: inside every longer code by chance
+    assert len(household) == 0 and not household.contains_any("40223001234 / R700012")

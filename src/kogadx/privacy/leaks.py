@@ -93,6 +93,10 @@ def search_form(text: str) -> str:
 # A needle shorter than this (after search_form) is not searched inside longer strings:
 # two-character names (林一) or short codes would turn up in ordinary text by chance.
 MIN_SUBSTRING_LENGTH = 4
+# All-digit needles need more: a 4–7 digit household or member number sits inside every longer
+# code by chance (a town code 40223001234 holds 1234). Phones (10–11 digits), 個人番号 (12) and
+# 住民票コード (11) are all longer.
+MIN_DIGIT_SUBSTRING_LENGTH = 8
 
 
 class SubstringIndex:
@@ -112,7 +116,7 @@ class SubstringIndex:
     def add(self, needles: Iterable[str]) -> None:
         for needle in needles:
             form = search_form(needle)
-            if len(form) >= self.min_length:
+            if len(form) >= self.min_length and not (form.isdigit() and len(form) < MIN_DIGIT_SUBSTRING_LENGTH):
                 self._buckets.setdefault(form[: self.min_length], set()).add(form)
 
     def __len__(self) -> int:
