@@ -79,3 +79,22 @@ def differing_outputs(by_variant: dict[str, dict[str, bytes]]) -> dict[str, list
     base = by_variant["default"]
     return {tag: [k for k in sorted(set(base) | set(files)) if base.get(k) != files.get(k)]
             for tag, files in by_variant.items() if tag != "default"}
+
+
+# Two fixed test keys (32 random bytes each, hex): weak patterns such as "5a" * 32 are refused.
+TEST_KEY_HEX = "88172e2bc5bd86b4d932f41bbdef7d4613331b72aeda059decb1604c5facff4a"
+OTHER_TEST_KEY_HEX = "ad1b4c93c88e383791047a4b801f47fa825b1807efdffa2f7b08e9ae9bd631ff"
+
+
+def write_demo_marker(folder: Path) -> Path:
+    """A synthetic-demo marker over the files now in ``folder`` (as the synthesize stage writes
+    it), so that the demo key is allowed for this folder and for nothing else."""
+    import hashlib
+    import json
+
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "SYNTHETIC_DEMO.json"}
+    marker = folder / "SYNTHETIC_DEMO.json"
+    marker.write_text(json.dumps({"synthetic": True, "generator": "tests", "files_sha256": files,
+                                  "public_shapefiles": []}, sort_keys=True), encoding="utf-8")
+    return marker

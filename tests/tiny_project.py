@@ -23,7 +23,7 @@ import yaml
 
 from kogadx.idcodes import luhn_check_digit, my_number_check_digit
 from kogadx.privacy.leaks import Canary
-from tests.helpers import PROJECT_ROOT, merge_params
+from tests.helpers import PROJECT_ROOT, TEST_KEY_HEX, merge_params
 
 TINY_OVERRIDES = {
     "synthesize": {
@@ -179,6 +179,9 @@ def build_tiny_project(root: Path, policy_override: tuple[str, str] | None = Non
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{(project / 'mlflow.db').as_posix()}"
     env["PYTHONPATH"] = str(project / "src")  # the copy's code, not the installed checkout
+    # data/raw_canary is a copy of the synthetic raw folder with other values planted: its copied
+    # SYNTHETIC_DEMO.json no longer matches the files, so (as for real data) a real key is needed.
+    env["KOGADX_PSEUDONYM_KEY"] = TEST_KEY_HEX
     log = project / "logs" / "repro.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     git = ["git", "-c", "user.email=ci@example.invalid", "-c", "user.name=CI"]

@@ -15,6 +15,7 @@ from kogadx.privacy.keys import ENV_VAR
 from kogadx.privacy.policy import default_policy_path
 from pipelines.anonymize import main as anonymize_main
 from pipelines.pseudonymize import main as pseudonymize_main
+from tests.helpers import write_demo_marker
 
 PARAMS = {
     "pseudonymize": {"reference_date": "2024-02-29", "chunk_rows": 100_000},
@@ -35,7 +36,7 @@ def test_anonymize_stage(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
     residents, _ = canary_residents(n_people=300, seed=2)
     write_parquet(residents, tmp_path / "raw_validated/residents.parquet")
-    (tmp_path / "raw_validated/SYNTHETIC_DEMO").write_text("x", encoding="utf-8")
+    write_demo_marker(tmp_path / "raw_validated")
     pseudonymize_main([str(tmp_path / "raw_validated"), str(default_policy_path()), str(tmp_path / "pseudonymized"),
                        str(tmp_path / "secure"), str(tmp_path / "audit")])
     args = [str(tmp_path / "pseudonymized/residents.parquet"), str(default_hierarchies_path()),

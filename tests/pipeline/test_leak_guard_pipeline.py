@@ -3,12 +3,14 @@ personal-data kind must not appear in any file of the shareable zone after `dvc 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
 
 import pytest
 
+from tests.helpers import TEST_KEY_HEX
 from tests.leak_guard import find_leaks_in
 from tests.tiny_project import SHAREABLE
 
@@ -57,7 +59,9 @@ def test_the_guard_fails_when_one_policy_line_keeps_phones(built, tmp_path):
     out = tmp_path / "pseudonymized"
     env_cmd = [sys.executable, str(project / "pipelines" / "pseudonymize.py"), str(project / "data" / "raw_validated"),
                str(weak), str(out), str(tmp_path / "secure"), str(tmp_path / "audit")]
-    result = subprocess.run(env_cmd, cwd=project, capture_output=True, text=True)
+    # The project's raw folder is a copy with canaries planted (not the demo): a real key, as the repro had.
+    env = {**os.environ, "KOGADX_PSEUDONYM_KEY": TEST_KEY_HEX}
+    result = subprocess.run(env_cmd, cwd=project, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     hits = find_leaks_in([out], canaries)
     assert any(h.kind == "phone" for h in hits)

@@ -15,6 +15,7 @@ from kogadx.privacy.keys import ENV_VAR, KeyRefusedError
 from kogadx.privacy.policy import PolicyError, default_policy_path, load_policy
 from kogadx.privacy.stage import PrivacyCheckError
 from pipelines.pseudonymize import main
+from tests.helpers import OTHER_TEST_KEY_HEX, TEST_KEY_HEX, write_demo_marker
 
 PARAMS = {"pseudonymize": {"reference_date": "2024-02-29", "chunk_rows": 5}}
 
@@ -26,7 +27,7 @@ def project(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
     residents, _ = canary_residents(n_people=23)
     write_parquet(residents, tmp_path / "data/raw_validated/residents.parquet")
-    (tmp_path / "data/raw_validated/SYNTHETIC_DEMO").write_text("synthesize\n", encoding="utf-8")
+    write_demo_marker(tmp_path / "data/raw_validated")
     return tmp_path
 
 
@@ -70,7 +71,7 @@ def test_deterministic_and_chunk_independent(project):
 
 
 def test_real_data_refused_with_demo_key(project):
-    (project / "data/raw_validated/SYNTHETIC_DEMO").unlink()
+    (project / "data/raw_validated/SYNTHETIC_DEMO.json").unlink()
     with pytest.raises(KeyRefusedError, match="実データ"):
         _run(project)
     assert not (project / "data/pseudonymized/residents.parquet").exists()
@@ -78,10 +79,10 @@ def test_real_data_refused_with_demo_key(project):
 
 def test_real_key_changes_every_pseudonym(project, monkeypatch):
     _run(project, out="demo")
-    monkeypatch.setenv(ENV_VAR, "5a" * 32)
+    monkeypatch.setenv(ENV_VAR, TEST_KEY_HEX)
     _run(project, out="k1")
     _run(project, out="k1b")
-    monkeypatch.setenv(ENV_VAR, "a5" * 32)
+    monkeypatch.setenv(ENV_VAR, OTHER_TEST_KEY_HEX)
     _run(project, out="k2")
     ids = {name: pd.read_parquet(project / name / "residents.parquet")["person_id"]
            for name in ("demo", "k1", "k1b", "k2")}
@@ -92,6 +93,7 @@ def test_real_key_changes_every_pseudonym(project, monkeypatch):
 def test_new_column_stops_the_stage(project):
     frame = pd.read_parquet(project / "data/raw_validated/residents.parquet").assign(email="a@b.jp")
     write_parquet(frame, project / "data/raw_validated/residents.parquet")
+    write_demo_marker(project / "data/raw_validated")
     with pytest.raises(PolicyError, match="residents.*email"):
         _run(project)
     assert not (project / "data/pseudonymized").exists()
@@ -105,7 +107,7 @@ def test_cli_csv_in_csv_out(project, tmp_path):
     in_dir = tmp_path / "csv_in"
     in_dir.mkdir()
     frame.to_csv(in_dir / "residents.csv", index=False, encoding="cp932")
-    (in_dir / "SYNTHETIC_DEMO").write_text("x", encoding="utf-8")
+    write_demo_marker(in_dir)
     result = CliRunner().invoke(app, ["pseudonymize", "--in", str(in_dir), "--out", str(tmp_path / "csv_out"),
                                       "--secure", str(tmp_path / "sec"), "--reference-date", "2024-02-29"])
     assert result.exit_code == 0, result.output
@@ -122,6 +124,7 @@ def test_public_table_copied_verbatim(project):
     towns = pd.DataFrame({"town_code": ["40223001001"], "town_name": ["花鶴丘一丁目"], "population": [1200],
                           "households": [500], "area_m2": [123456.0], "geometry": [b"\x01\x02"]})[columns]
     write_parquet(towns, project / "data/raw_validated/towns.parquet")
+    write_demo_marker(project / "data/raw_validated")
     _run(project)
     assert (project / "data/pseudonymized/towns.parquet").read_bytes() == (
         project / "data/raw_validated/towns.parquet").read_bytes()
@@ -137,6 +140,7 @@ def test_public_geoparquet_passes_through_byte_for_byte(project):
                               "households": [500, 300], "area_m2": [123456.0, 654321.5]},
                              geometry=[Point(130.47, 33.72), Point(130.48, 33.73)], crs="EPSG:6668")[columns]
     write_parquet(towns, project / "data/raw_validated/towns.parquet")
+    write_demo_marker(project / "data/raw_validated")
     _run(project)
     out = project / "data/pseudonymized/towns.parquet"
     assert out.read_bytes() == (project / "data/raw_validated/towns.parquet").read_bytes()
@@ -147,6 +151,7 @@ def test_raw_value_surviving_stops_the_stage_before_writing(project, tmp_path):
     """A kept column holding the 住民票コード fails the post-run check: nothing is written anywhere."""
     frame = pd.read_parquet(project / "data/raw_validated/residents.parquet")
     write_parquet(frame.assign(memo=frame["resident_code"]), project / "data/raw_validated/residents.parquet")
+    write_demo_marker(project / "data/raw_validated")
     policy = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
     policy["tables"]["residents"]["columns"]["memo"] = {"action": "keep", "appi": "not_personal"}
     weak = tmp_path / "policy_memo.yaml"

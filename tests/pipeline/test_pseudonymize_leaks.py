@@ -18,6 +18,7 @@ from kogadx.privacy.keys import ENV_VAR
 from kogadx.privacy.leaks import Canary
 from kogadx.privacy.policy import default_policy_path
 from pipelines.pseudonymize import main
+from tests.helpers import write_demo_marker
 from tests.leak_guard import find_leaks_in
 
 EXTRA_TABLES = {
@@ -74,7 +75,7 @@ def _plant(root):
     write_parquet(residents, in_dir / "residents.parquet")
     write_parquet(survey, in_dir / "survey_responses.parquet")
     write_parquet(payments, in_dir / "payments.parquet")
-    (in_dir / "SYNTHETIC_DEMO").write_text("synthesize\n", encoding="utf-8")
+    write_demo_marker(in_dir)
     canaries += [Canary("email", e) for e in emails] + [Canary("card", c) for c in cards]
     return canaries
 

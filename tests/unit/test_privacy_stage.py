@@ -21,8 +21,9 @@ from kogadx.privacy.stage import (
     run_pseudonymize,
 )
 from kogadx.stage import ExcelCsvFile, JsonFile, TextFile
+from tests.helpers import TEST_KEY_HEX
 
-KEY = KeyMaterial(env="5a" * 32)
+KEY = KeyMaterial(env=TEST_KEY_HEX)
 
 
 def _policy(**towns_columns: dict) -> bytes:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from kogadx.privacy.policy import column_label
+
 
 def _as_list(columns: str | Sequence[str]) -> list[str]:
     return [columns] if isinstance(columns, str) else list(columns)
@@ -22,7 +24,8 @@ def _as_list(columns: str | Sequence[str]) -> list[str]:
 def _check_columns(frame: pd.DataFrame, columns: Sequence[str], role: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(f"{role} の列 {missing} がデータにありません (列: {list(frame.columns)})")
+        shown = [column_label(c, i) for i, c in enumerate(frame.columns)]
+        raise KeyError(f"{role} の列 {missing} がデータにありません (列: {shown})")
 
 
 def class_sizes(frame: pd.DataFrame, quasi_identifiers: str | Sequence[str]) -> pd.Series:

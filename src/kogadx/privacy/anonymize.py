@@ -88,7 +88,9 @@ def generalise_level(values: pd.Series, spec: Mapping[str, Any], level: int, nam
         mapping = {str(k): str(v) for k, v in spec["levels"][step].items()}
         unknown = sorted(set(text.dropna().unique()) - set(mapping))
         if unknown:
-            raise KeyError(f"{name}: 一般化階層 (レベル {step + 1}) に値 {unknown[:5]} の親がありません")
+            # Counts only: the values come from the data and could be personal (a canary test checks).
+            raise KeyError(f"{name}: 一般化階層 (レベル {step + 1}) に親のない値が {len(unknown)} 種類あります"
+                           " (値は表示しません。hierarchies.yaml の mapping に追加してください)")
         text = text.map(mapping).astype("string")
     return text.rename(values.name)
 

@@ -23,8 +23,14 @@ ACTION_JA = {
 }
 
 
-def table_audit(table: TablePolicy, stats: TableStats, output_columns: list[str]) -> dict[str, Any]:
-    """Audit entry for one table, with the check that no deleted column survives."""
+def table_audit(
+    table: TablePolicy, stats: TableStats, output_columns: list[str], dropped_columns: list[str] | None = None
+) -> dict[str, Any]:
+    """Audit entry for one table, with the checks that no deleted column survives and that no
+    protected raw value appears in an output cell, whole or inside a longer text.
+
+    ``dropped_columns``: extra columns of the export (stored by ingest under the reserved
+    prefix) that the policy does not name, dropped before the transform (names only)."""
     columns = []
     deleted = []
     for name, col_stats in stats.columns.items():
@@ -54,8 +60,10 @@ def table_audit(table: TablePolicy, stats: TableStats, output_columns: list[str]
         "deleted_columns": deleted,
         "output_columns": output_columns,
         "deleted_columns_surviving": surviving,
+        "dropped_columns": list(dropped_columns or []),
         "raw_value_survivals": dict(sorted(stats.survival_hits.items())),
-        "passed": not surviving and not stats.survival_hits,
+        "raw_value_inside_text": dict(sorted(stats.substring_hits.items())),
+        "passed": not surviving and not stats.survival_hits and not stats.substring_hits,
     }
 
 
@@ -127,6 +135,11 @@ def render_markdown(audit: Mapping[str, Any]) -> str:
             f"- 削除列が出力に残っていないか: {'残存なし' if not surviving else '残存あり ' + str(surviving)}",
             "- 保護対象列の元の値が出力の他の列にそのまま現れていないか: "
             + ("なし" if not table["raw_value_survivals"] else f"あり {table['raw_value_survivals']}"),
+            "- 保護対象列の元の値 (氏名・住所・電話番号・個人番号等) が出力の長い文字列の中に含まれていないか: "
+            + ("なし" if not table.get("raw_value_inside_text") else f"あり {table['raw_value_inside_text']}"),
+            "- ポリシーにない追加列 (取り込み時の予約接頭辞付き) の削除: "
+            + ("なし" if not table.get("dropped_columns") else f"{len(table['dropped_columns'])} 列 "
+               + str(table["dropped_columns"])),
             "",
         ]
     return "\n".join(lines)

@@ -30,16 +30,25 @@ def pseudonymize_command(
     chunk_rows: Annotated[int | None, typer.Option(
         "--chunk-rows", help="一度に処理する行数 (省略時は params の既定値)")] = None,
     mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="監査記録を MLflow に記録する")] = False,
+    raw_dir: Annotated[Path | None, typer.Option(
+        "--raw", help="取り込み前の生データのフォルダ (デモ用キーの可否をハッシュで確かめる)。省略時は --in")] = None,
 ) -> None:
     """入力フォルダの全テーブルをポリシーに従って仮名加工し、監査記録を出力先に書きます。"""
     import os
 
-    from kogadx.io import get_stage_logger, read_if_present, read_table_files
+    from kogadx.io import InputFileError, get_stage_logger, read_folder_bytes, read_if_present, read_table_files
     from kogadx.params import ParamsError, validate_params
-    from kogadx.privacy.keys import ENV_VAR, KEY_FILE_NAME, SYNTHETIC_MARKERS, KeyMaterial, is_synthetic_demo
+    from kogadx.privacy.keys import (
+        DEMO_MARKER,
+        ENV_VAR,
+        KEY_FILE_NAME,
+        KeyMaterial,
+        KeyRefusedError,
+        check_synthetic_demo,
+    )
     from kogadx.privacy.params import PseudonymizeParams
-    from kogadx.privacy.policy import default_policy_path
-    from kogadx.privacy.stage import PseudonymizeInputs, check_secure_zone, run_pseudonymize
+    from kogadx.privacy.policy import PolicyError, default_policy_path
+    from kogadx.privacy.stage import PrivacyCheckError, PseudonymizeInputs, check_secure_zone, run_pseudonymize
     from kogadx.stage import StageArgs, write_outputs
 
     get_stage_logger("pseudonymize")
@@ -50,16 +59,24 @@ def pseudonymize_command(
     except ParamsError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from exc
-    check_secure_zone(secure_dir, out_dir)
     policy = policy or default_policy_path()
     key_file = secure_dir / KEY_FILE_NAME
-    inputs = PseudonymizeInputs(
-        tables=read_table_files(in_dir), policy=policy.read_bytes(),
-        key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
-        synthetic_demo=is_synthetic_demo({name: read_if_present(in_dir / name, Path.read_bytes)
-                                          for name in SYNTHETIC_MARKERS}),
-        source=str(in_dir), policy_file=str(policy))
-    outputs = run_pseudonymize(inputs, params)
+    raw = raw_dir or in_dir
+    try:  # clear Japanese messages (no values, no key), no traceback
+        check_secure_zone(secure_dir, out_dir)
+        marker = read_if_present(in_dir / DEMO_MARKER, Path.read_bytes)
+        inputs = PseudonymizeInputs(
+            tables=read_table_files(in_dir), policy=policy.read_bytes(),
+            key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
+            synthetic_demo=check_synthetic_demo(marker, read_folder_bytes(raw) if marker is not None else None,
+                                                str(raw)),
+            source=str(in_dir), policy_file=str(policy))
+        outputs = run_pseudonymize(inputs, params)
+    except (InputFileError, PolicyError, KeyRefusedError, PrivacyCheckError, OSError) as exc:
+        hint = ("\n(合成デモを取り込み後のフォルダから仮名加工するときは、取り込み前の生データのフォルダを"
+                " --raw で指定してください)") if isinstance(exc, KeyRefusedError) and raw_dir is None else ""
+        typer.echo(f"エラー: {exc}{hint}", err=True)
+        raise typer.Exit(code=2) from None
     if not mlflow:
         outputs.runs.clear()
     args = StageArgs("pseudonymize", {"pseudonymized": out_dir, "secure": secure_dir, "audit": out_dir})

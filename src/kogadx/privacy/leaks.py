@@ -78,6 +78,67 @@ def join_digits(text: str) -> str:
     return _DIGIT_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
 
 
+# Katakana → hiragana and whitespace deleted in one str.translate (jaconv per character is slow
+# for the hundreds of thousands of register values the stage indexes).
+_SEARCH_TABLE: dict[int, int | None] = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_SEARCH_TABLE.update({ord(c): None for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"})
+
+
+def search_form(text: str) -> str:
+    """The form personal values are searched in: NFKC, digits joined, katakana → hiragana,
+    lower case, all whitespace removed ('092 949 7610' and '０９２-９４９-７６１０' read the same)."""
+    return _DIGIT_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).translate(_SEARCH_TABLE).lower()
+
+
+# A needle shorter than this (after search_form) is not searched inside longer strings:
+# two-character names (林一) or short codes would turn up in ordinary text by chance.
+MIN_SUBSTRING_LENGTH = 4
+# All-digit needles need more: a 4–7 digit household or member number sits inside every longer
+# code by chance (a town code 40223001234 holds 1234). Phones (10–11 digits), 個人番号 (12) and
+# 住民票コード (11) are all longer.
+MIN_DIGIT_SUBSTRING_LENGTH = 8
+
+
+class SubstringIndex:
+    """Find any of many personal values (needles) inside longer strings.
+
+    Needles and haystacks are compared in :func:`search_form`. Needles are bucketed by their
+    first :data:`MIN_SUBSTRING_LENGTH` characters, so a haystack costs one dict lookup per
+    character position (no regex over hundreds of thousands of alternatives). Holds the
+    needles in memory only; :meth:`count_hits` returns counts, never values.
+    """
+
+    def __init__(self, needles: Iterable[str] = (), min_length: int = MIN_SUBSTRING_LENGTH) -> None:
+        self.min_length = min_length
+        self._buckets: dict[str, set[str]] = {}
+        self.add(needles)
+
+    def add(self, needles: Iterable[str]) -> None:
+        for needle in needles:
+            form = search_form(needle)
+            if len(form) >= self.min_length and not (form.isdigit() and len(form) < MIN_DIGIT_SUBSTRING_LENGTH):
+                self._buckets.setdefault(form[: self.min_length], set()).add(form)
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self._buckets.values())
+
+    def contains_any(self, text: str) -> bool:
+        """True when the text holds one of the needles (as a substring, in search form)."""
+        form = search_form(text)
+        width = self.min_length
+        for start in range(len(form) - width + 1):
+            bucket = self._buckets.get(form[start:start + width])
+            if bucket and any(form.startswith(needle, start) for needle in bucket):
+                return True
+        return False
+
+    def count_hits(self, texts: Iterable[str]) -> int:
+        """How many of the texts hold a needle."""
+        if not self._buckets:
+            return 0
+        return sum(1 for text in texts if self.contains_any(text))
+
+
 @dataclass(frozen=True)
 class _Needles:
     byte_forms: tuple[bytes, ...]

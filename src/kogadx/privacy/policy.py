@@ -19,6 +19,8 @@ Adding a table is a YAML-only change: a new entry under ``tables``.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,8 +46,32 @@ PERSON_ID_COLUMN = "person_id"
 POLICY_FILE = "policy.yaml"
 
 
+# Ingest stores a raw column outside the data contract under this prefix (so that no raw header
+# can take an internal column's name). Must equal kogadx.ingest.contracts.EXTRA_PREFIX (a unit
+# test checks it); the literal is repeated so that the privacy package does not import ingest.
+EXTRA_PREFIX = "extra__"
+# A column name shown in a message or the audit is replaced by its position when it looks like
+# a value rather than a header (a header-less export's first row: digit runs, e-mail, long text).
+_VALUE_LIKE_NAME = re.compile(r"[0-9]{4}|@|\s.*\s")
+MAX_SHOWN_NAME_LENGTH = 40
+
+
 class PolicyError(UserFacingError, ValueError):
     """The policy file is malformed, or a table/column has no policy (names both)."""
+
+
+class PolicyGapError(PolicyError):
+    """A table holds a column (not an ingest extra) that the policy does not name: the stage
+    stops before any work. The message names table and columns (never a value)."""
+
+
+def column_label(name: object, position: int) -> str:
+    """The column's name for messages, logs and the audit; a name that looks like a personal
+    value (a data row taken as the header) is shown as its position only."""
+    text = unicodedata.normalize("NFKC", str(name))
+    if len(text) > MAX_SHOWN_NAME_LENGTH or _VALUE_LIKE_NAME.search(text):
+        return f"(第{position + 1}列: 値のような列名のため表示しません)"
+    return str(name)
 
 
 @dataclass(frozen=True)
@@ -77,19 +103,26 @@ class TablePolicy:
         try:
             return self.rules[column]
         except KeyError:
-            raise PolicyError(
-                f"テーブル '{self.name}' の列 '{column}' に仮名加工ポリシーがありません。"
+            raise PolicyGapError(
+                f"テーブル '{self.name}' の列 '{column_label(column, 0)}' に仮名加工ポリシーがありません。"
                 "ポリシーファイルに action を追加するまで処理を止めます"
             ) from None
 
     def check_columns(self, columns: Iterable[str]) -> None:
         """Raise naming every column of the data that the policy does not cover."""
-        missing = [c for c in columns if c not in self.rules]
+        missing = [column_label(c, i) for i, c in enumerate(columns) if c not in self.rules]
         if missing:
-            raise PolicyError(
-                f"テーブル '{self.name}' の列 {missing} に仮名加工ポリシーがありません。"
-                "ポリシーファイルに action を追加するまで処理を止めます"
+            raise PolicyGapError(
+                f"テーブル '{self.name}' の列 {', '.join(missing)} に仮名加工ポリシーがありません。"
+                "ポリシーファイル (policy.yaml) に action を追加するまで処理を止めます"
+                "(何も書き出していません)"
             )
+
+    def extra_columns(self, columns: Iterable[str]) -> list[str]:
+        """Ingest's extra columns (``extra__…``) that the policy does not name: dropped, not refused.
+
+        Every other column without a rule stops the stage (:meth:`check_columns`)."""
+        return [c for c in columns if isinstance(c, str) and c.startswith(EXTRA_PREFIX) and c not in self.rules]
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from kogadx.io import InputFileError
 from kogadx.params import as_dict
 from kogadx.privacy.anonymize import anonymize_table, parse_hierarchies
 from kogadx.privacy.audit import build_audit, render_markdown, table_audit
-from kogadx.privacy.keys import KeyMaterial, PseudonymKey, resolve_key
+from kogadx.privacy.keys import DemoCheck, KeyMaterial, PseudonymKey, resolve_key
 from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams
-from kogadx.privacy.policy import Policy, PolicyError, TablePolicy, parse_policy_text
+from kogadx.privacy.policy import Policy, PolicyError, TablePolicy, column_label, parse_policy_text
 from kogadx.privacy.scrub import build_name_matcher
 from kogadx.privacy.transform import TableStats, TransformContext, pseudonymize_frame
 from kogadx.stage import Artifact, ExcelCsvFile, JsonFile, StageOutputs, TextFile, TrackedRun
@@ -53,15 +53,16 @@ class PseudonymizeInputs:
     ``tables``: the validated tables by file name (``residents.parquet``; a table read from a
     ``.csv`` export, all text, is written back as CSV); ``policy``: the policy file's bytes
     (or its text; its SHA-256 goes to the audit); ``key``: what the key can come from;
-    ``synthetic_demo``: whether the input folder carries the synthetic-demo marker
-    (:func:`kogadx.privacy.keys.is_synthetic_demo`). ``source`` and ``policy_file`` name
+    ``synthetic_demo``: whether the input qualifies as the synthetic demo — the marker is there
+    and every raw file matches its recorded hash (:func:`kogadx.privacy.keys.check_synthetic_demo`;
+    a bare bool is taken as checked). ``source`` and ``policy_file`` name
     the input folder and the policy in messages.
     """
 
     tables: Mapping[str, pd.DataFrame]
     policy: str | bytes
     key: KeyMaterial
-    synthetic_demo: bool
+    synthetic_demo: bool | DemoCheck
     source: str = "data/raw_validated"
     policy_file: str = "policy.yaml"
 
@@ -79,21 +80,27 @@ def check_secure_zone(secure_dir: str | Path, *shareable: str | Path) -> None:
     secure = Path(secure_dir).resolve()
     for other in (Path(p).resolve() for p in shareable):
         if secure == other or other in secure.parents:
-            raise ValueError(f"削除情報等の保管先 {secure_dir} は出力先 {other} の外に置いてください")
+            raise InputFileError(f"削除情報等の保管先 {secure_dir} は出力先 {other} の外に置いてください")
 
 
 # ----------------------------------------------------------------------------- pseudonymize
 def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> StageOutputs:
     """The stage: pseudonymized tables, audit (JSON + Markdown), 削除情報等, one MLflow run.
 
-    Raises PolicyError (a table or column without policy), KeyRefusedError (no key, or the
-    demo key on real data) or PrivacyCheckError (a deleted column or a raw value survived).
+    Extra columns of the export (ingest's ``extra__`` prefix) that the policy does not name are
+    dropped, named in the log and the audit (``dropped_columns``). Raises PolicyGapError (any
+    other column without policy; PolicyError for a table without one), KeyRefusedError (no key,
+    a weak key, or the demo key on data not proven synthetic) or PrivacyCheckError (a deleted
+    column or a raw value survived, whole or inside a longer text).
     """
     policy = parse_policy_text(inputs.policy, inputs.policy_file)
     files = table_files(inputs.tables, inputs.source)
     selected = select_tables(files, params.tables, inputs.source)
+    dropped: dict[str, list[str]] = {}
     for name, file in selected.items():  # fail fast, before any work
-        policy.table(name).check_columns(inputs.tables[file].columns)
+        columns = list(inputs.tables[file].columns)
+        dropped[name] = policy.table(name).extra_columns(columns)
+        policy.table(name).check_columns([c for c in columns if c not in dropped[name]])
     key = resolve_key(inputs.key, inputs.synthetic_demo, inputs.source, logger=log)
     frames = {name: inputs.tables[file] for name, file in files.items()}
     register_names = name_sources(policy, selected, frames)
@@ -107,13 +114,19 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> 
     audits: dict[str, dict[str, Any]] = {}
     for name, file in selected.items():
         table = policy.table(name)
-        outputs[file], stats = pseudonymize_table(inputs.tables[file], table, context, params.chunk_rows)
-        audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns])
+        frame = inputs.tables[file]
+        labels = [column_label(c, list(frame.columns).index(c)) for c in dropped[name]]
+        if dropped[name]:
+            log.warning("%s: ポリシーにない追加列 %d 列を削除しました: %s", name, len(labels), ", ".join(labels))
+            frame = frame.drop(columns=dropped[name])
+        outputs[file], stats = pseudonymize_table(frame, table, context, params.chunk_rows)
+        audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
         log.info("%s: %d 行を仮名加工しました", name, stats.rows)
-    audit = build_audit(policy, audits, key.source, inputs.synthetic_demo)
+    audit = build_audit(policy, audits, key.source, _is_demo(inputs.synthetic_demo))
     if not audit["passed"]:
-        failed = {n: (t["deleted_columns_surviving"], t["raw_value_survivals"]) for n, t in audits.items()
-                  if not t["passed"]}
+        failed = {n: {"削除列の残存": t["deleted_columns_surviving"], "元の値の残存 (件数)": t["raw_value_survivals"],
+                      "長い文字列の中の元の値 (件数)": t["raw_value_inside_text"]}
+                  for n, t in audits.items() if not t["passed"]}
         raise PrivacyCheckError(f"仮名加工の事後チェックに失敗しました (何も書き出していません): {failed}")
     tables = {f"pseudonymized/{file}": frame for file, frame in outputs.items() if not _is_csv(file)}
     files_out: dict[str, Artifact] = {
@@ -241,6 +254,10 @@ def audit_run(audit: Mapping[str, Any]) -> TrackedRun:
         metrics[f"{name}.output_columns"] = len(table["output_columns"])
     return TrackedRun("privacy", "pseudonymize", params=params, metrics=metrics,
                       artifacts={AUDIT_JSON: "audit", AUDIT_MARKDOWN: "audit"})
+
+
+def _is_demo(check: bool | DemoCheck) -> bool:
+    return check.synthetic if isinstance(check, DemoCheck) else bool(check)
 
 
 def _is_csv(file: str) -> bool:

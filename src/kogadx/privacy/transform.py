@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kogadx.privacy.generalise import METHODS
+from kogadx.privacy.leaks import SubstringIndex
 from kogadx.privacy.policy import TablePolicy
 from kogadx.privacy.pseudonym import pseudonymize_series
 from kogadx.privacy.scrub import NameMatcher, scrub_series
@@ -78,6 +79,7 @@ class TableStats:
     rows: int = 0
     columns: dict[str, ColumnStats] = field(default_factory=dict)
     survival_hits: dict[str, int] = field(default_factory=dict)
+    substring_hits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def pseudonymize_frame(
     policy.check_columns(frame.columns)
     out: dict[str, pd.Series] = {}
     protected_texts: list[pa.Array] = []
+    needles = SubstringIndex()
     for column in frame.columns:
         rule = policy.rule_for(column)
         values = frame[column]
@@ -155,12 +158,34 @@ def pseudonymize_frame(
         # Scrubbed text legitimately equals its input when it held nothing to scrub.
         if stats is not None and context.collect_stats and rule.appi != "not_personal" and rule.action != "scrub":
             protected_texts.append(_survival_texts(values))
+            needles.add(_distinct_texts(values))
     result_frame = pd.DataFrame(out, index=frame.index)
     if stats is not None:
         stats.rows += len(frame)
         if context.collect_stats:
             _count_survivals(result_frame, protected_texts, stats)
+            hashed = {r.output for r in policy.rules.values() if r.action == "pseudonym"}
+            _count_substrings(result_frame.drop(columns=[c for c in result_frame.columns if c in hashed]),
+                              needles, stats)
     return result_frame
+
+
+def _distinct_texts(values: pd.Series) -> list[str]:
+    """Distinct non-empty texts of a string/integer column (dates and floats: none)."""
+    return [t for t in pc.unique(_column_text(values)).to_pylist() if t]
+
+
+def _count_substrings(result: pd.DataFrame, needles: SubstringIndex, stats: TableStats) -> None:
+    """Count output cells holding a protected raw value inside a longer text (name + address +
+    phone pasted into one cell). Keyed pseudonyms are left out: hex digests, not text."""
+    if not len(needles):
+        return
+    for column in result.columns:
+        texts = pc.value_counts(_column_text(result[column]).drop_null())
+        hits = sum(count.as_py() for text, count in zip(texts.field("values"), texts.field("counts"), strict=True)
+                   if needles.contains_any(text.as_py()))
+        if hits:
+            stats.substring_hits[column] = stats.substring_hits.get(column, 0) + hits
 
 
 def _count_survivals(result: pd.DataFrame, protected: list[pa.Array], stats: TableStats) -> None:

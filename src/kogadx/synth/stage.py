@@ -10,7 +10,9 @@ CRLF, the e-Stat small-area shapefile, the JMA weather download) and the demo ma
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import geopandas as gpd
 
@@ -21,7 +23,9 @@ from kogadx.synth.koga import SyntheticKoga, generate_koga
 from kogadx.synth.params import SynthesizeStageParams
 from kogadx.weather import to_jma_csv
 
-# Tells the privacy stage that the raw folder is the synthetic demo (the demo key is allowed).
+# Tells the privacy stage that the raw folder is the synthetic demo (the demo key is allowed), with
+# the SHA-256 of every file written beside it: a marker copied next to other data does not qualify
+# (kogadx.privacy.keys.check_synthetic_demo reads this layout).
 DEMO_MARKER = "SYNTHETIC_DEMO.json"
 
 
@@ -74,5 +78,25 @@ def raw_exports(koga: SyntheticKoga, params: SynthesizeStageParams) -> dict[str,
                                                              dbf_date=stamp)
     if koga.weather is not None:
         files[f"raw/{params.ingest.weather_file}"] = BytesFile(to_jma_csv(koga.weather))
-    files[f"raw/{DEMO_MARKER}"] = JsonFile({"synthetic": True, "generator": "kogadx.synth", **koga.summary})
+    files[f"raw/{DEMO_MARKER}"] = JsonFile(demo_marker(files, koga.summary))
     return files
+
+
+def demo_marker(files: dict[str, Artifact], summary: dict[str, object]) -> dict[str, object]:
+    """The marker's content: the generator's summary and the SHA-256 of each raw file by its path
+    in the raw folder. Shapefiles are written by GDAL (no bytes in memory): their parts are named
+    as public geography (e-Stat small areas, no personal data) and checked by name only."""
+    hashes: dict[str, str] = {}
+    public: list[str] = []
+    for key, artifact in files.items():
+        path = key.removeprefix("raw/")
+        if isinstance(artifact, TextFile):
+            hashes[path] = hashlib.sha256(artifact.text.encode(artifact.encoding)).hexdigest()
+        elif isinstance(artifact, BytesFile):
+            hashes[path] = hashlib.sha256(artifact.data).hexdigest()
+        elif isinstance(artifact, Shapefile):
+            public.append(str(PurePosixPath(path).with_suffix("")))
+        else:
+            raise TypeError(f"{path}: 合成デモの目印に記録できない出力の種類です ({type(artifact).__name__})")
+    return {"synthetic": True, "generator": "kogadx.synth", **summary,
+            "files_sha256": dict(sorted(hashes.items())), "public_shapefiles": sorted(public)}
