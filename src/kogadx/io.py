@@ -170,7 +170,7 @@ def read_export(path: str | Path, folder: str | Path | None = None, file: str | 
     Read with the ``csv`` module record by record (quoted line breaks counted) and built in
     chunks of ``chunk_rows`` records. ``folder``: the raw folder the file must stay inside.
     Errors name the file and line, never a cell value: a missing or empty file, no header, a
-    duplicated or blank header, bytes no encoding reads.
+    duplicated header, bytes no encoding reads.
     """
     import csv
 
@@ -220,10 +220,12 @@ def read_export(path: str | Path, folder: str | Path | None = None, file: str | 
 
 
 def _check_header(header: list[str], path: Path, line: int) -> None:
-    """A blank or repeated header cannot be mapped to a column: stop, naming column numbers."""
-    blank = [i + 1 for i, h in enumerate(header) if not h.strip()]
-    if blank:
-        raise InputFileError(f"{path}: {line} 行目の見出しが空の列があります (列番号 {blank})")
+    """A repeated header cannot be mapped to one column: stop, naming column numbers. A blank
+    header is named by its position (「(見出しなし 列N)」), so that the contract reports it as
+    a missing column rather than this reader guessing."""
+    for i, name in enumerate(header):
+        if not name.strip():
+            header[i] = f"(見出しなし 列{i + 1})"
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name in seen:

@@ -30,8 +30,9 @@ from kogadx.io import InputFileError
 
 HEADER_LINES = 1
 DATE_ORDERS = ("ymd", "dmy", "mdy")
-# Private-use code points: CP932 外字 bytes decode to these; a register cannot trust them.
-_PRIVATE_USE = r"[\ue000-\uf8ff]"
+# Private-use code points and C1 controls: CP932 外字 and stray bytes (0x80, 0xA0, 0xFD–0xFF)
+# decode to these; a register cannot trust them.
+_PRIVATE_USE = r"[\ue000-\uf8ff\x80-\x9f]"
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,8 @@ def _parse_parts(text: pd.Series, rules: Rules, with_time: bool) -> pd.Series:
     numbers = parts[["y", "m", "d", "H", "M", "S"]].apply(pd.to_numeric, errors="coerce")
     numbers[["H", "M", "S"]] = numbers[["H", "M", "S"]].fillna(0)
     numbers.columns = ["year", "month", "day", "hour", "minute", "second"]
-    valid = numbers.notna().all(axis=1)
+    # pandas rolls 25:00 over to the next day: a clock time out of range is no time.
+    valid = numbers.notna().all(axis=1) & (numbers["hour"] < 24) & (numbers["minute"] < 60) & (numbers["second"] < 60)
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ms]")
     if valid.any():
         result[valid] = pd.to_datetime(numbers[valid].astype("int64"), errors="coerce").astype("datetime64[ms]")
@@ -365,7 +367,7 @@ def _mark_conflicting_keys(frame: pd.DataFrame, contract: TableContract, key: tu
     if not shared.any():
         return
     raw_names = ", ".join(contract.column(k).raw for k in key)
-    groups = keys[shared].groupby(list(key), sort=False).groups
+    groups = keys[shared].groupby(list(key) if len(key) > 1 else key[0], sort=False).groups
     for members in groups.values():
         member_lines = [int(lines[i]) for i in members]
         for i in members:

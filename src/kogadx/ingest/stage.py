@@ -53,7 +53,7 @@ def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
     metrics: dict[str, Any] = {"towns": _passed_through(len(towns))}
     rules = Rules(reference_date=params.reference_date, date_order=params.date_order,
                   extra_columns=params.extra_columns)
-    results = _ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)), rules,
+    results = ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)), rules,
                              params.nonempty_tables)
     for table, result in results.items():
         source = inputs.tables[table]
@@ -73,7 +73,7 @@ def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
     return outputs
 
 
-def _ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], rules: Rules,
+def ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], rules: Rules,
                    nonempty: tuple[str, ...] = ()) -> dict[str, IngestResult]:
     """Each table against its contract, then foreign keys against the kept rows of the others.
     A table of ``nonempty`` with a header and no record stops the stage."""
