@@ -242,8 +242,8 @@ PROBES: list[Probe] = [
     # 5/7 — encodings: 外字 / stray bytes quarantined by line; undecodable bytes stop, naming the line
     Probe("cp932-gaiji", with_bytes("residents", "鈴木".encode("cp932"), b"\xf0\x40\xf0\x41", name_row=0), "residents",
           {5: ("氏名", "文字コード不正")}),
-    Probe("cp932-stray-a0", with_bytes("residents", "ヤマダ ハナコ".encode("cp932"), b"\xa0\xfd", name_row=0), "residents",
-          {3: ("氏名カナ", "文字コード不正")}),
+    Probe("cp932-stray-a0", with_bytes("residents", "ヤマダ ハナコ".encode("cp932"), b"\xa0\xfd", name_row=0),
+          "residents", {3: ("氏名カナ", "文字コード不正")}),
     Probe("cp932-undecodable", with_bytes("residents", "佐藤".encode("cp932"), b"\x85\x40"), "residents",
           error=("residents.csv", "4 行目", "文字コード不正")),
     Probe("utf8-bom-undecodable", with_bytes("members", "伊藤".encode(), b"\xff\xfe"), "members",
