@@ -164,7 +164,7 @@ def check_inside(path: Path, folder: Path) -> None:
 
 def read_export(path: str | Path, folder: str | Path | None = None, file: str | None = None,
                 chunk_rows: int = 200_000) -> TextTable:
-    """A CSV export as all-text columns (blanks as empty strings), with each record's start
+    """A CSV export as all-text columns (``str``, Arrow-backed; blanks as empty strings), with each record's start
     line and the records whose field count differs from the header's (see :class:`TextTable`).
 
     Read with the ``csv`` module record by record (quoted line breaks counted) and built in
@@ -191,7 +191,9 @@ def read_export(path: str | Path, folder: str | Path | None = None, file: str | 
                 raise InputFileError(f"{path}: 空のファイルです (見出し行がありません)")
             _check_header(header, path, reader.line_num)
             width = len(header)
-            chunks: list[pd.DataFrame] = []
+            # Each chunk's values go into Arrow arrays at once (≈ 1/4 of the memory of Python
+            # strings): a 1.5 M-row register stays within 2 GB through the whole stage.
+            chunks: list[list[pa.Array]] = []
             starts: list[int] = []
             odd: dict[int, int] = {}
             columns: list[list[str]] = [[] for _ in range(width)]
@@ -209,13 +211,17 @@ def read_export(path: str | Path, folder: str | Path | None = None, file: str | 
                 starts.append(start)
                 position += 1
                 if len(columns[0]) >= chunk_rows:
-                    chunks.append(pd.DataFrame(dict(zip(header, columns, strict=True)), dtype=object))
+                    chunks.append([pa.array(values, type=pa.string()) for values in columns])
                     columns = [[] for _ in range(width)]
         except csv.Error as exc:
             raise InputFileError(f"{path}: {reader.line_num} 行目を CSV として読めません "
                                  "(引用符が閉じていない等)") from exc
-    chunks.append(pd.DataFrame(dict(zip(header, columns, strict=True)), dtype=object))
-    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    chunks.append([pa.array(values, type=pa.string()) for values in columns])
+    del columns
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own ``str`` (as read_csv(dtype=str) gives)
+    frame = pd.DataFrame({name: pd.array(pa.chunked_array([chunk[i] for chunk in chunks], type=pa.string()),
+                                         dtype=text)
+                          for i, name in enumerate(header)})
     return TextTable(frame, encoding, file or path.name, str(path), np.asarray(starts, dtype=np.int64), odd)
 
 

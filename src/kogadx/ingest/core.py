@@ -32,7 +32,7 @@ HEADER_LINES = 1
 DATE_ORDERS = ("ymd", "dmy", "mdy")
 # Private-use code points and C1 controls: CP932 外字 and stray bytes (0x80, 0xA0, 0xFD–0xFF)
 # decode to these; a register cannot trust them.
-_PRIVATE_USE = r"[\ue000-\uf8ff\x80-\x9f]"
+_PRIVATE_USE = "[\ue000-\uf8ff\x80-\x9f]"  # the characters themselves (no escapes for the regex engine)
 
 
 @dataclass(frozen=True)
@@ -360,9 +360,8 @@ def _mark_conflicting_keys(frame: pd.DataFrame, contract: TableContract, key: tu
                            reasons: _Reasons, lines: np.ndarray, copies: np.ndarray) -> None:
     """Records that share a key but differ in content: every one of them is quarantined
     (which one is right cannot be known), each naming the other lines. Blank keys are no key."""
-    candidates = frame.drop(index=copies)
-    keys = candidates[list(key)]
-    keys = keys[(keys.astype(str) != "").all(axis=1)]
+    keys = frame[list(key)].drop(index=copies)  # the key columns only: no copy of the table
+    keys = keys[(keys != "").all(axis=1)]
     shared = keys.duplicated(keep=False)
     if not shared.any():
         return
