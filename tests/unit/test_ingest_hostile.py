@@ -270,10 +270,11 @@ def _needed(table: str) -> dict[str, str]:
 def _run(probe: Probe, folder: Path) -> tuple[dict | None, str]:
     raw = tiny_raw()
     probe.mutate(raw)
-    raw.write(folder)
+    needed = _needed(probe.table)
+    raw.write(folder, set(needed))
     rules = Rules(reference_date=dt.date(2025, 3, 31), **probe.rules)
     try:
-        return ingest_tables(read_text_tables(folder, _needed(probe.table)), TOWNS, rules, NONEMPTY), ""
+        return ingest_tables(read_text_tables(folder, needed), TOWNS, rules, NONEMPTY), ""
     except InputFileError as exc:
         return None, str(exc)
 
