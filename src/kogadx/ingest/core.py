@@ -26,7 +26,7 @@ from kogadx.ingest.contracts import (
     schema_for,
 )
 from kogadx.ingest.normalise import TownMatcher, normalise_series, parse_japanese_date
-from kogadx.io import InputFileError
+from kogadx.io import InputFileError, TextTable
 
 HEADER_LINES = 1
 DATE_ORDERS = ("ymd", "dmy", "mdy")
@@ -173,11 +173,11 @@ def ingest_table(
     return _split(raw, frame, contract, reasons, source, lines, extras)
 
 
-def ingest_text_table(table: object, contract: TableContract, towns: dict[str, str] | None = None,
+def ingest_text_table(table: TextTable, contract: TableContract, towns: dict[str, str] | None = None,
                       rules: Rules | None = None) -> IngestResult:
     """:func:`ingest_table` on a :class:`kogadx.io.TextTable` (its lines and field counts)."""
-    return ingest_table(table.frame, contract, towns, source=table.source, rules=rules,  # type: ignore[attr-defined]
-                        lines=table.lines, field_counts=table.field_counts)  # type: ignore[attr-defined]
+    return ingest_table(table.frame, contract, towns, source=table.source, rules=rules,
+                        lines=table.lines, field_counts=table.field_counts)
 
 
 def _mark_private_use(raw: pd.DataFrame, reasons: _Reasons) -> None:
