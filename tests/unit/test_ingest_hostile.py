@@ -178,6 +178,9 @@ PROBES: list[Probe] = [
     q("ride_requests", 0, "予約日時", "存在しない日付", 予約日時="2024/02/30 08:00"),
     q("ride_requests", 0, "予約日時", "存在しない日付", 予約日時="2024/07/05 25:00"),
     q("ride_requests", 0, "予約日時", "日時として読めません", 予約日時="yesterday"),
+    q("ride_requests", 0, "予約日時", "日時として読めません", 予約日時="2024/07/05 08:00:09.1234"),
+    Probe("rides-milliseconds", bad("ride_requests", 0, 予約日時="2024-07-05 08:00:09.250"), "ride_requests",
+          check=_expect_value("ride_requests", "requested_at", 0, dt.datetime(2024, 7, 5, 8, 0, 9, 250_000))),
     # 5 — plausible ranges, finite numbers, valid months
     q("ride_requests", 0, "人数", "範囲外", 人数="0"),
     q("ride_requests", 0, "人数", "範囲外", 人数="99"),

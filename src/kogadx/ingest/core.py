@@ -202,7 +202,7 @@ def _normalised(raw: pd.DataFrame, contract: TableContract, extras: list[str]) -
 _YMD = (r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", "ymd")
 _DMY = r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"
 _MDY = r"(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})[-/.](?P<y>\d{4})"
-_TIME = r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+_TIME = r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<F>\d{1,3})0*)?)?)?"
 _ZONE = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:Z|[+-]\d{2}:?\d{2})$")
 _DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 AMBIGUOUS = "日付の日と月の順序が決められません (ingest.date_order で形式を指定してください)"
@@ -221,12 +221,14 @@ def _parse_parts(text: pd.Series, rules: Rules, with_time: bool) -> pd.Series:
     if rules.date_order != "ymd":
         other = text.str.extract(_date_pattern(rules.date_order, with_time))
         parts = parts.where(parts["y"].notna(), other[parts.columns])
-    for column in ("H", "M", "S"):
+    for column in ("H", "M", "S", "F"):
         if column not in parts:
             parts[column] = np.nan
-    numbers = parts[["y", "m", "d", "H", "M", "S"]].apply(pd.to_numeric, errors="coerce")
-    numbers[["H", "M", "S"]] = numbers[["H", "M", "S"]].fillna(0)
-    numbers.columns = ["year", "month", "day", "hour", "minute", "second"]
+    # Milliseconds (outputs are datetime64[ms]): ".5" is 500 ms; finer digits must be zeros.
+    parts["F"] = parts["F"].str.ljust(3, "0")
+    numbers = parts[["y", "m", "d", "H", "M", "S", "F"]].apply(pd.to_numeric, errors="coerce")
+    numbers[["H", "M", "S", "F"]] = numbers[["H", "M", "S", "F"]].fillna(0)
+    numbers.columns = ["year", "month", "day", "hour", "minute", "second", "ms"]
     # pandas rolls 25:00 over to the next day: a clock time out of range is no time.
     valid = numbers.notna().all(axis=1) & (numbers["hour"] < 24) & (numbers["minute"] < 60) & (numbers["second"] < 60)
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ms]")
