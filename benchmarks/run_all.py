@@ -30,6 +30,8 @@ BENCHMARKS = [
      ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
+    # peak memory of the ingest stage on a 1.5 M-row register (needs data/raw from `dvc repro synthesize`)
+    ("ingest_memory", "ingest_memory.py", [], False, ["--rows", "300000"]),
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),

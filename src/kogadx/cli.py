@@ -50,28 +50,45 @@ def ingest_command(
     raw: Path = typer.Option(..., "--raw", help="生データ (CSV・シェープファイル) のフォルダ"),
     out: Path = typer.Option(..., "--out", help="検証済みデータ (Parquet) と隔離ファイルの出力先フォルダ"),
     params_file: Path = typer.Option(None, "--params", help="params.yaml の場所 (省略時はプロジェクトのもの)"),
+    reference_date: str = typer.Option(
+        None, "--reference-date",
+        help="出力 (抽出) 日 YYYY-MM-DD。これより後の日付は隔離 (省略時は params の ingest.reference_date)"),
 ) -> None:
     """生データを検証・正規化し、不正な行を理由付きで隔離します (DVC の ingest ステージと同じ処理)。"""
+    import dataclasses
+    import datetime as dt
+
     from kogadx.ingest.params import IngestParams
     from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
     from kogadx.io import read_if_present, read_shapefile, read_text_tables
-    from kogadx.params import load_params
+    from kogadx.params import ParamsError, load_params
     from kogadx.stage import StageArgs, write_outputs
     from kogadx.weather import read_weather
 
     get_stage_logger("ingest")
     try:
+        if out.exists() and not out.is_dir():
+            raise InputFileError(f"{out}: --out にはフォルダを指定してください (同名のファイルがあります)")
         params = load_params(IngestParams, params_file)
+        if reference_date is not None:
+            try:
+                day = dt.date.fromisoformat(reference_date)
+            except ValueError:
+                raise InputFileError("--reference-date は YYYY-MM-DD 形式の日付で指定してください") from None
+            params = dataclasses.replace(params, reference_date=day)
         # The same readers as pipelines/ingest.py, in the same order (the folder check first).
         inputs = IngestInputs(tables=read_text_tables(raw, params.tables),
                               small_areas=read_shapefile(raw / params.towns_file, params.towns_encoding),
                               weather=read_if_present(raw / params.weather_file, read_weather),
                               demo_marker=read_if_present(raw / DEMO_MARKER, Path.read_bytes))
         outputs = run_ingest(inputs, params)
-    except InputFileError as exc:
+        write_outputs(outputs, StageArgs("ingest", {"out": out, "metrics": out / "ingest_summary.json"}))
+    except (InputFileError, ParamsError) as exc:
         typer.echo(f"エラー: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    write_outputs(outputs, StageArgs("ingest", {"out": out, "metrics": out / "ingest_summary.json"}))
+        raise typer.Exit(code=2) from None
+    except OSError as exc:  # an unwritable or occupied output path: name it, no traceback
+        typer.echo(f"エラー: {exc.filename or out}: 書き込めません ({exc.strerror or type(exc).__name__})", err=True)
+        raise typer.Exit(code=2) from None
     typer.echo(json.dumps(outputs.metrics, ensure_ascii=False, indent=2))
 
 

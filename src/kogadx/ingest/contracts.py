@@ -10,9 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pandas as pd
 import pandera.pandas as pa
 
 from kogadx.idcodes import is_luhn_valid, is_valid_my_number
+
+# Columns of a raw export that are not in its contract are kept under this prefix (or
+# refused, params ingest.extra_columns): no raw header can land on a contract or internal
+# name. The privacy stage drops ``extra__*`` columns unless its policy names them.
+EXTRA_PREFIX = "extra__"
+# No number in a municipal export is this large: larger (1e308 …) is a broken cell.
+NUMBER_LIMIT = 1e12
 
 
 @dataclass(frozen=True)
@@ -20,7 +28,9 @@ class Column:
     """One column of a raw export.
 
     kind: text | digits | date | datetime | int | float. ``pattern`` is a full-match regex on
-    the normalised text; ``allowed`` a closed set; ``check`` a (name, function) pair.
+    the normalised text (``\\d`` means 0–9 only); ``allowed`` a closed set;
+    ``check`` a (name, function) pair; ``min`` / ``max`` the plausible range of a number;
+    ``max_age`` makes a date a birth date (age 0–max_age at the export's reference date).
     """
 
     raw: str
@@ -30,6 +40,19 @@ class Column:
     pattern: str | None = None
     allowed: tuple[str, ...] | None = None
     check: tuple[str, Callable[[str], bool]] | None = None
+    min: float | None = None
+    max: float | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A check across fields of one record: ``bad(frame)`` is True where the record breaks it
+    (``frame``: normalised, parsed, canonical names); ``columns`` are raw headers."""
+
+    columns: tuple[str, ...]
+    reason: str
+    bad: Callable[[pd.DataFrame], pd.Series]
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,9 @@ class TableContract:
     key: tuple[str, ...] = field(default_factory=tuple)  # must be unique among kept rows
     # (column, other table, other column): values must exist in the other table's kept rows
     references: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
+    # Further column sets that must be unique (all records sharing one are quarantined).
+    unique: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
     @property
     def raw_headers(self) -> list[str]:
@@ -58,7 +84,7 @@ RESIDENTS = TableContract(
         Column("住民票コード", "resident_code", "digits", pattern=r"\d{11}"),
         Column("氏名", "name"),
         Column("氏名カナ", "name_kana", pattern=r"[ァ-ヴー・ ]+"),
-        Column("生年月日", "birth_date", "date"),
+        Column("生年月日", "birth_date", "date", max_age=120),
         Column("性別", "sex", allowed=("男", "女")),
         Column("住所", "address"),
         Column("町丁目コード", "town_code", "digits", required=False, pattern=r"\d{11}"),
@@ -69,6 +95,7 @@ RESIDENTS = TableContract(
     town_from="address",
     town_code_column="town_code",
     key=("my_number",),
+    unique=(("resident_code",),),  # one 住民票コード is one person
 )
 
 _DATETIME = r"\d{4}[/-]\d{1,2}[/-]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?"
@@ -93,7 +120,7 @@ MEMBERS = TableContract(
     columns=(
         Column("会員ID", "member_id", pattern=r"[A-Z]\d+"),
         Column("氏名", "name"),
-        Column("生年月日", "birth_date", "date"),
+        Column("生年月日", "birth_date", "date", max_age=120),
         Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
         Column("住所", "address"),
         Column("支払方法", "payment_method", allowed=("現金", "クレジットカード", "交通系IC")),
@@ -115,15 +142,21 @@ RIDE_REQUESTS = TableContract(
         Column("希望乗車日時", "desired_pickup_at", "datetime"),
         Column("乗車停留所ID", "origin_stop_id", pattern=r"S\d{3}"),
         Column("降車停留所ID", "destination_stop_id", pattern=r"S\d{3}"),
-        Column("人数", "passengers", "int"),
+        Column("人数", "passengers", "int", min=1, max=8),  # のるーと vans seat at most 8
         Column("結果", "outcome", allowed=("完了", "キャンセル", "無断キャンセル", "配車不可")),
         Column("実乗車日時", "actual_pickup_at", "datetime", required=False),
         Column("実降車日時", "actual_dropoff_at", "datetime", required=False),
         Column("車両ID", "vehicle_id", required=False),
-        Column("運賃", "fare_yen", "int"),
+        Column("運賃", "fare_yen", "int", min=0),
         Column("支払方法", "payment_method", allowed=("現金", "クレジットカード", "交通系IC")),
     ),
     key=("request_id",),
+    row_rules=(
+        RowRule(("実乗車日時", "実降車日時"), "降車が乗車より前です",
+                lambda f: f["actual_dropoff_at"] < f["actual_pickup_at"]),
+        RowRule(("結果", "実乗車日時", "実降車日時"), "結果が完了なのに実乗車・実降車日時がありません",
+                lambda f: (f["outcome"] == "完了") & (f["actual_pickup_at"].isna() | f["actual_dropoff_at"].isna())),
+    ),
     references=(("member_id", "members", "member_id"), ("origin_stop_id", "stops", "stop_id"),
                 ("destination_stop_id", "stops", "stop_id")),
 )
@@ -136,8 +169,8 @@ BUSINESSES = TableContract(
         Column("事業所名", "business_name"),
         Column("業種コード", "sector_code", "digits", pattern=r"\d{2,4}"),
         Column("業種名", "sector_name"),
-        Column("従業員数", "employees", "int"),
-        Column("延床面積", "floor_area_m2", "float"),
+        Column("従業員数", "employees", "int", min=0),
+        Column("延床面積", "floor_area_m2", "float", min=0),
         Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
         Column("担当者氏名", "contact_name", required=False),
         Column("電話番号", "contact_phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
@@ -150,8 +183,8 @@ BUSINESS_ENERGY = TableContract(
     table="business_energy",
     columns=(
         Column("事業所ID", "business_id", pattern=r"B\d+"),
-        Column("年月", "year_month", pattern=r"\d{4}[/-]\d{1,2}"),
-        Column("稼働日数", "operating_days", "int"),
+        Column("年月", "year_month", pattern=r"\d{4}[/-](?:0?[1-9]|1[0-2])"),
+        Column("稼働日数", "operating_days", "int", min=0, max=31),
         Column("生産量(t)", "production_t", "float", required=False),
         # Negative or absurd values are kept here: the co2 stage flags meter resets and unit
         # slips with reasons, which needs the business's own history.
@@ -163,6 +196,7 @@ BUSINESS_ENERGY = TableContract(
         Column("軽油(L)", "diesel", "float", required=False),
         Column("A重油(L)", "a_heavy_oil", "float", required=False),
     ),
+    key=("business_id", "year_month"),  # one record per business and month
     references=(("business_id", "businesses", "business_id"),),
 )
 
@@ -180,7 +214,7 @@ def _survey_contract() -> TableContract:
             Column("氏名", "name", required=False),
             Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
             Column("メールアドレス", "email", required=False, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+"),
-            Column("年齢", "age", "int"),
+            Column("年齢", "age", "int", min=0, max=120),
             Column("性別", "sex", allowed=("男", "女")),
             Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
             Column("町丁目", "town_name"),
@@ -217,6 +251,15 @@ CHECK_REASONS = {
 }
 
 
+def _safe(check: Callable[[str], bool], value: str) -> bool:
+    """A check function that fails on a value it cannot read (e.g. ``①`` in a digit check)
+    instead of raising: the row is quarantined, the rest goes on."""
+    try:
+        return bool(check(value))
+    except (ValueError, TypeError, IndexError):
+        return False
+
+
 def schema_for(contract: TableContract) -> pa.DataFrameSchema:
     """A pandera schema for the *normalised* frame of ``contract`` (canonical names)."""
     columns = {}
@@ -227,13 +270,14 @@ def schema_for(contract: TableContract) -> pa.DataFrameSchema:
                 checks.append(pa.Check.str_length(min_value=1))
             if col.pattern:
                 pattern = col.pattern if col.required else f"(?:{col.pattern})?"
-                checks.append(pa.Check.str_matches(f"^(?:{pattern})$"))
+                # \d as 0-9 only: ① or Arabic-Indic digits are no digits in a register.
+                checks.append(pa.Check.str_matches(f"^(?:{pattern.replace(chr(92) + 'd', '[0-9]')})$"))
             if col.allowed:
                 checks.append(pa.Check.isin(list(col.allowed) + ([] if col.required else [""])))
             if col.check:
                 name, func = col.check
                 checks.append(pa.Check(lambda s, f=func, required=col.required:
-                                       s.map(lambda v: (not v and not required) or f(v)), name=name))
+                                       s.map(lambda v: (not v and not required) or _safe(f, v)), name=name))
         nullable = not col.required or col.kind not in ("text", "digits")
         columns[col.name] = pa.Column(_DTYPES[col.kind], checks=checks, nullable=nullable)
     return pa.DataFrameSchema(columns, strict=False, coerce=False, name=contract.table)

@@ -1,22 +1,49 @@
 """Validate and normalise one raw table against its contract; quarantine what fails.
 
 Row accounting is part of the result: rows_in == rows_out + rows_quarantined, always.
+Reasons and messages name the file, line and column, never a cell value (the quarantine
+file, in the secure zone, holds the raw record itself).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
-from kogadx.ingest.contracts import CHECK_REASONS, Column, TableContract, schema_for
+from kogadx.ingest.contracts import (
+    CHECK_REASONS,
+    EXTRA_PREFIX,
+    NUMBER_LIMIT,
+    Column,
+    TableContract,
+    schema_for,
+)
 from kogadx.ingest.normalise import TownMatcher, normalise_series, parse_japanese_date
-from kogadx.io import InputFileError
+from kogadx.io import InputFileError, TextTable
 
 HEADER_LINES = 1
+DATE_ORDERS = ("ymd", "dmy", "mdy")
+# Private-use code points and C1 controls: CP932 外字 and stray bytes (0x80, 0xA0, 0xFD–0xFF)
+# decode to these; a register cannot trust them.
+_PRIVATE_USE = "[\ue000-\uf8ff\x80-\x9f]"  # the characters themselves (no escapes for the regex engine)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Rules that depend on the export, from params ``ingest``: the export's reference date
+    (no date after it; ages at it), the order of day and month in slash dates (``ymd``:
+    only unambiguous year-first dates and 和暦), and what to do with extra columns."""
+
+    reference_date: dt.date | None = None
+    date_order: str = "ymd"
+    extra_columns: str = "keep"  # keep (under EXTRA_PREFIX) | refuse
 
 
 @dataclass
@@ -25,12 +52,19 @@ class IngestResult:
     valid: pd.DataFrame
     quarantine: pd.DataFrame  # line, column, reason, then the raw record
     rows_in: int
-    raw_valid: pd.DataFrame  # the raw records of the kept rows (same order)
-    lines: pd.Series  # file line of each kept row
+    raw: pd.DataFrame  # the raw records as read (all rows)
+    kept: np.ndarray  # positions in ``raw`` of the kept rows (order of ``valid``)
+    lines: np.ndarray  # file line of every raw record
     reason_counts: dict[str, int] = field(default_factory=dict)
+    extra_columns: list[str] = field(default_factory=list)
 
     def raw_of(self, index: int) -> dict[str, object]:
-        return self.raw_valid.iloc[index].to_dict()
+        """The raw record of kept row ``index``."""
+        return self.raw.iloc[int(self.kept[index])].to_dict()
+
+    def line_of(self, index: int) -> int:
+        """The file line of kept row ``index``."""
+        return int(self.lines[int(self.kept[index])])
 
     @property
     def rows_out(self) -> int:
@@ -46,11 +80,12 @@ class IngestResult:
             "rows_out": self.rows_out,
             "rows_quarantined": self.rows_quarantined,
             "reasons": dict(sorted(self.reason_counts.items())),
+            "extra_columns": list(self.extra_columns),
         }
 
 
 class _Reasons:
-    """Collects (column, reason) per row index; a row may fail several ways."""
+    """Collects (column, reason) per row position; a row may fail several ways."""
 
     def __init__(self) -> None:
         self.by_row: dict[int, list[tuple[str, str]]] = {}
@@ -58,18 +93,35 @@ class _Reasons:
     def add(self, index: int, column: str, reason: str) -> None:
         self.by_row.setdefault(int(index), []).append((column, reason))
 
+    def add_many(self, index: pd.Index | np.ndarray, column: str, reason: str) -> None:
+        for i in index:
+            self.add(int(i), column, reason)
+
     def __contains__(self, index: int) -> bool:
         return int(index) in self.by_row
 
 
 def check_headers(raw: pd.DataFrame, contract: TableContract, source: str) -> None:
-    """Stop with a message naming the file and every missing column."""
+    """Stop with a message naming the file and every missing column — and only the count
+    of the columns found: a header-less export's first row is a person's record."""
     missing = [h for h in contract.raw_headers if h not in raw.columns]
-    if missing:
-        raise InputFileError(
-            f"{source}: 必須の列がありません: {', '.join(missing)} "
-            f"(テーブル {contract.table}; 見つかった列: {', '.join(map(str, raw.columns))})"
-        )
+    if not missing:
+        return
+    found = sum(h in raw.columns for h in contract.raw_headers)
+    hint = " 1 行目が見出し行でない (見出しなしの出力) 可能性があります。" if found == 0 else ""
+    raise InputFileError(
+        f"{source}: 1 行目: 必須の列がありません: {', '.join(missing)} "
+        f"(テーブル {contract.table}; 見出し {len(raw.columns)} 列のうち契約の列は {found} 列).{hint}"
+    )
+
+
+def extra_columns(raw: pd.DataFrame, contract: TableContract, source: str, rules: Rules) -> list[str]:
+    """Raw headers outside the contract; refused when ``rules.extra_columns`` is refuse."""
+    extras = [str(c) for c in raw.columns if c not in contract.raw_headers]
+    if extras and rules.extra_columns == "refuse":
+        raise InputFileError(f"{source}: 1 行目: データ契約にない列があります: {', '.join(extras)} "
+                             f"(テーブル {contract.table}; params の ingest.extra_columns が refuse)")
+    return extras
 
 
 def ingest_table(
@@ -77,114 +129,266 @@ def ingest_table(
     contract: TableContract,
     towns: dict[str, str] | None = None,
     source: str = "<memory>",
+    rules: Rules | None = None,
+    lines: np.ndarray | None = None,
+    field_counts: Mapping[int, int] | None = None,
 ) -> IngestResult:
     """Normalise and validate ``raw`` (all-text columns with the export's headers).
 
     ``towns`` maps town name → town_code (from the small-area file); needed when the
-    contract derives a town from an address. Columns not in the contract are passed
-    through under their raw header so that nothing is dropped silently (the privacy stage
-    then refuses them until a policy line exists). ``source`` names the file in messages.
+    contract derives a town from an address. Columns not in the contract are kept under
+    ``EXTRA_PREFIX + raw header`` (never under a name the contract or ingest uses) or refused,
+    as ``rules.extra_columns`` says; the privacy stage drops them unless its policy names
+    them. ``lines``: file line of each record (default: position + 2); ``field_counts``:
+    records whose field count differs from the header's (quarantined). ``source`` names the
+    file in messages.
     """
+    rules = rules or Rules()
+    if rules.date_order not in DATE_ORDERS:
+        raise InputFileError(f"ingest.date_order は {'/'.join(DATE_ORDERS)} のいずれかです")
+    raw = raw.reset_index(drop=True)
     check_headers(raw, contract, source)
+    extras = extra_columns(raw, contract, source, rules)
+    lines = np.arange(len(raw), dtype=np.int64) + HEADER_LINES + 1 if lines is None else np.asarray(lines)
     reasons = _Reasons()
-    frame = _normalised(raw, contract)
+    width = len(raw.columns)
+    for position, count in (field_counts or {}).items():
+        reasons.add(position, "", f"列の数が見出しと違います ({count} 列; 見出しは {width} 列)")
+    _mark_private_use(raw, reasons)
+    frame = _normalised(raw, contract, extras)
     # Types that need parsing: a failed parse is a reason, not a guess.
     for col in contract.columns:
         if col.kind in _PARSERS:
-            frame[col.name] = _PARSERS[col.kind](frame, col, reasons)
+            frame[col.name] = _PARSERS[col.kind](frame, col, reasons, rules)
+    _check_dates(frame, contract, reasons, rules)
+    for rule in contract.row_rules:
+        reasons.add_many(frame.index[rule.bad(frame)], ", ".join(rule.columns), rule.reason)
     if contract.town_from:
         _derive_town(frame, contract, contract.town_from, towns or {}, reasons)
-    _mark_duplicate_rows(frame, reasons)
+    copies = _mark_duplicate_rows(frame, reasons, lines)
     _validate_with_schema(frame, contract, reasons)
-    if contract.key:
-        _mark_duplicate_keys(frame, contract, reasons)
-    return _split(raw, frame, contract, reasons, source)
+    for key in (contract.key, *contract.unique):
+        if key:
+            _mark_conflicting_keys(frame, contract, key, reasons, lines, copies)
+    return _split(raw, frame, contract, reasons, source, lines, extras)
 
 
-def _normalised(raw: pd.DataFrame, contract: TableContract) -> pd.DataFrame:
-    """Every column as normalised text: the contract's under canonical names, extras as they are."""
+def ingest_text_table(table: TextTable, contract: TableContract, towns: dict[str, str] | None = None,
+                      rules: Rules | None = None) -> IngestResult:
+    """:func:`ingest_table` on a :class:`kogadx.io.TextTable` (its lines and field counts)."""
+    return ingest_table(table.frame, contract, towns, source=table.source, rules=rules,
+                        lines=table.lines, field_counts=table.field_counts)
+
+
+def _mark_private_use(raw: pd.DataFrame, reasons: _Reasons) -> None:
+    """外字 / invalid bytes decoded to private-use characters: the row is not trustworthy."""
+    for column in raw.columns:
+        values = raw[column].astype(str)
+        bad = values.str.contains(_PRIVATE_USE, regex=True)
+        reasons.add_many(values.index[bad], str(column), "文字コード不正 (外字など私用領域の文字)")
+
+
+def _normalised(raw: pd.DataFrame, contract: TableContract, extras: list[str]) -> pd.DataFrame:
+    """Every column as normalised text: the contract's under canonical names, extras under
+    the reserved prefix (so that no raw header can land on a checked column)."""
     frame = pd.DataFrame(index=raw.index)
     for col in contract.columns:
         frame[col.name] = normalise_series(raw[col.raw].astype(str))
-    extras = [c for c in raw.columns if c not in contract.raw_headers]
     for extra in extras:
-        frame[extra] = normalise_series(raw[extra].astype(str))
+        frame[f"{EXTRA_PREFIX}{extra}"] = normalise_series(raw[extra].astype(str))
     return frame
 
 
-def _parse_date(frame: pd.DataFrame, col: Column, reasons: _Reasons) -> pd.Series:
-    """和暦 or Western dates → datetime64[ms]; an impossible or unreadable date is a reason."""
-    parsed = frame[col.name].map(lambda v: parse_japanese_date(v) if v else (None, ""))
-    for index, (value, why) in parsed.items():
-        if why:
-            reasons.add(index, col.raw, why)
-        elif value is None and col.required:
-            reasons.add(index, col.raw, "値が空です")
-    return pd.to_datetime(parsed.map(lambda p: p[0]), errors="coerce").astype("datetime64[ms]")
+_YMD = (r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", "ymd")
+_DMY = r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"
+_MDY = r"(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})[-/.](?P<y>\d{4})"
+_TIME = r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<F>\d{1,3})0*)?)?)?"
+_ZONE = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:Z|[+-]\d{2}:?\d{2})$")
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+AMBIGUOUS = "日付の日と月の順序が決められません (ingest.date_order で形式を指定してください)"
 
 
-def _parse_datetime(frame: pd.DataFrame, col: Column, reasons: _Reasons) -> pd.Series:
-    converted = pd.to_datetime(frame[col.name].replace("", None), errors="coerce", format="mixed")
-    bad = converted.isna() & (frame[col.name] != "")
-    for index in frame.index[bad | (converted.isna() & col.required)]:
-        reasons.add(index, col.raw, "日時として読めません" if frame.at[index, col.name] else "値が空です")
-    return converted.astype("datetime64[ms]")
+def _date_pattern(order: str, with_time: bool) -> str:
+    body = {"ymd": _YMD[0], "dmy": _DMY, "mdy": _MDY}[order]
+    return f"^{body}{_TIME if with_time else ''}$"
 
 
-def _parse_number(frame: pd.DataFrame, col: Column, reasons: _Reasons) -> pd.Series:
-    """Numbers with thousands separators; an ``int`` column must hold whole numbers."""
-    converted = pd.to_numeric(frame[col.name].str.replace(",", "", regex=False).replace("", None), errors="coerce")
-    bad = converted.isna() & (frame[col.name] != "")
-    for index in frame.index[bad | (converted.isna() & col.required)]:
-        reasons.add(index, col.raw, "数値として読めません" if frame.at[index, col.name] else "値が空です")
+def _parse_parts(text: pd.Series, rules: Rules, with_time: bool) -> pd.Series:
+    """Dates (and times) of ``text`` by explicit patterns: year first always; day first or
+    month first only as ``rules.date_order`` names. NaT where no pattern matches or the date
+    does not exist."""
+    parts = text.str.extract(_date_pattern("ymd", with_time))
+    if rules.date_order != "ymd":
+        other = text.str.extract(_date_pattern(rules.date_order, with_time))
+        parts = parts.where(parts["y"].notna(), other[parts.columns])
+    for column in ("H", "M", "S", "F"):
+        if column not in parts:
+            parts[column] = np.nan
+    # Milliseconds (outputs are datetime64[ms]): ".5" is 500 ms; finer digits must be zeros.
+    parts["F"] = parts["F"].str.ljust(3, "0")
+    numbers = parts[["y", "m", "d", "H", "M", "S", "F"]].apply(pd.to_numeric, errors="coerce")
+    numbers[["H", "M", "S", "F"]] = numbers[["H", "M", "S", "F"]].fillna(0)
+    numbers.columns = ["year", "month", "day", "hour", "minute", "second", "ms"]
+    # pandas rolls 25:00 over to the next day: a clock time out of range is no time.
+    valid = numbers.notna().all(axis=1) & (numbers["hour"] < 24) & (numbers["minute"] < 60) & (numbers["second"] < 60)
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ms]")
+    if valid.any():
+        result[valid] = pd.to_datetime(numbers[valid].astype("int64"), errors="coerce").astype("datetime64[ms]")
+    return result
+
+
+def _unparsed_reason(value: str, rules: Rules, kind: str) -> str:
+    """Why ``value`` gave no date: a time zone, an ambiguous order, a date that does not
+    exist, or no known format (the value itself is never part of the reason)."""
+    with_time = kind == "datetime"
+    if _ZONE.search(value):
+        return "タイムゾーン付きの日時は受け付けません (現地時刻で出力してください)"
+    accepted = [_date_pattern("ymd", with_time)]
+    if rules.date_order != "ymd":
+        accepted.append(_date_pattern(rules.date_order, with_time))
+    if any(re.match(p, value) for p in accepted):
+        return "存在しない日付です"
+    if rules.date_order == "ymd" and _DAY_FIRST_OR_MONTH_FIRST.match(value):
+        return AMBIGUOUS
+    return "日時として読めません" if with_time else "日付として読めません"
+
+
+def _parse_date(frame: pd.DataFrame, col: Column, reasons: _Reasons, rules: Rules) -> pd.Series:
+    """和暦 or Western dates → datetime64[ms]; an impossible, ambiguous or unreadable date is
+    a reason."""
+    text = frame[col.name]
+    parsed = text.map(lambda v: parse_japanese_date(v) if v else (None, ""))
+    values = pd.to_datetime(parsed.map(lambda p: p[0]), errors="coerce").astype("datetime64[ms]")
+    failed = parsed.map(lambda p: bool(p[1]))
+    if rules.date_order != "ymd" and failed.any():
+        other = _parse_parts(text[failed], rules, with_time=False)
+        values[other.index] = other
+        failed &= values.isna()
+    for index in text.index[failed]:
+        why = parsed[index][1].split(":")[0]
+        value = text[index]
+        if "存在しない" not in why:
+            why = _unparsed_reason(value, rules, "date")
+        reasons.add(index, col.raw, why)
+    if col.required:
+        reasons.add_many(text.index[text == ""], col.raw, "値が空です")
+    return values
+
+
+def _parse_datetime(frame: pd.DataFrame, col: Column, reasons: _Reasons, rules: Rules) -> pd.Series:
+    """Date and time (seconds optional) by explicit patterns; a time zone suffix, an ambiguous
+    day/month order or an impossible date is a reason."""
+    text = frame[col.name]
+    values = _parse_parts(text, rules, with_time=True)
+    for index in text.index[values.isna() & (text != "")]:
+        reasons.add(index, col.raw, _unparsed_reason(text[index], rules, "datetime"))
+    if col.required:
+        reasons.add_many(text.index[text == ""], col.raw, "値が空です")
+    return values
+
+
+def _parse_number(frame: pd.DataFrame, col: Column, reasons: _Reasons, rules: Rules) -> pd.Series:
+    """Numbers with thousands separators; finite, within the column's range (and a sanity
+    limit); an ``int`` column must hold whole numbers."""
+    text = frame[col.name]
+    converted = pd.to_numeric(text.str.replace(",", "", regex=False).replace("", None), errors="coerce")
+    converted = converted.astype("float64")
+    bad = converted.isna() & (text != "")
+    reasons.add_many(text.index[bad], col.raw, "数値として読めません")
+    if col.required:
+        reasons.add_many(text.index[text == ""], col.raw, "値が空です")
+    infinite = np.isinf(converted)
+    reasons.add_many(text.index[infinite], col.raw, "有限の数値ではありません")
+    finite = converted.where(~infinite)
+    too_big = finite.abs() > NUMBER_LIMIT
+    reasons.add_many(text.index[too_big], col.raw, "値が大きすぎます")
+    low = col.min if col.min is not None else -np.inf
+    high = col.max if col.max is not None else np.inf
+    outside = (finite < low) | (finite > high)
+    range_text = f"{'' if col.min is None else f'{col.min:g}'}〜{'' if col.max is None else f'{col.max:g}'}"
+    reasons.add_many(text.index[outside & ~too_big], col.raw, f"値が範囲外です ({range_text})")
+    finite = finite.where(~too_big)
     if col.kind == "float":
-        return converted.astype("float64")
-    whole = converted.dropna()
-    for index in whole.index[whole != whole.round()]:
-        reasons.add(index, col.raw, "整数ではありません")
-    return converted.round().astype("Int64")
+        return finite
+    whole = finite.dropna()
+    reasons.add_many(whole.index[whole != whole.round()], col.raw, "整数ではありません")
+    return finite.round().astype("Int64")
 
 
-_PARSERS: dict[str, Callable[[pd.DataFrame, Column, _Reasons], pd.Series]] = {
+_PARSERS: dict[str, Callable[[pd.DataFrame, Column, _Reasons, Rules], pd.Series]] = {
     "date": _parse_date, "datetime": _parse_datetime, "int": _parse_number, "float": _parse_number,
 }
 
 
-def _mark_duplicate_rows(frame: pd.DataFrame, reasons: _Reasons) -> None:
-    """Exact duplicates of an earlier record (after normalisation) are quarantined."""
-    duplicated = frame.astype(str).duplicated(keep="first")
-    if not duplicated.any():
+def _check_dates(frame: pd.DataFrame, contract: TableContract, reasons: _Reasons, rules: Rules) -> None:
+    """No date after the export's reference date; a birth date gives an age of 0–120 there."""
+    if rules.reference_date is None:
         return
-    first_line: dict[tuple, int] = {}
-    keys = frame.astype(str).apply(tuple, axis=1)
-    for index, key in keys.items():
-        first_line.setdefault(key, index)
-    for index in frame.index[duplicated]:
-        reasons.add(index, "", f"重複行です ({first_line[keys[index]] + HEADER_LINES + 1} 行目と同一)")
+    reference = pd.Timestamp(rules.reference_date)
+    end_of_day = reference + pd.Timedelta(days=1)
+    for col in contract.columns:
+        if col.kind not in ("date", "datetime"):
+            continue
+        values = frame[col.name]
+        reasons.add_many(frame.index[values >= end_of_day], col.raw,
+                         f"基準日 ({rules.reference_date.isoformat()}) より後の日付です")
+        if col.max_age is not None:
+            oldest = reference - pd.DateOffset(years=col.max_age + 1)
+            reasons.add_many(frame.index[(values <= oldest)], col.raw,
+                             f"年齢が 0〜{col.max_age} 歳の範囲外です (基準日 {rules.reference_date.isoformat()})")
 
 
-def _mark_duplicate_keys(frame: pd.DataFrame, contract: TableContract, reasons: _Reasons) -> None:
-    """A key already taken by an earlier kept row is quarantined."""
-    candidates = frame.index[[i not in reasons for i in frame.index]]
-    dup_key = frame.loc[candidates, list(contract.key)].duplicated(keep="first")
-    for index in dup_key.index[dup_key]:
-        raw_names = ", ".join(contract.column(k).raw for k in contract.key)
-        reasons.add(index, raw_names, "キーが他の行と重複しています")
+def _mark_duplicate_rows(frame: pd.DataFrame, reasons: _Reasons, lines: np.ndarray) -> np.ndarray:
+    """Exact duplicates of an earlier record (after normalisation) are quarantined; returns
+    their positions (they do not count as key conflicts: same content)."""
+    hashes = pd.util.hash_pandas_object(frame, index=False)
+    candidates = hashes.duplicated(keep="first")
+    if not candidates.any():
+        return np.array([], dtype=np.int64)
+    first_of: dict[int, int] = {}
+    for index, value in hashes[hashes.duplicated(keep=False)].items():
+        first_of.setdefault(int(value), int(index))
+    copies = []
+    for index in frame.index[candidates]:
+        first = first_of[int(hashes[index])]
+        # The hash found the candidate; equal content decides (a collision is not a copy).
+        if frame.loc[index].astype(str).equals(frame.loc[first].astype(str)):
+            reasons.add(index, "", f"重複行です ({int(lines[first])} 行目と同一)")
+            copies.append(int(index))
+    return np.asarray(copies, dtype=np.int64)
+
+
+def _mark_conflicting_keys(frame: pd.DataFrame, contract: TableContract, key: tuple[str, ...],
+                           reasons: _Reasons, lines: np.ndarray, copies: np.ndarray) -> None:
+    """Records that share a key but differ in content: every one of them is quarantined
+    (which one is right cannot be known), each naming the other lines. Blank keys are no key."""
+    keys = frame[list(key)].drop(index=copies)  # the key columns only: no copy of the table
+    keys = keys[(keys != "").all(axis=1)]
+    shared = keys.duplicated(keep=False)
+    if not shared.any():
+        return
+    raw_names = ", ".join(contract.column(k).raw for k in key)
+    groups = keys[shared].groupby(list(key) if len(key) > 1 else key[0], sort=False).groups
+    for members in groups.values():
+        member_lines = [int(lines[i]) for i in members]
+        for i in members:
+            others = ", ".join(str(line) for line in member_lines if line != int(lines[i]))
+            reasons.add(int(i), raw_names, f"キーが他の行と重複し内容が異なります ({others} 行目)")
 
 
 def _split(raw: pd.DataFrame, frame: pd.DataFrame, contract: TableContract, reasons: _Reasons,
-           source: str) -> IngestResult:
+           source: str, lines: np.ndarray, extras: list[str]) -> IngestResult:
     """Kept rows and quarantine rows (file line, columns, reasons, the raw record)."""
     bad_index = sorted(reasons.by_row)
     counts: Counter[str] = Counter()
     records = []
     for index in bad_index:
         items = reasons.by_row[index]
-        for column, reason in items:
+        for column, reason in dict.fromkeys(items):
             counts[f"{column or '行'}: {_reason_kind(reason)}"] += 1
         records.append(
             {
-                "line": index + HEADER_LINES + 1,
+                "line": int(lines[index]),
                 "column": "; ".join(dict.fromkeys(c for c, _ in items if c)),
                 "reason": "; ".join(dict.fromkeys(r for _, r in items)),
                 **raw.loc[index].to_dict(),
@@ -192,10 +396,9 @@ def _split(raw: pd.DataFrame, frame: pd.DataFrame, contract: TableContract, reas
         )
     quarantine = pd.DataFrame(records, columns=["line", "column", "reason", *raw.columns])
     valid = frame.drop(index=bad_index).reset_index(drop=True)
-    raw_valid = raw.drop(index=bad_index).reset_index(drop=True)
-    lines = pd.Series(raw.index.drop(bad_index) + HEADER_LINES + 1)
+    kept = np.setdiff1d(np.arange(len(raw)), np.asarray(bad_index, dtype=np.int64))
     rows_in = len(raw)
-    result = IngestResult(contract.table, valid, quarantine, rows_in, raw_valid, lines, dict(counts))
+    result = IngestResult(contract.table, valid, quarantine, rows_in, raw, kept, lines, dict(counts), extras)
     if result.rows_out + result.rows_quarantined != rows_in:  # pragma: no cover - invariant
         raise AssertionError(f"{source}: 行数が合いません ({rows_in} ≠ {result.rows_out} + {result.rows_quarantined})")
     return result
@@ -221,7 +424,7 @@ def enforce_references(result: IngestResult, contract: TableContract, kept: dict
     for index, items in sorted(orphan_reasons.items()):
         for column, reason in items:
             counts[f"{column}: {reason}"] += 1
-        records.append({"line": int(result.lines.iloc[index]), "column": "; ".join(c for c, _ in items),
+        records.append({"line": result.line_of(index), "column": "; ".join(c for c, _ in items),
                         "reason": "; ".join(r for _, r in items), **result.raw_of(index)})
     quarantine = pd.concat([result.quarantine, pd.DataFrame(records, columns=result.quarantine.columns)],
                            ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
@@ -231,34 +434,38 @@ def enforce_references(result: IngestResult, contract: TableContract, kept: dict
         valid.drop(index=drop).reset_index(drop=True),
         quarantine,
         result.rows_in,
-        result.raw_valid.drop(index=drop).reset_index(drop=True),
-        result.lines.drop(index=drop).reset_index(drop=True),
+        result.raw,
+        np.delete(result.kept, drop),
+        result.lines,
         dict(counts),
+        result.extra_columns,
     )
 
 
 def _reason_kind(reason: str) -> str:
-    """The reason without the offending value, for counts that may be shared."""
+    """The reason without its detail, for counts that may be shared."""
     return reason.split(":")[0].split(" (")[0]
 
 
 def _derive_town(frame: pd.DataFrame, contract: TableContract, town_from: str, towns: dict[str, str],
                  reasons: _Reasons) -> None:
-    """Town name and code from the address column ``town_from``; a given code must agree."""
+    """Town name and code from the address column ``town_from`` (which must be in the city);
+    a given code must agree."""
     matcher = TownMatcher(towns)
     source_col = contract.column(town_from)
-    found = frame[town_from].map(lambda a: matcher.town_of(a) if a else None)
+    addresses = frame[town_from]
+    in_city = addresses.map(lambda a: matcher.in_city(a) if a else True)
+    found = addresses.map(lambda a: matcher.town_of(a) if a else None)
+    found[~in_city] = None
     frame["town_name"] = found.map(lambda f: f[0] if f else "")
     derived = found.map(lambda f: f[1] if f else "")
-    for index in frame.index[found.isna()]:
-        address = frame.at[index, town_from]
-        reasons.add(index, source_col.raw, f"住所の町丁目が町丁目表にありません: {address}")
+    reasons.add_many(frame.index[~in_city], source_col.raw, "住所が古賀市ではありません (市区町村名を確認してください)")
+    reasons.add_many(frame.index[found.isna() & in_city], source_col.raw, "住所の町丁目が町丁目表にありません")
     if contract.town_code_column:
         given = frame[contract.town_code_column]
         mismatch = (given != "") & (derived != "") & (given != derived)
         code_raw = contract.column(contract.town_code_column).raw
-        for index in frame.index[mismatch]:
-            reasons.add(index, code_raw, "町丁目コードが住所の町丁目と一致しません")
+        reasons.add_many(frame.index[mismatch], code_raw, "町丁目コードが住所の町丁目と一致しません")
         frame[contract.town_code_column] = derived.where(derived != "", given)
     else:
         frame["town_code"] = derived
@@ -279,8 +486,8 @@ def _schema_reasons(cases: pd.DataFrame, contract: TableContract, reasons: _Reas
         index = case.get("index")
         if index is None or pd.isna(index):
             # A schema-level failure (e.g. wrong dtype) is a bug in ingest, not bad data.
-            raise InputFileError(f"{contract.table}: 列 {case.get('column')} の検証に失敗しました: "
-                                 f"{case.get('check')}")
+            raise InputFileError(f"{contract.table}: 列 {raw_of.get(str(case.get('column')), '?')} の検証に"
+                                 f"失敗しました ({str(case.get('check')).split('(')[0]})")
         check = str(case.get("check"))
         check_name = check.split("(")[0]
         reason = CHECK_REASONS.get(check_name, check_name)

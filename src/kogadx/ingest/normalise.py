@@ -93,6 +93,16 @@ class TownMatcher:
         self.names = sorted(self.codes, key=len, reverse=True)
         self.prefixes = prefixes
 
+    def in_city(self, address: str) -> bool:
+        """True when the address names the city (after an optional prefecture): an address
+        that starts with another municipality (鞍手郡小竹町…) or with a bare town name is not
+        taken as the city's."""
+        rest = chome_to_kanji(address.replace(" ", ""))
+        for prefix in self.prefixes[:-1]:
+            if rest.startswith(prefix):
+                rest = rest[len(prefix):]
+        return rest.startswith(self.prefixes[-1])
+
     def town_of(self, address: str) -> tuple[str, str] | None:
         """(town_name, town_code) for an address, or None if no known town starts it."""
         rest = chome_to_kanji(address.replace(" ", ""))

@@ -16,8 +16,8 @@ import geopandas as gpd
 import pandas as pd
 
 from kogadx.geo.estat import towns_from_small_areas
-from kogadx.ingest.contracts import CONTRACTS
-from kogadx.ingest.core import IngestResult, enforce_references, ingest_table
+from kogadx.ingest.contracts import CONTRACTS, EXTRA_PREFIX
+from kogadx.ingest.core import IngestResult, Rules, enforce_references, ingest_text_table
 from kogadx.ingest.params import IngestParams
 from kogadx.io import InputFileError, TextTable
 from kogadx.stage import Artifact, BytesFile, ExcelCsvFile, NoFile, StageOutputs
@@ -51,7 +51,10 @@ def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
     towns = towns_from_small_areas(inputs.small_areas, params.towns_hcode, params.towns_file)
     outputs = StageOutputs(tables={"out/towns.parquet": towns})
     metrics: dict[str, Any] = {"towns": _passed_through(len(towns))}
-    results = _ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)))
+    rules = Rules(reference_date=params.reference_date, date_order=params.date_order,
+                  extra_columns=params.extra_columns)
+    results = ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)), rules,
+                             params.nonempty_tables)
     for table, result in results.items():
         source = inputs.tables[table]
         outputs.tables[f"out/{table}.parquet"] = result.valid
@@ -70,13 +73,17 @@ def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
     return outputs
 
 
-def _ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str]) -> dict[str, IngestResult]:
-    """Each table against its contract, then foreign keys against the kept rows of the others."""
+def ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], rules: Rules,
+                   nonempty: tuple[str, ...] = ()) -> dict[str, IngestResult]:
+    """Each table against its contract, then foreign keys against the kept rows of the others.
+    A table of ``nonempty`` with a header and no record stops the stage."""
     results = {}
     for table, source in tables.items():
         if table not in CONTRACTS:
             raise InputFileError(f"{source.file}: テーブル '{table}' のデータ契約が定義されていません")
-        results[table] = ingest_table(source.frame, CONTRACTS[table], town_codes, source=source.source)
+        if table in nonempty and source.frame.empty:
+            raise InputFileError(f"{source.source}: 見出し行だけでレコードがありません (テーブル {table} は必須です)")
+        results[table] = ingest_text_table(source, CONTRACTS[table], town_codes, rules)
     kept = {name: result.valid for name, result in results.items()}
     checked = {}
     for table, result in results.items():
@@ -97,5 +104,7 @@ def _summary(metrics: Mapping[str, Any], results: Mapping[str, IngestResult]) ->
     quarantined = sum(r.rows_quarantined for r in results.values())
     weather = f", 気象 {metrics['weather']['rows_out']:,} 時間分" if "weather" in metrics else ""
     demo = " (合成デモデータ)" if metrics["synthetic_demo"] else ""
+    extras = "".join(f"\n  {table}: 契約にない列 {', '.join(r.extra_columns)} を {EXTRA_PREFIX}<見出し> として保持"
+                     for table, r in results.items() if r.extra_columns)
     return (f"ingest: {len(results)} 表 入力 {rows_in:,} 行 → 出力 {rows_out:,} 行 + 隔離 {quarantined:,} 行, "
-            f"町丁目 {metrics['towns']['rows_out']} 件{weather}{demo}")
+            f"町丁目 {metrics['towns']['rows_out']} 件{weather}{demo}{extras}")
