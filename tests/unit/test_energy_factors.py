@@ -108,3 +108,19 @@ def test_cli_bad_cell_names_row_and_column(tmp_path):
     unknown = CliRunner().invoke(app, ["compute", "--input", str(src), "--fiscal-year", "2030",
                                        "--out", str(tmp_path / "o.csv")])
     assert unknown.exit_code == 1 and "2030 年度" in unknown.output
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("2024/04,100\n2024/05,200\n2024-04,300\n", "4 行目の列「年月」: 2024-04 は 2 行目と重複"),
+    ("2024/04,100\n2024/05,nan\n", "3 行目の列「電力使用量(kWh)」が有限の数値ではありません"),
+    ("2024/04,inf\n", "2 行目の列「電力使用量(kWh)」が有限の数値ではありません"),
+])
+def test_cli_refuses_duplicate_months_and_non_finite_values(tmp_path, body, expected):
+    """#15: a repeated month was summed and NaN became 0 t; both are refused, naming the line."""
+    src = tmp_path / "energy.csv"
+    src.write_text("年月,電力使用量(kWh)\n" + body, encoding="utf-8")
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(app, ["compute", "--input", str(src), "--fiscal-year", "2022", "--out", str(out)])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert not out.exists()

@@ -8,6 +8,7 @@ Output CSV (UTF-8 BOM): 年月, エネルギー源ごとの t-CO2, Scope1, Scope
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +40,17 @@ def read_business_table(path: Path) -> pd.DataFrame:
         headers = "、".join(f.header for f in FUELS)
         raise InputFileError(f"{path}: エネルギー使用量の列がありません (使える列名: {headers})")
     rows = []
+    seen: dict[str, int] = {}
     for i, rec in frame.iterrows():
-        line = i + 2  # CSV line number: header is line 1
+        line = int(i) + 2  # CSV line number: header is line 1
         ym = parse_year_month(rec["年月"])
         if ym is None:
             raise InputFileError(f"{path}: {line} 行目の列「年月」を読めません: {rec['年月']!r}")
+        # A second row for the same month would be summed into it: refuse, naming both lines.
+        if ym in seen:
+            raise InputFileError(f"{path}: {line} 行目の列「年月」: {ym} は {seen[ym]} 行目と重複しています"
+                                 " (同じ月は1行にまとめてください)")
+        seen[ym] = line
         for fuel in fuels:
             text = str(rec[fuel.header]).replace(",", "").strip()
             if text == "":
@@ -53,6 +60,9 @@ def read_business_table(path: Path) -> pd.DataFrame:
             except ValueError:
                 message = f"{path}: {line} 行目の列「{fuel.header}」が数値ではありません: {text!r}"
                 raise InputFileError(message) from None
+            if not math.isfinite(value):
+                # NaN would become 0 t in the totals and inf would poison them.
+                raise InputFileError(f"{path}: {line} 行目の列「{fuel.header}」が有限の数値ではありません: {text!r}")
             if value < 0:
                 raise InputFileError(f"{path}: {line} 行目の列「{fuel.header}」が負の値です: {text}")
             rows.append({"business_id": "self", "year_month": ym, "fuel": fuel.key, "value": value})
