@@ -149,37 +149,39 @@ def fit_billing_model(use_per_day: np.ndarray, days: np.ndarray, hdd: pd.DataFra
     n = len(y)
     ones = np.ones(n)
     mean = float(np.sum(w * y) / np.sum(w))
+    hmat, cmat = hdd.to_numpy(float), cdd.to_numpy(float)
+    h_bps, c_bps = hdd.columns.to_numpy(float), cdd.columns.to_numpy(float)
+    h_cols = np.flatnonzero(w @ hmat >= config.min_total_degree_days)
+    c_cols = np.flatnonzero(w @ cmat >= config.min_total_degree_days) if config.fit_cooling else np.array([], int)
+    hi, ci = np.meshgrid(h_cols, c_cols, indexing="ij")
+    keep = h_bps[hi] <= c_bps[ci]
+    hi, ci = hi[keep], ci[keep]
+    batches = [
+        ("hdd_only", h_cols, np.full(len(h_cols), -1), [hmat[:, h_cols]]),
+        ("cdd_only", np.full(len(c_cols), -1), c_cols, [cmat[:, c_cols]]),
+        ("hdd_cdd", hi, ci, [hmat[:, hi], cmat[:, ci]]),
+    ]
     best = BillingFit("intercept_only", np.nan, np.nan, mean, 0.0, 0.0, 0.0, 1, 1)
-    qualified = 1
-    candidates: list[tuple[str, float, float, np.ndarray, np.ndarray, np.ndarray]] = []
-    h_ok = [bp for bp in hdd.columns if float(np.sum(hdd[bp].to_numpy() * w)) >= config.min_total_degree_days]
-    c_ok = ([bp for bp in cdd.columns if float(np.sum(cdd[bp].to_numpy() * w)) >= config.min_total_degree_days]
-            if config.fit_cooling else [])
-    if h_ok:
-        x = np.stack([np.column_stack([ones, hdd[bp].to_numpy(float)]) for bp in h_ok])
-        beta, pval, r2 = _wls_batch(x, y, w)
-        candidates += [("hdd_only", float(bp), np.nan, b, p, r) for bp, b, p, r in zip(h_ok, beta, pval, r2, strict=True)]
-    if c_ok:
-        x = np.stack([np.column_stack([ones, cdd[bp].to_numpy(float)]) for bp in c_ok])
-        beta, pval, r2 = _wls_batch(x, y, w)
-        candidates += [("cdd_only", np.nan, float(bp), b, p, r) for bp, b, p, r in zip(c_ok, beta, pval, r2, strict=True)]
-    pairs = [(h, c) for h in h_ok for c in c_ok if h <= c]
-    if pairs:
-        x = np.stack([np.column_stack([ones, hdd[h].to_numpy(float), cdd[c].to_numpy(float)]) for h, c in pairs])
-        beta, pval, r2 = _wls_batch(x, y, w)
-        candidates += [("hdd_cdd", float(h), float(c), b, p, r)
-                       for (h, c), b, p, r in zip(pairs, beta, pval, r2, strict=True)]
-    best_r2 = 0.0  # the intercept-only model's adjusted R²
-    for kind, hbp, cbp, b, p, r in candidates:
-        if not (np.all(b >= 0) and np.all(p[1:] < config.max_p_value) and np.isfinite(r)):
+    best_r2, qualified = 0.0, 1  # the intercept-only model always qualifies, adjusted R² 0
+    for kind, h_idx, c_idx, columns in batches:
+        if not len(h_idx):
             continue
-        qualified += 1
-        score = round(float(r), R2_DIGITS)
-        if score > best_r2:
-            best_r2 = score
+        x = np.stack([np.broadcast_to(ones[:, None], columns[0].shape), *columns], axis=-1)
+        beta, pval, r2 = _wls_batch(np.moveaxis(x, 1, 0), y, w)
+        ok = np.isfinite(r2) & np.all(beta >= 0, axis=1) & np.all(pval[:, 1:] < config.max_p_value, axis=1)
+        qualified += int(ok.sum())
+        if not ok.any():
+            continue
+        score = np.where(ok, np.round(r2, R2_DIGITS), -np.inf)
+        k = int(np.argmax(score))  # first of equal scores: the lowest balance points
+        if score[k] > best_r2:
+            best_r2 = float(score[k])
+            b = beta[k]
             bh = float(b[1]) if kind in ("hdd_only", "hdd_cdd") else 0.0
             bc = float(b[-1]) if kind in ("cdd_only", "hdd_cdd") else 0.0
-            best = BillingFit(kind, hbp, cbp, float(b[0]), bh, bc, float(r), len(b), 0)
+            hbp = float(h_bps[h_idx[k]]) if h_idx[k] >= 0 else np.nan
+            cbp = float(c_bps[c_idx[k]]) if c_idx[k] >= 0 else np.nan
+            best = BillingFit(kind, hbp, cbp, float(b[0]), bh, bc, float(r2[k]), len(b), 0)
     return BillingFit(best.model_type, best.heating_bp, best.cooling_bp, best.intercept, best.beta_hdd,
                       best.beta_cdd, best.r2_adj, best.n_params, qualified)
 

@@ -89,9 +89,12 @@ def emissions_table(long: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
 def compute(
     input: Path = typer.Option(..., "--input", help="月別エネルギー使用量の CSV (列: 年月, 電力使用量(kWh), "
                                "都市ガス(m3), LPG(kg), 灯油(L), ガソリン(L), 軽油(L), A重油(L))"),
-    fiscal_year: int = typer.Option(..., "--fiscal-year", help="排出係数の年度 (例 2022)"),
+    fiscal_year: int = typer.Option(..., "--fiscal-year", help="排出量を算定する年度 (活動年度、例 2023。"
+                                    "電力は前年度実績の係数を使います)"),
     out: Path = typer.Option(..., "--out", help="出力 CSV (UTF-8 BOM、Excel で開けます)"),
     basis: str = typer.Option("basic", "--basis", help="電力の排出係数: basic (基礎) / adjusted (調整後)"),
+    supplier: str = typer.Option("九州電力", "--supplier", help="電力の供給事業者 (係数表の名前)"),
+    menu: str = typer.Option("B", "--menu", help="電力メニュー (調整後排出係数のみメニューで変わります)"),
     fuel_basis: str = typer.Option("auto", "--fuel-basis", help="燃料の係数: auto (年度で自動) / old (旧) / new (新)"),
     factors: Path | None = typer.Option(None, "--factors", help="排出係数表 CSV (省略時は同梱の表)"),
 ) -> None:
@@ -99,7 +102,7 @@ def compute(
     try:
         factor_table = (load_emission_factors() if factors is None
                         else check_emission_factors(read_text_table(factors)[0], str(factors)))
-        table = select_emission_factors(factor_table, fiscal_year, basis, fuel_basis)
+        table = select_emission_factors(factor_table, fiscal_year, basis, fuel_basis, supplier, menu)
         long = read_business_table(input)
     except (InputFileError, EmissionFactorError) as exc:
         typer.echo(f"エラー: {exc}", err=True)
@@ -112,14 +115,17 @@ def compute(
 
 @app.command("factors")
 def show_factors(
-    fiscal_year: int = typer.Option(..., "--fiscal-year", help="排出係数の年度"),
+    fiscal_year: int = typer.Option(..., "--fiscal-year", help="排出量を算定する年度 (活動年度)"),
     basis: str = typer.Option("basic", "--basis", help="電力の排出係数: basic / adjusted"),
+    supplier: str = typer.Option("九州電力", "--supplier", help="電力の供給事業者"),
+    menu: str = typer.Option("B", "--menu", help="電力メニュー"),
 ) -> None:
     """指定年度に使う排出係数の一覧を表示します。"""
     try:
-        table = select_emission_factors(load_emission_factors(), fiscal_year, basis)
+        table = select_emission_factors(load_emission_factors(), fiscal_year, basis, supplier=supplier, menu=menu)
     except EmissionFactorError as exc:
         typer.echo(f"エラー: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     for row in table.itertuples():
-        typer.echo(f"{row.fuel}\t{row.factor} t-CO2/{row.unit}\t({row.basis}, {row.fiscal_year}年度)\t{row.source}")
+        result = f", {row.result_fiscal_year}年度実績" if row.result_fiscal_year else ""
+        typer.echo(f"{row.fuel}\t{row.factor} t-CO2/{row.unit}\t({row.basis}{result})\t{row.source}")
