@@ -30,7 +30,7 @@ BENCHMARKS = [
      ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
-    ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
+    ("co2_caltrack", "co2_caltrack.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock

@@ -43,7 +43,8 @@ def evaluate_mv(models: pd.DataFrame, coefficients: pd.DataFrame, retrofits: pd.
     out["businesses_all_bp_within_share"] = float(per_business.mean()) if len(per_business) else float("nan")
 
     retro = retrofits.merge(models, on=["business_id", "fuel"], how="left", suffixes=("_true", ""))
-    retro["covered"] = (retro["true_savings"] >= retro["savings_lower"]) & (retro["true_savings"] <= retro["savings_upper"])
+    retro["covered"] = ((retro["true_savings"] >= retro["savings_lower"])
+                        & (retro["true_savings"] <= retro["savings_upper"]))
     retro["relative_error"] = (retro["savings"] - retro["true_savings"]) / retro["true_savings"]
     fitted = retro["status"] == "fitted"
     out["retrofits"] = int(len(retro))
