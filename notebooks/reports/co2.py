@@ -69,9 +69,7 @@ sector_table = sector_table.merge(sectors, on="sector_name").sort_values("sector
 show(b.table_block(sector_table, {"sector_code": "業種コード", "sector_name": "業種", "t_co2": "排出量 (t-CO2)",
                                   "share": "割合"},
                    {"t_co2": b.fmt_int, "share": b.fmt_pct}, caption=f"表 1-2 業種別の排出量 ({latest} 年度、業種コード順)"))
-from kogadx.energy.factors import load_emission_factors  # noqa: E402
-
-factor_table = load_emission_factors()
+factor_table = table("emission_factor_table")
 show(b.table_block(factor_table, {"fiscal_year": "適用する年度 (排出量)", "fuel": "エネルギー", "supplier": "供給事業者",
                                   "menu": "メニュー", "basis": "区分", "factor": "排出係数 (t-CO2/単位)",
                                   "unit": "単位", "result_fiscal_year": "実績年度", "source": "出典"},

@@ -182,6 +182,7 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "intensity": intensity,
         "flags": _flags(clean, base, params.baseline.anomaly_sigma), "quarantine": clean.quarantine,
         "degree_days": dd, "emission_factors_used": rows, "emission_factor_status": factor_status,
+        "emission_factor_table": factor_table,
     }
     return Co2Results(tables=tables, metrics=metrics, example_business_id=example, sector_names=sector_names,
                       factor_year=latest_fy, metrics_excluded=frozenset(no_factor))
