@@ -140,11 +140,13 @@ def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,
         out.append(
             f"CalTRACK 方式の月別ベースラインは {fmt_int(base['models_fitted'])} 系列で作成でき、その "
             f"{fmt_pct(base['models_pass_g14_share'])} が ASHRAE Guideline 14 の精度基準を満たしました。"
-            f"対策実施月のある {fmt_int(base.get('measures', 0))} 系列の削減量 (90 % 区間付き) を事業所別表に示します。")
+            f"対策実施月のある {fmt_int(base.get('measures', 0))} 系列の削減量 (90 % 区間付き) を"
+            "事業所別表に示します。")
     out.append(
         "LED 化・太陽光・燃料転換の対策を組み合わせると、対象事業所の合計で年 "
         f"{fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
-        f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます (基礎排出係数、前提は試算用の仮定)。"
+        f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます"
+        " (基礎排出係数、前提は試算用の仮定)。"
         + (f" 再エネメニューは調整後排出係数でのみ削減として数えられ、調整後では年 "
            f"{fmt_int(metrics['scenario_city_reduction_t_co2_adjusted'])} t-CO2 の削減です。"
            if "scenario_city_reduction_t_co2_adjusted" in metrics else ""))

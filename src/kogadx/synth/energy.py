@@ -213,8 +213,8 @@ def generate_business_energy(
                    "対策実施月": keys[use.retrofit_month].replace("-", "/") if use.retrofit_month >= 0 else ""}
         businesses.append(record)
         coef_rows += use.coefficients
-        retrofit_rows += [r | {k: keys[int(r[k])] for k in ("intervention_month", "reporting_start", "reporting_end")}
-                          for r in use.retrofits]
+        month_keys = ("intervention_month", "reporting_start", "reporting_end")
+        retrofit_rows += [r | {k: keys[int(str(r[k]))] for k in month_keys} for r in use.retrofits]
         energy_rows += _energy_rows(business_id, keys, floor, use)
 
     energy = pd.DataFrame(energy_rows)
