@@ -366,7 +366,9 @@ def _inject_faults(rng: np.random.Generator, energy: pd.DataFrame, rate: float) 
             value = use - 10 ** (len(str(int(use))) + 1)
         else:  # the cumulative reading (years of use) typed in as the month's use
             same = energy.loc[energy["事業所ID"] == energy.at[idx, "事業所ID"], column]
-            value = pd.to_numeric(same).mean() * rng.uniform(20, 100)
+            # mean of the real readings: an earlier negative reset must not shrink the cumulative value
+            readings = pd.to_numeric(same)
+            value = readings[readings > 0].mean() * rng.uniform(20, 100)
         energy.at[idx, column] = str(int(round(value)))
         energy.loc[idx, ["_fault", "_column"]] = ["meter_reset", column]
     energy.loc[chosen["missing_month"], "_fault"] = "missing_month"
