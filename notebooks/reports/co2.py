@@ -94,7 +94,7 @@ show(b.kv_block([
     ("方法", "CalTRACK 2.0 月別 (バランス点を事業所・エネルギー源ごとに探索、切片のみ/暖房/冷房/暖冷房から選択)"),
     ("ベースラインを作った系列", f"{b.fmt_int(baseline['models_fitted'])} / {b.fmt_int(baseline['meters'])} 系列"),
     ("作れなかった理由", "、".join(f"{k} {v}" for k, v in baseline["status_counts"].items() if k != "fitted") or "なし"),
-    ("精度基準 (CV(RMSE) ≤ 20%、|NMBE| ≤ 0.5%) を満たした系列", b.fmt_pct(baseline["models_pass_g14_share"])),
+    ("精度基準 (CV(RMSE) 20% 以下、|NMBE| 0.5% 以下) を満たした系列", b.fmt_pct(baseline["models_pass_g14_share"])),
     ("CV(RMSE) の中央値", b.fmt_pct(baseline["median_cv_rmse"])),
     ("報告期間の予測検証に合格 (対策のない系列)", b.fmt_pct(baseline["reporting_check_pass_share"])),
     ("異常値として印を付けた月", f"{b.fmt_int(baseline['anomaly_months'])} か月"),

@@ -194,4 +194,4 @@ def _reporting_check(y_rep: np.ndarray, pred_rep: np.ndarray, month: str | None,
     ok = abs(nmbe_rep) <= params.prediction_nmbe_max
     return out | {"reporting_check": "pass" if ok else "fail",
                   "reporting_reason": (f"報告期間の予測誤差 NMBE {100 * nmbe_rep:+.1f}%"
-                                       f" ({'≤' if ok else '>'} {100 * params.prediction_nmbe_max:g}%)")}
+                                       f" (基準 ±{100 * params.prediction_nmbe_max:g}% {'以内' if ok else 'を超過'})")}
