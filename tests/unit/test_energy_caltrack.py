@@ -115,3 +115,17 @@ def test_intercept_only_when_use_ignores_weather(daily):
     cdd = period_degree_days(daily, labels, CaltrackConfig().cooling_grid, heating=False)
     fit = fit_billing_model(100 + rng.normal(0, 0.5, 12), np.full(12, 30.0), hdd, cdd)
     assert fit.model_type == "intercept_only" and np.isnan(fit.heating_bp)
+
+
+def test_a_degree_day_term_needs_a_significant_coefficient(daily):
+    """Noise that happens to line up with CDD (adjusted R² 0.04, p > 0.1) must not earn a cooling term."""
+    months = pd.period_range("2016-01", periods=12, freq="M")
+    labels = pd.Series(daily.index.to_period("M").strftime("%Y-%m"), index=daily.index)
+    labels = labels.where(labels.isin(months.strftime("%Y-%m")))
+    hdd = period_degree_days(daily, labels, CaltrackConfig().heating_grid, heating=True)
+    cdd = period_degree_days(daily, labels, CaltrackConfig().cooling_grid, heating=False)
+    y = 100 + np.random.default_rng(2).normal(0, 0.5, 12)
+    assert fit_billing_model(y, np.full(12, 30.0), hdd, cdd).model_type == "intercept_only"
+    # the same data without the significance rule picks the spurious term
+    loose = fit_billing_model(y, np.full(12, 30.0), hdd, cdd, CaltrackConfig(max_p_value=1.0))
+    assert loose.model_type == "cdd_only" and 0 < loose.r2_adj < 0.1
