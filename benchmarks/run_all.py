@@ -32,7 +32,7 @@ BENCHMARKS = [
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
     # peak memory of the ingest stage on a 1.5 M-row register (needs data/raw from `dvc repro synthesize`)
     ("ingest_memory", "ingest_memory.py", [], False, ["--rows", "300000"]),
-    ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
+    ("co2_caltrack", "co2_caltrack.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock

@@ -45,11 +45,15 @@ sector_latest = by_sector[by_sector["fiscal_year"] == latest].groupby("sector_na
 yoy = table("weather_normalised_yoy")
 city_yoy = yoy.groupby("fiscal_year", as_index=False)[["t_co2", "t_co2_normalised"]].sum()
 show(b.summary_block("この報告の要点", co2_findings(metrics, city_yoy, sector_latest),
-                     lead="市内事業所のエネルギー使用量から CO2 排出量を計算し、気象補正と削減策の試算を行いました。"))
+                     lead="データのある対象事業所のエネルギー使用量から CO2 排出量を計算し、CalTRACK 方式の"
+                          "ベースラインで削減量を測り、削減策を試算しました。数値は対象事業所の合計で、"
+                          "古賀市全体の排出量 (環境省 自治体排出量カルテ) ではありません。"))
 
 # %% [markdown]
-# ## 1. 市全体と業種別の排出量
+# ## 1. 対象事業所の合計と業種別の排出量
 # Scope 1 は燃料を燃やした直接の排出、Scope 2 は使った電気の発電に伴う排出です。
+# 電気の排出係数は事業所ごとの供給事業者・メニューの公表値で、ある年度の排出量には前年度実績の係数を使います
+# (九州電力の案内による)。出典のある係数は表 1-3 のとおりで、ほかの年度の係数は流用していません。
 
 # %%
 scope_fy = by_sector.groupby(["fiscal_year", "scope"])["t_co2"].sum().unstack("scope").fillna(0.0)
@@ -57,61 +61,91 @@ scope_fy = scope_fy.rename(columns={1: "scope1", 2: "scope2"}).reset_index()
 scope_fy["total"] = scope_fy[["scope1", "scope2"]].sum(axis=1)
 show(b.table_block(scope_fy, {"fiscal_year": "年度", "scope1": "Scope 1 (t-CO2)", "scope2": "Scope 2 (t-CO2)",
                               "total": "合計 (t-CO2)"},
-                   {"scope1": b.fmt_int, "scope2": b.fmt_int, "total": b.fmt_int}, caption="表 1-1 年度別の排出量"))
-show(b.figure_block(Path(co2_figures) / "city_monthly_emissions.png", "図 1-1 市全体の月別排出量"))
+                   {"scope1": b.fmt_int, "scope2": b.fmt_int, "total": b.fmt_int},
+                   caption=f"表 1-1 年度別の排出量 (対象事業所の合計、各年度とも {latest} 年度の排出係数で換算)"))
+show(b.figure_block(Path(co2_figures) / "city_monthly_emissions.png", "図 1-1 対象事業所の合計の月別排出量"))
 sector_table = sector_latest.assign(share=sector_latest["t_co2"] / sector_latest["t_co2"].sum())
 sector_table = sector_table.merge(sectors, on="sector_name").sort_values("sector_code")
 show(b.table_block(sector_table, {"sector_code": "業種コード", "sector_name": "業種", "t_co2": "排出量 (t-CO2)",
                                   "share": "割合"},
                    {"t_co2": b.fmt_int, "share": b.fmt_pct}, caption=f"表 1-2 業種別の排出量 ({latest} 年度、業種コード順)"))
-factors = table("emission_factors_used")
-show(b.table_block(factors, {"fuel": "エネルギー", "unit": "単位", "factor": "排出係数 (t-CO2/単位)",
-                             "fiscal_year": "係数の年度", "basis": "区分", "source": "出典"},
-                   {"factor": lambda v: f"{v:.6g}"}, caption="表 1-3 使った排出係数"))
+factor_table = table("emission_factor_table")
+show(b.table_block(factor_table, {"fiscal_year": "適用する年度 (排出量)", "fuel": "エネルギー", "supplier": "供給事業者",
+                                  "menu": "メニュー", "basis": "区分", "factor": "排出係数 (t-CO2/単位)",
+                                  "unit": "単位", "result_fiscal_year": "実績年度", "source": "出典"},
+                   {"factor": lambda v: f"{v:.6g}"},
+                   caption="表 1-3 排出係数表 (basic=基礎、adjusted=調整後。代替値と他の年度は出典を確認できず未登録)"))
+status = table("emission_factor_status")
+if len(status):
+    show(b.paragraph(f"電気の排出係数が係数表にない事業所が {status['business_id'].nunique()} あります"
+                     f" (例: {status['factor_reason'].iloc[0]})。これらは合計に含めていません。"))
 
 # %% [markdown]
 # ## 2. 気象補正した推移
 # 夏の暑さや冬の寒さで増減する分を、冷房・暖房度日を使ったベースラインで取り除いて比べます。
 
 # %%
-show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png", "図 2-1 市全体の排出量 (実績と気象補正後)"))
+show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png",
+                    "図 2-1 対象事業所の合計の排出量 (実績と気象補正後)"))
 show(b.table_block(city_yoy, {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)", "t_co2_normalised": "気象補正後 (t-CO2)"},
                    {"t_co2": b.fmt_int, "t_co2_normalised": b.fmt_int}, caption="表 2-1 年度別 実績と気象補正後"))
 baseline = metrics["baseline"]
 show(b.kv_block([
-    ("ベースラインを作った系列", f"{b.fmt_int(baseline['models_fitted'])} 系列"),
-    ("精度基準を満たした事業所", b.fmt_pct(baseline["businesses_pass_g14_share"])),
+    ("方法", "CalTRACK 2.0 月別 (バランス点を事業所・エネルギー源ごとに探索、切片のみ/暖房/冷房/暖冷房から選択)"),
+    ("ベースラインを作った系列", f"{b.fmt_int(baseline['models_fitted'])} / {b.fmt_int(baseline['meters'])} 系列"),
+    ("作れなかった理由", "、".join(f"{k} {v}" for k, v in baseline["status_counts"].items() if k != "fitted") or "なし"),
+    ("精度基準 (CV(RMSE) 20% 以下、|NMBE| 0.5% 以下) を満たした系列", b.fmt_pct(baseline["models_pass_g14_share"])),
     ("CV(RMSE) の中央値", b.fmt_pct(baseline["median_cv_rmse"])),
-    ("検証期間の NMBE (絶対値の中央値)", b.fmt_pct(baseline["median_abs_holdout_nmbe"])),
+    ("報告期間の予測検証に合格 (対策のない系列)", b.fmt_pct(baseline["reporting_check_pass_share"])),
     ("異常値として印を付けた月", f"{b.fmt_int(baseline['anomaly_months'])} か月"),
 ], caption="表 2-2 ベースラインの精度 (ASHRAE Guideline 14)"))
 
 # %% [markdown]
-# ## 3. 削減策の試算
-# LED 化、屋根置き太陽光、燃料から電気ヒートポンプへの転換、再エネメニューの組み合わせを試算しました。
-# 費用と削減率は params.yaml の仮定 (未確認の既定値を含む) に基づきます。
+# ## 3. 対策の削減量 (測定・検証)
+# 対策実施月の前 12 か月をベースライン期間、後 12 か月を報告期間とし、ベースラインの予測と実績の差を
+# 削減量としました。区間は ASHRAE Guideline 14 の FSU (残差の自己相関を考慮、90 %) です。
 
 # %%
-show(b.figure_block(Path(co2_figures) / "city_scenario_waterfall.png", "図 3-1 削減策ごとの削減量 (市全体)"))
+mv = table("mv_models")
+measured = mv[(mv["intervention_month"] != "") & (mv["status"] == "fitted")].sort_values(["business_id", "fuel"])
+show(b.table_block(measured.head(15), {
+    "business_id": "事業所", "fuel": "エネルギー", "intervention_month": "対策実施月", "model_type": "モデル",
+    "heating_balance_point_c": "暖房バランス点 (℃)", "cooling_balance_point_c": "冷房バランス点 (℃)",
+    "cv_rmse": "CV(RMSE)", "g14_reason": "Guideline 14", "savings": "削減量", "savings_half_width": "± (90%)",
+    "avoided_t_co2": "回避排出量 (t-CO2)"},
+    {"heating_balance_point_c": lambda v: b.fmt_num(v, 1), "cooling_balance_point_c": lambda v: b.fmt_num(v, 1),
+     "cv_rmse": b.fmt_pct, "savings": b.fmt_int, "savings_half_width": b.fmt_int, "avoided_t_co2": b.fmt_num},
+    caption=f"表 3-1 対策の削減量 (先頭 15 系列、全 {len(measured)} 系列は mv_models 表)"))
+
+# %% [markdown]
+# ## 4. 削減策の試算
+# LED 化、屋根置き太陽光、燃料から電気ヒートポンプへの転換、再エネメニューの組み合わせを試算しました。
+# 費用と削減率は params.yaml の仮定 (未確認の既定値を含む) に基づきます。再エネメニューは調整後排出係数でのみ
+# 削減として数えられるため、基礎排出係数の表では 0 になります。
+
+# %%
+show(b.figure_block(Path(co2_figures) / "city_scenario_waterfall.png", "図 4-1 削減策ごとの削減量 (対象事業所の合計)"))
 scen = table("scenarios_city").sort_values("order")
 show(b.table_block(scen, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)", "cost_yen_per_yr": "光熱費の変化 (円/年)",
                           "capex_yen": "初期費用 (円)"},
                    {"t_co2": b.fmt_int, "cost_yen_per_yr": b.fmt_int, "capex_yen": b.fmt_int},
-                   caption="表 3-1 削減策の効果 (先頭行は現状)"))
+                   caption="表 4-1 削減策の効果 (基礎排出係数、先頭行は現状)"))
+scen_adj = table("scenarios_city_adjusted").sort_values("order")
+show(b.table_block(scen_adj, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)"}, {"t_co2": b.fmt_int},
+                   caption="表 4-2 同じ対策を調整後排出係数で数えた場合"))
 
 # %% [markdown]
-# ## 4. 事業所別シート (例)
+# ## 5. 事業所別シート (例)
 # 事業所ごとの排出量・原単位・削減策の例です。事業所は仮の ID で示しています。
 
 # %%
-g14 = table("baseline_business_g14").set_index("business_id")
 scen_b = table("scenarios")
 yoy_b = yoy.set_index("business_id")
 # One business per sector, in ID order, so the examples show different kinds of business.
 examples = intensity.sort_values("business_id").drop_duplicates("sector_code").head(example_businesses)
 for i, row in enumerate(examples.itertuples(index=False), start=1):
     bid = row.business_id
-    show(f"<h3>{b.esc(f'4-{i} 事業所 {bid} ({row.sector_name})')}</h3>")
+    show(f"<h3>{b.esc(f'5-{i} 事業所 {bid} ({row.sector_name})')}</h3>")
     show(b.kv_block([
         ("業種", str(row.sector_name)),
         ("従業員数", f"{b.fmt_int(row.employees)} 人"),
@@ -119,7 +153,9 @@ for i, row in enumerate(examples.itertuples(index=False), start=1):
         (f"排出量 ({latest} 年度)", f"{b.fmt_num(row.t_co2)} t-CO2"),
         ("床面積あたり", f"{b.fmt_num(row.t_co2_per_m2, 3)} t-CO2/m²"),
         ("従業員あたり", f"{b.fmt_num(row.t_co2_per_employee, 2)} t-CO2/人"),
-        ("ベースラインの精度基準", "満たす" if bool(g14.loc[bid, "pass_g14"]) else "満たさない"),
+        ("ベースライン (電力)", "; ".join(f"{r.model_type} {r.g14_reason}" for r in mv[(mv["business_id"] == bid)
+                                     & (mv["fuel"] == "electricity") & (mv["status"] == "fitted")].itertuples())
+         or "作成できず"),
     ]))
     show(b.table_block(yoy_b.loc[[bid]].reset_index(), {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)",
                                                         "t_co2_normalised": "気象補正後 (t-CO2)"},
@@ -129,8 +165,8 @@ for i, row in enumerate(examples.itertuples(index=False), start=1):
                                "capex_yen": "初期費用 (円)"},
                        {"t_co2": b.fmt_num, "cost_yen_per_yr": b.fmt_int, "capex_yen": b.fmt_int}))
 show(b.paragraph("次の図は、パイプラインが例として選んだ事業所 (co2.figures.example_business_id) のものです。"))
-for name, caption in [("business_monthly_emissions", "図 4-1 例の事業所の月別排出量"),
-                      ("business_weather_normalised_yoy", "図 4-2 例の事業所の気象補正した推移"),
-                      ("business_sector_position", "図 4-3 同じ業種の中での位置"),
-                      ("business_scenario_waterfall", "図 4-4 例の事業所の削減策")]:
+for name, caption in [("business_monthly_emissions", "図 5-1 例の事業所の月別排出量"),
+                      ("business_weather_normalised_yoy", "図 5-2 例の事業所の気象補正した推移"),
+                      ("business_sector_position", "図 5-3 同じ業種の中での位置"),
+                      ("business_scenario_waterfall", "図 5-4 例の事業所の削減策")]:
     show(b.figure_block(Path(co2_figures) / f"{name}.png", caption))

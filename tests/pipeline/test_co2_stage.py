@@ -20,12 +20,13 @@ from tests.helpers import differing_outputs, outputs_under_blas_variants
 CO2_PARAMS = yaml.safe_load("""
 co2:
   period: {start: "2021-04", end: "2025-03"}
-  fiscal_year: 2022
+  fiscal_year: 2023
   electricity_basis: basic
   fuel_basis: auto
   degree_days: {base_cooling_c: 22.0, base_heating_c: 14.0}
   cleaning: {unit_slip_ratio: 100.0, jump_factor: 8.0}
   baseline: {min_months: 24, holdout_months: 12, cv_max: 0.15, nmbe_max: 0.05, anomaly_sigma: 3.0}
+  mv: {baseline_months: 12, reporting_months: 12, default_baseline_start: "2021-04"}
   forecast: {horizon_months: 12, z: 1.96}
   scenarios:
     lighting_share_of_electricity: 0.2
@@ -98,18 +99,33 @@ def test_co2_stage_end_to_end(stage_inputs, project_root):
     stage = _load_stage(project_root)
     out, figs, metrics_path = _run(stage, root, "_a")
     expected = {"emissions", "baseline_models", "baseline_predictions", "forecast", "scenarios", "scenarios_city",
-                "flags", "quarantine", "weather_normalised_yoy", "emissions_by_sector", "intensity"}
+                "flags", "quarantine", "weather_normalised_yoy", "emissions_by_sector", "intensity", "mv_models",
+                "mv_monthly", "emission_factor_status", "scenarios_city_adjusted"}
     assert expected <= {p.stem for p in out.glob("*.parquet")}
     assert {"city_monthly_emissions", "business_monthly_emissions", "business_sector_position",
             "business_scenario_waterfall", "city_weather_normalised_yoy"} <= {p.stem for p in figs.glob("*.png")}
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     assert metrics["n_businesses"] == 20
-    assert metrics["baseline"]["businesses_pass_g14_share"] >= 0.8
+    assert metrics["baseline"]["models_pass_g14_share"] >= 0.6
     assert metrics["faults"]["duplicate_quarantined"] > 0 and metrics["faults"]["unit_slip"] > 0
+    mv = pd.read_parquet(out / "mv_models.parquet")
+    assert mv["status"].notna().all() and (mv["reason"].notna() | (mv["status"] == "fitted")).all()
+    assert set(mv["model_type"].dropna()) <= {"intercept_only", "hdd_only", "cdd_only", "hdd_cdd"}
+    assert ((mv["savings_lower"] <= mv["savings"]) | mv["savings"].isna()).all()
     emissions = pd.read_parquet(out / "emissions.parquet")
-    assert emissions["t_co2"].notna().all() and (emissions["t_co2"] >= 0).all()
+    # a business whose supplier has no factor: NaN with a reason, never 0 and never another year's
+    missing = emissions["factor_status"] == "missing"
+    assert emissions.loc[missing, "t_co2"].isna().all()
+    assert emissions.loc[missing, "factor_reason"].str.contains("2023 年度の電力").all()
+    counted = emissions.loc[~emissions["business_id"].isin(emissions.loc[missing, "business_id"])]
+    assert counted["t_co2"].notna().all() and (counted["t_co2"] >= 0).all()
+    assert metrics["n_businesses_counted"] + metrics["n_businesses_without_factor"] == 20
     assert metrics["city_t_co2_latest_fy"] == pytest.approx(
-        emissions.loc[emissions["fiscal_year"] == metrics["latest_fiscal_year"], "t_co2"].sum())
+        counted.loc[counted["fiscal_year"] == metrics["latest_fiscal_year"], "t_co2"].sum())
+    # the renewable menu is credited under the adjusted factor only
+    basic = pd.read_parquet(out / "scenarios_city.parquet").set_index("step")
+    adjusted = pd.read_parquet(out / "scenarios_city_adjusted.parquet").set_index("step")
+    assert basic.at["renewable_menu", "t_co2"] == 0 and adjusted.at["renewable_menu", "t_co2"] < 0
     assert set(emissions["scope"]) == {1, 2}
     # nothing personal in the shareable outputs
     for path in out.glob("*.parquet"):
@@ -132,9 +148,9 @@ def _assert_mlflow_run():
     assert runs, "a co2 run is logged"
     run = runs[0]
     assert run.data.tags["dvc_stage"] == "co2"
-    assert "baseline.businesses_pass_g14_share" in run.data.metrics
+    assert "baseline.models_pass_g14_share" in run.data.metrics
     artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "baseline")]
-    assert "baseline/baseline_models.csv" in artifacts
+    assert "baseline/mv_models.csv" in artifacts
 
 
 def test_co2_outputs_are_the_same_bytes_whatever_the_blas(stage_inputs, project_root):

@@ -52,14 +52,16 @@ def _figure(path: Path, label: str) -> None:
     plt.close(fig)
 
 
-def _co2_metrics(total: float, fiscal_year_factors: int) -> dict:
-    return {"baseline": {"anomaly_months": 3, "businesses_pass_g14_share": 0.75, "median_abs_holdout_nmbe": 0.01,
-                         "median_cv_rmse": 0.03, "models_fitted": 6, "models_pass_g14_share": 0.8},
+def _co2_metrics(total: float, fiscal_year: int) -> dict:
+    return {"baseline": {"anomaly_months": 3, "businesses_pass_g14_share": 0.75, "median_abs_nmbe": 0.0,
+                         "median_cv_rmse": 0.03, "models_fitted": 6, "models_pass_g14_share": 0.8, "meters": 7,
+                         "status_counts": {"fitted": 6, "insufficient_baseline": 1}, "measures": 1,
+                         "reporting_check_pass_share": 0.9},
             "city_scope1_t_co2_latest_fy": total * 0.4, "city_scope2_t_co2_latest_fy": total * 0.6,
             "city_t_co2_latest_fy": total, "estimated_share_of_t_co2": 0.012,
-            "fiscal_year_factors": fiscal_year_factors,
-            "latest_fiscal_year": 2024, "n_businesses": 4, "scenario_city_reduction_share": 0.25,
-            "scenario_city_reduction_t_co2": total * 0.25}
+            "fiscal_year_factors": fiscal_year, "n_businesses_counted": 4, "n_businesses_without_factor": 0,
+            "latest_fiscal_year": fiscal_year, "n_businesses": 4, "scenario_city_reduction_share": 0.25,
+            "scenario_city_reduction_t_co2": total * 0.25, "scenario_city_reduction_t_co2_adjusted": total * 0.3}
 
 
 def make_fixture_outputs(root: Path) -> dict[str, Path]:
@@ -110,7 +112,7 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                                                             box(130.46, 33.72, 130.47, 33.735)]},
                      crs="EPSG:6668").to_parquet(d["pseudonymized"] / "towns.parquet")
     # CO2
-    write_json(_co2_metrics(1234.0, 2022), d["metrics"] / "co2.json")
+    write_json(_co2_metrics(1234.0, 2023), d["metrics"] / "co2.json")
     c = d["features"] / "co2"
     ids = ["B0001", "B0002", "B0003", "B0004"]
     write_parquet(pd.DataFrame({"business_id": ids, "t_co2": [10.0, 20.0, 30.0, 40.0],
@@ -119,20 +121,30 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                                 "employees": [5.0, 50.0, 20.0, 80.0], "floor_area_m2": [300.0, 2000.0, 800.0, 4000.0],
                                 "t_co2_per_m2": [0.03, 0.01, 0.04, 0.01], "t_co2_per_employee": [2.0, 0.4, 1.5, 0.5]}),
                   c / "intensity.parquet")
-    write_parquet(pd.DataFrame({"fiscal_year": [2023, 2023, 2024, 2024, 2024],
+    write_parquet(pd.DataFrame({"fiscal_year": [2022, 2022, 2023, 2023, 2023],
                                 "sector_code": ["06", "09", "06", "09", "83"],
                                 "scope": [1, 2, 1, 2, 2], "t_co2": [100.0, 200.0, 110.0, 190.0, 60.0]}),
                   c / "emissions_by_sector.parquet")
-    write_parquet(pd.DataFrame({"business_id": np.repeat(ids, 2), "fiscal_year": [2023, 2024] * 4,
+    write_parquet(pd.DataFrame({"business_id": np.repeat(ids, 2), "fiscal_year": [2022, 2023] * 4,
                                 "t_co2": np.arange(8, dtype=float) + 10,
                                 "t_co2_normalised": np.arange(8, dtype=float) + 9}),
                   c / "weather_normalised_yoy.parquet")
-    write_parquet(pd.DataFrame({"fiscal_year": [2022], "fuel": ["electricity"], "unit": ["kWh"], "factor": [0.000399],
-                                "basis": ["basic"], "source": ["温対法 九州電力"]}),
-                  c / "emission_factors_used.parquet")
+    write_parquet(pd.DataFrame({"fiscal_year": [2023], "fuel": ["electricity"], "unit": ["kWh"], "factor": [0.000399],
+                                "basis": ["basic"], "supplier": ["九州電力"], "menu": ["*"],
+                                "result_fiscal_year": ["2022"], "source": ["九州電力 2022年度のCO2排出係数"]}),
+                  c / "emission_factor_table.parquet")
+    write_parquet(pd.DataFrame({"business_id": pd.Series([], dtype=str), "factor_reason": pd.Series([], dtype=str)}),
+                  c / "emission_factor_status.parquet")
+    write_parquet(pd.DataFrame({"business_id": ids, "fuel": "electricity", "status": "fitted",
+                                "intervention_month": ["2022-10", "", "", ""], "model_type": "cdd_only",
+                                "heating_balance_point_c": np.nan, "cooling_balance_point_c": 21.5,
+                                "cv_rmse": 0.04, "g14_reason": "合格", "savings": [900.0, 1.0, 2.0, 3.0],
+                                "savings_half_width": 100.0, "avoided_t_co2": [0.36, 0.0, 0.0, 0.0]}),
+                  c / "mv_models.parquet")
     steps = pd.DataFrame({"order": [0, 1], "step": ["baseline", "led"], "label": ["現状", "LED化"],
                           "t_co2": [1234.0, -50.0], "cost_yen_per_yr": [1e6, -1e4], "capex_yen": [0.0, 5e5]})
     write_parquet(steps, c / "scenarios_city.parquet")
+    write_parquet(steps, c / "scenarios_city_adjusted.parquet")
     write_parquet(pd.concat([steps.assign(business_id=b) for b in ids]), c / "scenarios.parquet")
     write_parquet(pd.DataFrame({"business_id": ids, "pass_g14": [True, True, False, True]}),
                   c / "baseline_business_g14.parquet")
@@ -259,7 +271,7 @@ def test_stage_writes_five_small_self_contained_reports(rendered):
 def test_reports_read_numbers_from_fixture_outputs(rendered):
     _, out = rendered
     co2 = _visible_text((out / "co2.html").read_text(encoding="utf-8"))
-    assert "1,234 t-CO2" in co2 and "2022 年度の値" in co2
+    assert "1,234 t-CO2" in co2 and "2023 年度" in co2 and "対象事業所の合計" in co2
     norute = _visible_text((out / "norute.html").read_text(encoding="utf-8"))
     assert "40 件" in norute and "75.0%" in norute  # 30 of 40 requests completed
     assert "配車シミュレーションの結果はまだありません" in norute
@@ -304,7 +316,7 @@ def test_changed_metrics_change_the_summary_number(rendered, tmp_path):
     changed = {k: tmp_path / k for k in d}
     for key, folder in d.items():
         shutil.copytree(folder, changed[key])
-    write_json(_co2_metrics(987.0, 2018), changed["metrics"] / "co2.json")
+    write_json(_co2_metrics(987.0, 2023), changed["metrics"] / "co2.json")
     params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KOGADX_PARAMS", str(params))
@@ -315,8 +327,8 @@ def test_changed_metrics_change_the_summary_number(rendered, tmp_path):
         return _visible_text(re.search(r'<section class="summary">.*?</section>', text, re.S).group(0))
 
     before, after = summary((out / "co2.html").read_bytes()), summary(changed_page)
-    assert "1,234 t-CO2" in before and "2022 年度の値" in before
-    assert "987 t-CO2" in after and "2018 年度の値" in after
+    assert "1,234 t-CO2" in before and "2022年度実績" in before
+    assert "987 t-CO2" in after and "対象事業所の合計" in after
     assert "1,234 t-CO2" not in after
 
 

@@ -37,10 +37,26 @@ def test_duplicate_row_is_quarantined_with_reason():
     raw.loc[len(raw) - 1, "電力使用量(kWh)"] = "1"  # same key, different value
     result = clean_monthly_energy(raw)
     q = result.quarantine.set_index("source_row")
-    assert set(q.index) == {5, len(raw) - 1}
+    # the exact repeat leaves; both rows of the conflicting month leave (#15: never one silently kept)
+    assert set(q.index) == {5, 10, len(raw) - 1}
     assert (q["kind"] == "duplicate").all()
-    assert "同じ事業所・年月・値" in q.at[5, "reason"] and "値が異なります" in q.at[len(raw) - 1, "reason"]
+    assert "同じ事業所・年月・値" in q.at[5, "reason"] and "値の異なる行" in q.at[len(raw) - 1, "reason"]
+    assert "値の異なる行" in q.at[10, "reason"]
     assert result.energy.groupby(["year_month", "fuel"]).size().max() == 1
+    conflicted = str(raw.at[10, "年月"]).replace("/", "-")
+    month = result.energy.loc[result.energy["year_month"] == conflicted]
+    assert (month["status"] == "missing").all() and month["value"].isna().all()
+    assert len(raw) == len(result.quarantine) + result.energy["source_row"].loc[lambda s: s >= 0].nunique()
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf"])
+def test_non_finite_value_is_flagged_not_summed(text):
+    raw = _raw()
+    raw.at[3, "電力使用量(kWh)"] = text
+    result = clean_monthly_energy(raw)
+    row = result.energy.loc[(result.energy["source_row"] == 3) & (result.energy["fuel"] == "electricity")]
+    assert row["status"].tolist() == ["excluded"] and row["value"].isna().all()
+    assert (result.flags["kind"] == "invalid_value").sum() == 1
 
 
 def test_unit_slip_is_flagged_and_corrected():

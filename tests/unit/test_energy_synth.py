@@ -27,7 +27,19 @@ def test_raw_tables_and_truth(weather, towns):
     businesses, energy, truth = generate_business_energy(stream_rng(5, "energy"), towns, weather,
                                                          EnergySynth(n_businesses=30))
     assert list(businesses.columns) == ["事業所ID", "事業所名", "業種コード", "業種名", "従業員数", "延床面積",
-                                        "町丁目コード", "担当者氏名", "電話番号", "メールアドレス"]
+                                        "町丁目コード", "担当者氏名", "電話番号", "メールアドレス",
+                                        "電力供給事業者", "電力メニュー", "対策実施月"]
+    coef = truth.coefficients
+    # each business its own balance points, inside the documented ranges
+    assert coef["heating_bp_c"].between(10, 18).all() and coef["cooling_bp_c"].between(18, 26).all()
+    assert coef.groupby("business_id")["heating_bp_c"].first().nunique() == coef["business_id"].nunique()
+    # measures: the month in the master, the planted saving in the truth
+    measured = businesses.loc[businesses["対策実施月"] != "", ["事業所ID", "対策実施月"]]
+    retro = truth.retrofits.set_index("business_id")
+    assert set(measured["事業所ID"]) == set(retro.index) and len(retro) > 0
+    for rec in measured.itertuples(index=False):
+        assert retro.at[rec[0], "intervention_month"] == rec[1].replace("/", "-")
+    assert (retro["true_savings"] > 0).all() and retro["saving_fraction"].between(0.08, 0.25).all()
     assert businesses["事業所ID"].is_unique and len(businesses) == 30
     assert businesses["町丁目コード"].isin(towns["town_code"]).all()
     assert businesses["担当者氏名"].str.contains(" ").all() and businesses["メールアドレス"].str.contains("@").all()

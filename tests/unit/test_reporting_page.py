@@ -55,7 +55,7 @@ def test_blocks_escape_values_from_data():
 
 
 def _co2(total: float, fy: int) -> dict:
-    return {"latest_fiscal_year": 2024, "city_t_co2_latest_fy": total, "n_businesses": 10,
+    return {"latest_fiscal_year": fy, "city_t_co2_latest_fy": total, "n_businesses": 10,
             "city_scope1_t_co2_latest_fy": total / 2, "city_scope2_t_co2_latest_fy": total / 2,
             "fiscal_year_factors": fy, "scenario_city_reduction_t_co2": 10.0, "scenario_city_reduction_share": 0.1,
             "baseline": {"businesses_pass_g14_share": 0.9}, "estimated_share_of_t_co2": 0.01}
@@ -66,9 +66,12 @@ def test_co2_findings_follow_the_metrics():
     sectors = pd.DataFrame({"sector_name": ["飲食店", "医療業"], "t_co2": [30.0, 70.0]})
     first = co2_findings(_co2(52264.5, 2022), yoy, sectors)
     second = co2_findings(_co2(48000.0, 2018), yoy, sectors)
-    assert 3 <= len(first) <= 5
-    assert "52,264 t-CO2" in first[0] and "2022 年度" in first[0]
+    assert 3 <= len(first) <= 6
+    assert "52,264 t-CO2" in first[0] and "2022 年度" in first[0] and "2021年度実績" in first[0]
     assert "48,000 t-CO2" in second[0] and "2018 年度" in second[0]
+    # #18: the sum of the businesses is never called the city's total
+    assert "対象事業所の合計" in first[0] and "市全体の排出量ではありません" in first[0]
+    assert not any("市全体で" in line for line in first + second)
     assert "20.0% 減って" in first[1]
     assert "「医療業」" in first[2] and "70.0%" in first[2]
 

@@ -4,9 +4,11 @@ Every fault is either quarantined (the row leaves the data, with a reason) or fl
 (the value stays or is corrected/excluded, with a reason) — nothing is dropped silently.
 
 Checks, in order:
-1. row level: unreadable 年月 or empty 事業所ID → quarantine; a second row for the same
-   business and month → quarantine (``duplicate``), the first row is kept;
-2. cell level: a non-numeric value → flag ``invalid_value`` (value excluded);
+1. row level: unreadable 年月 or empty 事業所ID → quarantine; an exact repeat of a business-month
+   row → quarantine (``duplicate``), the first row is kept; rows for the same business and month
+   with different values → all of them quarantined (the month becomes a missing month);
+2. cell level: a non-numeric or non-finite value (``nan``, ``inf``) → flag ``invalid_value``
+   (value excluded, never summed as 0);
 3. electricity kWh/MWh unit slip: a positive value below ``median / unit_slip_ratio``
    whose ×1000 lies within ``[median / 5, median × 5]`` → flag ``unit_slip``, corrected ×1000;
 4. meter reset: a negative value, or one above ``jump_factor`` × the 75th percentile of
@@ -83,6 +85,8 @@ def _to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = values.astype("string").str.replace(",", "", regex=False).str.strip()
     blank = text.isna() | (text == "")
     numbers = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    # "nan" / "inf" parse as floats but are not readings: treat them like unreadable text.
+    numbers = numbers.where(np.isfinite(numbers))
     invalid = numbers.isna() & ~blank
     return numbers, invalid
 
@@ -136,12 +140,19 @@ def _quarantine_rows(frame: pd.DataFrame, fuels: list[str], raw_text: pd.DataFra
         reason = "事業所IDが空です" if not frame.at[row, "business_id"] else "年月が解釈できません"
         quarantine.append(_q(raw_text, row, "invalid_key", reason))
     frame = frame.loc[~bad_key]
-    dup = frame.duplicated(["business_id", "year_month"], keep="first")
     value_cols = [c for c in ["operating_days", "production_t", *fuels] if c in frame.columns]
+    # An exact repeat keeps its first row; rows for the same business-month that disagree are
+    # all quarantined (which one is right cannot be told, and summing them would double-count).
     exact = frame.duplicated(["business_id", "year_month", *value_cols], keep="first")
-    for row in frame.index[dup]:
-        reason = ("重複行: 同じ事業所・年月・値の行が先にあります" if exact[row]
-                  else "重複行: 同じ事業所・年月の行が先にあり、値が異なります (先の行を採用)")
+    distinct = frame.loc[~exact]
+    conflict_keys = distinct.loc[distinct.duplicated(["business_id", "year_month"], keep=False),
+                                 ["business_id", "year_month"]]
+    conflict = frame.set_index(["business_id", "year_month"]).index.isin(
+        pd.MultiIndex.from_frame(conflict_keys)) if len(conflict_keys) else np.zeros(len(frame), bool)
+    dup = exact.to_numpy() | conflict
+    for row, is_exact in zip(frame.index[dup], exact.to_numpy()[dup], strict=True):
+        reason = ("重複行: 同じ事業所・年月・値の行が先にあります (先の行を採用)" if is_exact
+                  else "重複行: 同じ事業所・年月で値の異なる行があります (どれも採用せず、その月は欠測扱い)")
         quarantine.append(_q(raw_text, row, "duplicate", reason))
     return frame.loc[~dup].copy(), quarantine
 

@@ -58,3 +58,27 @@ def summarize_emissions(emissions: pd.DataFrame, businesses: pd.DataFrame) -> di
     city_fy = merged.groupby(["fiscal_year", "scope"], as_index=False)["t_co2"].sum()
     return {"by_scope": by_scope, "by_sector": by_sector, "city_monthly": city_monthly,
             "city_fiscal_year": city_fy}
+
+
+def compute_business_emissions(energy: pd.DataFrame, factor_rows: pd.DataFrame,
+                               value_column: str = "value") -> pd.DataFrame:
+    """Emissions with each business's own factors (:func:`kogadx.energy.factors.business_factors`
+    rows of one fiscal year): ``t_co2`` under the basic and ``t_co2_adjusted`` under the adjusted
+    factor; ``factor_status`` / ``factor_reason`` say why a row has none (NaN, never 0)."""
+    keep = [c for c in ("business_id", "year_month", "fuel", "status", "is_estimated") if c in energy.columns]
+    out = energy.loc[:, keep].copy()
+    out["amount"] = energy[value_column].astype(float)
+    rows = factor_rows.drop(columns=["fiscal_year"]).drop_duplicates(["business_id", "fuel"])
+    out = out.merge(rows, on=["business_id", "fuel"], how="left")
+    out["factor_status"] = out["factor_status"].fillna("missing")
+    out["factor_reason"] = out["factor_reason"].fillna("排出係数の行がありません")
+    out["unit"] = out["fuel"].map(lambda f: FUEL_BY_KEY[f].unit)
+    out["factor_unit"] = out["fuel"].map(lambda f: FUEL_BY_KEY[f].factor_unit)
+    divisor = [UNIT_TO_FACTOR_UNIT[(u, fu)] for u, fu in zip(out["unit"], out["factor_unit"], strict=True)]
+    out["amount_factor_unit"] = out["amount"] / pd.Series(divisor, index=out.index, dtype=float)
+    out["factor"] = out["factor_basic"]
+    out["t_co2"] = out["amount_factor_unit"] * out["factor_basic"]
+    out["t_co2_adjusted"] = out["amount_factor_unit"] * out["factor_adjusted"]
+    out["scope"] = out["fuel"].map(lambda f: FUEL_BY_KEY[f].scope).astype(int)
+    out["fiscal_year"] = fiscal_year_of(out["year_month"])
+    return out

@@ -1,50 +1,57 @@
-"""Compare fitted baselines with the synthetic truth (used by tests and the benchmark)."""
+"""Compare CalTRACK M&V results with the synthetic truth (used by tests and the benchmark)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from kogadx.energy.baseline import business_g14_summary
 
+def evaluate_mv(models: pd.DataFrame, coefficients: pd.DataFrame, retrofits: pd.DataFrame,
+                tolerance_c: float = 2.0) -> tuple[dict[str, float], pd.DataFrame]:
+    """Balance-point recovery and savings coverage against the truth.
 
-def evaluate_recovery(models: pd.DataFrame, truth_coefficients: pd.DataFrame,
-                      tolerance: float = 0.10) -> tuple[dict[str, float], pd.DataFrame]:
-    """Share of businesses passing Guideline 14, and for those, of non-zero true degree-day
-    coefficients (cdd_coef, hdd_coef) recovered within ``tolerance`` (relative error).
-
-    Returns (summary metrics, per-coefficient table with true, estimate, relative error).
+    A meter is weather-sensitive for heating (cooling) when its true HDD (CDD) coefficient is
+    > 0. It counts as recovered when the selected model has that term and its balance point is
+    within ``tolerance_c`` of the truth; a meter without a model (status not ``fitted``) or with
+    the term missing counts as not recovered. A retrofit counts as covered when its planted
+    savings lie inside the measured 90 % interval; a retrofit without a result counts as missed.
+    Returns (summary, per-retrofit table).
     """
-    g14 = business_g14_summary(models)
-    passing = set(g14.loc[g14["pass_g14"], "business_id"])
-    merged = models.merge(truth_coefficients, on=["business_id", "fuel"], suffixes=("", "_true"))
-    rows = []
-    for coef in ("cdd_coef", "hdd_coef"):
-        part = merged.loc[(merged[f"{coef}_true"] > 0) & (merged["status"] == "fitted"),
-                          ["business_id", "fuel", coef, f"{coef}_true", f"{coef}_se"]]
-        part = part.rename(columns={coef: "estimate", f"{coef}_true": "true", f"{coef}_se": "std_error"})
-        part["coefficient"] = coef
-        rows.append(part)
-    table = pd.concat(rows, ignore_index=True)
-    table["relative_error"] = (table["estimate"] - table["true"]) / table["true"]
-    table["within_tolerance"] = table["relative_error"].abs() <= tolerance
-    table["business_passes_g14"] = table["business_id"].isin(passing)
-    on_passing = table.loc[table["business_passes_g14"]]
-    irregular = set(truth_coefficients.loc[truth_coefficients["irregular"].astype(bool), "business_id"]) \
-        if "irregular" in truth_coefficients.columns else set()
-    regular = g14.loc[~g14["business_id"].isin(irregular)]
-    summary = {
-        "businesses_fitted": int(len(g14)),
-        "g14_pass_share": float(g14["pass_g14"].mean()) if len(g14) else float("nan"),
-        "g14_pass_share_regular": float(regular["pass_g14"].mean()) if len(regular) else float("nan"),
-        "irregular_businesses": int(len(irregular)),
-        "g14_failures_all_irregular": bool(set(g14.loc[~g14["pass_g14"], "business_id"]) <= irregular),
-        "coefficients_evaluated": int(len(on_passing)),
-        "coef_within_tolerance_share": (float(on_passing["within_tolerance"].mean())
-                                        if len(on_passing) else float("nan")),
-        "median_abs_relative_error": (float(np.median(on_passing["relative_error"].abs()))
-                                      if len(on_passing) else float("nan")),
-        "businesses_all_coef_within_tolerance_share": float(
-            on_passing.groupby("business_id")["within_tolerance"].all().mean()) if len(on_passing) else float("nan"),
-    }
-    return summary, table
+    merged = coefficients.merge(models, on=["business_id", "fuel"], how="left")
+    out: dict[str, float] = {}
+    for term, coef, bp_true, bp_est, kinds in (
+            ("heating", "hdd_coef", "heating_bp_c", "heating_balance_point_c", ("hdd_only", "hdd_cdd")),
+            ("cooling", "cdd_coef", "cooling_bp_c", "cooling_balance_point_c", ("cdd_only", "hdd_cdd"))):
+        part = merged.loc[merged[coef] > 0]
+        has_term = part["model_type"].isin(kinds)
+        within = has_term & ((part[bp_est] - part[bp_true]).abs() <= tolerance_c)
+        out[f"{term}_meters"] = int(len(part))
+        out[f"{term}_term_selected_share"] = float(has_term.mean()) if len(part) else float("nan")
+        out[f"{term}_bp_within_share"] = float(within.mean()) if len(part) else float("nan")
+        out[f"{term}_bp_median_abs_error_c"] = (float((part.loc[has_term, bp_est] - part.loc[has_term, bp_true])
+                                                      .abs().median()) if has_term.any() else float("nan"))
+    sensitive = merged.loc[(merged["hdd_coef"] > 0) | (merged["cdd_coef"] > 0)].copy()
+    ok_h = ~(sensitive["hdd_coef"] > 0) | (sensitive["model_type"].isin(("hdd_only", "hdd_cdd"))
+                                          & ((sensitive["heating_balance_point_c"] - sensitive["heating_bp_c"]).abs()
+                                             <= tolerance_c))
+    ok_c = ~(sensitive["cdd_coef"] > 0) | (sensitive["model_type"].isin(("cdd_only", "hdd_cdd"))
+                                          & ((sensitive["cooling_balance_point_c"] - sensitive["cooling_bp_c"]).abs()
+                                             <= tolerance_c))
+    sensitive["recovered"] = ok_h & ok_c
+    per_business = sensitive.groupby("business_id")["recovered"].all()
+    out["weather_sensitive_businesses"] = int(len(per_business))
+    out["businesses_all_bp_within_share"] = float(per_business.mean()) if len(per_business) else float("nan")
+
+    retro = retrofits.merge(models, on=["business_id", "fuel"], how="left", suffixes=("_true", ""))
+    retro["covered"] = ((retro["true_savings"] >= retro["savings_lower"])
+                        & (retro["true_savings"] <= retro["savings_upper"]))
+    retro["relative_error"] = (retro["savings"] - retro["true_savings"]) / retro["true_savings"]
+    fitted = retro["status"] == "fitted"
+    out["retrofits"] = int(len(retro))
+    out["retrofits_with_result"] = int(fitted.sum())
+    out["retrofit_coverage_share"] = float(retro["covered"].mean()) if len(retro) else float("nan")
+    out["retrofit_coverage_share_of_fitted"] = (float(retro.loc[fitted, "covered"].mean())
+                                                if fitted.any() else float("nan"))
+    out["retrofit_median_abs_relative_error"] = (float(np.median(retro.loc[fitted, "relative_error"].abs()))
+                                                 if fitted.any() else float("nan"))
+    return out, retro

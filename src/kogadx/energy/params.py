@@ -53,6 +53,27 @@ class Baseline:
 
 
 @section
+class MeasurementVerification:
+    """CalTRACK billing baselines, periods and Guideline 14 checks (:mod:`kogadx.energy.mv`)."""
+
+    baseline_months: Annotated[int, Field(ge=12)] = 12
+    reporting_months: Annotated[int, Field(ge=1)] = 12
+    # CalTRACK data sufficiency: the 12-month baseline must be covered, ≥ 90 % of it valid
+    min_baseline_coverage: Annotated[float, Field(gt=0, le=1)] = 0.9
+    default_baseline_start: YearMonth = "2021-04"  # businesses without a measure month
+    heating_grid_c: tuple[float, float] = (5.0, 22.0)  # balance-point search range (°C)
+    cooling_grid_c: tuple[float, float] = (14.0, 30.0)
+    grid_step_c: Positive = 0.5
+    min_total_degree_days_c: Annotated[float, Field(ge=0)] = 20 * 5 / 9  # CalTRACK: 20 °F·day
+    max_p_value: Share = 0.1
+    level: Annotated[float, Field(gt=0, lt=1)] = 0.90  # savings interval (FSU) level
+    cv_max: Positive = 0.20
+    nmbe_max: Positive = 0.005
+    prediction_nmbe_max: Positive = 0.05
+    min_weather_coverage: Share = 0.9  # share of a month's days with a temperature
+
+
+@section
 class BaselineForecast:
     """Forecast of the next months under normal weather, interval ± z × RMSE."""
 
@@ -107,5 +128,6 @@ class Co2Params:
     degree_days: DegreeDayBase = DegreeDayBase()
     cleaning: Cleaning = Cleaning()
     baseline: Baseline = Baseline()
+    mv: MeasurementVerification = MeasurementVerification()
     forecast: BaselineForecast = BaselineForecast()
     figures: Co2Figures = Co2Figures()

@@ -7,7 +7,8 @@ Applied in sequence to one fiscal year's use (so effects do not double count):
 3. ``fuel_switch``: a share of boiler fuels (kerosene, A重油 …) replaced by heat pumps:
    useful heat = L × heat content [GJ/L] × boiler efficiency; kWh = heat / COP / 0.0036;
 4. ``renewable_menu``: a share of the remaining purchased kWh on a low-carbon menu
-   (factor ``renewable_menu_factor_t_per_kwh``) at a price premium.
+   (factor ``renewable_menu_factor_t_per_kwh``) at a price premium. A menu is credited only
+   under the adjusted factor (調整後排出係数); under the basic factor the step saves 0 t.
 All numbers (yield, prices, COP …) come from params; defaults there are UNCONFIRMED.
 """
 
@@ -29,7 +30,7 @@ def _t_per_native(fuel: str, factors: pd.Series) -> float:
 
 
 def business_scenarios(annual_use: pd.DataFrame, businesses: pd.DataFrame, factors: pd.DataFrame,
-                       params: Scenarios) -> pd.DataFrame:
+                       params: Scenarios, basis: str = "basic") -> pd.DataFrame:
     """Waterfall rows per business: step, delta_t_co2, delta_cost_yen_per_yr, capex_yen.
 
     ``annual_use``: business_id, fuel, amount (native unit per year). ``factors``: the
@@ -69,7 +70,8 @@ def business_scenarios(annual_use: pd.DataFrame, businesses: pd.DataFrame, facto
             capex += heat_gj / max(params.heat_pump_full_load_hours, 1) / GJ_PER_KWH * params.heat_pump_capex_yen_per_kw
         steps.append(("fuel_switch", d_t, d_cost, capex))
         menu_kwh = kwh * params.renewable_menu_share
-        steps.append(("renewable_menu", -menu_kwh * (t_kwh - params.renewable_menu_factor_t_per_kwh),
+        menu_t = -menu_kwh * (t_kwh - params.renewable_menu_factor_t_per_kwh) if basis == "adjusted" else 0.0
+        steps.append(("renewable_menu", menu_t,
                       menu_kwh * params.renewable_premium_yen_per_kwh, 0.0))
         after_t = base_t + sum(s[1] for s in steps[1:])
         after_cost = base_cost + sum(s[2] for s in steps[1:])

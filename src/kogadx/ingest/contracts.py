@@ -172,6 +172,11 @@ BUSINESSES = TableContract(
         Column("従業員数", "employees", "int", min=0),
         Column("延床面積", "floor_area_m2", "float", min=0),
         Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
+        # Electricity supply (for the supplier's emission factor) and the month of an energy
+        # measure (M&V baseline/reporting periods); read by the co2 stage.
+        Column("電力供給事業者", "electricity_supplier", required=False),
+        Column("電力メニュー", "electricity_menu", required=False),
+        Column("対策実施月", "intervention_month", required=False, pattern=r"\d{4}[/-]\d{1,2}"),
         Column("担当者氏名", "contact_name", required=False),
         Column("電話番号", "contact_phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
         Column("メールアドレス", "contact_email", required=False, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+"),

@@ -107,9 +107,10 @@ def _fleet_what_if_sentence(what_if: list[Mapping[str, Any]], n_vehicles: int, p
 
 def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,
                  sector_latest: pd.DataFrame) -> list[str]:
-    """City total and scopes, weather-normalised trend, largest sector, scenario reduction, data quality.
+    """Total of the businesses in the data (never "the city"), weather-normalised trend, largest
+    sector, M&V results, scenario reduction (basic and adjusted), data quality.
 
-    ``normalised_by_fy``: fiscal_year, t_co2, t_co2_normalised (city sums);
+    ``normalised_by_fy``: fiscal_year, t_co2, t_co2_normalised (sums over the businesses);
     ``sector_latest``: sector_name, t_co2 for the latest fiscal year (any order).
     """
     fy = metrics["latest_fiscal_year"]
@@ -119,22 +120,38 @@ def co2_findings(metrics: Mapping[str, Any], normalised_by_fy: pd.DataFrame,
     change = last["t_co2_normalised"] / first["t_co2_normalised"] - 1
     top = sector_latest.sort_values(["t_co2", "sector_name"], ascending=[False, True]).iloc[0]
     share = top["t_co2"] / sector_latest["t_co2"].sum()
-    return [
-        f"対象 {fmt_int(metrics['n_businesses'])} 事業所の {fy} 年度の排出量は合計 {fmt_int(total)} t-CO2 です"
+    counted = metrics.get("n_businesses_counted", metrics["n_businesses"])
+    missing = metrics.get("n_businesses_without_factor", 0)
+    base = metrics["baseline"]
+    out = [
+        f"対象事業所の合計 ({fmt_int(counted)} 事業所) の {fy} 年度の排出量は {fmt_int(total)} t-CO2 です"
         f" (燃料の直接排出 {fmt_int(metrics['city_scope1_t_co2_latest_fy'])} t、電気の使用 "
-        f"{fmt_int(metrics['city_scope2_t_co2_latest_fy'])} t。電気の排出係数は "
-        f"{metrics['fiscal_year_factors']} 年度の値)。",
-        f"気温の影響を取り除くと、{int(first['fiscal_year'])} 年度から {int(last['fiscal_year'])} 年度にかけて排出量は"
+        f"{fmt_int(metrics['city_scope2_t_co2_latest_fy'])} t。電気は各事業所の供給事業者の{fy - 1}年度実績の"
+        "基礎排出係数)。市全体の排出量ではありません。"
+        + (f" 電気の排出係数が公表値にない {fmt_int(missing)} 事業所は合計に含めていません。" if missing else ""),
+        f"気温の影響を取り除くと、{int(first['fiscal_year'])} 年度から {int(last['fiscal_year'])} 年度にかけて"
+        f"対象事業所の排出量は"
         + (f"ほとんど変わっていません (変化 {fmt_pct(change, 2)})。" if abs(change) < 0.005 else
-           f" {fmt_pct(abs(change))} {'減って' if change < 0 else '増えて'}います。"),
+           f" {fmt_pct(abs(change))} {'減って' if change < 0 else '増えて'}います。")
+        + f" (各年度とも {fy} 年度の排出係数で換算)",
         f"業種別では「{top['sector_name']}」が最も多く、{fy} 年度の {fmt_pct(share)} を占めます。",
-        "LED 化・太陽光・燃料転換などの対策を組み合わせると、市全体で年 "
-        f"{fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
-        f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます (前提は試算用の仮定)。",
-        f"気象補正のベースラインは {fmt_pct(metrics['baseline']['businesses_pass_g14_share'])} の事業所で精度基準"
-        " (ASHRAE Guideline 14) を満たしました。"
-        f"欠測を補った推計値は排出量の {fmt_pct(metrics['estimated_share_of_t_co2'])} です。",
     ]
+    if "models_pass_g14_share" in base:
+        out.append(
+            f"CalTRACK 方式の月別ベースラインは {fmt_int(base['models_fitted'])} 系列で作成でき、その "
+            f"{fmt_pct(base['models_pass_g14_share'])} が ASHRAE Guideline 14 の精度基準を満たしました。"
+            f"対策実施月のある {fmt_int(base.get('measures', 0))} 系列の削減量 (90 % 区間付き) を"
+            "事業所別表に示します。")
+    out.append(
+        "LED 化・太陽光・燃料転換の対策を組み合わせると、対象事業所の合計で年 "
+        f"{fmt_int(metrics['scenario_city_reduction_t_co2'])} t-CO2"
+        f" ({fmt_pct(metrics['scenario_city_reduction_share'])}) の削減が見込めます"
+        " (基礎排出係数、前提は試算用の仮定)。"
+        + (f" 再エネメニューは調整後排出係数でのみ削減として数えられ、調整後では年 "
+           f"{fmt_int(metrics['scenario_city_reduction_t_co2_adjusted'])} t-CO2 の削減です。"
+           if "scenario_city_reduction_t_co2_adjusted" in metrics else ""))
+    out.append(f"欠測を補った推計値は {fy} 年度の排出量の {fmt_pct(metrics['estimated_share_of_t_co2'])} です。")
+    return out
 
 
 def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, drivers: pd.DataFrame,

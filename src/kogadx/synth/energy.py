@@ -6,14 +6,20 @@ true per-fuel coefficients and the list of injected faults, for evaluation.
 
 Generative model, per business *b* and fuel *f* (monthly, native unit):
 
-    E = intercept + per_operating_day · D · p + cdd_coef · CDD + hdd_coef · HDD,   × (1 + ε)
+    E = (intercept + per_operating_day · D · p · o + cdd_coef · CDD(T_c,b) + hdd_coef · HDD(T_h,b))
+        × (1 + ε) × (1 − s · [after the measure])
 
 with D the operating days of the month (sector calendar minus random closures, JP holidays
-from the ``holidays`` library), p a production index (manufacturers; mean 1, sd 3 %),
-CDD/HDD monthly degree days (:func:`kogadx.energy.weather.degree_days`) and ε ~ N(0, σ_b).
-Most businesses are regular (σ_b 1.5–4.5 %); a share are irregular (σ_b 15–30 %, e.g.
-changing operations) and are expected to fail ASHRAE Guideline 14. Sector intensities and
-shares below are synthetic assumptions, not measured facts.
+from the ``holidays`` library), p a production index (manufacturers: a seasonal swing of
+5–15 % with its own phase, plus 3 % noise), o an occupancy level that steps by ±5–20 % in a
+random month for ``occupancy_change_share`` of businesses, CDD/HDD the month's degree days
+from daily mean temperatures at the business's own balance points (heating T_h 10–18 °C,
+cooling T_c 18–26 °C; the analysis does not know them), ε ~ N(0, σ_b), and s the saving
+of an electricity measure (8–25 %) taken in a known month by ``retrofit_share`` of
+businesses (the month is exported as 対策実施月; the savings of the 12 months after it are in
+the truth). Most businesses are regular (σ_b 1.5–4.5 %); a share are irregular
+(σ_b 15–30 %). Each business draws an electricity supplier and menu (電力供給事業者,
+電力メニュー). Sector intensities and shares are synthetic assumptions, not measured facts.
 
 Faults injected at ``EnergySynth.fault_rate`` (per row, per kind; disjoint rows): missing months (row
 absent), kWh/MWh unit slips on electricity (value 1000× too small), meter resets on
@@ -24,7 +30,7 @@ use), and exact duplicate rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import holidays
 import numpy as np
@@ -32,7 +38,6 @@ import pandas as pd
 from faker import Faker
 
 from kogadx.energy.schema import FUEL_BY_KEY, FUEL_KEYS
-from kogadx.energy.weather import load_monthly_degree_days
 from kogadx.synth.params import EnergySynth
 
 FAULT_KINDS = ("missing_month", "unit_slip", "meter_reset", "duplicate")
@@ -81,13 +86,24 @@ HEATING_FUELS = ("city_gas", "lpg", "kerosene", "a_heavy_oil")
 EAST_SECTORS = ("44",)  # logistics sits along the Kyushu Expressway (east side of the city)
 
 
+# Electricity supply drawn per business: (supplier, menu, weight). 九州電力's menus follow its
+# published factor list (A = 再エネ/CO2フリー plans, B = others); the last row is a supplier
+# the factor table does not know, so that the analysis must report it rather than guess.
+SUPPLIERS: tuple[tuple[str, str, float], ...] = (
+    ("九州電力", "B", 0.85), ("九州電力", "A", 0.10), ("その他の小売電気事業者", "", 0.05))
+
+
 @dataclass(frozen=True)
 class EnergyTruth:
-    """What evaluation needs: true coefficients per business × fuel and injected faults."""
+    """What evaluation needs: true coefficients per business × fuel, measures and injected faults."""
 
-    # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular
+    # business_id, fuel, intercept, per_operating_day, cdd_coef, hdd_coef, noise_cv, irregular,
+    # heating_bp_c, cooling_bp_c, production_amplitude, occupancy_change_month, occupancy_factor
     coefficients: pd.DataFrame
     faults: pd.DataFrame  # table, row, business_id, year_month, column, kind
+    # business_id, fuel, intervention_month, saving_fraction, reporting_start, reporting_end,
+    # true_savings (native unit over the 12 months after the measure month)
+    retrofits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def operating_day_counts(months: pd.PeriodIndex, calendar: str) -> np.ndarray:
@@ -163,12 +179,19 @@ def generate_business_energy(
     (担当者氏名, 電話番号, メールアドレス) are Faker ja_JP values seeded from ``rng``.
     """
     months = pd.period_range(config.start, config.end, freq="M")
-    dd = load_monthly_degree_days(weather_monthly, config.base_cooling_c, config.base_heating_c).set_index("year_month")
     keys = months.strftime("%Y-%m")
-    missing = [k for k in keys if k not in dd.index]
+    if not {"time", "temperature_c"}.issubset(weather_monthly.columns):
+        raise ValueError("気象データには時刻別の time, temperature_c が必要です (事業所ごとのバランス点で度日を計算)")
+    frame = pd.DataFrame({"time": pd.to_datetime(weather_monthly["time"]),
+                          "t": pd.to_numeric(weather_monthly["temperature_c"], errors="coerce")}).dropna()
+    daily = frame.groupby(frame["time"].dt.floor("D"))["t"].mean()
+    daily = daily.loc[daily.index.to_period("M").isin(months)]
+    day_month = pd.Index(months).get_indexer(daily.index.to_period("M"))
+    present = set(daily.index.to_period("M").strftime("%Y-%m"))
+    missing = [k for k in keys if k not in present]
     if missing:
         raise ValueError(f"気象データに月がありません: {', '.join(missing[:5])}")
-    climate = _Climate(dd.loc[keys, "cdd"].to_numpy(float), dd.loc[keys, "hdd"].to_numpy(float),
+    climate = _Climate(daily.to_numpy(float), day_month, len(months),
                        {s.calendar: operating_day_counts(months, s.calendar) for s in SECTORS})
 
     fake = Faker("ja_JP")
@@ -178,36 +201,44 @@ def generate_business_energy(
     w_all, w_east = _town_weights(towns)
     town_codes = towns["town_code"].astype(str).to_numpy()
 
-    businesses, energy_rows, coef_rows = [], [], []
+    businesses, energy_rows, coef_rows, retrofit_rows = [], [], [], []
     for i in range(config.n_businesses):
         sector = SECTORS[sector_idx[i]]
         business_id = f"B{i + 1:04d}"
         record, floor = _business_record(rng, fake, business_id, sector, town_codes,
                                          w_east if sector.code in EAST_SECTORS else w_all)
+        use = _monthly_use(rng, business_id, sector, floor, climate, config)
+        supplier = SUPPLIERS[rng.choice(len(SUPPLIERS), p=[w for *_, w in SUPPLIERS])]
+        record |= {"電力供給事業者": supplier[0], "電力メニュー": supplier[1],
+                   "対策実施月": keys[use.retrofit_month].replace("-", "/") if use.retrofit_month >= 0 else ""}
         businesses.append(record)
-        use = _monthly_use(rng, business_id, sector, floor, climate, config.irregular_share)
         coef_rows += use.coefficients
+        month_keys = ("intervention_month", "reporting_start", "reporting_end")
+        retrofit_rows += [r | {k: keys[int(str(r[k]))] for k in month_keys} for r in use.retrofits]
         energy_rows += _energy_rows(business_id, keys, floor, use)
 
     energy = pd.DataFrame(energy_rows)
     energy, faults = _inject_faults(rng, energy, config.fault_rate)
-    truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults)
+    retrofits = pd.DataFrame(retrofit_rows, columns=["business_id", "fuel", "intervention_month", "saving_fraction",
+                                                     "reporting_start", "reporting_end", "true_savings"])
+    truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults, retrofits=retrofits)
     return pd.DataFrame(businesses), energy, truth
 
 
 @dataclass(frozen=True)
 class _Climate:
-    """Monthly degree days of the period and open days per month by sector calendar."""
+    """Daily mean temperatures of the period (with their month index) and open days per month."""
 
-    cdd: np.ndarray
-    hdd: np.ndarray
+    daily: np.ndarray
+    day_month: np.ndarray
+    n_months: int
     open_days: Mapping[str, np.ndarray]
 
-    @property
-    def per_year(self) -> dict[str, float]:
-        """Degree days of an average year."""
-        n = len(self.cdd)
-        return {"cdd": self.cdd.sum() * 12 / n, "hdd": self.hdd.sum() * 12 / n}
+    def degree_days(self, heating_bp: float, cooling_bp: float) -> tuple[np.ndarray, np.ndarray]:
+        """Monthly (HDD, CDD) in °C·day at the given balance points."""
+        hdd = np.bincount(self.day_month, np.clip(heating_bp - self.daily, 0, None), self.n_months)
+        cdd = np.bincount(self.day_month, np.clip(self.daily - cooling_bp, 0, None), self.n_months)
+        return hdd, cdd
 
 
 @dataclass(frozen=True)
@@ -219,6 +250,8 @@ class _MonthlyUse:
     production: np.ndarray | float  # 1.0 for businesses that are not manufacturers
     values: dict[str, np.ndarray]  # fuel → use (native unit)
     coefficients: list[dict[str, object]]  # truth rows
+    retrofit_month: int = -1  # month index of the measure, -1 for none
+    retrofits: list[dict[str, object]] = field(default_factory=list)  # truth rows
 
 
 def _business_record(rng: np.random.Generator, fake: Faker, business_id: str, sector: SectorProfile,
@@ -241,27 +274,55 @@ def _business_record(rng: np.random.Generator, fake: Faker, business_id: str, se
 
 
 def _monthly_use(rng: np.random.Generator, business_id: str, sector: SectorProfile, floor: float,
-                 climate: _Climate, irregular_share: float) -> _MonthlyUse:
-    """Draw the business's noise, closures, production and per-fuel coefficients; use by month."""
-    n_months = len(climate.cdd)
-    irregular = bool(rng.random() < irregular_share)
+                 climate: _Climate, config: EnergySynth) -> _MonthlyUse:
+    """Draw the business's noise, balance points, closures, production, occupancy, measure and
+    per-fuel coefficients; use by month."""
+    n = climate.n_months
+    irregular = bool(rng.random() < config.irregular_share)
     noise_cv = rng.uniform(0.15, 0.30) if irregular else rng.uniform(0.015, 0.045)
-    closures = rng.poisson(0.3, size=n_months)
+    heating_bp, cooling_bp = float(rng.uniform(10.0, 18.0)), float(rng.uniform(18.0, 26.0))
+    hdd, cdd = climate.degree_days(heating_bp, cooling_bp)
+    per_year = {"cdd": cdd.sum() * 12 / n, "hdd": hdd.sum() * 12 / n}
+    closures = rng.poisson(0.3, size=n)
     op_days = np.maximum(climate.open_days[sector.calendar] - closures, 1)
     manufacturer = sector.code == "09"
-    production = 1.0 + (rng.normal(0, 0.03, n_months) if manufacturer else 0.0)
-    per_day_scale = op_days.sum() * 12 / n_months
-    values, coef_rows = {}, []
+    amplitude = float(rng.uniform(0.05, 0.15)) if manufacturer else 0.0
+    phase = rng.uniform(0, 2 * np.pi)
+    production = (1.0 + amplitude * np.sin(2 * np.pi * np.arange(n) / 12 + phase) + rng.normal(0, 0.03, n)
+                  if manufacturer else 1.0)
+    occupancy = np.ones(n)
+    occ_month, occ_factor = -1, 1.0
+    if rng.random() < config.occupancy_change_share:
+        occ_month = int(rng.integers(1, n))
+        occ_factor = float(rng.choice([-1, 1]) * rng.uniform(0.05, 0.20) + 1)
+        occupancy[occ_month:] = occ_factor
+    retrofit_month = int(rng.integers(12, n - 12)) if n >= 25 and rng.random() < config.retrofit_share else -1
+    saving = float(rng.uniform(0.08, 0.25)) if retrofit_month >= 0 else 0.0
+    per_day_scale = op_days.sum() * 12 / n
+    values, coef_rows, retrofits = {}, [], []
     for fuel, (intensity, prob) in sector.fuels.items():
         if rng.random() >= prob:
             continue
         annual = intensity * floor * rng.uniform(0.6, 1.5)
-        coef = _coefficients(rng, fuel, annual, climate.per_year, per_day_scale, noise_cv)
-        coef_rows.append({"business_id": business_id, "fuel": fuel, **coef, "irregular": irregular})
-        mean = (coef["intercept"] + coef["per_operating_day"] * op_days * production
-                + coef["cdd_coef"] * climate.cdd + coef["hdd_coef"] * climate.hdd)
-        values[fuel] = np.maximum(mean * (1 + rng.normal(0, noise_cv, n_months)), 0.0)
-    return _MonthlyUse(op_days, manufacturer, production, values, coef_rows)
+        coef = _coefficients(rng, fuel, annual, per_year, per_day_scale, noise_cv)
+        coef_rows.append({"business_id": business_id, "fuel": fuel, **coef, "irregular": irregular,
+                          "heating_bp_c": heating_bp, "cooling_bp_c": cooling_bp,
+                          "production_amplitude": amplitude, "occupancy_change_month": occ_month,
+                          "occupancy_factor": occ_factor})
+        mean = (coef["intercept"] + coef["per_operating_day"] * op_days * production * occupancy
+                + coef["cdd_coef"] * cdd + coef["hdd_coef"] * hdd)
+        counterfactual = np.maximum(mean * (1 + rng.normal(0, noise_cv, n)), 0.0)
+        values[fuel] = counterfactual
+        if retrofit_month >= 0 and fuel == "electricity":
+            after = np.arange(n) > retrofit_month
+            values[fuel] = np.where(after, counterfactual * (1 - saving), counterfactual)
+            window = slice(retrofit_month + 1, retrofit_month + 13)
+            retrofits.append({"business_id": business_id, "fuel": fuel, "intervention_month": retrofit_month,
+                              "saving_fraction": saving, "reporting_start": retrofit_month + 1,
+                              "reporting_end": min(retrofit_month + 12, n - 1),
+                              "true_savings": float(np.sum(counterfactual[window] - values[fuel][window]))})
+    return _MonthlyUse(op_days, manufacturer, production, values, coef_rows,
+                       retrofit_month if retrofits else -1, retrofits)
 
 
 def _energy_rows(business_id: str, keys: pd.Index, floor: float, use: _MonthlyUse) -> list[dict[str, str]]:
@@ -305,7 +366,9 @@ def _inject_faults(rng: np.random.Generator, energy: pd.DataFrame, rate: float) 
             value = use - 10 ** (len(str(int(use))) + 1)
         else:  # the cumulative reading (years of use) typed in as the month's use
             same = energy.loc[energy["事業所ID"] == energy.at[idx, "事業所ID"], column]
-            value = pd.to_numeric(same).mean() * rng.uniform(20, 100)
+            # mean of the real readings: an earlier negative reset must not shrink the cumulative value
+            readings = pd.to_numeric(same)
+            value = readings[readings > 0].mean() * rng.uniform(20, 100)
         energy.at[idx, column] = str(int(round(value)))
         energy.loc[idx, ["_fault", "_column"]] = ["meter_reset", column]
     energy.loc[chosen["missing_month"], "_fault"] = "missing_month"

@@ -119,8 +119,8 @@ class EnergySynth:
     end: YearMonth = "2025-03"
     fault_rate: Share = 0.005
     irregular_share: Share = 0.06  # businesses with 15–30 % noise (expected to fail Guideline 14)
-    base_cooling_c: float = 22.0  # balance points of the degree days (°C)
-    base_heating_c: float = 14.0
+    occupancy_change_share: Share = 0.10  # businesses whose operating load steps by ±5–20 % in some month
+    retrofit_share: Share = 0.30  # businesses with an electricity measure in a known month (8–25 % saving)
 
 
 @section
