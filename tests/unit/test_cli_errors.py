@@ -19,6 +19,7 @@ from kogadx.cli import app
 from kogadx.io import InputFileError
 from kogadx.params import ParamsError
 from kogadx.privacy.canaries import canary_residents
+from tests.helpers import TEST_KEY_HEX
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "小林 美加子 092-949-7610 318066787001"  # a secure cell a message must never show
@@ -29,7 +30,7 @@ ENERGY_CSV = "年月,電力使用量(kWh)\n2024/04,1200\n"
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
     monkeypatch.delenv("KOGADX_DEBUG", raising=False)
-    monkeypatch.setenv("KOGADX_PSEUDONYM_KEY", "5a" * 32)
+    monkeypatch.setenv("KOGADX_PSEUDONYM_KEY", TEST_KEY_HEX)
     (tmp_path / "a_file").write_text("not a folder\n", encoding="utf-8")
     (tmp_path / "energy.csv").write_text(ENERGY_CSV, encoding="utf-8")
     (tmp_path / "tables").mkdir()
@@ -63,10 +64,10 @@ def _cases(p: Path) -> dict[str, list[str]]:
                              "--out", str(p / "o")],
         "forecast/bad-param": ["forecast", "evaluate", "--input", str(p / "energy.csv"), "--time-col", "t",
                                "--target-col", "y", "--out", str(p / "o"), "--folds", "0"],
-        "co2/missing": ["co2", "compute", "--input", missing, "--fiscal-year", "2022", "--out", str(p / "o.csv")],
-        "co2/out-file": ["co2", "compute", "--input", str(p / "energy.csv"), "--fiscal-year", "2022",
+        "co2/missing": ["co2", "compute", "--input", missing, "--fiscal-year", "2023", "--out", str(p / "o.csv")],
+        "co2/out-file": ["co2", "compute", "--input", str(p / "energy.csv"), "--fiscal-year", "2023",
                          "--out", into_file],
-        "co2/out-folder": ["co2", "compute", "--input", str(p / "energy.csv"), "--fiscal-year", "2022",
+        "co2/out-folder": ["co2", "compute", "--input", str(p / "energy.csv"), "--fiscal-year", "2023",
                            "--out", str(p / "tables")],
         "co2/bad-param": ["co2", "compute", "--input", str(p / "energy.csv"), "--fiscal-year", "1900",
                           "--out", str(p / "o.csv")],
@@ -121,7 +122,7 @@ def test_unexpected_error_shows_its_class_only_and_debug_shows_it(paths, monkeyp
         raise ValueError(f"cell {CANARY!r} could not be converted")
 
     monkeypatch.setattr(energy_cli, "emissions_table", boom)
-    args = ["co2", "compute", "--input", str(paths / "energy.csv"), "--fiscal-year", "2022", "--out", str(paths / "o")]
+    args = ["co2", "compute", "--input", str(paths / "energy.csv"), "--fiscal-year", "2023", "--out", str(paths / "o")]
     result = CliRunner().invoke(app, args)
     _assert_clean_failure(result)
     assert result.exit_code == 2 and "ValueError" in result.output and "KOGADX_DEBUG=1" in result.output

@@ -72,8 +72,8 @@ def test_weather_gap_and_unknown_supplier_are_reported(files):
 def test_unreadable_inputs_are_clear_errors(files, tmp_path):
     result = CliRunner().invoke(app, ["baseline", "--energy", str(tmp_path / "none.csv"), "--weather",
                                       str(files / "weather.csv"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 1 and "エネルギー使用量のファイルがありません" in result.output
+    assert result.exit_code == 2 and "エネルギー使用量のファイルがありません" in result.output
     (tmp_path / "file").write_text("x")
     result = CliRunner().invoke(app, ["baseline", "--energy", str(files / "energy.csv"), "--weather",
                                       str(files / "weather.csv"), "--out", str(tmp_path / "file")])
-    assert result.exit_code == 1 and "出力先がファイルです" in result.output
+    assert result.exit_code == 2 and "出力先がファイルです" in result.output

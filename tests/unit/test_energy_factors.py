@@ -119,11 +119,11 @@ def test_cli_bad_cell_names_row_and_column(tmp_path):
     src.write_text("年月,電力使用量(kWh)\n2024/04,100\n2024/05,abc\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["compute", "--input", str(src), "--fiscal-year", "2023",
                                       "--out", str(tmp_path / "o.csv")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "3 行目の列「電力使用量(kWh)」" in result.output
     unknown = CliRunner().invoke(app, ["compute", "--input", str(src), "--fiscal-year", "2030",
                                        "--out", str(tmp_path / "o.csv")])
-    assert unknown.exit_code == 1 and "2030 年度" in unknown.output
+    assert unknown.exit_code == 2 and "2030 年度" in unknown.output
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -137,6 +137,6 @@ def test_cli_refuses_duplicate_months_and_non_finite_values(tmp_path, body, expe
     src.write_text("年月,電力使用量(kWh)\n" + body, encoding="utf-8")
     out = tmp_path / "o.csv"
     result = CliRunner().invoke(app, ["compute", "--input", str(src), "--fiscal-year", "2023", "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert expected in result.output
     assert not out.exists()

@@ -106,7 +106,7 @@ def compute(
         long = read_business_table(input)
     except (InputFileError, EmissionFactorError) as exc:
         typer.echo(f"エラー: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise typer.Exit(code=2) from exc
     result = emissions_table(long, table)
     write_csv_for_excel(result, out)
     total = result["合計(t-CO2)"].sum()
@@ -125,7 +125,7 @@ def show_factors(
         table = select_emission_factors(load_emission_factors(), fiscal_year, basis, supplier=supplier, menu=menu)
     except EmissionFactorError as exc:
         typer.echo(f"エラー: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise typer.Exit(code=2) from exc
     for row in table.itertuples():
         result = f", {row.result_fiscal_year}年度実績" if row.result_fiscal_year else ""
         typer.echo(f"{row.fuel}\t{row.factor} t-CO2/{row.unit}\t({row.basis}{result})\t{row.source}")
@@ -227,7 +227,7 @@ def baseline(
                         else check_emission_factors(read_text_table(factors)[0], str(factors)))
     except (InputFileError, EmissionFactorError, ValueError) as exc:
         typer.echo(f"エラー: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise typer.Exit(code=2) from exc
     result = measure_savings(clean.energy, temps, supply.rename(columns={"month": "intervention_month"}),
                              MeasurementVerification(), {f.key: f.unit for f in FUELS})
     models = _avoided(result.models, result.monthly, factor_table, supply[["business_id", "supplier", "menu"]])
