@@ -180,6 +180,7 @@ def small_area_estimates(
     order: Sequence[str],
     level: float = 0.95,
     variance_min_n: int = 20,
+    method: str = "reml",
 ) -> pd.DataFrame:
     """Replace the Kish intervals of :func:`district_estimates` by bootstrap ones and add the
     model-based estimates, per indicator:
@@ -222,8 +223,8 @@ def small_area_estimates(
                                         beta_cov=np.zeros((1, 1)), sigma2_u=float("nan"), iterations=0,
                                         converged=False)
         else:
-            flat = fay_herriot(y, psi, design[:, :1])
-            full = fay_herriot(y, psi, design) if n_areas > design.shape[1] + 2 else flat
+            flat = fay_herriot(y, psi, design[:, :1], method=method)
+            full = fay_herriot(y, psi, design, method=method) if n_areas > design.shape[1] + 2 else flat
         rows = {d: i for i, d in enumerate(order)}
         idx = np.array([rows.get(d, -1) for d in key])
         is_d = idx >= 0

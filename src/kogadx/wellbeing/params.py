@@ -56,6 +56,7 @@ class SaeParams:
     covariates: tuple[Literal["share_65plus", "log_density", "dist_stop_km"], ...] = (
         "share_65plus", "log_density", "dist_stop_km")
     variance_min_n: Annotated[int, Field(ge=2)] = 20
+    variance_method: Literal["reml", "adjusted_reml"] = "adjusted_reml"
 
 
 @section

@@ -60,7 +60,7 @@ def replicate_district_means(
     """
     ok = ~np.isnan(values)
     x = np.where(ok, values, 0.0)
-    codes = pd.Categorical(districts, categories=list(order)).codes
+    codes = pd.Index(list(order)).get_indexer(pd.Index(districts))
     k = len(order)
     onehot = np.zeros((len(values), k))
     has = codes >= 0

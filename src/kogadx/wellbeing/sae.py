@@ -41,10 +41,19 @@ class FayHerriotFit:
 
 
 def fay_herriot(
-    y: np.ndarray, psi: np.ndarray, x: np.ndarray, tol: float = 1e-6, max_iter: int = 100
+    y: np.ndarray, psi: np.ndarray, x: np.ndarray, tol: float = 1e-6, max_iter: int = 100,
+    method: str = "reml",
 ) -> FayHerriotFit:
-    """Fit the FH model by REML on areas with a direct estimate (finite ``y`` and ``psi`` > 0)
-    and predict every row of ``x`` (m × p, with the intercept column if wanted)."""
+    """Fit the FH model on areas with a direct estimate (finite ``y`` and ``psi`` > 0) and
+    predict every row of ``x`` (m × p, with the intercept column if wanted).
+
+    ``method``: ``reml``, or ``adjusted_reml`` (Li & Lahiri 2010: the REML likelihood times
+    A, as ``emdi::fh(method = "reml", …)``'s "amrl" option), whose estimate of A is always
+    positive. With thirty districts plain REML often returns A = 0, which shrinks every
+    district fully onto the regression and leaves the Prasad–Rao MSE far too small.
+    """
+    if method not in ("reml", "adjusted_reml"):
+        raise ValueError(f"method は reml か adjusted_reml です: {method!r}")
     y, psi, x = np.asarray(y, float), np.asarray(psi, float), np.asarray(x, float)
     obs = np.isfinite(y) & np.isfinite(psi) & (psi > 0)
     yo, po, xo = y[obs], psi[obs], x[obs]
@@ -58,6 +67,8 @@ def fay_herriot(
         proj = _projection(a, po, xo)
         py = proj @ yo
         score = -0.5 * np.trace(proj) + 0.5 * float(py @ py)
+        if method == "adjusted_reml":
+            score += 1.0 / max(a, 1e-12)  # d/dA log A: keeps A away from zero
         info = 0.5 * float(np.sum(proj * proj.T))
         a_new = max(a + score / info, 0.0)  # a variance: a step below zero stops at zero
         if abs(a_new - a) <= tol * max(a, 1e-12):

@@ -155,7 +155,8 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
     design, covariates = district_covariates(objective, order, params.sae.covariates)
     direct = district_estimates(respondents, weights, INDICATORS, level=level, districts=order)
     estimates = add_labels(small_area_estimates(direct, respondents, weights, replicates, design, order, level,
-                                                params.sae.variance_min_n), INDICATOR_LABELS)
+                                                params.sae.variance_min_n, params.sae.variance_method),
+                           INDICATOR_LABELS)
     city_happiness = float(direct.loc[(direct["district"] == CITY) & (direct["indicator"] == "happiness"),
                                       "mean"].iloc[0])
     sensitivity = nonresponse_sensitivity(city_happiness, params.sensitivity.response_rate,
