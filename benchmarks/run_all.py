@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
+    ("wellbeing_sae", "wellbeing_sae.py", [], False, ["--seeds", "2", "--replicates", "20", "--driver-seeds", "1"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock
     ("machine_independence", "machine_independence.py", [], False, []),

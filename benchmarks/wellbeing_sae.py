@@ -60,8 +60,12 @@ METHODS = ("direct", "shrunk", "fay_herriot", "unweighted")
 
 def koga_geography():
     """Koga's 71 towns as Voronoi polygons and the 108 fixed-route bus stops (package reference data)."""
-    from kogadx.geo.reference import load_reference_boundary, load_reference_bus_stops, load_reference_towns, \
-        town_polygons
+    from kogadx.geo.reference import (
+        load_reference_boundary,
+        load_reference_bus_stops,
+        load_reference_towns,
+        town_polygons,
+    )
 
     towns = assign_districts(town_polygons(load_reference_towns(), load_reference_boundary()))
     return towns, load_reference_bus_stops()
@@ -139,7 +143,8 @@ def summarise(frame: pd.DataFrame) -> list[dict]:
         ok = g["se"].notna() & g["estimate"].notna()
         out.append({"scenario": scenario, "method": method, "tercile": tercile, "districts": int(ok.sum()),
                     "mean_n": float(g["n"].mean()), "bias": float(g.loc[ok, "err"].mean()),
-                    "mse": float((g.loc[ok, "err"] ** 2).mean()), "coverage": float(g.loc[ok, "covered"].mean())})
+                    "mse": float((g.loc[ok, "err"] ** 2).mean()), "coverage": float(g.loc[ok, "covered"].mean()),
+                    "mean_stated_var": float((g.loc[ok, "se"] ** 2).mean())})
     for (scenario, method), g in frame.groupby(["scenario", "method"], sort=True):
         ok = g["se"].notna() & g["estimate"].notna()
         out.append({"scenario": scenario, "method": method, "tercile": "all", "districts": int(ok.sum()),

@@ -126,8 +126,8 @@ def add_labels(estimates: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFra
     return out
 
 
-ESTIMATE_COLUMNS = ("mean", "sd", "se", "ci_low", "ci_high", "var_smoothed", "mean_shrunk", "se_shrunk", "ci_low_shrunk",
-                    "ci_high_shrunk", "mean_eb", "se_eb", "ci_low_eb", "ci_high_eb", "shrinkage")
+ESTIMATE_COLUMNS = ("mean", "sd", "se", "ci_low", "ci_high", "var_smoothed", "mean_shrunk", "se_shrunk",
+                    "ci_low_shrunk", "ci_high_shrunk", "mean_eb", "se_eb", "ci_low_eb", "ci_high_eb", "shrinkage")
 
 
 def withhold_small_districts(estimates: pd.DataFrame, min_n: int, respondents: Mapping[str, int]) -> pd.DataFrame:

@@ -63,7 +63,8 @@ def fay_herriot(
     a = float(np.median(po))
     converged = False
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    while iterations < max_iter:
+        iterations += 1
         proj = _projection(a, po, xo)
         py = proj @ yo
         score = -0.5 * np.trace(proj) + 0.5 * float(py @ py)

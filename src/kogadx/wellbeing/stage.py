@@ -15,13 +15,13 @@ import pandas as pd
 
 from kogadx.io import InputFileError
 from kogadx.params import as_dict
+from kogadx.rng import stream_rng
 from kogadx.stage import LoggedModel, StageOutputs, TrackedRun
 from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS, OVERALL_ITEMS
 from kogadx.wellbeing.data import SurveyDataError, standardize_register, standardize_survey
 from kogadx.wellbeing.districts import assign_districts, district_order, district_polygons
 from kogadx.wellbeing.drivers import DriverResult, cv_summary, fit_drivers
 from kogadx.wellbeing.figures import choropleth_with_intervals, district_profile_chart, driver_chart, profile_heatmap
-from kogadx.rng import stream_rng
 from kogadx.wellbeing.indicators import (
     CITY,
     add_labels,
@@ -285,7 +285,8 @@ def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: l
                 row["n"] = int(answered.get(district, 0))
                 row["n_eff"] = float(e["n_eff"])
                 row["withheld"] = bool(e["withheld"])
-            for col in ("mean", "ci_low", "ci_high", "mean_eb", "ci_low_eb", "ci_high_eb"):
+            for col in ("mean", "se", "ci_low", "ci_high", "mean_shrunk", "se_shrunk", "mean_eb", "se_eb", "ci_low_eb",
+                        "ci_high_eb"):
                 row[f"{indicator}_{col}"] = float(e[col])
         rows.append(row)
     return pd.DataFrame(rows).merge(objective, on="district", how="left")
