@@ -83,3 +83,16 @@ def test_smoothed_variance_follows_one_over_n_with_the_bootstrap_design_effect()
     var_boot[0] = 10.0  # a wild small-district bootstrap variance does not move the others
     psi = smoothed_variance(var_boot, sd, n, min_n=20)
     np.testing.assert_allclose(psi, 1.5 * 4.0 / n)
+
+
+def test_adjusted_reml_keeps_the_district_variance_positive():
+    """Where REML gives A = 0 (every area pulled fully onto the regression), the adjusted
+    likelihood (Li & Lahiri 2010) keeps A > 0, so the MSE still carries the model variance."""
+    rng = np.random.default_rng(3)
+    psi = np.full(40, 0.04)
+    y = 2.0 + rng.normal(0, 0.2, 40) * 0.05
+    reml = fay_herriot(y, psi, np.ones((40, 1)))
+    adjusted = fay_herriot(y, psi, np.ones((40, 1)), method="adjusted_reml")
+    assert reml.sigma2_u == 0.0 and adjusted.sigma2_u > 0.0
+    assert np.all(adjusted.mse > reml.mse)
+    assert np.all((adjusted.gamma > 0) & (adjusted.gamma < 1))

@@ -1,14 +1,14 @@
-"""Weighted indicators per district with intervals, and empirical-Bayes shrinkage.
+"""Weighted indicators per district with intervals, and small-area (model-based) estimates.
 
-Direct estimate per district d and indicator: the weighted (Hájek) mean of answers. Its
-variance uses the Kish effective sample size n_eff = (Σw)² / Σw² (design effect from
-unequal weights only; clustering and the variance reduction from raking are ignored,
-which is conservative for raked margins) and a t interval with n_eff − 1 degrees of freedom.
-
-Shrinkage (Fay–Herriot style, without covariates): the district's direct estimate is pulled
-toward the weighted city mean by B_d = v_d / (v_d + τ²), where v_d = σ²_pooled / n_eff,d
-(a smoothed sampling variance: small districts' own variances are too noisy) and τ² is the
-between-district variance by the DerSimonian–Laird moment estimator.
+Direct estimate per district d and indicator: the weighted (Hájek) mean of answers.
+:func:`district_estimates` gives it with a Kish-n_eff t interval (kept for a quick look and
+the old benchmark); the stage replaces that interval by :func:`small_area_estimates`, whose
+standard errors come from bootstrap replicate weights re-raked in each replicate
+(:mod:`kogadx.wellbeing.replicates`), and adds two model-based estimates from the
+Fay–Herriot model (:mod:`kogadx.wellbeing.sae`): shrinkage to the city level without
+covariates (``*_shrunk``) and the EBLUP with register covariates (``*_eb``, the published
+estimate). :func:`shrink_to_city_mean` is the earlier DerSimonian–Laird shrinkage, kept for
+comparison in ``benchmarks/wellbeing_coverage.py``.
 """
 
 from __future__ import annotations
@@ -246,6 +246,7 @@ def nonresponse_sensitivity(city_mean: float, response_rate: float, deltas: Sequ
     """δ-adjustment (pattern mixture): if the people who did not answer were δ points lower
     than those who did, the population mean is ȳ − (1 − response rate)·δ. No weighting on
     the register can tell which δ holds; the table shows how far the answer would move."""
-    rows = [{"delta": float(d), "shift": -(1.0 - response_rate) * float(d),
-             "mean": city_mean - (1.0 - response_rate) * float(d)} for d in (0.0, *deltas)]
+    # "+ 0.0" turns the −0.0 of δ = 0 into 0.0, so it never prints as "-0.00"
+    rows = [{"delta": float(d), "shift": (response_rate - 1.0) * float(d) + 0.0,
+             "mean": city_mean + (response_rate - 1.0) * float(d)} for d in (0.0, *deltas)]
     return pd.DataFrame(rows)

@@ -60,23 +60,10 @@ def fay_herriot(
     m, p = xo.shape
     if m <= p:
         raise ValueError(f"直接推定のある地区 ({m}) が説明変数の数 ({p}) 以下のためモデルを当てはめられません")
-    a = float(np.median(po))
-    converged = False
-    iterations = 0
-    while iterations < max_iter:
-        iterations += 1
-        proj = _projection(a, po, xo)
-        py = proj @ yo
-        score = -0.5 * np.trace(proj) + 0.5 * float(py @ py)
-        if method == "adjusted_reml":
-            score += 1.0 / max(a, 1e-12)  # d/dA log A: keeps A away from zero
-        info = 0.5 * float(np.sum(proj * proj.T))
-        a_new = max(a + score / info, 0.0)  # a variance: a step below zero stops at zero
-        if abs(a_new - a) <= tol * max(a, 1e-12):
-            a = a_new
-            converged = True
-            break
-        a = a_new
+    if method == "adjusted_reml":
+        a, iterations, converged = _adjusted_reml(yo, po, xo, tol, max_iter)
+    else:
+        a, iterations, converged = _reml_fisher(yo, po, xo, tol, max_iter)
     a = max(a, 0.0)
     v_inv = 1.0 / (a + po)
     xtvx = xo.T @ (xo * v_inv[:, None])
@@ -96,6 +83,41 @@ def fay_herriot(
     mse[obs] = g1 + g2 + 2.0 * g3
     return FayHerriotFit(estimate=estimate, mse=mse, gamma=gamma, beta=beta, beta_cov=beta_cov, sigma2_u=a,
                          iterations=iterations, converged=converged)
+
+
+def _reml_fisher(y: np.ndarray, psi: np.ndarray, x: np.ndarray, tol: float,
+                 max_iter: int) -> tuple[float, int, bool]:
+    """REML by Fisher scoring from A = median(ψ), stepping no lower than zero (as sae::eblupFH)."""
+    a = float(np.median(psi))
+    for iterations in range(1, max_iter + 1):
+        proj = _projection(a, psi, x)
+        py = proj @ y
+        score = -0.5 * np.trace(proj) + 0.5 * float(py @ py)
+        info = 0.5 * float(np.sum(proj * proj.T))
+        a_new = max(a + score / info, 0.0)  # a variance: a step below zero stops at zero
+        if abs(a_new - a) <= tol * max(a, 1e-12):
+            return a_new, iterations, True
+        a = a_new
+    return a, max_iter, False
+
+
+def _adjusted_reml(y: np.ndarray, psi: np.ndarray, x: np.ndarray, tol: float,
+                   max_iter: int) -> tuple[float, int, bool]:
+    """Maximise the REML log-likelihood plus log A over log A (bounded, deterministic)."""
+    from scipy.optimize import minimize_scalar
+
+    def negative(log_a: float) -> float:
+        a = float(np.exp(log_a))
+        v_inv = 1.0 / (a + psi)
+        xtvx = x.T @ (x * v_inv[:, None])
+        py = _projection(a, psi, x) @ y
+        return -(-0.5 * float(np.sum(np.log(a + psi))) - 0.5 * float(np.linalg.slogdet(xtvx)[1])
+                 - 0.5 * float(y @ py) + log_a)
+
+    scale = float(np.var(y)) + float(np.max(psi))
+    result = minimize_scalar(negative, bounds=(np.log(scale * 1e-8), np.log(scale * 10.0)), method="bounded",
+                             options={"xatol": tol, "maxiter": max_iter})
+    return float(np.exp(result.x)), int(result.nfev), bool(result.success)
 
 
 def _projection(a: float, psi: np.ndarray, x: np.ndarray) -> np.ndarray:
