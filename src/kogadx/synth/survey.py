@@ -22,7 +22,7 @@ A world built so that a naive method can fail (all numbers in ``SURVEY_MODEL``):
    - Item non-response: higher on paper and with age; in the ``mnar`` scenario unhappy people
      also skip the happiness question more.
 2. Sample: a simple random sample of adults is invited; each responds with probability
-   expit(a + age_slope·(age−50)/10 + female + district_d + (district × age group)), the
+   expit(a + age_slope·(band mid−50)/10 + female + district_d + (district × age band)), the
    ``mar`` scenario (missing at random given the raking cells). The ``mnar`` scenario adds
    − lonely·L − offline·[no internet] + outcome·(h − intercept): lonely, offline and unhappy
    people answer less, which no weighting on the register margins can undo.
@@ -108,6 +108,7 @@ SURVEY_MODEL: dict[str, Any] = {
     "comment_neighbour_share": 0.06,  # of comments: a neighbour's full name
 }
 
+RESPONSE_AGE_EDGES = (18, 30, 40, 50, 60, 70, 80, 90)  # the wellbeing stage's default raking age bands
 RAW_HEADERS = {"happiness": "幸福度", "life_satisfaction": "生活満足度", **{c.key: c.name_ja for c in CATEGORIES}}
 _CUTS = np.array([-1.5, -0.5, 0.5, 1.5])
 
@@ -361,11 +362,15 @@ def _respondents(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adu
     respondents and invited non-respondents."""
     d = adults.district_index
     n_pop, n_d = len(adults.people), len(adults.districts)
-    age_band = np.clip((adults.age - 10) // 10, 0, 8)  # 10-year bands from 18–19 / 20s … 80s
+    # Age enters by the survey's age bands (18–29, 30s … 80s), so that "missing at random
+    # given the raking cells" holds exactly in the mar scenario, not only approximately.
+    edges = np.asarray(RESPONSE_AGE_EDGES)
+    age_band = np.clip(np.searchsorted(edges, adults.age, side="right") - 1, 0, len(edges) - 2)
+    band_mid = (edges[:-1] + edges[1:]) / 2.0
     resp_district = rng.normal(0.0, spec["response_district_sd"], n_d)
-    resp_district_age = rng.normal(0.0, spec["response_district_age_sd"], (n_d, 9))
+    resp_district_age = rng.normal(0.0, spec["response_district_age_sd"], (n_d, len(edges) - 1))
     female = (adults.people["sex"] == "女").to_numpy(float)
-    rest = (spec["response_age_slope"] * (adults.age - 50) / 10 + resp_district[d]
+    rest = (spec["response_age_slope"] * (band_mid[age_band] - 50) / 10 + resp_district[d]
             + resp_district_age[d, age_band] + spec["response_female"] * female)
     if spec["nonresponse"] == "mnar":
         rest = rest - spec["response_lonely"] * traits.loneliness - spec["response_offline"] * traits.offline \
