@@ -74,7 +74,9 @@ def driver_chart(importances: pd.DataFrame, labels: Mapping[str, str], level: fl
     y = np.arange(len(imp))
     names = [labels.get(i, i) for i in imp["item"]]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 7), sharey=True)
-    ax1.errorbar(imp["coef_std"], y, xerr=[imp["coef_std"] - imp["coef_ci_low"], imp["coef_ci_high"] - imp["coef_std"]],
+    # With few bootstrap draws the full-data coefficient can fall just outside the percentile interval.
+    ax1.errorbar(imp["coef_std"], y, xerr=[np.clip(imp["coef_std"] - imp["coef_ci_low"], 0, None),
+                                           np.clip(imp["coef_ci_high"] - imp["coef_std"], 0, None)],
                  fmt="o", color=PALETTE[0], capsize=2, ms=4)
     ax1.axvline(0, color="black", linewidth=0.8)
     ax1.set_yticks(y)
