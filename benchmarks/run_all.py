@@ -34,6 +34,7 @@ BENCHMARKS = [
     ("ingest_memory", "ingest_memory.py", [], False, ["--rows", "300000"]),
     ("co2_caltrack", "co2_caltrack.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
+    ("wellbeing_sae", "wellbeing_sae.py", [], False, ["--seeds", "2", "--replicates", "20", "--driver-seeds", "1"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock
     ("machine_independence", "machine_independence.py", [], False, []),

@@ -36,7 +36,7 @@ TINY_OVERRIDES = {
     "forecast": {"n_folds": 2, "horizons": [24], "num_boost_round": 40, "train_window": 1344},
     "co2": {"period": {"start": "2022-10", "end": "2024-09"}, "baseline": {"holdout_months": 6},
             "mv": {"default_baseline_start": "2022-10"}},
-    "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}},
+    "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}, "sae": {"n_replicates": 10}},
     "regulation_scan": {"cv_folds": 2},
     # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
     "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,

@@ -27,6 +27,7 @@ PARAMS = {
         "min_district_n": 0,
         "raking": {"margins": [["age_group", "sex"], ["district"]], "tol": 1.0e-7, "max_iter": 500,
                    "trim_ratio": [0.2, 5.0]},
+        "sae": {"n_replicates": 10},
         "drivers": {"linear_model": "ridge", "alpha_log10_min": -2, "alpha_log10_max": 3, "n_alphas": 11,
                     "cv": "kfold", "cv_folds": 3, "n_bootstrap": 20, "n_bootstrap_lgbm": 2, "perm_repeats": 1,
                     "lgbm": {"n_estimators": 30}},

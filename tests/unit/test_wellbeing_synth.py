@@ -92,3 +92,43 @@ def test_unknown_town_code_in_register_is_an_error():
     register.loc[3, "town_code"] = "40223999999"
     with pytest.raises(ValueError, match="40223999999"):
         generate_survey(np.random.default_rng(0), register, towns, SurveySynth(n_target=20))
+
+
+@pytest.fixture(scope="module")
+def both_worlds():
+    towns = toy_towns()
+    register = toy_register(stream_rng(22, "register"), towns, 6_000)
+    return {s: generate_survey(stream_rng(22, "survey"), register, towns, SurveySynth(n_target=900, nonresponse=s))
+            for s in ("mar", "mnar")}
+
+
+def test_only_the_not_ignorable_world_loses_its_unhappy_people(both_worlds):
+    """Invited non-respondents are unhappier than respondents in ``mnar`` (loneliness, no
+    internet, happiness itself lower the response), hardly at all in ``mar``."""
+    gaps = {}
+    for scenario, (_, truth) in both_worlds.items():
+        r = truth.response
+        silent = r["invited"] - r["respondents"]
+        gaps[scenario] = (np.average(r["happiness_respondents"].fillna(0), weights=r["respondents"])
+                          - np.average(r["happiness_nonrespondents"].fillna(0), weights=silent))
+        assert truth.model["nonresponse"] == scenario
+    assert abs(gaps["mar"]) < 0.2
+    assert gaps["mnar"] > 0.3
+
+
+def test_happiness_is_not_a_linear_function_of_the_items(both_worlds):
+    """Health ≤ 2 costs more than the linear slope says (a floor), and a positivity trait
+    colours every answer: items with no effect still correlate with happiness."""
+    raw, truth = both_worlds["mar"]
+    towns = toy_towns()
+    register = toy_register(stream_rng(22, "register"), towns, 6_000)
+    linear, _ = generate_survey(stream_rng(22, "survey"), register, towns,
+                                SurveySynth(n_target=900, nonresponse="mar"), model={"happiness_health_floor": 0.0})
+    low = raw[RAW_HEADERS["health"]] <= 2  # same seed: the same people with the same items
+    drop = raw.loc[low, "幸福度"].astype(float).mean() - linear.loc[low, "幸福度"].astype(float).mean()
+    assert drop < -0.4
+    assert (raw.loc[~low, "幸福度"] == linear.loc[~low, "幸福度"]).mean() > 0.95
+    happy = raw["幸福度"].astype(float)
+    zero = truth.effects.loc[truth.effects["effect_per_point"] == 0, "item"]
+    corr = [happy.corr(raw[RAW_HEADERS[k]].astype(float)) for k in zero]
+    assert np.mean(corr) > 0.1

@@ -7,6 +7,7 @@ the pipeline's output changes the sentence.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from statistics import NormalDist
 from typing import Any
 
 import pandas as pd
@@ -180,8 +181,26 @@ def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, driv
                    f"{fmt_num(ls['ci_high'], 2)} 点) です。")
     out.append(f"幸福度と関係が強い項目は「{'」「'.join(top)}」でした (回答のばらつきの約 "
                f"{fmt_pct(cv['r2_mean'], 0)} をこれらの項目で説明できます)。")
-    out.append(f"地区ごとの回答者は少ないため、各地区の値は市全体の値に寄せて推定しています (寄せた割合の中央値 "
-               f"{fmt_pct(hap['median_shrinkage'], 0)})。地区の順位付けには使わないでください。")
+    sae = metrics.get("small_area")
+    if sae and sae.get("covariates"):
+        names = {"share_65plus": "65歳以上の割合", "log_density": "人口密度", "dist_stop_km": "停留所・駅までの距離"}
+        used = "・".join(names.get(c, c) for c in sae["covariates"])
+        z = NormalDist().inv_cdf(0.5 + level / 2)
+        out.append(f"地区ごとの回答者は少ないため、各地区の値は地区の客観指標 ({used}) を使う小地域推定"
+                   f" (Fay–Herriot モデル) で推定しました。区間の幅 (中央値) は直接の集計の "
+                   f"±{fmt_num(z * sae['median_se_direct'], 2)} 点から ±{fmt_num(z * sae['median_se_fay_herriot'], 2)}"
+                   " 点になりました。地区の順位付けには使わないでください。")
+    else:
+        out.append(f"地区ごとの回答者は少ないため、各地区の値は市全体の値に寄せて推定しています (寄せた割合の中央値 "
+                   f"{fmt_pct(hap['median_shrinkage'], 0)})。地区の順位付けには使わないでください。")
+    sens = metrics.get("sensitivity")
+    if sens:
+        moved = sens["city_happiness_if_nonrespondents_lower"]
+        if "0.5" in moved and "1" in moved:
+            out.append(f"回答しなかった人 (約 {fmt_pct(1 - sens['response_rate'], 0)}) の幸福度が回答した人より"
+                       f" 0.5 点低ければ、市全体の平均は {fmt_num(moved['0.5'], 2)} 点、"
+                       f"1 点低ければ {fmt_num(moved['1'], 2)} 点になります。"
+                       "重み付けではこの差を直せないため、市全体の値はこの幅で読んでください。")
     return out
 
 

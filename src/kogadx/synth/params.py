@@ -129,6 +129,9 @@ class SurveySynth:
 
     n_target: Annotated[int, Field(ge=1)] = 2000  # respondents; × scale (at least 200)
     survey_date: Date = "2024-02-29"
+    # Non-response scenario: "mar" = response depends only on district × age group and sex
+    # (what raking can fix); "mnar" = also on loneliness, having no internet and happiness itself.
+    nonresponse: Literal["mar", "mnar"] = "mnar"
 
 
 @section

@@ -1,24 +1,39 @@
 """Synthetic local well-being (地域幸福度) survey, sampled from the residents register.
 
-Design (all numbers are arguments; defaults documented in ``SURVEY_MODEL``):
+A world built so that a naive method can fail (all numbers in ``SURVEY_MODEL``):
 1. Population: register residents aged 18–89 on the survey date. Every adult gets answers
    from an explicit model, so the true district means are finite-population means.
-   - Category items (1–5): latent z = base_c + district_c,d + age_c·(age−50)/10
-     + sex_c·[女] + loading·η_i + ε, η_i ~ N(0,1) a personal "positivity" shared across
-     items (items correlate), ε ~ N(0,1); cut at (−1.5, −0.5, 0.5, 1.5).
-   - 幸福度 (0–10): round(h), h = intercept + Σ_c β_c (item_c − 3) + γ_d + e, e ~ N(0, σ);
-     a few categories have strong β, some weak, most zero.
+   Person traits outside any raking margin: loneliness L ~ N(0,1) (more among the very old),
+   no internet (likelier with age), and a "positivity" η ~ N(0,1) that colours *every*
+   answer, items and happiness alike (common-method bias: items correlate with happiness
+   beyond their effect). District traits: remoteness (minus the z-score of log density,
+   from the register and the town polygons) and a random district effect.
+   - Category items (1–5): latent z = base_c + district_c,d + remote_c·remoteness_d
+     + age_c·(age−50)/10 + sex_c·[女] + loading·η + ε, cut at (−1.5, −0.5, 0.5, 1.5);
+     つながり also falls with loneliness.
+   - 幸福度 (0–10): round(h), h = intercept + Σ_c β_c (item_c − 3) + nonlinear and
+     interaction terms (a health floor: health ≤ 2 costs extra; community ties matter more
+     for lonely people; a U-shape in age) − loneliness + γ_d + method·η + e.
    - 生活満足度 (0–10): round(intercept + ρ (h − intercept) + N(0, σ_ls)).
-   - Item non-response: each answer blank with probability ``item_missing``.
+   - Mode: people with internet mostly answer on the web, the rest on paper; paper answers
+     read a little higher (``mode_effect_paper``). The truth is what everybody would answer
+     under the same mixed-mode design (a census with this questionnaire), so the mode effect
+     is part of the measurement, and it biases a sample only when offline people answer less.
+   - Item non-response: higher on paper and with age; in the ``mnar`` scenario unhappy people
+     also skip the happiness question more.
 2. Sample: a simple random sample of adults is invited; each responds with probability
-   expit(a + age_slope·(age−50)/10 + district_d), so older people and some districts answer
-   more; ``a`` is solved so the expected number of respondents is ``n_target``.
-3. Raw table as the survey system exports it: Japanese headers, the respondent's 住民票コード,
-   prize-draw contact (氏名 and 電話番号 or メールアドレス), 年齢, 性別, 町丁目コード, 町丁目,
-   answers and a free-text 自由記述 in which some comments carry personal details (a phone
-   number, a neighbour's name from the register) for the privacy stage to scrub.
+   expit(a + age_slope·(band mid−50)/10 + female + district_d + (district × age band)), the
+   ``mar`` scenario (missing at random given the raking cells). The ``mnar`` scenario adds
+   − lonely·L − offline·[no internet] + outcome·(h − intercept): lonely, offline and unhappy
+   people answer less, which no weighting on the register margins can undo.
+   ``a`` is solved so the expected number of respondents is ``n_target``.
+3. Raw table as the survey system exports it (unchanged schema): Japanese headers, the
+   respondent's 住民票コード, prize-draw contact (氏名 and 電話番号 or メールアドレス), 年齢, 性別,
+   町丁目コード, 町丁目, answers and a free-text 自由記述 in which some comments carry personal
+   details (a phone number, a neighbour's name from the register) for the privacy stage.
 
-Truth (``SurveyTruth``) holds effects, true district means and the planted personal details.
+Truth (``SurveyTruth``) holds effects, true district means, response by district (with the
+true happiness of respondents and non-respondents) and the planted personal details.
 Districts follow :mod:`kogadx.wellbeing.districts` (town base name).
 """
 
@@ -51,25 +66,49 @@ SURVEY_MODEL: dict[str, Any] = {
         "health": -0.25, "community_ties": 0.20, "mobility": -0.12, "employment_income": -0.05,
         "digital_life": -0.20, "childcare": -0.10, "natural_landscape": 0.08,
     },
+    # Item latent per unit of district remoteness (−z of log density): remote → fewer buses and shops.
+    "item_remoteness": {"mobility": -0.35, "shopping_dining": -0.30, "medical_welfare": -0.20,
+                        "natural_landscape": 0.20, "digital_life": -0.10},
     "item_base_sd": 0.35,  # spread of category base levels
-    "item_district_sd": 0.35,  # district effect on each category latent
+    "item_district_sd": 0.25,  # district effect on each category latent
     "item_sex_sd": 0.05,
-    "item_loading": 0.5,  # loading on the personal positivity factor
+    "item_loading": 0.5,  # loading of every item on the positivity trait η (common-method bias)
+    "loneliness_ties": -0.6,  # つながり latent per SD of loneliness
+    "loneliness_old": 0.4,  # extra loneliness at 75+
     "happiness_intercept": 6.3,
-    "happiness_district_sd": 0.20,
-    "happiness_noise_sd": 1.2,
+    "happiness_district_sd": 0.12,
+    "happiness_remoteness": -0.10,
+    "happiness_health_floor": -0.6,  # extra when health ≤ 2 (nonlinear)
+    "happiness_ties_lonely": 0.35,  # extra slope of つながり for lonely people (L > 1): interaction
+    "happiness_loneliness": -0.45,  # per SD of loneliness
+    "happiness_age_u": 0.10,  # × ((age − 50)/10)²: a U-shape in age
+    "happiness_method": 0.45,  # η on the happiness answer (common-method bias)
+    "happiness_noise_sd": 1.0,
     "life_satisfaction_rho": 0.8,
     "life_satisfaction_noise_sd": 1.0,
-    "item_missing": 0.02,
+    "offline_intercept": -2.2,  # log-odds of having no internet at 50
+    "offline_age_slope": 0.8,  # per decade
+    "web_share_online": 0.75,  # of people with internet, share answering on the web
+    "mode_effect_paper": 0.3,  # paper answers read higher (0–10 scale; items get a third of it)
+    "item_missing": 0.015,  # base item non-response on the web
+    "item_missing_paper": 2.0,  # × on paper
+    "item_missing_age": 0.3,  # × (1 + this per decade above 50)
+    "happiness_missing_unhappy": 0.06,  # mnar: extra skip probability of 幸福度 when h < 4
     "response_rate": 0.35,
     "response_age_slope": 0.35,  # log-odds per decade
+    "response_female": 0.15,
     "response_district_sd": 0.30,
+    "response_district_age_sd": 0.35,  # district × age group (10-year bands) interaction
+    "response_lonely": 0.30,  # mnar: log-odds per SD of loneliness (lower)
+    "response_offline": 0.6,  # mnar: log-odds without internet (lower)
+    "response_outcome": 0.08,  # mnar: log-odds per happiness point above the intercept
     "contact_share": 0.6,  # respondents who enter the prize draw (give contact details)
     "comment_share": 0.55,
     "comment_phone_share": 0.06,  # of comments: a phone number written in the text
     "comment_neighbour_share": 0.06,  # of comments: a neighbour's full name
 }
 
+RESPONSE_AGE_EDGES = (18, 30, 40, 50, 60, 70, 80, 90)  # the wellbeing stage's default raking age bands
 RAW_HEADERS = {"happiness": "幸福度", "life_satisfaction": "生活満足度", **{c.key: c.name_ja for c in CATEGORIES}}
 _CUTS = np.array([-1.5, -0.5, 0.5, 1.5])
 
@@ -158,12 +197,14 @@ def generate_survey(
 
     ``residents``: canonical validated register columns (resident_code, name, name_kana,
     birth_date, sex, town_code, town_name, phone). ``towns``: town_code, town_name (and
-    optionally base_name). ``config``: the target number of respondents and the survey date.
+    optionally base_name, and polygons for the district density). ``config``: the target
+    number of respondents, the survey date and the non-response scenario (``mar`` / ``mnar``).
     ``model`` overrides keys of ``SURVEY_MODEL``. If the register has fewer adults than
     needed, everyone is invited and fewer than ``config.n_target`` respond.
     """
-    spec = {**SURVEY_MODEL, **dict(model or {})}
+    spec = {**SURVEY_MODEL, **dict(model or {}), "nonresponse": config.nonresponse}
     on = dt.date.fromisoformat(config.survey_date)
+    area = _town_area_km2(towns)
     towns = assign_districts(pd.DataFrame(towns).drop(columns="geometry", errors="ignore"), district_grouping)
     districts = sorted(towns["district"].unique())
     reg = residents.reset_index(drop=True)
@@ -174,12 +215,14 @@ def generate_survey(
         bad = int(np.flatnonzero(district_all.isna().to_numpy())[0])
         raise ValueError(f"residents: {bad} 行目の町丁目コードが町丁目テーブルにありません: "
                          f"{reg['town_code'].iloc[bad]!r}")
+    remote = _remoteness(district_all, towns, area, districts)
     adults = _Adults(reg.loc[adult].reset_index(drop=True), age_all[adult],
-                     district_all[adult].reset_index(drop=True), districts)
-    answers, beta, item_sd = _answers(rng, spec, adults)
+                     district_all[adult].reset_index(drop=True), districts, remote)
+    traits = _traits(rng, spec, adults)
+    answers, beta, item_sd, h_latent = _answers(rng, spec, adults, traits)
     effects, true_means = _truth_of(answers, beta, item_sd, adults)
-    responded, response = _respondents(rng, spec, adults, config.n_target)
-    raw, planted = _raw_export(rng, spec, adults, answers, responded)
+    responded, response = _respondents(rng, spec, adults, traits, h_latent, answers, config.n_target)
+    raw, planted = _raw_export(rng, spec, adults, answers, responded, traits, h_latent)
     truth = SurveyTruth(
         effects=effects,
         district_means=true_means,
@@ -190,6 +233,27 @@ def generate_survey(
     return raw, truth
 
 
+def _town_area_km2(towns: pd.DataFrame) -> pd.Series | None:
+    """Town areas (km², EPSG:6670) by town_code when the towns carry polygons, else None."""
+    if not isinstance(towns, gpd.GeoDataFrame) or towns.crs is None:
+        return None
+    metric = towns.to_crs(CRS_METRIC)
+    return pd.Series(metric.geometry.area.to_numpy() / 1e6, index=metric["town_code"].astype(str).to_numpy())
+
+
+def _remoteness(district_all: pd.Series, towns: pd.DataFrame, area: pd.Series | None,
+                districts: list[str]) -> np.ndarray:
+    """Minus the z-score of log population density per district (0 everywhere without polygons)."""
+    if area is None:
+        return np.zeros(len(districts))
+    by_district = towns.assign(area=towns["town_code"].astype(str).map(area).to_numpy(float))
+    km2 = by_district.groupby("district")["area"].sum().reindex(districts).to_numpy(float)
+    people = district_all.value_counts().reindex(districts, fill_value=0).to_numpy(float)
+    log_density = np.log((people + 1.0) / np.maximum(km2, 1e-3))
+    sd = log_density.std()
+    return -(log_density - log_density.mean()) / (sd if sd > 0 else 1.0)
+
+
 @dataclass(frozen=True)
 class _Adults:
     """The survey population: register rows aged 18–89, their age and district."""
@@ -198,16 +262,36 @@ class _Adults:
     age: np.ndarray
     district: pd.Series
     districts: list[str]
+    remoteness: np.ndarray  # per district
 
     @property
     def district_index(self) -> np.ndarray:
         return self.district.map({d: i for i, d in enumerate(self.districts)}).to_numpy(int)
 
 
-def _answers(rng: np.random.Generator, spec: Mapping[str, Any],
-             adults: _Adults) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Traits:
+    """Person traits no register margin shows: loneliness, no internet, positivity, answer mode."""
+
+    loneliness: np.ndarray
+    offline: np.ndarray  # bool
+    eta: np.ndarray
+    paper: np.ndarray  # bool: answers on paper
+
+
+def _traits(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults) -> _Traits:
+    decades = (adults.age - 50) / 10
+    loneliness = rng.normal(0.0, 1.0, len(adults.age)) + spec["loneliness_old"] * (adults.age >= 75)
+    offline = rng.random(len(decades)) < _expit(spec["offline_intercept"] + spec["offline_age_slope"] * decades)
+    eta = rng.normal(0.0, 1.0, len(decades))
+    paper = offline | (rng.random(len(decades)) >= spec["web_share_online"])
+    return _Traits(loneliness=loneliness, offline=offline, eta=eta, paper=paper)
+
+
+def _answers(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults,
+             traits: _Traits) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Every adult's answers (happiness, life satisfaction, category items) from the model,
-    the true happiness effect per category item point and each item's sd."""
+    the linear happiness effect per category item point, each item's sd and the latent h."""
     d = adults.district_index
     age = adults.age
     female = (adults.people["sex"] == "女").to_numpy(float)
@@ -216,27 +300,42 @@ def _answers(rng: np.random.Generator, spec: Mapping[str, Any],
     item_district = rng.normal(0.0, spec["item_district_sd"], (n_d, n_cat))
     sex_eff = rng.normal(0.0, spec["item_sex_sd"], n_cat)
     age_slope = np.array([spec["item_age_slopes"].get(k, 0.0) for k in CATEGORY_KEYS])
-    eta = rng.normal(0.0, 1.0, n_pop)
+    remote_slope = np.array([spec["item_remoteness"].get(k, 0.0) for k in CATEGORY_KEYS])
+    ties = np.array([k == "community_ties" for k in CATEGORY_KEYS], float)
+    mode = spec["mode_effect_paper"] * traits.paper
     latent = (
-        base[None, :] + item_district[d] + age_slope[None, :] * ((age - 50) / 10)[:, None]
-        + sex_eff[None, :] * female[:, None] + spec["item_loading"] * eta[:, None]
-        + rng.normal(0.0, 1.0, (n_pop, n_cat))
+        base[None, :] + item_district[d] + remote_slope[None, :] * adults.remoteness[d][:, None]
+        + age_slope[None, :] * ((age - 50) / 10)[:, None]
+        + sex_eff[None, :] * female[:, None] + spec["item_loading"] * traits.eta[:, None]
+        + spec["loneliness_ties"] * traits.loneliness[:, None] * ties[None, :]
+        + (mode / 3)[:, None] + rng.normal(0.0, 1.0, (n_pop, n_cat))
     )
     items = 1 + (latent[:, :, None] > _CUTS[None, None, :]).sum(axis=2)
     beta = np.array([spec["happiness_effects"].get(k, 0.0) for k in CATEGORY_KEYS])
-    gamma = rng.normal(0.0, spec["happiness_district_sd"], n_d)
+    gamma = rng.normal(0.0, spec["happiness_district_sd"], n_d) + spec["happiness_remoteness"] * adults.remoteness
     h0 = spec["happiness_intercept"]
-    h_latent = h0 + (items - 3) @ beta + gamma[d] + rng.normal(0.0, spec["happiness_noise_sd"], n_pop)
-    happiness = np.clip(np.rint(h_latent), 0, 10)
+    health = items[:, CATEGORY_KEYS.index("health")]
+    ties_item = items[:, CATEGORY_KEYS.index("community_ties")]
+    lonely = traits.loneliness > 1.0
+    h_latent = (
+        h0 + (items - 3) @ beta + gamma[d]
+        + spec["happiness_health_floor"] * (health <= 2)
+        + spec["happiness_ties_lonely"] * (ties_item - 3) * lonely
+        + spec["happiness_loneliness"] * traits.loneliness
+        + spec["happiness_age_u"] * (((age - 50) / 10) ** 2 - 1.0)
+        + spec["happiness_method"] * traits.eta
+        + rng.normal(0.0, spec["happiness_noise_sd"], n_pop)
+    )
+    happiness = np.clip(np.rint(h_latent + mode), 0, 10)
     life_sat = np.clip(
-        np.rint(h0 + spec["life_satisfaction_rho"] * (h_latent - h0)
+        np.rint(h0 + spec["life_satisfaction_rho"] * (h_latent - h0) + mode
                 + rng.normal(0, spec["life_satisfaction_noise_sd"], n_pop)),
         0, 10,
     )
     answers = pd.DataFrame(items.astype(float), columns=list(CATEGORY_KEYS))
     answers.insert(0, "life_satisfaction", life_sat)
     answers.insert(0, "happiness", happiness)
-    return answers, beta, items.std(axis=0)
+    return answers, beta, items.std(axis=0), h_latent
 
 
 def _truth_of(answers: pd.DataFrame, beta: np.ndarray, item_sd: np.ndarray,
@@ -256,29 +355,50 @@ def _truth_of(answers: pd.DataFrame, beta: np.ndarray, item_sd: np.ndarray,
     return effects, true_means
 
 
-def _respondents(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults,
-                 n_target: int) -> tuple[np.ndarray, pd.DataFrame]:
+def _respondents(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults, traits: _Traits,
+                 h_latent: np.ndarray, answers: pd.DataFrame, n_target: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Invitation (simple random sample) and non-response: who answered, in answer order, and
-    the counts per district (adults, invited, respondents)."""
+    per district the adults, invited, respondents and the true mean happiness of invited
+    respondents and invited non-respondents."""
     d = adults.district_index
     n_pop, n_d = len(adults.people), len(adults.districts)
+    # Age enters by the survey's age bands (18–29, 30s … 80s), so that "missing at random
+    # given the raking cells" holds exactly in the mar scenario, not only approximately.
+    edges = np.asarray(RESPONSE_AGE_EDGES)
+    age_band = np.clip(np.searchsorted(edges, adults.age, side="right") - 1, 0, len(edges) - 2)
+    band_mid = (edges[:-1] + edges[1:]) / 2.0
     resp_district = rng.normal(0.0, spec["response_district_sd"], n_d)
-    rest = spec["response_age_slope"] * (adults.age - 50) / 10 + resp_district[d]
+    resp_district_age = rng.normal(0.0, spec["response_district_age_sd"], (n_d, len(edges) - 1))
+    female = (adults.people["sex"] == "女").to_numpy(float)
+    rest = (spec["response_age_slope"] * (band_mid[age_band] - 50) / 10 + resp_district[d]
+            + resp_district_age[d, age_band] + spec["response_female"] * female)
+    if spec["nonresponse"] == "mnar":
+        rest = rest - spec["response_lonely"] * traits.loneliness - spec["response_offline"] * traits.offline \
+            + spec["response_outcome"] * (h_latent - spec["happiness_intercept"])
     a = _solve_intercept(rest, spec["response_rate"])
     p = _expit(a + rest)
     n_invite = min(n_pop, int(round(n_target / spec["response_rate"])))
     invited = np.sort(rng.choice(n_pop, size=n_invite, replace=False))
-    responded = invited[rng.random(n_invite) < p[invited]]
+    answered = rng.random(n_invite) < p[invited]
+    responded = invited[answered]
+    silent = invited[~answered]
     responded = responded[rng.permutation(len(responded))]  # answer order ≠ register order
+    happy = answers["happiness"].to_numpy(float)
     response = pd.DataFrame({"district": adults.districts})
     response["adults"] = np.bincount(d, minlength=n_d)
     response["invited"] = np.bincount(d[invited], minlength=n_d)
     response["respondents"] = np.bincount(d[responded], minlength=n_d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        response["happiness_respondents"] = (np.bincount(d[responded], weights=happy[responded], minlength=n_d)
+                                             / response["respondents"].to_numpy())
+        response["happiness_nonrespondents"] = (np.bincount(d[silent], weights=happy[silent], minlength=n_d)
+                                                / np.bincount(d[silent], minlength=n_d))
     return responded, response
 
 
 def _raw_export(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adults, answers: pd.DataFrame,
-                responded: np.ndarray) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+                responded: np.ndarray, traits: _Traits,
+                h_latent: np.ndarray) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """The survey system's export of the respondents, and the personal details planted in 自由記述."""
     r = adults.people.iloc[responded].reset_index(drop=True)
     ans = answers.iloc[responded].reset_index(drop=True)
@@ -294,13 +414,20 @@ def _raw_export(rng: np.random.Generator, spec: Mapping[str, Any], adults: _Adul
     raw["メールアドレス"] = [
         _email(rng, k) if m else "" for k, m in zip(r["name_kana"].astype(str), use_mail, strict=True)
     ]
-    raw["年齢"] = adults.age[responded].astype("int64")
+    age = adults.age[responded]
+    raw["年齢"] = age.astype("int64")
     raw["性別"] = r["sex"].astype("string").to_numpy()
     raw["町丁目コード"] = r["town_code"].astype("string").to_numpy()
     raw["町丁目"] = r["town_name"].astype("string").to_numpy()
+    # Item non-response: more on paper and with age; unhappy people skip 幸福度 more (mnar).
+    skip = spec["item_missing"] * np.where(traits.paper[responded], spec["item_missing_paper"], 1.0) \
+        * (1.0 + spec["item_missing_age"] * np.clip((age - 50) / 10, 0, None))
     for key, header in RAW_HEADERS.items():
         values = ans[key].to_numpy(float)
-        values = np.where(rng.random(n) < spec["item_missing"], np.nan, values)
+        p_skip = skip
+        if key == "happiness" and spec["nonresponse"] == "mnar":
+            p_skip = skip + spec["happiness_missing_unhappy"] * (h_latent[responded] < 4)
+        values = np.where(rng.random(n) < p_skip, np.nan, values)
         raw[header] = pd.Series(values).astype("Int64")  # blank = no answer
     comments, planted = _comments(rng, spec, raw, ans, r, adults.people, ids)
     raw["自由記述"] = comments

@@ -25,7 +25,7 @@ def choropleth_with_intervals(
     order: Sequence[str],
     level: float = 0.95,
 ) -> Any:
-    """Map of the shrunk (EB) district means + a panel of direct and EB intervals.
+    """Map of the model-based (Fay–Herriot, columns *_eb) district means + direct and model intervals.
 
     ``polygons``: district, geometry; ``estimates``: output of ``shrink_to_city_mean``.
     """
@@ -38,7 +38,7 @@ def choropleth_with_intervals(
     if (~has).any():
         gdf[~has].plot(ax=ax_map, color="#dddddd", edgecolor="white", hatch="///")
     gdf[has].plot(column="mean_eb", ax=ax_map, cmap="YlGnBu", edgecolor="white", linewidth=0.6, legend=True,
-                  legend_kwds={"label": f"{label}（縮小推定）", "shrink": 0.7})
+                  legend_kwds={"label": f"{label}（小地域推定）", "shrink": 0.7})
     for _, row in gdf.iterrows():
         point = row.geometry.representative_point()
         ax_map.annotate(row["district"], (point.x, point.y), ha="center", va="center", fontsize=7)
@@ -55,7 +55,7 @@ def choropleth_with_intervals(
                    fmt="o", color="#999999", ms=3, capsize=2, label="直接推定（重み付き平均）")
     eb_err = [sub["mean_eb"] - sub["ci_low_eb"], sub["ci_high_eb"] - sub["mean_eb"]]
     ax_ci.errorbar(sub["mean_eb"], y - 0.15, xerr=eb_err,
-                   fmt="o", color=PALETTE[0], ms=3, capsize=2, label="縮小推定（経験ベイズ）")
+                   fmt="o", color=PALETTE[0], ms=3, capsize=2, label="小地域推定（Fay–Herriot）")
     ax_ci.axvline(city["mean"], color=PALETTE[1], linestyle="--", linewidth=1, label=f"市全体 {city['mean']:.2f}")
     ax_ci.set_yticks(y)
     ax_ci.set_yticklabels([f"{d}（n={int(n)}）" for d, n in zip(rows, sub["n"], strict=True)], fontsize=8)
@@ -74,7 +74,9 @@ def driver_chart(importances: pd.DataFrame, labels: Mapping[str, str], level: fl
     y = np.arange(len(imp))
     names = [labels.get(i, i) for i in imp["item"]]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 7), sharey=True)
-    ax1.errorbar(imp["coef_std"], y, xerr=[imp["coef_std"] - imp["coef_ci_low"], imp["coef_ci_high"] - imp["coef_std"]],
+    # With few bootstrap draws the full-data coefficient can fall just outside the percentile interval.
+    ax1.errorbar(imp["coef_std"], y, xerr=[np.clip(imp["coef_std"] - imp["coef_ci_low"], 0, None),
+                                           np.clip(imp["coef_ci_high"] - imp["coef_std"], 0, None)],
                  fmt="o", color=PALETTE[0], capsize=2, ms=4)
     ax1.axvline(0, color="black", linewidth=0.8)
     ax1.set_yticks(y)
@@ -111,7 +113,7 @@ def district_profile_chart(
         sub = est[est["district"] == district].set_index("indicator").reindex(items)
         ax.scatter(city["mean"], y, marker="|", color=PALETTE[1], s=80, label="市全体")
         ax.errorbar(sub["mean_eb"], y, xerr=[sub["mean_eb"] - sub["ci_low_eb"], sub["ci_high_eb"] - sub["mean_eb"]],
-                    fmt="o", color=PALETTE[0], ms=3, capsize=1.5, label="地区（縮小推定）")
+                    fmt="o", color=PALETTE[0], ms=3, capsize=1.5, label="地区（小地域推定）")
         n = int(sub["n"].max()) if sub["n"].notna().any() else 0
         ax.set_title(f"{district}（n={n}）", fontsize=10)
         ax.set_yticks(y)
@@ -143,7 +145,7 @@ def profile_heatmap(estimates: pd.DataFrame, order: Sequence[str], items: Sequen
     ax.set_yticks(np.arange(len(items)))
     ax.set_yticklabels([labels.get(i, i) for i in items], fontsize=8)
     ax.grid(False)
-    fig.colorbar(image, ax=ax, label="市全体との差（縮小推定、点）")
+    fig.colorbar(image, ax=ax, label="市全体との差（小地域推定、点）")
     ax.set_title("地区プロファイル（市全体との差）")
     fig.tight_layout()
     return fig

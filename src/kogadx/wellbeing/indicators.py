@@ -1,14 +1,14 @@
-"""Weighted indicators per district with intervals, and empirical-Bayes shrinkage.
+"""Weighted indicators per district with intervals, and small-area (model-based) estimates.
 
-Direct estimate per district d and indicator: the weighted (Hájek) mean of answers. Its
-variance uses the Kish effective sample size n_eff = (Σw)² / Σw² (design effect from
-unequal weights only; clustering and the variance reduction from raking are ignored,
-which is conservative for raked margins) and a t interval with n_eff − 1 degrees of freedom.
-
-Shrinkage (Fay–Herriot style, without covariates): the district's direct estimate is pulled
-toward the weighted city mean by B_d = v_d / (v_d + τ²), where v_d = σ²_pooled / n_eff,d
-(a smoothed sampling variance: small districts' own variances are too noisy) and τ² is the
-between-district variance by the DerSimonian–Laird moment estimator.
+Direct estimate per district d and indicator: the weighted (Hájek) mean of answers.
+:func:`district_estimates` gives it with a Kish-n_eff t interval (kept for a quick look and
+the old benchmark); the stage replaces that interval by :func:`small_area_estimates`, whose
+standard errors come from bootstrap replicate weights re-raked in each replicate
+(:mod:`kogadx.wellbeing.replicates`), and adds two model-based estimates from the
+Fay–Herriot model (:mod:`kogadx.wellbeing.sae`): shrinkage to the city level without
+covariates (``*_shrunk``) and the EBLUP with register covariates (``*_eb``, the published
+estimate). :func:`shrink_to_city_mean` is the earlier DerSimonian–Laird shrinkage, kept for
+comparison in ``benchmarks/wellbeing_coverage.py``.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ def add_labels(estimates: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFra
     return out
 
 
-ESTIMATE_COLUMNS = ("mean", "sd", "se", "ci_low", "ci_high", "mean_eb", "se_eb", "ci_low_eb", "ci_high_eb")
+ESTIMATE_COLUMNS = ("mean", "sd", "se", "ci_low", "ci_high", "var_smoothed", "mean_shrunk", "se_shrunk",
+                    "ci_low_shrunk", "ci_high_shrunk", "mean_eb", "se_eb", "ci_low_eb", "ci_high_eb", "shrinkage")
 
 
 def withhold_small_districts(estimates: pd.DataFrame, min_n: int, respondents: Mapping[str, int]) -> pd.DataFrame:
@@ -144,3 +145,108 @@ def withhold_small_districts(estimates: pd.DataFrame, min_n: int, respondents: M
     out.loc[withheld, cols] = np.nan
     out["withheld"] = withheld
     return out
+
+
+COVARIATE_LABELS = {"share_65plus": "65歳以上の割合", "log_density": "人口密度 (対数)",
+                    "dist_stop_km": "最寄りの停留所・駅までの距離"}
+
+
+def district_covariates(objective: pd.DataFrame, order: Sequence[str], names: Sequence[str]) -> tuple[np.ndarray,
+                                                                                                      list[str]]:
+    """Design matrix (intercept + standardised covariates) per district in ``order``, and the
+    covariates used: a covariate missing for some district (e.g. distance without stops) or
+    constant over districts is left out."""
+    obj = objective.set_index("district").reindex(list(order))
+    columns = {
+        "share_65plus": obj["share_65plus"],
+        "log_density": np.log1p(obj["density_per_km2"]),
+        "dist_stop_km": obj["dist_stop_m"] / 1000.0,
+    }
+    used, cols = [], [np.ones(len(obj))]
+    for name in names:
+        x = columns[name].to_numpy(float)
+        if np.isfinite(x).all() and x.std() > 0:
+            cols.append((x - x.mean()) / x.std())
+            used.append(name)
+    return np.column_stack(cols), used
+
+
+def small_area_estimates(
+    direct: pd.DataFrame,
+    respondents: pd.DataFrame,
+    weights: np.ndarray,
+    replicates: np.ndarray,
+    design: np.ndarray,
+    order: Sequence[str],
+    level: float = 0.95,
+    variance_min_n: int = 20,
+    method: str = "reml",
+) -> pd.DataFrame:
+    """Replace the Kish intervals of :func:`district_estimates` by bootstrap ones and add the
+    model-based estimates, per indicator:
+
+    - ``se``/``ci_low``/``ci_high``: direct (Hájek) estimate with the bootstrap standard error
+      of the re-raked replicates (normal interval); ``var_smoothed``: the smoothed sampling
+      variance ψ_d the models take as known;
+    - ``mean_shrunk`` … ``ci_high_shrunk``: Fay–Herriot with an intercept only (shrinkage to
+      the city level, no covariates);
+    - ``mean_eb`` … ``ci_high_eb``: Fay–Herriot EBLUP with the register covariates in
+      ``design`` (the published estimate), MSE by Prasad–Rao; ``shrinkage`` = 1 − γ_d,
+      ``tau2`` = the model's between-district variance.
+    The city row keeps its direct estimate in every column, with the bootstrap interval.
+    """
+    from kogadx.wellbeing.replicates import replicate_district_means
+    from kogadx.wellbeing.sae import FayHerriotFit, fay_herriot, smoothed_variance
+
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    districts = respondents["district"].astype(str).to_numpy()
+    parts = []
+    for indicator, group in direct.groupby("indicator", sort=False):
+        values = respondents[str(indicator)].to_numpy(float)
+        boot = replicate_district_means(values, districts, order, weights, replicates)
+        city = replicate_district_means(values, np.full(len(values), CITY), [CITY], weights, replicates)
+        boot = pd.concat([city, boot], ignore_index=True).set_index("district")
+        group = group.copy()
+        key = group["district"].to_numpy()
+        se = np.sqrt(boot["var_boot"].reindex(key).to_numpy(float))
+        mean = group["mean"].to_numpy(float)
+        group["se"] = se
+        group["ci_low"], group["ci_high"] = mean - z * se, mean + z * se
+        dist = boot.drop(index=CITY).reindex(list(order))
+        psi = smoothed_variance(dist["var_boot"].to_numpy(), dist["sd"].to_numpy(), dist["n"].to_numpy(),
+                                variance_min_n)
+        y = dist["mean"].to_numpy(float)
+        n_areas = int((np.isfinite(y) & np.isfinite(psi)).sum())
+        # Too few districts for the covariates: intercept only; for any model: the direct estimate.
+        if n_areas < 3:
+            full = flat = FayHerriotFit(estimate=y, mse=psi, gamma=np.ones(len(y)), beta=np.zeros(1),
+                                        beta_cov=np.zeros((1, 1)), sigma2_u=float("nan"), iterations=0,
+                                        converged=False)
+        else:
+            flat = fay_herriot(y, psi, design[:, :1], method=method)
+            full = fay_herriot(y, psi, design, method=method) if n_areas > design.shape[1] + 2 else flat
+        rows = {d: i for i, d in enumerate(order)}
+        idx = np.array([rows.get(d, -1) for d in key])
+        is_d = idx >= 0
+        cols: dict[str, np.ndarray] = {"var_smoothed": np.where(is_d, psi[idx], np.nan)}
+        for suffix, fit in (("shrunk", flat), ("eb", full)):
+            est = np.where(is_d, fit.estimate[idx], mean)
+            s = np.where(is_d, np.sqrt(fit.mse[idx]), se)
+            cols[f"mean_{suffix}"], cols[f"se_{suffix}"] = est, s
+            cols[f"ci_low_{suffix}"], cols[f"ci_high_{suffix}"] = est - z * s, est + z * s
+        cols["shrinkage"] = np.where(is_d, 1.0 - full.gamma[idx], 0.0)
+        cols["tau2"] = np.full(len(key), full.sigma2_u)
+        for name, column in cols.items():
+            group[name] = column
+        parts.append(group)
+    return pd.concat(parts, ignore_index=True)
+
+
+def nonresponse_sensitivity(city_mean: float, response_rate: float, deltas: Sequence[float]) -> pd.DataFrame:
+    """δ-adjustment (pattern mixture): if the people who did not answer were δ points lower
+    than those who did, the population mean is ȳ − (1 − response rate)·δ. No weighting on
+    the register can tell which δ holds; the table shows how far the answer would move."""
+    # "+ 0.0" turns the −0.0 of δ = 0 into 0.0, so it never prints as "-0.00"
+    rows = [{"delta": float(d), "shift": (response_rate - 1.0) * float(d) + 0.0,
+             "mean": city_mean + (response_rate - 1.0) * float(d)} for d in (0.0, *deltas)]
+    return pd.DataFrame(rows)

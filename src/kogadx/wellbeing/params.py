@@ -13,11 +13,15 @@ from kogadx.params import section
 class RakingParams:
     """Raking (iterative proportional fitting) to the register's adult margins.
 
-    ``margins``: each margin is a list of columns (``age_group``, ``sex``, ``district``);
+    ``margins``: each margin is a list of columns (``age_group``, ``sex``, ``district``, or
+    ``district_age``: district × age group with adjacent age groups merged inside a district
+    until each cell has ``min_cell`` respondents, see
+    :func:`kogadx.wellbeing.raking.collapse_district_age`);
     ``trim_ratio``: weight bounds as multiples of the mean weight (None = no trimming).
     """
 
-    margins: tuple[tuple[str, ...], ...] = (("age_group", "sex"), ("district",))
+    margins: tuple[tuple[str, ...], ...] = (("age_group", "sex"), ("district_age",))
+    min_cell: Annotated[int, Field(ge=1)] = 20
     tol: Annotated[float, Field(gt=0)] = 1e-6
     max_iter: Annotated[int, Field(ge=1)] = 500
     trim_ratio: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] | None = (0.2, 5.0)
@@ -40,6 +44,34 @@ class DriverParams:
 
 
 @section
+class SaeParams:
+    """Variance and small-area estimation: bootstrap replicates re-raked, then Fay–Herriot.
+
+    ``covariates``: district register covariates (columns of the objective table, or
+    ``log_density``); ``variance_min_n``: districts with at least this many respondents set
+    the design effect of the smoothed sampling variances.
+    """
+
+    n_replicates: Annotated[int, Field(ge=2)] = 100
+    covariates: tuple[Literal["share_65plus", "log_density", "dist_stop_km"], ...] = (
+        "share_65plus", "log_density", "dist_stop_km")
+    variance_min_n: Annotated[int, Field(ge=2)] = 20
+    variance_method: Literal["reml", "adjusted_reml"] = "adjusted_reml"
+
+
+@section
+class SensitivityParams:
+    """How far the answer moves if non-respondents answered δ points lower than respondents.
+
+    ``response_rate``: the survey's response rate (answers / invitations), known to the
+    survey office; ``deltas``: differences on the 0–10 scale to show.
+    """
+
+    response_rate: Annotated[float, Field(gt=0, le=1)] = 0.35
+    deltas: tuple[Annotated[float, Field(ge=0)], ...] = (0.25, 0.5, 1.0)
+
+
+@section
 class WellbeingFigures:
     """What the figures show: indicators mapped, districts profiled (names as people know them)."""
 
@@ -59,6 +91,8 @@ class WellbeingParams:
     district_grouping: dict[str, str] = Field(default_factory=dict)  # base name → coarser district
     min_district_n: Annotated[int, Field(ge=0)] = 10  # fewer respondents: not shown in the report
     raking: RakingParams = RakingParams()
+    sae: SaeParams = SaeParams()
+    sensitivity: SensitivityParams = SensitivityParams()
     drivers: DriverParams = DriverParams()
     figures: WellbeingFigures = WellbeingFigures()
     log_models: bool = False  # logging the two models to MLflow takes a few seconds

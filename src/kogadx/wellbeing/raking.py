@@ -68,6 +68,7 @@ def rake(
     config: RakingParams = RakingParams(),
     base_weights: np.ndarray | None = None,
     max_trim_rounds: int = 20,
+    with_errors: bool = True,
 ) -> RakingResult:
     """Rake ``sample`` weights so weighted totals match ``targets`` on every margin.
 
@@ -127,12 +128,16 @@ def rake(
             w, more, converged = rake_loop(w)
             iterations += more
             rounds += 1
-    errors = margin_errors(sample, w, dict(zip(targets.keys(), aligned, strict=True)))
+    if with_errors:
+        errors = margin_errors(sample, w, dict(zip(targets.keys(), aligned, strict=True)))
+        worst_pp = float(errors["error_pp"].abs().max())
+    else:  # replicate weights: only the weights are needed
+        errors, worst_pp = pd.DataFrame(), float("nan")
     return RakingResult(
         weights=w,
         iterations=iterations,
         converged=converged,
-        max_margin_error_pp=float(errors["error_pp"].abs().max()),
+        max_margin_error_pp=worst_pp,
         margin_errors=errors,
         dropped_cells=dropped,
         trim_rounds=rounds,
@@ -161,3 +166,51 @@ def margin_errors(
                 }
             )
     return pd.DataFrame(rows)
+
+
+DISTRICT_AGE = "district_age"
+
+
+def collapse_district_age(sample: pd.DataFrame, min_cell: int) -> dict[tuple[str, str], str]:
+    """Raking cells of district × age group, with adjacent age groups merged inside a district.
+
+    The collapsing rule (deterministic, documented in params.yaml): within each district, walk
+    the age groups from youngest to oldest and close a cell as soon as it holds at least
+    ``min_cell`` respondents; a last cell still short of ``min_cell`` joins the cell before
+    it; a district with fewer than ``min_cell`` respondents in all is one cell. Age groups
+    without respondents simply join their neighbours, so every register cell maps to a cell
+    with respondents. Returns (district, age_group) → cell label, e.g. "日吉|18-29～40-49".
+    """
+    groups = list(sample["age_group"].cat.categories) if hasattr(sample["age_group"], "cat") \
+        else sorted(sample["age_group"].astype(str).unique())
+    counts = sample.groupby(["district", "age_group"], observed=False).size()
+    mapping: dict[tuple[str, str], str] = {}
+    for district in sorted(sample["district"].astype(str).unique()):
+        cells: list[list[str]] = []
+        open_cell: list[str] = []
+        filled = 0
+        for group in groups:
+            open_cell.append(str(group))
+            filled += int(counts.get((district, group), 0))
+            if filled >= min_cell:
+                cells.append(open_cell)
+                open_cell, filled = [], 0
+        if open_cell:
+            if cells:
+                cells[-1].extend(open_cell)
+            else:
+                cells.append(open_cell)
+        for cell in cells:
+            label = f"{district}|{cell[0]}" if len(cell) == 1 else f"{district}|{cell[0]}～{cell[-1]}"
+            mapping.update({(district, g): label for g in cell})
+    return mapping
+
+
+def add_district_age(frame: pd.DataFrame, mapping: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """``frame`` with a ``district_age`` column from :func:`collapse_district_age`'s mapping.
+
+    Register districts without any respondent keep their own one-cell label (the raking then
+    drops them as cells without respondents, and reports it)."""
+    keys = zip(frame["district"].astype(str), frame["age_group"].astype(str), strict=True)
+    labels = [mapping.get(k, f"{k[0]}|*") for k in keys]
+    return frame.assign(**{DISTRICT_AGE: pd.array(labels, dtype="string")})

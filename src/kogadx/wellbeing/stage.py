@@ -15,6 +15,7 @@ import pandas as pd
 
 from kogadx.io import InputFileError
 from kogadx.params import as_dict
+from kogadx.rng import stream_rng
 from kogadx.stage import LoggedModel, StageOutputs, TrackedRun
 from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS, OVERALL_ITEMS
 from kogadx.wellbeing.data import SurveyDataError, standardize_register, standardize_survey
@@ -24,13 +25,23 @@ from kogadx.wellbeing.figures import choropleth_with_intervals, district_profile
 from kogadx.wellbeing.indicators import (
     CITY,
     add_labels,
+    district_covariates,
     district_estimates,
-    shrink_to_city_mean,
+    nonresponse_sensitivity,
+    small_area_estimates,
     withhold_small_districts,
 )
 from kogadx.wellbeing.objective import objective_indicators
 from kogadx.wellbeing.params import RakingParams, WellbeingParams
-from kogadx.wellbeing.raking import RakingResult, population_margins, rake
+from kogadx.wellbeing.raking import (
+    DISTRICT_AGE,
+    RakingResult,
+    add_district_age,
+    collapse_district_age,
+    population_margins,
+    rake,
+)
+from kogadx.wellbeing.replicates import bootstrap_weights
 
 INDICATORS: tuple[str, ...] = (*OVERALL_ITEMS, *CATEGORY_KEYS)
 # Significant digits of every written float: the driver models are ridge fits whose BLAS
@@ -65,11 +76,32 @@ class WellbeingResult:
     models: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Raking result, the targets it matched and the respondents with their raking cells."""
+
+    raking: RakingResult
+    targets: dict[tuple[str, ...], pd.Series]
+    respondents: pd.DataFrame
+
+
+def calibrate(respondents: pd.DataFrame, register: pd.DataFrame, config: RakingParams) -> Calibration:
+    """Raking weights of standardised respondents to the register's adult margins; a
+    ``district_age`` margin uses the collapsed district × age cells (rule in
+    :func:`kogadx.wellbeing.raking.collapse_district_age`)."""
+    margins = [list(m) for m in config.margins]
+    adults = register[register["adult_fraction"] > 0]
+    if any(DISTRICT_AGE in m for m in margins):
+        cells = collapse_district_age(respondents, config.min_cell)
+        respondents = add_district_age(respondents, cells)
+        adults = add_district_age(adults, cells)
+    targets = population_margins(adults, margins, weight_column="adult_fraction")
+    return Calibration(rake(respondents, targets, config), targets, respondents)
+
+
 def compute_weights(respondents: pd.DataFrame, register: pd.DataFrame, config: RakingParams) -> RakingResult:
     """Raking weights of standardised respondents to the register's adult margins."""
-    margins = [list(m) for m in config.margins]
-    targets = population_margins(register[register["adult_fraction"] > 0], margins, weight_column="adult_fraction")
-    return rake(respondents, targets, config)
+    return calibrate(respondents, register, config).raking
 
 
 def run_wellbeing(inputs: WellbeingInputs, params: WellbeingParams) -> StageOutputs:
@@ -113,18 +145,28 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
     register = standardize_register(residents, towns, edges, source=inputs.residents_file)
     order = district_order(towns)
 
-    raking = compute_weights(respondents, register, params.raking)
+    calibration = calibrate(respondents, register, params.raking)
+    raking = calibration.raking
     weights = raking.weights
+    replicates = bootstrap_weights(calibration.respondents, calibration.targets, params.raking,
+                                   params.sae.n_replicates, stream_rng(params.seed, "wellbeing-bootstrap"))
 
+    objective = objective_indicators(register, towns, stops)
+    design, covariates = district_covariates(objective, order, params.sae.covariates)
     direct = district_estimates(respondents, weights, INDICATORS, level=level, districts=order)
-    estimates = add_labels(shrink_to_city_mean(direct, level=level), INDICATOR_LABELS)
+    estimates = add_labels(small_area_estimates(direct, respondents, weights, replicates, design, order, level,
+                                                params.sae.variance_min_n, params.sae.variance_method),
+                           INDICATOR_LABELS)
+    city_happiness = float(direct.loc[(direct["district"] == CITY) & (direct["indicator"] == "happiness"),
+                                      "mean"].iloc[0])
+    sensitivity = nonresponse_sensitivity(city_happiness, params.sensitivity.response_rate,
+                                          params.sensitivity.deltas)
 
     drivers = fit_drivers(respondents[list(CATEGORY_KEYS)], respondents["happiness"], params.seed,
                           params.drivers, groups=respondents["district"], level=level)
     importances = drivers.importances.copy()
     importances.insert(1, "item_label", importances["item"].map(INDICATOR_LABELS))
 
-    objective = objective_indicators(register, towns, stops)
     # what is published (summary table, figures) leaves out averages of a handful of people
     answered = respondents["district"].value_counts()
     published = withhold_small_districts(estimates, params.min_district_n, answered)
@@ -143,9 +185,14 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
         "district_summary": summary,
         "driver_importance": importances,
         "driver_cv_scores": drivers.cv_scores,
+        "nonresponse_sensitivity": sensitivity,
     }
     figures = _figures(towns, published, importances, order, params) if make_figures else {}
     metrics = _metrics(respondents, estimates, raking, drivers, order, params)
+    metrics["small_area"] = _sae_metrics(estimates, covariates, replicates)
+    metrics["sensitivity"] = {"response_rate": params.sensitivity.response_rate,
+                              "city_happiness_if_nonrespondents_lower": {
+                                  f"{row.delta:g}": float(row.mean) for row in sensitivity.itertuples()}}
     models = {"linear": drivers.linear_model, "lightgbm": drivers.lgbm_model,
               "input_example": respondents[list(CATEGORY_KEYS)].head(5),
               "pip_requirements": _model_requirements()}
@@ -211,6 +258,20 @@ def _metrics(respondents: pd.DataFrame, estimates: pd.DataFrame, raking: RakingR
     }
 
 
+def _sae_metrics(estimates: pd.DataFrame, covariates: list[str], replicates: np.ndarray) -> dict[str, Any]:
+    """Happiness by district: how much the models narrow the intervals against the direct ones."""
+    rows = estimates[(estimates["district"] != CITY) & (estimates["indicator"] == "happiness")
+                     & estimates["se"].notna()]
+    return {
+        "n_replicates": int(replicates.shape[1]),
+        "covariates": covariates,
+        "sigma2_u_happiness": float(rows["tau2"].iloc[0]) if len(rows) else float("nan"),
+        "median_se_direct": float(rows["se"].median()),
+        "median_se_shrunk": float(rows["se_shrunk"].median()),
+        "median_se_fay_herriot": float(rows["se_eb"].median()),
+    }
+
+
 def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: list[str],
                       answered: pd.Series) -> pd.DataFrame:
     """One row per district: respondents (people who answered, ``answered``), happiness/life
@@ -224,7 +285,8 @@ def _district_summary(estimates: pd.DataFrame, objective: pd.DataFrame, order: l
                 row["n"] = int(answered.get(district, 0))
                 row["n_eff"] = float(e["n_eff"])
                 row["withheld"] = bool(e["withheld"])
-            for col in ("mean", "ci_low", "ci_high", "mean_eb", "ci_low_eb", "ci_high_eb"):
+            for col in ("mean", "se", "ci_low", "ci_high", "mean_shrunk", "se_shrunk", "mean_eb", "se_eb", "ci_low_eb",
+                        "ci_high_eb"):
                 row[f"{indicator}_{col}"] = float(e[col])
         rows.append(row)
     return pd.DataFrame(rows).merge(objective, on="district", how="left")
