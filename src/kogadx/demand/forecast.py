@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,8 @@ from kogadx.demand.lags import (
 )
 from kogadx.demand.params import DEFAULT_LGBM_PARAMS, ForecastParams
 
-BASELINE_MODELS = ("seasonal_naive", "moving_average", "mstl")
+BASELINE_MODELS = ("seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
+                   "adida", "imapa", "mstl")
 WEATHER_COLS = ("temperature_c", "precipitation_mm")  # exogenous columns not known in advance
 
 
@@ -66,6 +67,18 @@ class ForecastConfig:
     mstl_history: int
     weather: str  # "observed", or "persistence": weather known only at issue time
     weather_cols: tuple[str, ...]
+    origins: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # horizon → (n, step)
+    warmup: int = 1
+    hour_bands: tuple[int, ...] = (11, 14, 17)
+    calendar: str | None = None
+    bootstrap: int = 2000
+
+    def folds_for(self, horizon: int) -> tuple[int, int]:
+        """(number of origins, steps between them) for ``horizon``."""
+        if horizon in self.origins:
+            n, step = self.origins[horizon]
+            return int(n), int(step)
+        return self.n_folds, self.fold_step
 
     @property
     def fold_step(self) -> int:
@@ -88,6 +101,11 @@ class ForecastConfig:
             mstl_history=params.mstl_history,
             weather=params.weather,
             weather_cols=WEATHER_COLS,
+            origins={h: (n, step) for h, n, step in params.origins},
+            warmup=params.warmup,
+            hour_bands=params.hour_bands,
+            calendar=params.calendar,
+            bootstrap=params.bootstrap,
         )
 
     @property
@@ -118,7 +136,7 @@ class Design:
 
 
 def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None = None,
-                 issue_time_cols: tuple[str, ...] = ()) -> Design:
+                 issue_time_cols: tuple[str, ...] = (), country: str | None = None) -> Design:
     """Feature table for a direct ``horizon``-step model: calendar + exogenous + safe lags.
 
     ``frame`` defaults to ``panel.frame``; pass an extended frame (future rows with
@@ -128,6 +146,8 @@ def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None 
     take the value of the same hour on the last day known when the forecast is issued
     (``day × ceil(horizon / day)`` steps back: a persistence forecast); other exogenous
     columns are used as recorded (known in advance, or a perfect forecast).
+    ``country`` (``"JP"``, ``"US"``): add that country's public-holiday features
+    (:func:`kogadx.demand.lags.holiday_features`).
     """
     base = panel.frame if frame is None else frame
     freq = panel.spec.freq
@@ -139,7 +159,7 @@ def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None 
             if col in base.columns:
                 base[col] = grouped[col].shift(back)
     design, lag_cols = add_horizon_features(base, horizon, freq)
-    cal = calendar_features(design[TIME], freq)
+    cal = calendar_features(design[TIME], freq, country)
     design = pd.concat([design, cal], axis=1)
     features = [*cal.columns, *panel.exog_cols, *lag_cols]
     categorical = [c for c in panel.exog_cols if isinstance(design[c].dtype, pd.CategoricalDtype)]
