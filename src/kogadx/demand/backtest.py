@@ -180,10 +180,10 @@ def _predict(
     if model in INTERMITTENT_MODELS:
         levels = intermittent_levels(frame, history, model, config.mstl_history)
         return frame.loc[window, GROUP].astype(str).map(levels).to_numpy(dtype="float64")
-    if model == "mstl":
+    if model in ("mstl", "autoets"):
         horizon = design.horizon
         keys = frame.loc[window, [GROUP, TIME]]
-        fc = forecast_mstl(frame[[GROUP, TIME, TARGET]], origin, horizon, freq, config.mstl_history)
+        fc = forecast_mstl(frame[[GROUP, TIME, TARGET]], origin, horizon, freq, config.mstl_history, model)
         return keys.merge(fc, on=[GROUP, TIME], how="left")["yhat"].to_numpy(dtype="float64")
     if model == "lightgbm":
         times = frame[TIME]

@@ -23,6 +23,7 @@ app = typer.Typer(help="需要予測: 任意の時系列で予測モデルのバ
 # What each model does, after its name, in the summary printed for the user.
 MODEL_NOTES = {
     "mstl": "statsforecast",
+    "autoets": "statsforecast",
     "croston_optimized": "statsforecast",
     "tsb": "statsforecast",
     "adida": "statsforecast",

@@ -5,7 +5,9 @@ Models, all scored on the same rolling-origin folds (``kogadx.demand.backtest``)
 - ``seasonal_naive``: the same step one week earlier (same hour last week / same weekday).
 - ``moving_average``: mean of the same step over the last four weeks known at the origin.
 - ``mstl``: statsforecast MSTL (daily + weekly seasonality, AutoETS trend) per series,
-  fitted on a recent history window; forecasts clipped at 0.
+  fitted on a recent history window; forecasts clipped at 0. ``autoets``: statsforecast
+  AutoETS with one season (day for hourly data, week for daily data), same window.
+- ``historical_average`` and the intermittent-demand models: :mod:`kogadx.demand.baselines`.
 - ``lightgbm``: one global LightGBM model (Poisson objective by default) per horizon on
   calendar + panel exogenous columns + horizon-safe lags (direct multi-horizon strategy).
 - ``oracle``: the true expected count (synthetic data only), the noise floor.
@@ -39,7 +41,7 @@ from kogadx.demand.lags import (
 from kogadx.demand.params import DEFAULT_LGBM_PARAMS, ForecastParams
 
 BASELINE_MODELS = ("seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
-                   "adida", "imapa", "mstl")
+                   "adida", "imapa", "mstl", "autoets")
 WEATHER_COLS = ("temperature_c", "precipitation_mm")  # exogenous columns not known in advance
 
 
@@ -219,12 +221,14 @@ def mstl_seasons(freq: str) -> list[int]:
 
 
 def forecast_mstl(
-    frame: pd.DataFrame, origin: pd.Timestamp, horizon: int, freq: str, history: int
+    frame: pd.DataFrame, origin: pd.Timestamp, horizon: int, freq: str, history: int, kind: str = "mstl"
 ) -> pd.DataFrame:
     """MSTL forecasts for ``horizon`` steps after ``origin``, per series, clipped at 0.
 
     Each series is fitted on its last ``history`` steps up to and including ``origin``
     (at least two of the longest season). Returns columns ``unique_id``, ``ds``, ``yhat``.
+    ``kind="autoets"``: statsforecast AutoETS with the daily season (hourly data) or the
+    weekly one (daily data) instead of MSTL.
     """
     from statsforecast.models import MSTL, AutoETS
 
@@ -237,7 +241,10 @@ def forecast_mstl(
         y = np.nan_to_num(y, nan=0.0)
         if y.size < 2 * max(seasons):
             raise ValueError(f"系列 {uid}: MSTL には {2 * max(seasons)} ステップ以上の履歴が必要です")
-        model = MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
+        if kind == "autoets":
+            model: Any = AutoETS(season_length=seasons[0])
+        else:
+            model = MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
         mean = model.forecast(y=y, h=horizon)["mean"]
         ds = pd.date_range(origin + delta, periods=horizon, freq=freq)
         rows.append(pd.DataFrame({GROUP: uid, TIME: ds, "yhat": np.clip(mean, 0.0, None)}))

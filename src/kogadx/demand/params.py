@@ -16,7 +16,7 @@ from kogadx.params import section, stage_params
 
 Hour = Annotated[int, Field(ge=0, le=24)]
 ModelName = Literal["seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
-                    "adida", "imapa", "mstl", "lightgbm", "oracle"]
+                    "adida", "imapa", "mstl", "autoets", "lightgbm", "oracle"]
 MODELS: tuple[ModelName, ...] = get_args(ModelName)
 
 # LightGBM settings of the engine; the ``lightgbm`` table of the section is merged on them.

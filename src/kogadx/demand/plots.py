@@ -21,6 +21,7 @@ MODEL_LABELS_JA = {
     "adida": "ADIDA (間欠需要)",
     "imapa": "IMAPA (間欠需要)",
     "mstl": "MSTL (季節分解)",
+    "autoets": "AutoETS (指数平滑)",
     "lightgbm": "LightGBM",
     "oracle": "真の期待値 λ (参考)",
 }
