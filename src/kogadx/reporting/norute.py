@@ -512,4 +512,4 @@ def top_features_table(top: list[dict[str, Any]], n: int = 8) -> pd.DataFrame:
     from kogadx.demand.plots import feature_label
 
     return pd.DataFrame([{"feature": feature_label(str(r["feature"])), "share": float(r["gain_share"])}
-                         for r in top[:n]])
+                         for r in top[:n]], columns=["feature", "share"])
