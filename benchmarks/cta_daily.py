@@ -10,8 +10,9 @@ Protocol (issue #16): 12 origins 7 days apart, 7 days ahead. Runs:
 - ``headline``: ``--calendar US`` (public holidays from the ``holidays`` library), 12 origins
   — the WAPE compared with the best peer (mlforecast LightGBM + calendar, WAPE 0.074);
 - ``no_calendar``: the same without ``--calendar`` (what the holidays add);
-- ``intervals``: ``--calendar US`` with 24 origins, the first 12 only calibrating the
-  intervals, so that coverage is measured on the same last 12 origins.
+- ``intervals``: ``--calendar US`` with 64 weekly origins, the first 52 (a year) only
+  calibrating the intervals, so that coverage is measured on the same last 12 origins, each
+  calibrated on all origins before it.
 Every run scores seasonal naive, moving average, the historical average, statsforecast MSTL,
 AutoETS and the intermittent models beside LightGBM, with paired comparisons.
 Results: benchmarks/results/cta_daily.json.
@@ -66,12 +67,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         runs["headline"] = run(source, Path(tmp) / "a", 12, 2, "US")
         runs["no_calendar"] = run(source, Path(tmp) / "b", 12, 2, None)
-        runs["intervals"] = run(source, Path(tmp) / "c", 24, 12, "US")
+        runs["intervals"] = run(source, Path(tmp) / "c", 64, 52, "US")
     headline = runs["headline"]["metrics"]["h7"]["lightgbm"]["by_series_step"]["wape"]
     report = {
         "dataset": source.name,
-        "protocol": "2015-01-01…2019-12-31, 12 origins 7 days apart, 7 days ahead (intervals: 24 origins, "
-                    "first 12 calibrate only)",
+        "protocol": "2015-01-01…2019-12-31, 12 origins 7 days apart, 7 days ahead (intervals: 64 origins, "
+                    "first 52 calibrate only)",
         "command": "kogadx forecast evaluate --input CTA.csv --time-col service_date --target-col total_rides "
                    "--freq D --horizon 7 --folds 12 --step 7 --warmup 2 --drop-cols bus,rail_boardings --dedupe "
                    "--fill interpolate --calendar US --since 2015-01-01 --until 2019-12-31 --models " + MODELS,

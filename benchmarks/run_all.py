@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("forecast_speed", "forecast_speed.py", [], False, ["--zones", "6", "--days", "120"]),
     ("bike_sharing", "bike_sharing.py", [], True, []),
     ("cta_daily", "cta_daily.py", [], True, []),
+    ("forecast_koga", "forecast_koga.py", [], False, []),
     ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True,
      ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),

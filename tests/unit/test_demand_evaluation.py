@@ -93,3 +93,13 @@ def test_block_bootstrap_and_dm_edge_cases() -> None:
     assert idx.shape == (10, 56) and idx.min() >= 0 and idx.max() < 56
     stat, p = diebold_mariano(np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0]))
     assert p > 0.5
+
+
+def test_holiday_features_know_each_countrys_public_holidays() -> None:
+    from kogadx.demand.lags import holiday_features
+
+    days = pd.Series(pd.to_datetime(["2024-01-01", "2024-07-04", "2024-07-05", "2024-07-15"]))
+    jp, us = holiday_features(days, "JP"), holiday_features(days, "US")
+    assert jp["cal_holiday"].tolist() == [1, 0, 0, 1]  # 元日, 海の日 (15 July 2024)
+    assert us["cal_holiday"].tolist() == [1, 1, 0, 0]  # New Year's Day, Independence Day
+    assert us.loc[2, "cal_days_since_holiday"] == 1 and us.loc[1, "cal_holiday_id"] > 0
