@@ -57,13 +57,15 @@ def hour_band(times: pd.Series, freq: str, edges: tuple[int, ...]) -> np.ndarray
     return np.searchsorted(np.asarray(edges), times.dt.hour.to_numpy(), side="right").astype("int64")
 
 
-def band_labels(edges: tuple[int, ...]) -> dict[int, str]:
-    """Japanese labels of the hour bands, e.g. {0: "〜10時台", 1: "11〜13時台", …}."""
+def band_labels(edges: tuple[int, ...]) -> dict[int, tuple[str, str]]:
+    """Key and Japanese label of each hour band, e.g. {0: ("00-10", "〜10時台"), 1: ("11-13",
+    "11〜13時台"), …}; keys are plain ASCII (they become MLflow metric names)."""
     bounds = [0, *edges, 24]
     labels = {}
     for i in range(len(bounds) - 1):
         lo, hi = bounds[i], bounds[i + 1] - 1
-        labels[i] = f"〜{hi}時台" if i == 0 else (f"{lo}時台〜" if i == len(bounds) - 2 else f"{lo}〜{hi}時台")
+        ja = f"〜{hi}時台" if i == 0 else (f"{lo}時台〜" if i == len(bounds) - 2 else f"{lo}〜{hi}時台")
+        labels[i] = (f"{lo:02d}-{hi:02d}", ja)
     return labels
 
 

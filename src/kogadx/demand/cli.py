@@ -70,7 +70,7 @@ def evaluate_table(
     """Prepare, backtest and summarize one table; returns (metrics document, predictions)."""
     panel = prepare_panel(frame, spec)
     result = run_backtest(panel, config)
-    labels = band_labels(config.hour_bands) if spec.freq == "h" else {0: "全日"}
+    labels = band_labels(config.hour_bands) if spec.freq == "h" else {0: ("all-day", "全日")}
     document = {
         "metrics": summarize(result.predictions, config.coverage, result.scales, labels),
         "comparison": compare_models(result.predictions, config.seed, config.bootstrap),

@@ -30,7 +30,7 @@ def _aggregate_by_day(part: pd.DataFrame) -> pd.DataFrame:
     return part.groupby([part["fold"], day], sort=True)[["y", "yhat"]].sum().reset_index()
 
 
-def interval_block(part: pd.DataFrame, coverage: float, labels: dict[int, str]) -> dict[str, Any]:
+def interval_block(part: pd.DataFrame, coverage: float, labels: dict[int, tuple[str, str]]) -> dict[str, Any]:
     """Coverage, width and interval score of the rows with bounds, overall and per band."""
     ok = part["lower"].notna() & part["upper"].notna()
     rows = part[ok]
@@ -40,7 +40,8 @@ def interval_block(part: pd.DataFrame, coverage: float, labels: dict[int, str]) 
     by_band = {}
     for band, sub in rows.groupby("band", sort=True):
         metrics = interval_metrics(sub["y"], sub["lower"], sub["upper"])
-        by_band[labels.get(int(band), str(band))] = {"coverage": metrics["coverage"], "n": metrics["n"]}
+        key, label = labels.get(int(band), (f"band{int(band)}", f"帯 {int(band)}"))
+        by_band[key] = {"label": label, "coverage": metrics["coverage"], "n": metrics["n"]}
     block["by_band"] = by_band
     block["min_band_coverage"] = min((b["coverage"] for b in by_band.values()), default=float("nan"))
     return block
@@ -121,7 +122,7 @@ def paired_comparisons(by_h: pd.DataFrame, seed: int, n_boot: int = 2000,
 
 
 def summarize(predictions: pd.DataFrame, coverage: float, scales: dict[str, float] | None = None,
-              labels: dict[int, str] | None = None) -> dict[str, Any]:
+              labels: dict[int, tuple[str, str]] | None = None) -> dict[str, Any]:
     """Metrics per horizon and model on the scored rows.
 
     Keys: ``h<horizon>`` → model → ``by_series_step`` (point metrics + ``rmsse``),

@@ -482,8 +482,8 @@ def coverage_by_band_table(backtest: dict[str, Any], model: str = "lightgbm") ->
     counts = {}
     for horizon in sorted(backtest, key=lambda h: int(h[1:])):
         bands = backtest[horizon].get(model, {}).get("interval", {}).get("by_band", {})
-        columns[f"{horizon[1:]} 時間先"] = {band: v["coverage"] for band, v in bands.items()}
-        counts[f"{horizon[1:]} 時間先 (時間数)"] = {band: v["n"] for band, v in bands.items()}
+        columns[f"{horizon[1:]} 時間先"] = {v.get("label", band): v["coverage"] for band, v in bands.items()}
+        counts[f"{horizon[1:]} 時間先 (時間数)"] = {v.get("label", band): v["n"] for band, v in bands.items()}
     frame = pd.DataFrame({**columns, **counts})
     return frame.rename_axis("band").reset_index()
 
