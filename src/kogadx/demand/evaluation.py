@@ -37,13 +37,13 @@ def interval_block(part: pd.DataFrame, coverage: float, labels: dict[int, tuple[
     block: dict[str, Any] = {"nominal": coverage, **interval_metrics(rows["y"], rows["lower"], rows["upper"]),
                              "interval_score": interval_score(rows["y"], rows["lower"], rows["upper"], coverage),
                              "folds": int(rows["fold"].nunique())}
-    by_band = {}
+    by_band: dict[str, dict[str, Any]] = {}
     for band, sub in rows.groupby("band", sort=True):
         metrics = interval_metrics(sub["y"], sub["lower"], sub["upper"])
         key, label = labels.get(int(band), (f"band{int(band)}", f"帯 {int(band)}"))
         by_band[key] = {"label": label, "coverage": metrics["coverage"], "n": metrics["n"]}
     block["by_band"] = by_band
-    block["min_band_coverage"] = min((b["coverage"] for b in by_band.values()), default=float("nan"))
+    block["min_band_coverage"] = min((float(b["coverage"]) for b in by_band.values()), default=float("nan"))
     return block
 
 
