@@ -32,7 +32,7 @@ FEATURE_LABELS_JA = {
     "cal_dayofyear": "年内の日", "cal_holiday": "祝日", "cal_holiday_id": "祝日の種類",
     "cal_days_to_holiday": "次の祝日までの日数", "cal_days_since_holiday": "前の祝日からの日数",
     "cal_dayofmonth": "日 (月内)", "cal_weekofyear": "年内の週",
-    "hour": "時刻", "dow": "曜日", "month": "月", "is_holiday": "祝日", "day_type": "平日/休日の別",
+    "hour": "時刻 (パネルの列)", "dow": "曜日 (パネルの列)", "month": "月 (パネルの列)", "is_holiday": "祝日", "day_type": "平日/休日の別",
     "is_school_holiday": "学校の長期休み", "is_pension_day": "年金支給日", "is_event": "イベント日",
     "in_service": "運行時間内か", "temperature_c": "気温", "precipitation_mm": "降水量",
     "population": "ゾーン人口", "share_65plus": "65 歳以上の割合", "distance_to_station_m": "駅までの距離",
@@ -97,7 +97,9 @@ def plot_feature_importance(importance: pd.DataFrame, top: int = 20) -> Any:
     plt = setup()
     head = importance.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(head) + 1.5))
-    ax.barh([feature_label(f) for f in head["feature"]], head["gain_share"])
+    positions = list(range(len(head)))  # positions, not labels: two features may share a name
+    ax.barh(positions, head["gain_share"])
+    ax.set_yticks(positions, [feature_label(f) for f in head["feature"]])
     ax.set_title("LightGBM の特徴量重要度 (ゲインの割合)")
     ax.set_xlabel("ゲインの割合")
     return fig
