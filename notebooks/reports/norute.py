@@ -80,14 +80,14 @@ show(b.table_block(zone_totals, {"zone": "区域 (主な町)", "y": "予約件�
 # WAPE は「予測のずれの合計 ÷ 実際の件数の合計」で、小さいほど正確です。
 
 # %%
-n_origins = {h: len(v) for h, v in demand["origins"].items()}
+n_origins = {h: len(v) for h, v in sorted(demand["origins"].items(), key=lambda kv: int(kv[0][1:]))}
 closed = demand.get("closed_steps", {})
 accuracy = norute.forecast_accuracy_table(demand["backtest"], MODEL_LABELS_JA)
 show(b.table_block(accuracy,
                    {"horizon": "予測の先", "model": "方法", "wape": "WAPE (区域×時間)", "rmsse": "RMSSE",
                     "wape_day": "WAPE (1 日合計)", "coverage": "80% 区間が実績を含んだ割合",
                     "min_band": "同・最も低い時間帯", "interval_score": "区間スコア"},
-                   {"wape": b.fmt_pct, "rmsse": b.fmt_num, "wape_day": b.fmt_pct, "coverage": b.fmt_pct,
+                   {"wape": b.fmt_pct, "rmsse": lambda v: b.fmt_num(v, 2), "wape_day": b.fmt_pct, "coverage": b.fmt_pct,
                     "min_band": b.fmt_pct, "interval_score": b.fmt_num},
                    caption="表 2-1 方法別の予測誤差と予測区間 (運行時間内、起点 "
                            + "、".join(f"{h[1:]} 時間先 {n} 回" for h, n in n_origins.items()) + ")"))

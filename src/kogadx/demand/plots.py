@@ -66,7 +66,7 @@ def plot_forecast_vs_actual(predictions: pd.DataFrame, horizon: int) -> Any:
     ax.plot(actual["ds"], actual["y"], color="black", linewidth=1.6, label="実績")
     for model, rows in totals.groupby("model", sort=True):
         ax.plot(rows["ds"], rows["yhat"], linewidth=1.0, label=model_label(model))
-    ax.set_title(f"予測と実績 (全ゾーン合計、最終フォールド、{horizon} ステップ先まで)")
+    ax.set_title(f"予測と実績 (全区域の合計、最後の起点から {horizon} ステップ先まで)")
     ax.set_xlabel("日時")
     ax.set_ylabel("リクエスト数 (件/時)")
     ax.legend(loc="upper left", fontsize=8, ncol=3)

@@ -493,7 +493,7 @@ def model_difference_table(comparison: dict[str, Any], model_names: dict[str, st
     verdict in words (the interval decides, not the point estimate)."""
     rows = []
     for horizon in sorted(comparison, key=lambda h: int(h[1:])):
-        for other, c in comparison[horizon].items():
+        for other, c in sorted(comparison[horizon].items(), key=lambda kv: kv[1]["wape_diff"]):
             if c["ci95_high"] < 0:
                 verdict = "LightGBM の方が誤差が小さい"
             elif c["ci95_low"] > 0:
