@@ -21,7 +21,7 @@ PARAMS = {
         "time_col": "time", "target_col": "y", "group_col": "zone", "freq": "h",
         "truth_col": "lambda_true", "horizons": [24, 168], "n_folds": 2, "coverage": 0.8,
         "seed": 7, "num_boost_round": 40, "mstl_history": 336,
-        "models": ["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"],
+        "models": ["seasonal_naive", "moving_average", "historical_average", "mstl", "lightgbm", "oracle"],
         "lightgbm": {"objective": "poisson", "learning_rate": 0.1, "num_leaves": 15},
     },
     # the next period's calendar (holidays, service hours) comes from the features section
@@ -77,7 +77,7 @@ def test_metrics_cover_every_model_and_horizon(stage_run):
     metrics = json.loads((a / "demand.json").read_text(encoding="utf-8"))
     for key in ("h24", "h168"):
         block = metrics["backtest"][key]
-        assert set(block) == {"seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"}
+        assert set(block) == {"seasonal_naive", "moving_average", "historical_average", "mstl", "lightgbm", "oracle"}
         for model in block.values():
             assert model["by_series_step"]["n"] > 0
             assert 0 <= model["by_series_step"]["wape"] < 2
@@ -115,7 +115,7 @@ def test_plots_and_models_written(stage_run):
     assert "lag_168" in booster.feature_name()
     # the headline series for `dvc plots`: WAPE per model and horizon, next period per zone
     wape = pd.read_csv(a / "plots" / "backtest_wape.csv")
-    assert len(wape) == 5 * 2 and set(wape["horizon"]) == {24, 168}
+    assert len(wape) == 6 * 2 and set(wape["horizon"]) == {24, 168}
     assert wape["label"].is_unique and wape["wape"].between(0, 2).all()
     metrics = json.loads((a / "demand.json").read_text(encoding="utf-8"))
     lgbm = wape[(wape["model"] == "lightgbm") & (wape["horizon"] == 24)]["wape"].iloc[0]
@@ -157,7 +157,8 @@ def test_forecast_without_truth_has_no_oracle(stage_run, project_root, tmp_path)
                    check=True, capture_output=True,
                    env={**os.environ, **_own_mlflow_store(tmp_path), "KOGADX_ROOT": str(root)})
     metrics = json.loads((out / "demand.json").read_text(encoding="utf-8"))
-    assert set(metrics["backtest"]["h24"]) == {"seasonal_naive", "moving_average", "mstl", "lightgbm"}
+    assert set(metrics["backtest"]["h24"]) == {"seasonal_naive", "moving_average", "historical_average", "mstl",
+                                               "lightgbm"}
 
 
 def test_forecast_outputs_are_the_same_bytes_whatever_the_threads_and_blas(stage_run, project_root, tmp_path):
