@@ -51,7 +51,8 @@ def main() -> None:
         "rows": len(panel.frame),
         "zones": args.zones,
         "days": args.days,
-        "config": {"horizons": list(config.horizons), "origins": {h: list(config.folds_for(h)) for h in config.horizons},
+        "config": {"horizons": list(config.horizons),
+                   "origins": {h: list(config.folds_for(h)) for h in config.horizons},
                    "num_boost_round": config.num_boost_round, "train_window": config.train_window,
                    "mstl_history": config.mstl_history},
         "seconds": {
