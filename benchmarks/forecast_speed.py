@@ -15,7 +15,8 @@ import platform
 import time
 from pathlib import Path
 
-from kogadx.demand.backtest import forecast_next_period, refit_final, run_backtest, summarize
+from kogadx.demand.backtest import forecast_next_period, refit_final, run_backtest
+from kogadx.demand.evaluation import summarize
 from kogadx.demand.forecast import ForecastConfig
 from kogadx.demand.lags import PanelSpec, prepare_panel
 from kogadx.demand.params import ForecastParams
@@ -41,7 +42,7 @@ def main() -> None:
     result = run_backtest(panel, config)
     t2 = time.perf_counter()
     final = refit_final(panel, config, result.predictions)
-    forecast_next_period(panel, final)
+    forecast_next_period(panel, final, config)
     c3, t3 = time.process_time(), time.perf_counter()
     summary = summarize(result.predictions, config.coverage)
     report = {
@@ -50,7 +51,8 @@ def main() -> None:
         "rows": len(panel.frame),
         "zones": args.zones,
         "days": args.days,
-        "config": {"horizons": list(config.horizons), "n_folds": config.n_folds,
+        "config": {"horizons": list(config.horizons),
+                   "origins": {h: list(config.folds_for(h)) for h in config.horizons},
                    "num_boost_round": config.num_boost_round, "train_window": config.train_window,
                    "mstl_history": config.mstl_history},
         "seconds": {

@@ -31,9 +31,12 @@ import geopandas as gpd
 import pandas as pd
 from IPython.display import HTML, display
 
+from kogadx.demand.params import FeaturesParams
+from kogadx.demand.plots import MODEL_LABELS_JA
+from kogadx.params import load_params
 from kogadx.reporting import blocks as b
 from kogadx.reporting import norute
-from kogadx.reporting.findings import MODEL_JA, norute_findings
+from kogadx.reporting.findings import norute_findings
 
 
 def show(html: str) -> None:
@@ -51,46 +54,78 @@ show(b.summary_block("この報告の要点", norute_findings(kpis, demand, disp
 
 # %% [markdown]
 # ## 1. 需要のパターン
-# 予約がいつ・どこで多いかを、月別と時間帯別に示します。
+# 予約がいつ・どこで多いかを、月別と時間帯別に示します。区域は、乗降地点を位置で 6 つにまとめたもので、
+# 含まれる主な町の名前で示します (かっこ内は区域の記号)。
 
 # %%
 panel = pd.read_parquet(demand_panel)
+stop_table = pd.read_parquet(stops)
+features_params = load_params(FeaturesParams)
+zone_names = norute.zone_town_labels(stop_table, features_params.zone_level, features_params.n_clusters)
 show(b.figure_bytes_block(norute.figure_png(norute.plot_monthly_outcomes(monthly)),
                           "図 1-1 月別の予約件数 (結果別)"))
 show(b.figure_bytes_block(norute.figure_png(norute.plot_hourly_profile(norute.hourly_profile(panel))),
                           "図 1-2 時間帯別の平均予約件数 (平日と土日祝)"))
 zone_totals = panel.groupby("zone", as_index=False)["y"].sum().sort_values("zone")
 zone_totals["share"] = zone_totals["y"] / zone_totals["y"].sum()
-show(b.table_block(zone_totals, {"zone": "区域", "y": "予約件数", "share": "割合"},
+zone_totals["zone"] = zone_totals["zone"].map(lambda z: norute.zone_display(z, zone_names))
+show(b.table_block(zone_totals, {"zone": "区域 (主な町)", "y": "予約件数", "share": "割合"},
                    {"y": b.fmt_int, "share": b.fmt_pct}, caption="表 1-1 区域別の予約件数 (全期間)"))
 
 # %% [markdown]
 # ## 2. 需要予測の精度
-# 過去の期間で「予測してから答え合わせ」を繰り返し (バックテスト)、予測方法ごとの誤差を比べました。
+# 過去の期間で「その時点までのデータだけで予測し、あとで答え合わせ」を繰り返しました (バックテスト)。
+# 24 時間先の予測は毎日、168 時間 (1 週間) 先の予測は毎週、予測を出した時点 (起点) をずらしています。
+# 運行時間外は予約が 0 と分かっているので、誤差と区間の集計から除き、**運行時間内の区域×時間だけ**で評価しています。
 # WAPE は「予測のずれの合計 ÷ 実際の件数の合計」で、小さいほど正確です。
 
 # %%
-rows = []
-for horizon in sorted(demand["backtest"], key=lambda h: int(h[1:])):
-    for model, result in demand["backtest"][horizon].items():
-        rows.append({"horizon": f"{horizon[1:]} 時間先", "model": MODEL_JA.get(model, model),
-                     "wape_day": result["total_by_day"]["wape"], "wape_hour": result["by_series_step"]["wape"],
-                     "coverage": result["interval"]["coverage"]})
-show(b.table_block(pd.DataFrame(rows),
-                   {"horizon": "予測の先", "model": "方法", "wape_day": "WAPE (1 日合計)",
-                    "wape_hour": "WAPE (区域×時間)", "coverage": "予測区間が実績を含んだ割合"},
-                   {"wape_day": b.fmt_pct, "wape_hour": b.fmt_pct, "coverage": b.fmt_pct},
-                   caption=f"表 2-1 方法別の予測誤差 (検証の起点 {len(demand['origins'])} 回)"))
-show(b.note_block("「真の需要 (参考)」は合成データの生成に使った本当の需要で、どんな予測でも超えられない目安です。"))
-for name, caption in [("forecast_vs_actual", "図 2-1 予測と実績"),
-                      ("residuals_by_hour", "図 2-2 時間帯別の予測誤差"),
+n_origins = {h: len(v) for h, v in sorted(demand["origins"].items(), key=lambda kv: int(kv[0][1:]))}
+closed = demand.get("closed_steps", {})
+accuracy = norute.forecast_accuracy_table(demand["backtest"], MODEL_LABELS_JA)
+show(b.table_block(accuracy,
+                   {"horizon": "予測の先", "model": "方法", "wape": "WAPE (区域×時間)", "rmsse": "RMSSE",
+                    "wape_day": "WAPE (1 日合計)", "coverage": "80% 区間が実績を含んだ割合",
+                    "min_band": "同・最も低い時間帯", "interval_score": "区間スコア"},
+                   {"wape": b.fmt_pct, "rmsse": lambda v: b.fmt_num(v, 2), "wape_day": b.fmt_pct, "coverage": b.fmt_pct,
+                    "min_band": b.fmt_pct, "interval_score": b.fmt_num},
+                   caption="表 2-1 方法別の予測誤差と予測区間 (運行時間内、起点 "
+                           + "、".join(f"{h[1:]} 時間先 {n} 回" for h, n in n_origins.items()) + ")"))
+show(b.note_block(
+    "予測区間は、予測した平均件数から負の二項分布で作った整数の区間です。区間の幅は時間帯ごとに、"
+    "その起点より前の答え合わせだけを使って 80% になるよう調整しています (後の結果は使っていません)。"
+    "区間スコアは区間の幅と外れた分の罰則の合計で、小さいほど良い区間です。"
+    f"運行時間外 ({b.fmt_int(closed.get('n', 0))} 区域×時間) の予測は 0 件としており、"
+    f"LightGBM 自身の予測も最大 {closed.get('raw_max_forecast', {}).get('lightgbm', 0):.3f} 件で、実質 0 でした。"))
+show(b.table_block(norute.coverage_by_band_table(demand["backtest"]),
+                   {"band": "時間帯", **{c: c for c in norute.coverage_by_band_table(demand["backtest"]).columns
+                                         if c != "band"}},
+                   {c: (b.fmt_int if "時間数" in c else b.fmt_pct)
+                    for c in norute.coverage_by_band_table(demand["backtest"]).columns if c != "band"},
+                   caption="表 2-2 LightGBM の 80% 区間が実績を含んだ割合 (時間帯別、運行時間内)"))
+if demand.get("comparison"):
+    show(b.table_block(norute.model_difference_table(demand["comparison"], MODEL_LABELS_JA),
+                       {"horizon": "予測の先", "other": "比べた方法", "diff": "WAPE の差 (LightGBM − 比べた方法)",
+                        "interval": "95% 区間 (ポイント)", "origins": "起点の数", "verdict": "判定"},
+                       caption="表 2-3 LightGBM と他の方法の誤差の差 (起点ごとの対応のある比較、ブロック・ブートストラップ)"))
+show(b.note_block(
+    "「真の期待値 λ (参考)」は、合成データで予約を生み出すときに使った平均件数です。実際の件数は λ のまわりで"
+    "偶然にばらつくため、λ を知っていても誤差は 0 になりません。ただし WAPE (ずれの合計) を最も小さくするのは"
+    "平均ではなく中央値なので、λ は WAPE の下限ではなく、λ より WAPE が小さい予測もあり得ます。"
+    "λ との差は「偶然のばらつきを除いて、あとどれだけ改善の余地があるか」の目安として見てください。"))
+for name, caption in [("forecast_vs_actual", "図 2-1 予測と実績 (全区域の合計、最後の起点)"),
+                      ("residuals_by_hour", "図 2-2 時間帯別の予測誤差 (運行時間内)"),
                       ("feature_importance", "図 2-3 予測に効いている要因")]:
     show(b.figure_block(Path(demand_figures) / f"{name}.png", caption))
+show(b.table_block(norute.top_features_table(demand.get("top_features", [])),
+                   {"feature": "要因", "share": "予測への寄与 (ゲインの割合)"}, {"share": b.fmt_pct},
+                   caption="表 2-4 予測に効いている要因 (上位)"))
 forecast = pd.read_parquet(demand_forecast)
 nxt = forecast.groupby("zone", as_index=False)[["expected", "lower", "upper"]].sum().sort_values("zone")
-show(b.table_block(nxt, {"zone": "区域", "expected": "予測件数", "lower": "下限", "upper": "上限"},
+nxt["zone"] = nxt["zone"].map(lambda z: norute.zone_display(z, zone_names))
+show(b.table_block(nxt, {"zone": "区域 (主な町)", "expected": "予測件数", "lower": "下限", "upper": "上限"},
                    {"expected": b.fmt_int, "lower": b.fmt_int, "upper": b.fmt_int},
-                   caption=f"表 2-2 次の期間 ({forecast['time'].min():%Y-%m-%d} から {forecast['time'].max():%Y-%m-%d}) の区域別予測 (各時間の区間の合計)"))
+                   caption=f"表 2-5 次の期間 ({forecast['time'].min():%Y-%m-%d} から {forecast['time'].max():%Y-%m-%d}) の区域別予測 (各時間の区間の合計、期間合計の区間ではありません)"))
 
 # %% [markdown]
 # ## 3. サービスの指標

@@ -1,10 +1,15 @@
 """Rolling-origin backtest, metric summaries, final refit and the next-period forecast.
 
-Origins are ``n_folds`` time points ``step`` apart; the last one sits ``max(horizons)``
-steps before the last known target, so every horizon is scored on the same origins.
-For horizon ``h`` a fold scores the window ``(origin, origin + h]``. Models see targets
-only up to the origin: LightGBM is refitted per fold on rows ``<= origin`` with lags
-``>= h``; MSTL is refitted per fold and series; the naive models read lags ``>= h``.
+Origins per horizon ``h``: ``n`` origins ``step`` apart (params ``origins``, e.g. 63 daily
+origins at 24 h and 16 weekly ones at 168 h); the last sits ``h`` steps before the last
+known target. A fold scores the window ``(origin, origin + h]``. Models see targets only up
+to the origin: LightGBM is refitted per fold on rows ``<= origin`` with lags ``>= h``; MSTL,
+the intermittent models and the historical average are refitted per fold and series; the
+naive models read lags ``>= h``.
+
+Closed steps (service column = 0) are known zeros: every model's forecast there is set to 0
+and they are left out of every error and coverage figure (``scored`` = False); what the
+models would have said there is kept in ``BacktestResult.closed``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kogadx.demand.baselines import INTERMITTENT_MODELS, historical_average, intermittent_levels
 from kogadx.demand.forecast import (
     Design,
     ForecastConfig,
@@ -28,92 +34,138 @@ from kogadx.demand.forecast import (
     predict_lightgbm,
     seasonal_naive,
 )
-from kogadx.demand.intervals import (
-    apply_interval,
-    conformal_quantile,
-    conformity_scores,
-    sequential_conformal,
-)
-from kogadx.demand.lags import GROUP, TARGET, TIME, PreparedPanel
-from kogadx.demand.metrics import interval_metrics, point_metrics
+from kogadx.demand.intervals import IntervalModel, fit_interval_model, sequential_intervals
+from kogadx.demand.lags import GROUP, TARGET, TIME, PreparedPanel, steps_per_week
 
 
 @dataclass
 class BacktestResult:
-    """Backtest predictions (one row per series × time × horizon × model) and timings (s)."""
+    """Backtest predictions (one row per series × time × horizon × model), the origins of
+    each horizon, timings (s), the RMSSE scale per series and the closed-step check."""
 
     predictions: pd.DataFrame
-    origins: list[pd.Timestamp]
+    origins: dict[int, list[pd.Timestamp]]
     timings: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, float] = field(default_factory=dict)
+    closed: dict[str, Any] = field(default_factory=dict)
 
 
-def rolling_origins(panel: PreparedPanel, config: ForecastConfig) -> list[pd.Timestamp]:
-    """Forecast origins, oldest first; raises when the history cannot hold the folds."""
+def hour_band(times: pd.Series, freq: str, edges: tuple[int, ...]) -> np.ndarray:
+    """Hour-of-day band index of each step (0 = before the first edge); daily data: 0."""
+    if freq != "h":
+        return np.zeros(len(times), dtype="int64")
+    return np.searchsorted(np.asarray(edges), times.dt.hour.to_numpy(), side="right").astype("int64")
+
+
+def band_labels(edges: tuple[int, ...]) -> dict[int, tuple[str, str]]:
+    """Key and Japanese label of each hour band, e.g. {0: ("00-10", "〜10時台"), 1: ("11-13",
+    "11〜13時台"), …}; keys are plain ASCII (they become MLflow metric names)."""
+    bounds = [0, *edges, 24]
+    labels = {}
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1] - 1
+        ja = f"〜{hi}時台" if i == 0 else (f"{lo}時台〜" if i == len(bounds) - 2 else f"{lo}〜{hi}時台")
+        labels[i] = (f"{lo:02d}-{hi:02d}", ja)
+    return labels
+
+
+def rolling_origins(panel: PreparedPanel, config: ForecastConfig, horizon: int | None = None) -> list[pd.Timestamp]:
+    """Forecast origins of ``horizon`` (default: the longest), oldest first; raises when the
+    history cannot hold the folds."""
+    horizon = horizon or max(config.horizons)
+    n, step = config.folds_for(horizon)
     known = panel.frame.loc[panel.frame[TARGET].notna(), TIME]
     delta = pd.Timedelta(1, unit=panel.spec.freq)
-    last_origin = known.max() - max(config.horizons) * delta
-    origins = [last_origin - k * config.fold_step * delta for k in range(config.n_folds - 1, -1, -1)]
-    min_history = 2 * max(config.horizons) * delta
+    last_origin = known.max() - horizon * delta
+    origins = [last_origin - k * step * delta for k in range(n - 1, -1, -1)]
+    min_history = 2 * max(horizon, steps_per_week(panel.spec.freq)) * delta
     if origins[0] - known.min() < min_history:
         raise ValueError(
             f"履歴が短すぎます: 最初の予測起点 {origins[0]} までに {min_history} 以上の履歴が必要です "
-            f"(データ開始 {known.min()})"
+            f"(データ開始 {known.min()}、起点 {n} 件 × {step} ステップ)"
         )
     return origins
 
 
+def service_mask(panel: PreparedPanel, frame: pd.DataFrame) -> np.ndarray:
+    """True where the step is in service (no service column: every step)."""
+    col = panel.spec.service_col
+    if not col:
+        return np.ones(len(frame), dtype=bool)
+    return frame[col].to_numpy(dtype="float64") > 0.5
+
+
+def rmsse_scales(panel: PreparedPanel, before: pd.Timestamp) -> dict[str, float]:
+    """M5 scale per series: mean squared one-step difference of the in-service targets
+    known before the first origin."""
+    frame = panel.frame
+    keep = (frame[TIME] <= before).to_numpy() & frame[TARGET].notna().to_numpy() & service_mask(panel, frame)
+    scales = {}
+    for uid, part in frame.loc[keep].groupby(GROUP, sort=True, observed=True):
+        diffs = np.diff(part[TARGET].to_numpy(dtype="float64"))
+        scales[str(uid)] = float(np.mean(diffs**2)) if diffs.size else float("nan")
+    return scales
+
+
 def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult:
-    """Score every model on every fold and horizon; intervals by sequential conformal.
+    """Score every model on every fold and horizon; NB intervals calibrated on earlier folds.
 
     Returns predictions with columns ``unique_id, ds, fold, origin, horizon, model, y,
-    yhat, lower, upper`` (bounds NaN on the first fold, which only calibrates).
+    yhat, lower, upper, band, scored`` (bounds NaN on the first ``config.warmup`` folds of
+    each horizon, which only calibrate).
     """
     freq = panel.spec.freq
     delta = pd.Timedelta(1, unit=freq)
-    origins = rolling_origins(panel, config)
+    origins = {h: rolling_origins(panel, config, h) for h in sorted(config.horizons)}
     truth = panel.spec.truth_col
     models = [m for m in config.models if m != "oracle" or truth]
     timings: dict[str, float] = {m: 0.0 for m in models}
-    max_h = max(config.horizons)
-    mstl_cache: dict[pd.Timestamp, pd.DataFrame] = {}
-    if "mstl" in models:
-        start = _time.perf_counter()
-        for origin in origins:
-            mstl_cache[origin] = forecast_mstl(panel.frame, origin, max_h, freq, config.mstl_history)
-        timings["mstl"] += _time.perf_counter() - start
-
+    closed_raw: dict[str, list[float]] = {m: [] for m in models}
     pieces: list[pd.DataFrame] = []
     for horizon in sorted(config.horizons):
         start = _time.perf_counter()
-        design = build_design(panel, horizon, issue_time_cols=config.issue_time_cols)
+        design = build_design(panel, horizon, issue_time_cols=config.issue_time_cols, country=config.calendar)
         timings["features"] = timings.get("features", 0.0) + _time.perf_counter() - start
         frame = design.frame
         naive = seasonal_naive(frame, horizon, freq)
         times = frame[TIME].to_numpy()
         known = frame[TARGET].notna().to_numpy()
-        for fold, origin in enumerate(origins):
+        in_service = service_mask(panel, frame)
+        band = hour_band(frame[TIME], freq, config.hour_bands)
+        for fold, origin in enumerate(origins[horizon]):
             window = (times > origin.to_datetime64()) & (times <= (origin + horizon * delta).to_datetime64())
             window &= known
+            history = (times <= origin.to_datetime64()) & known
             base = frame.loc[window, [GROUP, TIME, TARGET]].reset_index(drop=True)
+            scored = in_service[window]
             for model in models:
                 start = _time.perf_counter()
-                yhat = _predict(model, design, window, origin, naive, mstl_cache, truth, config, freq)
+                yhat = _predict(model, design, window, history & in_service, origin, naive, truth, config, freq)
                 timings[model] += _time.perf_counter() - start
-                part = base.assign(fold=fold, origin=origin, horizon=horizon, model=model, yhat=yhat)
+                yhat = np.nan_to_num(np.clip(yhat, 0.0, None), nan=0.0)
+                closed_raw[model].extend(yhat[~scored].tolist())
+                yhat = np.where(scored, yhat, 0.0)
+                part = base.assign(fold=fold, origin=origin, horizon=horizon, model=model, yhat=yhat,
+                                   band=band[window], scored=scored)
                 pieces.append(part)
     predictions = pd.concat(pieces, ignore_index=True)
     predictions = predictions.rename(columns={TARGET: "y"})
-    predictions = sequential_conformal(predictions, config.coverage)
-    return BacktestResult(predictions, origins, timings)
+    predictions = sequential_intervals(predictions, config.coverage, config.warmup)
+    closed_y = predictions.loc[~predictions["scored"], "y"]
+    closed = {"n": int(len(closed_y) // max(1, len(models))), "actual_sum": float(closed_y.sum() / max(1, len(models))),
+              "raw_mean_forecast": {m: float(np.mean(v)) if v else 0.0 for m, v in closed_raw.items()},
+              "raw_max_forecast": {m: float(np.max(v)) if v else 0.0 for m, v in closed_raw.items()}}
+    first = min(min(o) for o in origins.values())
+    return BacktestResult(predictions, origins, timings, rmsse_scales(panel, first), closed)
 
 
 def _predict(
     model: str,
     design: Design,
     window: np.ndarray,
+    history: np.ndarray,
     origin: pd.Timestamp,
     naive: pd.Series,
-    mstl_cache: dict[pd.Timestamp, pd.DataFrame],
     truth: str | None,
     config: ForecastConfig,
     freq: str,
@@ -125,10 +177,16 @@ def _predict(
         return moving_average(design)[window].to_numpy(dtype="float64")
     if model == "oracle":
         return frame.loc[window, truth].to_numpy(dtype="float64")
-    if model == "mstl":
+    if model == "historical_average":
+        return historical_average(frame, history, window, freq)
+    if model in INTERMITTENT_MODELS:
+        levels = intermittent_levels(frame, history, model, config.mstl_history)
+        return frame.loc[window, GROUP].astype(str).map(levels).to_numpy(dtype="float64")
+    if model in ("mstl", "autoets"):
+        horizon = design.horizon
         keys = frame.loc[window, [GROUP, TIME]]
-        merged = keys.merge(mstl_cache[origin], on=[GROUP, TIME], how="left")
-        return merged["yhat"].to_numpy(dtype="float64")
+        fc = forecast_mstl(frame[[GROUP, TIME, TARGET]], origin, horizon, freq, config.mstl_history, model)
+        return keys.merge(fc, on=[GROUP, TIME], how="left")["yhat"].to_numpy(dtype="float64")
     if model == "lightgbm":
         times = frame[TIME]
         train = (times <= origin).to_numpy()
@@ -140,84 +198,46 @@ def _predict(
     raise ValueError(f"未知のモデル: {model}")
 
 
-def _aggregate_by_day(part: pd.DataFrame) -> pd.DataFrame:
-    """Sum actuals and forecasts over all series per calendar day (city × day)."""
-    day = part[TIME].dt.floor("D")
-    return part.groupby([part["fold"], day], sort=True)[["y", "yhat"]].sum().reset_index()
-
-
-def summarize(predictions: pd.DataFrame, coverage: float) -> dict[str, Any]:
-    """Metrics per horizon and model at series × step and total × day, plus interval coverage.
-
-    Keys: ``h<horizon>`` → model → ``by_series_step`` / ``total_by_day`` (point metrics)
-    and ``interval`` (coverage of the nominal ``coverage`` interval, mean width); plus
-    ``wape_ratio_vs_<model>`` for LightGBM against each other model.
-    """
-    summary: dict[str, Any] = {}
-    for horizon, by_h in predictions.groupby("horizon", sort=True):
-        block: dict[str, Any] = {}
-        for model, part in by_h.groupby("model", sort=True):
-            block[model] = {
-                "by_series_step": point_metrics(part["y"], part["yhat"]),
-                "total_by_day": point_metrics(*_aggregate_by_day(part)[["y", "yhat"]].to_numpy().T),
-                "interval": {"nominal": coverage, **interval_metrics(part["y"], part["lower"], part["upper"])},
-            }
-        if "lightgbm" in block:
-            lgbm = block["lightgbm"]["by_series_step"]["wape"]
-            for other, metrics in block.items():
-                if other != "lightgbm":
-                    lgbm_ratio = lgbm / metrics["by_series_step"]["wape"]
-                    block["lightgbm"][f"wape_ratio_vs_{other}"] = float(lgbm_ratio)
-        summary[f"h{int(horizon)}"] = block
-    return summary
-
-
-def fold_metrics(predictions: pd.DataFrame) -> dict[tuple[str, int], dict[str, Any]]:
-    """Point metrics per (model, fold), keyed by horizon (``h24`` …) — one MLflow run each."""
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    for (model, fold), part in predictions.groupby(["model", "fold"], sort=True):
-        out[(str(model), int(fold))] = {
-            f"h{int(h)}": point_metrics(p["y"], p["yhat"]) for h, p in part.groupby("horizon", sort=True)
-        }
-    return out
-
-
 @dataclass
 class FinalModel:
-    """LightGBM boosters refitted on all data (one per horizon) and their conformal quantiles."""
+    """LightGBM boosters refitted on all data (one per horizon) and their interval models
+    (NB size and calibrated levels per hour band, from every scored backtest fold)."""
 
     boosters: dict[int, Any]
-    quantiles: dict[int, float]
+    intervals: dict[int, IntervalModel]
     designs: dict[int, Design]
     importance: pd.DataFrame
 
 
 def refit_final(panel: PreparedPanel, config: ForecastConfig, predictions: pd.DataFrame,
                 known_future: pd.DataFrame | None = None) -> FinalModel:
-    """Refit LightGBM per horizon on every known row; quantiles from all backtest folds.
+    """Refit LightGBM per horizon on every known row; intervals from all backtest folds.
 
     The design tables are built on the panel extended by the next period
     (``max(horizons)`` steps, see :func:`extend_future` for ``known_future``), so the same
     tables serve the next-period forecast.
     """
     extended = extend_future(panel, max(config.horizons), known_future)
-    boosters, quantiles, designs = {}, {}, {}
+    boosters, intervals, designs = {}, {}, {}
     for horizon in sorted(config.horizons):
-        design = build_design(panel, horizon, frame=extended, issue_time_cols=config.issue_time_cols)
+        design = build_design(panel, horizon, frame=extended, issue_time_cols=config.issue_time_cols,
+                              country=config.calendar)
         train = design.frame[TARGET].notna().to_numpy()
         boosters[horizon] = fit_lightgbm(design, train, config)
         designs[horizon] = design
-        mine = predictions[(predictions["model"] == "lightgbm") & (predictions["horizon"] == horizon)]
-        quantiles[horizon] = conformal_quantile(conformity_scores(mine["y"], mine["yhat"]), config.coverage)
+        mine = predictions[(predictions["model"] == "lightgbm") & (predictions["horizon"] == horizon)
+                           & predictions["scored"]]
+        intervals[horizon] = fit_interval_model(mine["y"].to_numpy(), mine["yhat"].to_numpy(),
+                                                mine["band"].to_numpy(), config.coverage)
     importance = feature_importance(boosters[max(config.horizons)])
-    return FinalModel(boosters, quantiles, designs, importance)
+    return FinalModel(boosters, intervals, designs, importance)
 
 
-def forecast_next_period(panel: PreparedPanel, final: FinalModel) -> pd.DataFrame:
-    """Expected counts and conformal bounds for the steps after the last known target.
+def forecast_next_period(panel: PreparedPanel, final: FinalModel, config: ForecastConfig) -> pd.DataFrame:
+    """Expected counts and integer NB bounds for the steps after the last known target.
 
     Step ``k`` ahead comes from the shortest-horizon model with ``horizon >= k`` (direct
-    strategy). Columns: ``unique_id, ds, horizon_step, expected, lower, upper``.
+    strategy); closed steps get 0. Columns: ``unique_id, ds, horizon_step, expected, lower, upper``.
     """
     delta = pd.Timedelta(1, unit=panel.spec.freq)
     last = panel.frame.loc[panel.frame[TARGET].notna()].groupby(GROUP, observed=True)[TIME].max()
@@ -229,7 +249,10 @@ def forecast_next_period(panel: PreparedPanel, final: FinalModel) -> pd.DataFram
         ahead = ((frame[TIME] - frame[GROUP].map(last).astype("datetime64[ns]")) / delta).to_numpy()
         mask = (ahead > lower_h) & (ahead <= horizon)
         expected = predict_lightgbm(final.boosters[horizon], design, mask)
-        lo, hi = apply_interval(expected, final.quantiles[horizon])
+        open_ = service_mask(panel, frame)[mask]
+        expected = np.where(open_, expected, 0.0)
+        band = hour_band(frame.loc[mask, TIME], panel.spec.freq, config.hour_bands)
+        lo, hi = final.intervals[horizon].bounds(expected, band)
         pieces.append(
             pd.DataFrame(
                 {
@@ -237,8 +260,8 @@ def forecast_next_period(panel: PreparedPanel, final: FinalModel) -> pd.DataFram
                     TIME: frame.loc[mask, TIME].to_numpy(),
                     "horizon_step": ahead[mask].astype("int64"),
                     "expected": expected,
-                    "lower": lo,
-                    "upper": hi,
+                    "lower": np.where(open_, lo, 0.0),
+                    "upper": np.where(open_, hi, 0.0),
                 }
             )
         )

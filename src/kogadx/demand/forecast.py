@@ -5,7 +5,9 @@ Models, all scored on the same rolling-origin folds (``kogadx.demand.backtest``)
 - ``seasonal_naive``: the same step one week earlier (same hour last week / same weekday).
 - ``moving_average``: mean of the same step over the last four weeks known at the origin.
 - ``mstl``: statsforecast MSTL (daily + weekly seasonality, AutoETS trend) per series,
-  fitted on a recent history window; forecasts clipped at 0.
+  fitted on a recent history window; forecasts clipped at 0. ``autoets``: statsforecast
+  AutoETS with one season (day for hourly data, week for daily data), same window.
+- ``historical_average`` and the intermittent-demand models: :mod:`kogadx.demand.baselines`.
 - ``lightgbm``: one global LightGBM model (Poisson objective by default) per horizon on
   calendar + panel exogenous columns + horizon-safe lags (direct multi-horizon strategy).
 - ``oracle``: the true expected count (synthetic data only), the noise floor.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,7 +40,8 @@ from kogadx.demand.lags import (
 )
 from kogadx.demand.params import DEFAULT_LGBM_PARAMS, ForecastParams
 
-BASELINE_MODELS = ("seasonal_naive", "moving_average", "mstl")
+BASELINE_MODELS = ("seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
+                   "adida", "imapa", "mstl", "autoets")
 WEATHER_COLS = ("temperature_c", "precipitation_mm")  # exogenous columns not known in advance
 
 
@@ -66,6 +69,18 @@ class ForecastConfig:
     mstl_history: int
     weather: str  # "observed", or "persistence": weather known only at issue time
     weather_cols: tuple[str, ...]
+    origins: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # horizon → (n, step)
+    warmup: int = 1
+    hour_bands: tuple[int, ...] = (11, 14, 17)
+    calendar: str | None = None
+    bootstrap: int = 2000
+
+    def folds_for(self, horizon: int) -> tuple[int, int]:
+        """(number of origins, steps between them) for ``horizon``."""
+        if horizon in self.origins:
+            n, step = self.origins[horizon]
+            return int(n), int(step)
+        return self.n_folds, self.fold_step
 
     @property
     def fold_step(self) -> int:
@@ -88,6 +103,11 @@ class ForecastConfig:
             mstl_history=params.mstl_history,
             weather=params.weather,
             weather_cols=WEATHER_COLS,
+            origins={h: (n, step) for h, n, step in params.origins},
+            warmup=params.warmup,
+            hour_bands=params.hour_bands,
+            calendar=params.calendar,
+            bootstrap=params.bootstrap,
         )
 
     @property
@@ -118,7 +138,7 @@ class Design:
 
 
 def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None = None,
-                 issue_time_cols: tuple[str, ...] = ()) -> Design:
+                 issue_time_cols: tuple[str, ...] = (), country: str | None = None) -> Design:
     """Feature table for a direct ``horizon``-step model: calendar + exogenous + safe lags.
 
     ``frame`` defaults to ``panel.frame``; pass an extended frame (future rows with
@@ -128,6 +148,8 @@ def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None 
     take the value of the same hour on the last day known when the forecast is issued
     (``day × ceil(horizon / day)`` steps back: a persistence forecast); other exogenous
     columns are used as recorded (known in advance, or a perfect forecast).
+    ``country`` (``"JP"``, ``"US"``): add that country's public-holiday features
+    (:func:`kogadx.demand.lags.holiday_features`).
     """
     base = panel.frame if frame is None else frame
     freq = panel.spec.freq
@@ -139,7 +161,7 @@ def build_design(panel: PreparedPanel, horizon: int, frame: pd.DataFrame | None 
             if col in base.columns:
                 base[col] = grouped[col].shift(back)
     design, lag_cols = add_horizon_features(base, horizon, freq)
-    cal = calendar_features(design[TIME], freq)
+    cal = calendar_features(design[TIME], freq, country)
     design = pd.concat([design, cal], axis=1)
     features = [*cal.columns, *panel.exog_cols, *lag_cols]
     categorical = [c for c in panel.exog_cols if isinstance(design[c].dtype, pd.CategoricalDtype)]
@@ -199,12 +221,14 @@ def mstl_seasons(freq: str) -> list[int]:
 
 
 def forecast_mstl(
-    frame: pd.DataFrame, origin: pd.Timestamp, horizon: int, freq: str, history: int
+    frame: pd.DataFrame, origin: pd.Timestamp, horizon: int, freq: str, history: int, kind: str = "mstl"
 ) -> pd.DataFrame:
     """MSTL forecasts for ``horizon`` steps after ``origin``, per series, clipped at 0.
 
     Each series is fitted on its last ``history`` steps up to and including ``origin``
     (at least two of the longest season). Returns columns ``unique_id``, ``ds``, ``yhat``.
+    ``kind="autoets"``: statsforecast AutoETS with the daily season (hourly data) or the
+    weekly one (daily data) instead of MSTL.
     """
     from statsforecast.models import MSTL, AutoETS
 
@@ -217,7 +241,10 @@ def forecast_mstl(
         y = np.nan_to_num(y, nan=0.0)
         if y.size < 2 * max(seasons):
             raise ValueError(f"系列 {uid}: MSTL には {2 * max(seasons)} ステップ以上の履歴が必要です")
-        model = MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
+        if kind == "autoets":
+            model: Any = AutoETS(season_length=seasons[0])
+        else:
+            model = MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN"))
         mean = model.forecast(y=y, h=horizon)["mean"]
         ds = pd.date_range(origin + delta, periods=horizon, freq=freq)
         rows.append(pd.DataFrame({GROUP: uid, TIME: ds, "yhat": np.clip(mean, 0.0, None)}))

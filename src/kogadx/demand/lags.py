@@ -50,6 +50,8 @@ class PanelSpec:
     duplicates: str = "error"
     drop_prefixes: tuple[str, ...] = ("lag_", "roll_", "rolling_")
     source: str = "panel"
+    service_col: str | None = None  # 0/1: steps with 0 are closed (known zeros, not scored)
+    min_rows: int = 0  # fewer rows in a series is an error (the CLI asks for one season)
 
     def __post_init__(self) -> None:
         if self.freq not in FREQS:
@@ -72,6 +74,7 @@ def panel_spec_from_params(params: ForecastParams, columns: list[str], source: s
         drop_cols=params.drop_cols,
         fill=params.fill,
         source=source,
+        service_col=params.service_col if params.service_col in columns else None,
     )
 
 
@@ -104,9 +107,11 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
     their target filled as ``spec.fill`` says; other columns are forward- then
     back-filled within the series (calendar/weather of the neighbouring step).
     """
-    for col in (spec.time_col, spec.target_col, spec.group_col, spec.truth_col):
+    for col in (spec.time_col, spec.target_col, spec.group_col, spec.truth_col, spec.service_col):
         if col is not None and col not in frame.columns:
             raise ValueError(f"{spec.source}: 列 '{col}' がありません (列: {list(frame.columns)})")
+    if len(frame) == 0:
+        raise ValueError(f"{spec.source}: 行がありません")
     data = frame.copy()
     times = pd.to_datetime(data[spec.time_col], errors="coerce")
     bad = times.isna()
@@ -125,7 +130,7 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
             f"{spec.source}: 行 {row + 2} 列 '{spec.target_col}' は 0 以上の数値でなければなりません: "
             f"{frame[spec.target_col].iloc[row]!r}"
         )
-    data[TIME] = times.dt.floor(spec.freq) if spec.freq == "h" else times.dt.normalize()
+    data[TIME] = _on_grid(frame, data, times, spec)
     data[TARGET] = target.astype("float64")
     if spec.group_col is None:
         data[GROUP] = SINGLE_SERIES_ID
@@ -150,6 +155,13 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
     keep = [GROUP, TIME, TARGET, *exog] + ([spec.truth_col] if spec.truth_col else [])
     data = data[keep].sort_values([GROUP, TIME], kind="mergesort").reset_index(drop=True)
 
+    sizes = data.groupby(GROUP, sort=True).size()
+    if (sizes < spec.min_rows).any():
+        uid = sizes.index[int(np.argmax((sizes < spec.min_rows).to_numpy()))]
+        raise ValueError(
+            f"{spec.source}: 系列 {uid} の行数 {int(sizes[uid])} が 1 季節 ({spec.min_rows} ステップ = 1 週間) "
+            f"より少なく、列 '{spec.time_col}' の期間が短すぎて予測を評価できません"
+        )
     out, filled = _fill_grid(data, spec, keep)
     for col in exog:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -160,6 +172,31 @@ def prepare_panel(frame: pd.DataFrame, spec: PanelSpec) -> PreparedPanel:
         (f"重複した (系列, 時刻) {n_duplicates} 行を除外 (最初の行を採用)",) if n_duplicates else ()
     )
     return PreparedPanel(out, spec, tuple(exog), filled, notes)
+
+
+def _on_grid(frame: pd.DataFrame, data: pd.DataFrame, times: pd.Series, spec: PanelSpec) -> pd.Series:
+    """The timestamps, checked to sit on the regular grid; the service column checked 0/1
+    (converted in ``data``). Raises naming the row and column."""
+    grid = times.dt.floor(spec.freq) if spec.freq == "h" else times.dt.normalize()
+    off = (grid != times).to_numpy()
+    if off.any():
+        row = int(np.flatnonzero(off)[0])
+        unit = "毎正時" if spec.freq == "h" else "日付のみ (時刻 0:00)"
+        raise ValueError(
+            f"{spec.source}: 行 {row + 2} 列 '{spec.time_col}' の時刻が等間隔の格子 ({unit}) に乗っていません: "
+            f"{frame[spec.time_col].iloc[row]!r} (不規則な時刻の列は集計してから渡してください)"
+        )
+    if spec.service_col is not None:
+        service = pd.to_numeric(data[spec.service_col], errors="coerce")
+        bad = ~service.isin([0, 1])
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{spec.source}: 行 {row + 2} 列 '{spec.service_col}' (運行フラグ) は 0 か 1 でなければなりません: "
+                f"{frame[spec.service_col].iloc[row]!r}"
+            )
+        data[spec.service_col] = service.astype("int8")
+    return grid
 
 
 def _fill_grid(data: pd.DataFrame, spec: PanelSpec, keep: list[str]) -> tuple[pd.DataFrame, int]:
@@ -263,8 +300,9 @@ def _mean_of_shifts(frame: pd.DataFrame, shifts: Sequence[int]) -> pd.Series:
     return pd.Series(mean, index=frame.index)
 
 
-def calendar_features(ds: pd.Series, freq: str) -> pd.DataFrame:
-    """Calendar columns known in advance: hour (hourly only), weekday, month, day of year."""
+def calendar_features(ds: pd.Series, freq: str, country: str | None = None) -> pd.DataFrame:
+    """Calendar columns known in advance: hour (hourly only), weekday, month, day of year;
+    with ``country`` also that country's public holidays (:func:`holiday_features`)."""
     cal = {
         "cal_dayofweek": ds.dt.day_of_week.astype("int16"),
         "cal_month": ds.dt.month.astype("int16"),
@@ -272,4 +310,43 @@ def calendar_features(ds: pd.Series, freq: str) -> pd.DataFrame:
     }
     if freq == "h":
         cal = {"cal_hour": ds.dt.hour.astype("int16"), **cal}
-    return pd.DataFrame(cal, index=ds.index)
+    out = pd.DataFrame(cal, index=ds.index)
+    if country:
+        out = pd.concat([out, holiday_features(ds, country)], axis=1)
+    return out
+
+
+HOLIDAY_REACH = 7  # days to / since a holiday are capped here (further away: no effect)
+
+
+def holiday_features(ds: pd.Series, country: str) -> pd.DataFrame:
+    """Public holidays of ``country`` (the ``holidays`` library), known years in advance.
+
+    Columns: ``cal_holiday`` (0/1), ``cal_holiday_id`` (which holiday, by its order in the
+    year; 0 = none), ``cal_days_to_holiday`` / ``cal_days_since_holiday`` (capped at
+    ``HOLIDAY_REACH``), ``cal_dayofmonth`` and ``cal_weekofyear`` (bridge days, the weeks
+    around Christmas / New Year / Golden Week).
+    """
+    import holidays
+
+    days = ds.dt.normalize()
+    years = range(int(days.dt.year.min()) - 1, int(days.dt.year.max()) + 2)
+    table = holidays.country_holidays(country, years=years)
+    dates = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in table))
+    names = sorted({str(n) for n in table.values()})
+    name_id = {n: i + 1 for i, n in enumerate(names)}
+    by_date = {pd.Timestamp(d): name_id[str(n)] for d, n in table.items()}
+    unique = pd.DatetimeIndex(days.unique()).sort_values()
+    pos = dates.searchsorted(unique)
+    nxt = dates[np.minimum(pos, len(dates) - 1)]
+    prv = dates[np.maximum(np.searchsorted(dates, unique, side="right") - 1, 0)]
+    per_day = pd.DataFrame({
+        "cal_holiday": unique.isin(dates).astype("int16"),
+        "cal_holiday_id": [by_date.get(d, 0) for d in unique],
+        "cal_days_to_holiday": np.clip((nxt - unique).days, 0, HOLIDAY_REACH),
+        "cal_days_since_holiday": np.clip((unique - prv).days, 0, HOLIDAY_REACH),
+    }, index=unique)
+    out = per_day.reindex(days.to_numpy()).set_axis(ds.index)
+    out["cal_dayofmonth"] = ds.dt.day.astype("int16")
+    out["cal_weekofyear"] = ds.dt.isocalendar().week.astype("int16").to_numpy()
+    return out.astype("int16")

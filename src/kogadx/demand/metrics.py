@@ -52,3 +52,29 @@ def interval_metrics(
         "mean_width": float((hi[ok] - lo[ok]).mean()),
         "n": int(ok.sum()),
     }
+
+
+def interval_score(actual: np.ndarray | pd.Series, lower: np.ndarray | pd.Series,
+                   upper: np.ndarray | pd.Series, coverage: float) -> float:
+    """Mean interval score of central ``coverage`` intervals (lower is better).
+
+    IS_α(l, u; y) = (u − l) + (2/α)(l − y)·1{y < l} + (2/α)(y − u)·1{y > u}, α = 1 − coverage
+    (Gneiting & Raftery 2007, "Strictly proper scoring rules, prediction, and estimation",
+    JASA 102(477), eq. 43). Units: counts.
+    """
+    a = np.asarray(actual, dtype="float64")
+    lo = np.asarray(lower, dtype="float64")
+    hi = np.asarray(upper, dtype="float64")
+    alpha = 1.0 - coverage
+    score = (hi - lo) + (2 / alpha) * np.clip(lo - a, 0, None) + (2 / alpha) * np.clip(a - hi, 0, None)
+    return float(np.nanmean(score)) if np.isfinite(score).any() else float("nan")
+
+
+def rmsse(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
+    """Root mean squared scaled error (M5): sqrt(mean((y − ŷ)²) / scale), where ``scale`` is
+    the mean squared one-step difference of the series' training history."""
+    a = np.asarray(actual, dtype="float64")
+    f = np.clip(np.asarray(forecast, dtype="float64"), 0.0, None)
+    if a.size == 0 or not scale > 0:
+        return float("nan")
+    return float(np.sqrt(np.mean((a - f) ** 2) / scale))

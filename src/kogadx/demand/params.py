@@ -15,7 +15,8 @@ from pydantic import Field
 from kogadx.params import section, stage_params
 
 Hour = Annotated[int, Field(ge=0, le=24)]
-ModelName = Literal["seasonal_naive", "moving_average", "mstl", "lightgbm", "oracle"]
+ModelName = Literal["seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
+                    "adida", "imapa", "mstl", "autoets", "lightgbm", "oracle"]
 MODELS: tuple[ModelName, ...] = get_args(ModelName)
 
 # LightGBM settings of the engine; the ``lightgbm`` table of the section is merged on them.
@@ -69,6 +70,14 @@ class ForecastParams:
     horizons: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Field(min_length=1)] = (24, 168)
     n_folds: Annotated[int, Field(ge=1)] = 4
     step: Annotated[int, Field(ge=1)] | None = None  # None = the longest horizon
+    # per horizon: [horizon, number of origins, steps between origins]; overrides n_folds / step
+    origins: tuple[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]],
+                   ...] = ()
+    warmup: Annotated[int, Field(ge=1)] = 1  # first origins of each horizon that only calibrate the intervals
+    hour_bands: tuple[Hour, ...] = (11, 14, 17)  # hour-of-day band edges (interval calibration, coverage by band)
+    service_col: str | None = None  # 0/1 column: steps with 0 are closed (known zeros, not scored)
+    calendar: Literal["JP", "US"] | None = None  # add public-holiday features of this country
+    bootstrap: Annotated[int, Field(ge=100)] = 2000  # block-bootstrap replicates of the paired comparisons
     models: tuple[ModelName, ...] = MODELS
     coverage: Annotated[float, Field(gt=0, lt=1)] = 0.8
     num_boost_round: Annotated[int, Field(ge=1)] = 150

@@ -19,12 +19,12 @@ import pandas as pd
 from kogadx.demand.backtest import (
     BacktestResult,
     FinalModel,
-    fold_metrics,
+    band_labels,
     forecast_next_period,
     refit_final,
     run_backtest,
-    summarize,
 )
+from kogadx.demand.evaluation import compare_models, summarize
 from kogadx.demand.features import build_demand_panel, next_period_calendar, residents_town_aggregate
 from kogadx.demand.forecast import ForecastConfig
 from kogadx.demand.lags import GROUP, TIME, PreparedPanel, panel_spec_from_params, prepare_panel
@@ -116,7 +116,7 @@ def run_forecast(inputs: ForecastInputs, params: ForecastStageParams) -> StageOu
                "plots/next_period_by_zone.csv": next_period_by_zone(result.next_forecast, group)},
         metrics=result.metrics,
         runs=forecast_runs(result, forecast),
-        summary=f"需要予測: バックテスト起点 {len(result.backtest.origins)} 件, "
+        summary=f"需要予測: バックテスト起点 {sum(len(o) for o in result.backtest.origins.values())} 件, "
                 f"LightGBM の WAPE ({first} ステップ先) {wape_text}, 次期間 {len(result.next_forecast)} 行",
     )
 
@@ -140,18 +140,22 @@ def forecast_demand(panel_frame: pd.DataFrame, params: ForecastParams, truth: pd
     config = ForecastConfig.from_params(params)
     panel = prepare_panel(frame, spec)
     backtest = run_backtest(panel, config)
-    summary = summarize(backtest.predictions, config.coverage)
+    summary = summarize(backtest.predictions, config.coverage, backtest.scales, band_labels(config.hour_bands))
+    comparison = compare_models(backtest.predictions, config.seed, config.bootstrap)
     final = refit_final(panel, config, backtest.predictions, known_future)
-    next_forecast = forecast_next_period(panel, final)
+    next_forecast = forecast_next_period(panel, final, config)
     next_forecast = next_forecast.rename(columns={GROUP: spec.group_col or "series", TIME: spec.time_col})
     metrics = (
         {
             "backtest": summary,
-            "origins": [o.isoformat() for o in backtest.origins],
+            "comparison": comparison,
+            "origins": {f"h{h}": [o.isoformat() for o in origins] for h, origins in backtest.origins.items()},
+            "closed_steps": backtest.closed,
             "series": int(panel.frame[GROUP].nunique()),
             "rows": len(panel.frame),
             "notes": list(panel.notes),
-            "interval_quantile": {f"h{h}": q for h, q in final.quantiles.items()},
+            "interval_model": {f"h{h}": {"nb_size": m.size, "levels": {str(k): v for k, v in m.levels.items()}}
+                               for h, m in final.intervals.items()},
             "top_features": final.importance.head(10).to_dict(orient="records"),
         }
     )
@@ -159,18 +163,24 @@ def forecast_demand(panel_frame: pd.DataFrame, params: ForecastParams, truth: pd
 
 
 def forecast_runs(result: ForecastResult, params: ForecastParams) -> list[TrackedRun]:
-    """One MLflow run per model × fold, and ``lightgbm_final``: the refitted LightGBM models
-    (signature inferred from an input example), the backtest metrics and the figures."""
+    """One MLflow run per model (its backtest metrics per horizon), and ``lightgbm_final``:
+    the refitted LightGBM models (signature inferred from an input example), the backtest
+    metrics and the figures."""
     config = result.config
     runs = []
-    for (model, fold), metrics in fold_metrics(result.backtest.predictions).items():
-        run_params: dict[str, Any] = {"model": model, "fold": fold, "origin": result.backtest.origins[fold].isoformat(),
-                                      "horizons": list(config.horizons)}
+    backtest = result.metrics["backtest"]
+    models = sorted({m for block in backtest.values() for m in block})
+    for model in models:
+        run_params: dict[str, Any] = {"model": model, "horizons": list(config.horizons),
+                                      "origins": {f"h{h}": len(o) for h, o in result.backtest.origins.items()}}
         if model == "lightgbm":
             run_params.update({"num_boost_round": config.num_boost_round, "lightgbm": dict(config.lgbm_params),
                                "seed": config.seed})
-        runs.append(TrackedRun(EXPERIMENT, f"{model}_fold{fold}", params=run_params, metrics=metrics,
-                               tags={"model": model, "fold": fold, "kind": "backtest"}))
+        metrics = {key: {"point": block[model]["by_series_step"], "interval": {
+            k: v for k, v in block[model]["interval"].items() if k != "by_band"}}
+            for key, block in backtest.items() if model in block}
+        runs.append(TrackedRun(EXPERIMENT, f"{model}_backtest", params=run_params, metrics=metrics,
+                               tags={"model": model, "kind": "backtest"}))
     models = []
     for horizon, booster in result.final.boosters.items():
         design = result.final.designs[horizon]

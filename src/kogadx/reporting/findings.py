@@ -16,7 +16,9 @@ from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
 from kogadx.reporting.norute import interval_contains_zero, policy_label, signed_minutes
 
 MODEL_JA = {"lightgbm": "LightGBM", "seasonal_naive": "前週同時刻", "moving_average": "移動平均",
-            "mstl": "MSTL", "oracle": "真の需要 (参考)"}
+            "mstl": "MSTL", "oracle": "真の期待値 λ (参考)", "historical_average": "曜日×時刻の過去平均",
+            "croston_optimized": "クロストン法", "tsb": "TSB 法", "adida": "ADIDA", "imapa": "IMAPA",
+            "autoets": "AutoETS"}
 APPI_ITEM_JA = {"item1": "第1号 (個人を識別できる記述)", "item2": "第2号 (個人識別符号)",
                 "item3": "第3号 (財産的被害のおそれがある記述)", "not_personal": "該当なし"}
 
@@ -27,8 +29,9 @@ def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
     short = min(int(h[1:]) for h in demand["backtest"])
     bt = demand["backtest"][f"h{short}"]["lightgbm"]
     wape = bt["total_by_day"]["wape"]
-    naive_ratio = bt.get("wape_ratio_vs_seasonal_naive")
+    naive = (demand.get("comparison") or {}).get(f"h{short}", {}).get("seasonal_naive")
     interval = bt["interval"]
+    band = interval.get("min_band_coverage")
     out = [
         f"{kpis['first_day']} から {kpis['last_day']} までの予約は {fmt_int(kpis['n_requests'])} 件で、"
         f"そのうち {fmt_pct(kpis['completed_share'])} が乗車まで完了しました。",
@@ -36,11 +39,14 @@ def norute_findings(kpis: Mapping[str, Any], demand: Mapping[str, Any],
         f"キャンセルは {fmt_pct(kpis['cancel_share'])}、無断キャンセルは {fmt_pct(kpis['no_show_share'])} です。"
         f"希望時刻からの迎車の遅れは中央値 {fmt_num(kpis['wait_median_min'])} 分です。",
         f"{short} 時間先までの需要予測 (LightGBM) の誤差は、1 日の合計件数で {fmt_pct(wape)} (WAPE) でした"
-        + (f"。区域・時間帯ごとの予測では、前週の同じ時刻をそのまま使う方法に比べて誤差が"
-           f" {fmt_pct(1 - naive_ratio, 0)} 小さくなっています。"
-           if naive_ratio is not None else "。"),
-        f"予測の {fmt_pct(interval['nominal'], 0)} 区間は、実際の件数を {fmt_pct(interval['coverage'])} の時間帯で"
-        f"含みました (目標 {fmt_pct(interval['nominal'], 0)})。",
+        + (f"。区域・時間ごとの予測 (運行時間内) では、前週の同じ時刻をそのまま使う方法より誤差が"
+           f" {100 * -naive['wape_diff']:.1f} ポイント小さく、95% 区間は"
+           f" {100 * -naive['ci95_high']:.1f}〜{100 * -naive['ci95_low']:.1f} ポイントです。"
+           if naive is not None else "。"),
+        f"予測の {fmt_pct(interval['nominal'], 0)} 区間は、運行時間内の区域×時間のうち"
+        f" {fmt_pct(interval['coverage'])} で実際の件数を含みました (目標 {fmt_pct(interval['nominal'], 0)}"
+        + (f"、最も低い時間帯でも {fmt_pct(band)}" if band is not None else "") + ")。"
+        "運行時間外は予約が 0 と分かっているので数えていません。",
     ]
     if dispatch:
         out.append(dispatch_finding(dispatch))

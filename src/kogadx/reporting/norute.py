@@ -433,3 +433,83 @@ DISPATCH_FIGURE_ORDER = ("kpi_by_policy", "wait_vs_fleet", "served_vs_fleet", "r
 def order_dispatch_figures(stems: list[str]) -> list[str]:
     """Known dispatch figures in reading order, then any others sorted by name."""
     return [s for s in DISPATCH_FIGURE_ORDER if s in stems] + sorted(set(stems) - set(DISPATCH_FIGURE_ORDER))
+
+
+# ------------------------------------------------------------------ forecast section (§1–2)
+def zone_town_labels(stops: pd.DataFrame, zone_level: str, n_clusters: int, most: int = 3) -> dict[str, str]:
+    """Zone code → the towns it covers, e.g. ``{"C01": "花鶴丘・日吉"}`` (the base names of its
+    stops' towns, busiest first by number of stops, at most ``most``; ``ほか`` when more).
+    Empty when the stops carry no town names or are fewer than the clusters (codes shown)."""
+    from kogadx.demand.features import stop_zones
+    from kogadx.geo.reference import split_chome
+
+    if "town_name" not in stops.columns or (zone_level == "stop_cluster" and len(stops) < n_clusters):
+        return {}
+    zones = stop_zones(stops, zone_level, n_clusters).astype(str)
+    bases = stops["town_name"].astype(str).map(lambda n: split_chome(n)[0])
+    labels = {}
+    for zone, part in bases.groupby(zones.to_numpy(), sort=True):
+        counts = part.value_counts()
+        names = sorted(counts.index, key=lambda n: (-counts[n], n))
+        labels[str(zone)] = "・".join(names[:most]) + ("ほか" if len(names) > most else "")
+    return labels
+
+
+def zone_display(zone: str, labels: dict[str, str]) -> str:
+    """``花鶴丘・日吉 (C01)``: the towns first, the code for cross-reference."""
+    return f"{labels[zone]} ({zone})" if zone in labels else zone
+
+
+def forecast_accuracy_table(backtest: dict[str, Any], model_names: dict[str, str]) -> pd.DataFrame:
+    """One row per horizon × model (in-service zone-hours): WAPE, RMSSE, coverage of the
+    nominal interval overall and in its worst hour band, interval score; by WAPE within horizon."""
+    rows = []
+    for horizon in sorted(backtest, key=lambda h: int(h[1:])):
+        for model, result in backtest[horizon].items():
+            point, interval = result["by_series_step"], result["interval"]
+            rows.append({"horizon": f"{horizon[1:]} 時間先", "h": int(horizon[1:]),
+                         "model": model_names.get(model, model), "wape": point["wape"],
+                         "rmsse": point.get("rmsse", np.nan), "wape_day": result["total_by_day"]["wape"],
+                         "coverage": interval["coverage"], "min_band": interval.get("min_band_coverage", np.nan),
+                         "interval_score": interval.get("interval_score", np.nan)})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["h", "wape"], kind="stable").drop(columns="h").reset_index(drop=True)
+
+
+def coverage_by_band_table(backtest: dict[str, Any], model: str = "lightgbm") -> pd.DataFrame:
+    """Coverage of ``model``'s interval per hour band and horizon (rows: bands)."""
+    columns = {}
+    counts = {}
+    for horizon in sorted(backtest, key=lambda h: int(h[1:])):
+        bands = backtest[horizon].get(model, {}).get("interval", {}).get("by_band", {})
+        columns[f"{horizon[1:]} 時間先"] = {v.get("label", band): v["coverage"] for band, v in bands.items()}
+        counts[f"{horizon[1:]} 時間先 (時間数)"] = {v.get("label", band): v["n"] for band, v in bands.items()}
+    frame = pd.DataFrame({**columns, **counts})
+    return frame.rename_axis("band").reset_index()
+
+
+def model_difference_table(comparison: dict[str, Any], model_names: dict[str, str]) -> pd.DataFrame:
+    """LightGBM's WAPE minus each other model's, with the 95 % interval over origins and a
+    verdict in words (the interval decides, not the point estimate)."""
+    rows = []
+    for horizon in sorted(comparison, key=lambda h: int(h[1:])):
+        for other, c in sorted(comparison[horizon].items(), key=lambda kv: kv[1]["wape_diff"]):
+            if c["ci95_high"] < 0:
+                verdict = "LightGBM の方が誤差が小さい"
+            elif c["ci95_low"] > 0:
+                verdict = "LightGBM の方が誤差が大きい"
+            else:
+                verdict = "差ははっきりしない"
+            rows.append({"horizon": f"{horizon[1:]} 時間先", "other": model_names.get(other, other),
+                         "diff": f"{100 * c['wape_diff']:+.1f} ポイント",
+                         "interval": f"{100 * c['ci95_low']:+.1f}〜{100 * c['ci95_high']:+.1f}",
+                         "origins": c["origins"], "verdict": verdict})
+    return pd.DataFrame(rows, columns=["horizon", "other", "diff", "interval", "origins", "verdict"])
+
+
+def top_features_table(top: list[dict[str, Any]], n: int = 8) -> pd.DataFrame:
+    """The most useful LightGBM features by their Japanese names, with their gain share."""
+    from kogadx.demand.plots import feature_label
+
+    return pd.DataFrame([{"feature": feature_label(str(r["feature"])), "share": float(r["gain_share"])}
+                         for r in top[:n]], columns=["feature", "share"])

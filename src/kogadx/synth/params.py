@@ -65,11 +65,42 @@ class RideIntensity:
     pension_day_factor: Positive = 1.35
     event_factor: Positive = 1.6
     year_end_factor: Positive = 0.5
-    rain_factor: Positive = 1.2  # 1 mm ≤ hourly precipitation < heavy_rain_mm
-    heavy_rain_mm: Positive = 10.0
-    heavy_rain_factor: Positive = 0.7
+    rain_factor: Positive = 1.2  # peak of the light-rain boost, at rain_peak_mm (nonlinear, see city_intensity)
+    rain_peak_mm: Positive = 3.0
+    heavy_rain_mm: Positive = 10.0  # half of the heavy-rain drop is reached here
+    heavy_rain_factor: Positive = 0.7  # the factor in a downpour (asymptote)
     heat_c: float = 33.0
-    heat_factor: Positive = 0.85
+    heat_factor: Positive = 0.85  # factor at heat_c; smooth (Gaussian) away from comfort_c
+    comfort_c: float = 24.0
+    cold_c: float = 5.0  # below this, demand falls smoothly too
+
+
+@section
+class DemandWorld:
+    """What the demand panel does not show (:func:`kogadx.synth.rides.generate_ride_requests`);
+    all assumptions, chosen so that a forecast is not told the generator's structure.
+
+    - ``dispersion_shape``: a gamma(shape, 1/shape) multiplier per zone × day (mean 1): counts
+      are gamma–Poisson (overdispersed); ``None`` = pure Poisson.
+    - ``p_return``: share of outbound trips (home → facility) followed by a return trip of the
+      same rider, ``return_delay_probs`` = P(1, 2, 3 … hours later), same day, in service hours.
+    - ``growth_per_year``: slow growth as the service becomes known (on top of the ramp).
+    - clinics' weekly schedule (factor per weekday Mon…Sun; Saturdays closed from
+      ``clinic_saturday_close``); a supermarket that opens on ``supermarket_open``; a stop
+      closed for roadworks ``roadworks_start`` … ``roadworks_end``.
+    """
+
+    dispersion_shape: Positive | None = 6.0
+    p_return: Share = 0.45
+    return_delay_probs: tuple[Share, ...] = (0.3, 0.4, 0.3)
+    growth_per_year: Annotated[float, Field(ge=0)] = 0.08
+    clinic_weekday_factor: tuple[float, float, float, float, float, float, float] = (1.6, 1.0, 1.0, 0.0, 1.0, 0.8, 0.0)
+    clinic_saturday_close: Hour = 13
+    supermarket_stop: str = "美明スーパー前"
+    supermarket_open: Date = "2023-11-01"
+    roadworks_stop: str = "日吉公民館"
+    roadworks_start: Date = "2024-04-15"
+    roadworks_end: Date = "2024-06-30"
 
 
 @section
@@ -105,6 +136,7 @@ class Rides:
     speed_kmh: Positive = 20.0  # van speed, for the ride times of completed requests
     detour_factor: Annotated[float, Field(ge=1)] = 1.4  # road distance / straight line
     intensity: RideIntensity = RideIntensity()
+    world: DemandWorld = DemandWorld()
 
 
 @section

@@ -43,7 +43,7 @@ from shapely.geometry import Point
 from kogadx.demand.features import service_calendar, stop_zones
 from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC, split_chome
 from kogadx.idcodes import luhn_check_digit
-from kogadx.synth.params import RideIntensity, Rides
+from kogadx.synth.params import DemandWorld, RideIntensity, Rides
 from kogadx.weather import weather_by_hour_start
 
 LAUNCH_DATE = "2022-10-01"
@@ -408,15 +408,34 @@ def city_intensity(
     lam *= np.where(calendar["is_event"].to_numpy() == 1, intensity.event_factor, 1.0)
     md = calendar["time"].dt.month.to_numpy() * 100 + calendar["time"].dt.day.to_numpy()
     lam *= np.where((md >= 1229) | (md <= 103), intensity.year_end_factor, 1.0)
+    world = config.world
+    lam *= 1.0 + world.growth_per_year * np.clip(days_since, 0, None) / 365.25
     if weather_hourly is not None:
         wx = calendar[["time"]].merge(weather_hourly[["time", "precipitation_mm", "temperature_c"]], on="time",
                                       how="left")
         p = wx["precipitation_mm"].fillna(0.0).to_numpy()
         t = wx["temperature_c"].fillna(20.0).to_numpy()
-        lam *= np.where(p >= intensity.heavy_rain_mm, intensity.heavy_rain_factor,
-                        np.where(p >= 1.0, intensity.rain_factor, 1.0))
-        lam *= np.where(t >= intensity.heat_c, intensity.heat_factor, 1.0)
+        lam *= weather_factor(p, t, intensity)
     return lam
+
+
+def weather_factor(precip_mm: np.ndarray, temp_c: np.ndarray, intensity: RideIntensity) -> np.ndarray:
+    """Smooth, nonlinear weather effect on demand (assumption).
+
+    Rain: a boost peaking at ``rain_peak_mm`` (people who would walk ride), fading with more
+    rain, times a drop that saturates towards ``heavy_rain_factor`` in a downpour (half of it
+    at ``heavy_rain_mm``). Temperature: a Gaussian fall away from ``comfort_c`` on the hot
+    side (``heat_factor`` at ``heat_c``) and below ``cold_c``.
+    """
+    p = np.clip(np.asarray(precip_mm, dtype="float64"), 0.0, None)
+    t = np.asarray(temp_c, dtype="float64")
+    x = p / intensity.rain_peak_mm
+    boost = 1.0 + (intensity.rain_factor - 1.0) * x * np.exp(1.0 - x)
+    drop = 1.0 - (1.0 - intensity.heavy_rain_factor) * p**2 / (p**2 + intensity.heavy_rain_mm**2)
+    hot_scale = (intensity.heat_c - intensity.comfort_c) / np.sqrt(-np.log(intensity.heat_factor))
+    hot = np.exp(-(np.clip(t - intensity.comfort_c, 0, None) / hot_scale) ** 2)
+    cold = np.exp(-(np.clip(intensity.cold_c - t, 0, None) / 10.0) ** 2)
+    return boost * drop * hot * cold
 
 
 def _outbound_share(hours: np.ndarray, open_h: np.ndarray, close_h: np.ndarray) -> np.ndarray:
@@ -495,8 +514,15 @@ def generate_ride_requests(
     w_poi = np.array([POI_WEIGHT.get(k, 0.1) for k in stops["kind"].astype(str)])
     w_poi = w_poi / w_poi.sum()
     zones = _stop_zones(stops, config, w_home, w_poi)
-    lam_zone = lam_city[:, None] * (outbound[:, None] * zones.home[None, :]
-                                    + (1 - outbound[:, None]) * zones.poi[None, :])
+    home_mult, poi_mult = stop_multipliers(stops, calendar, config.world)
+    stop_home = w_home[None, :] * home_mult  # hours × stops
+    stop_poi = w_poi[None, :] * poi_mult
+    member_of_zone = np.eye(len(zones.names))[zones.of_stop]  # stops × zones
+    home_z, poi_z = stop_home @ member_of_zone, stop_poi @ member_of_zone  # hours × zones
+    lam_base = lam_city[:, None] * (outbound[:, None] * home_z + (1 - outbound[:, None]) * poi_z)
+    in_service = calendar["in_service"].to_numpy() == 1
+    lam_zone = lam_base + expected_returns(lam_city * outbound * home_z.sum(axis=1), poi_z, in_service,
+                                           calendar["time"], config.world)
     truth = pd.DataFrame({
         "zone": pd.array(np.repeat(zones.names[None, :], len(calendar), axis=0).T.ravel(), dtype="string"),
         "time": np.tile(calendar["time"].to_numpy(), len(zones.names)),
@@ -504,11 +530,63 @@ def generate_ride_requests(
     })
     truth["time"] = truth["time"].astype("datetime64[us]")
 
-    draws = _draw_requests(rng, lam_zone, calendar["time"].to_numpy(), outbound, zones, config.fleet_size)
+    shock = day_shocks(rng, calendar["time"], len(zones.names), config.world.dispersion_shape)
+    counts = rng.poisson(lam_base * shock)
+    draws = _draw_requests(rng, counts, calendar["time"].to_numpy(), outbound, home_z, poi_z, config.fleet_size)
     reg_date = pd.to_datetime(members["登録日"].astype(str), format="%Y/%m/%d").to_numpy()
-    origin, dest, member = _assign_trips(draws, zones, home, activity, reg_date, w_home, w_poi)
+    origin, dest, member = _assign_trips(draws, zones, home, activity, reg_date, stop_home, stop_poi)
+    draws, origin, dest, member = _add_returns(rng, draws, origin, dest, member, zones, in_service,
+                                               calendar["time"], config)
     frame = _request_export(draws, origin, dest, member, members, stops, reg_date, config)
     return frame, truth
+
+
+def stop_multipliers(stops: pd.DataFrame, calendar: pd.DataFrame, world: DemandWorld) -> tuple[np.ndarray, np.ndarray]:
+    """Hour × stop multipliers of the home and facility weights: clinics' weekly schedule,
+    the supermarket's opening day, the stop closed for roadworks (none is a panel feature)."""
+    n_hours, n_stops = len(calendar), len(stops)
+    home = np.ones((n_hours, n_stops))
+    poi = np.ones((n_hours, n_stops))
+    times = calendar["time"]
+    dow, hour = times.dt.day_of_week.to_numpy(), times.dt.hour.to_numpy()
+    clinic = np.asarray(world.clinic_weekday_factor, dtype="float64")[dow]
+    clinic = np.where((dow == 5) & (hour >= world.clinic_saturday_close), 0.0, clinic)
+    kinds = stops["kind"].astype(str).to_numpy()
+    names = stops["stop_name"].astype(str).to_numpy()
+    poi[:, kinds == "clinic"] *= clinic[:, None]
+    before_opening = (times < pd.Timestamp(world.supermarket_open)).to_numpy()
+    closed = ((times >= pd.Timestamp(world.roadworks_start))
+              & (times < pd.Timestamp(world.roadworks_end) + pd.Timedelta(days=1))).to_numpy()
+    for table in (home, poi):  # a stop not in use serves neither as a home stop nor as a facility
+        table[np.ix_(before_opening, names == world.supermarket_stop)] = 0.0
+        table[np.ix_(closed, names == world.roadworks_stop)] = 0.0
+    return home, poi
+
+
+def day_shocks(rng: np.random.Generator, times: pd.Series, n_zones: int, shape: float | None) -> np.ndarray:
+    """Gamma(shape, 1/shape) demand multiplier per zone × day (mean 1), per hour row."""
+    day_index = ((times - times.iloc[0]).dt.days).to_numpy()
+    if shape is None:
+        return np.ones((len(times), n_zones))
+    per_day = rng.gamma(shape, 1.0 / shape, size=(int(day_index.max()) + 1, n_zones))
+    return per_day[day_index]
+
+
+def expected_returns(outbound_city: np.ndarray, poi_z: np.ndarray, in_service: np.ndarray, times: pd.Series,
+                     world: DemandWorld) -> np.ndarray:
+    """Expected linked return trips per hour × zone: outbound trips ``k`` hours earlier (the same
+    day) × ``p_return`` × P(delay k), leaving from the zone of their destination."""
+    dest_share = poi_z / np.maximum(poi_z.sum(axis=1, keepdims=True), 1e-12)
+    out = np.zeros_like(poi_z)
+    day = times.dt.normalize().to_numpy()
+    flow = outbound_city[:, None] * dest_share
+    for k, prob in enumerate(world.return_delay_probs, start=1):
+        if prob <= 0 or k >= len(times):
+            continue
+        same_day = day[k:] == day[:-k]
+        ok = (same_day & in_service[k:]).astype("float64")
+        out[k:] += world.p_return * prob * flow[:-k] * ok[:, None]
+    return out
 
 
 def _member_homes(rng: np.random.Generator, members: pd.DataFrame,
@@ -544,20 +622,26 @@ def _stop_zones(stops: pd.DataFrame, config: Rides, w_home: np.ndarray, w_poi: n
                   np.bincount(of_stop, weights=w_poi, minlength=len(names)))
 
 
-def _draw_requests(rng: np.random.Generator, lam_zone: np.ndarray, hour_starts: np.ndarray, outbound: np.ndarray,
-                   zones: _Zones, fleet_size: int) -> _Draws:
-    """Poisson counts per hour × zone, one entry per request, and every request's draws (in a
+def _draw_requests(rng: np.random.Generator, counts: np.ndarray, hour_starts: np.ndarray, outbound: np.ndarray,
+                   home_z: np.ndarray, poi_z: np.ndarray, fleet_size: int) -> _Draws:
+    """One entry per request of the counts per hour × zone, and every request's draws (in a
     fixed order, so that the stream is reproducible)."""
-    counts = rng.poisson(lam_zone)  # hours × zones
     h_idx, z_idx = np.nonzero(counts)
     reps = counts[h_idx, z_idx]
     h_idx = np.repeat(h_idx, reps)
     z_idx = np.repeat(z_idx, reps)
     n = len(h_idx)
     # Trip type: outbound (home → facility) by the zone's share of the hour's outbound mass.
-    outbound_mass = outbound[h_idx] * zones.home[z_idx]
-    inbound_mass = (1 - outbound[h_idx]) * zones.poi[z_idx]
-    is_outbound = rng.random(n) < outbound_mass / np.maximum(outbound_mass + inbound_mass, 1e-12)
+    outbound_mass = outbound[h_idx] * home_z[h_idx, z_idx]
+    inbound_mass = (1 - outbound[h_idx]) * poi_z[h_idx, z_idx]
+    is_outbound_u = rng.random(n)
+    extra = _request_details(rng, n, fleet_size)
+    return _Draws(h_idx, z_idx, hour_starts[h_idx], counts.sum(axis=1)[h_idx],
+                  is_outbound_u < (outbound_mass / np.maximum(outbound_mass + inbound_mass, 1e-12)), **extra)
+
+
+def _request_details(rng: np.random.Generator, n: int, fleet_size: int) -> dict[str, np.ndarray]:
+    """The per-request uniform draws and times of ``n`` requests (fixed order)."""
     u_origin = rng.random(n)
     u_member = rng.random(n)
     u_dest = rng.random(n)
@@ -570,8 +654,9 @@ def _draw_requests(rng: np.random.Generator, lam_zone: np.ndarray, hour_starts: 
     outcome_u = rng.random(n)
     wait_min = np.round(rng.gamma(2.0, 3.0, n)).astype(int)
     vehicle = rng.integers(1, fleet_size + 1, n)
-    return _Draws(h_idx, z_idx, hour_starts[h_idx], counts.sum(axis=1)[h_idx], is_outbound, u_origin, u_member,
-                  u_dest, minute, lead_minutes, lead_seconds, passengers, outcome_u, wait_min, vehicle)
+    return {"u_origin": u_origin, "u_member": u_member, "u_dest": u_dest, "minute": minute,
+            "lead_minutes": lead_minutes, "lead_seconds": lead_seconds, "passengers": passengers,
+            "outcome_u": outcome_u, "wait_min": wait_min, "vehicle": vehicle}
 
 
 def _pick(cum: np.ndarray, u: float) -> int:
@@ -580,23 +665,25 @@ def _pick(cum: np.ndarray, u: float) -> int:
 
 
 def _assign_trips(draws: _Draws, zones: _Zones, home: np.ndarray, activity: np.ndarray, reg_date: np.ndarray,
-                  w_home: np.ndarray, w_poi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  stop_home: np.ndarray, stop_poi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Origin stop (within the request's zone), destination stop and member of each request.
 
     Outbound: from a home stop, by a member living there (already registered), to a facility.
     Return trip: from a facility, by any registered member, to the member's home stop.
+    Stop weights are those of the request's hour (``stop_home`` / ``stop_poi``: hours × stops).
     """
-    n_stops = len(w_home)
+    n_stops = stop_home.shape[1]
     members_by_home = {s: np.flatnonzero(home == s) for s in range(n_stops)}
     all_members = np.arange(len(home))
     zone_stops = {z: np.flatnonzero(zones.of_stop == z) for z in range(len(zones.names))}
-    cum_poi_all = np.cumsum(w_poi)
     n = len(draws.hour)
     origin = np.empty(n, dtype=int)
     dest = np.empty(n, dtype=int)
     member = np.empty(n, dtype=int)
     for i in range(n):
         in_zone = zone_stops[draws.zone[i]]
+        w_home, w_poi = stop_home[draws.hour[i]], stop_poi[draws.hour[i]]
+        cum_poi_all = np.cumsum(w_poi)
         weights = w_home[in_zone] if draws.is_outbound[i] else w_poi[in_zone]
         if weights.sum() <= 0:
             weights = np.ones(len(in_zone))
@@ -613,6 +700,8 @@ def _assign_trips(draws: _Draws, zones: _Zones, home: np.ndarray, activity: np.n
                 d = (d + 1) % n_stops
         else:
             pool = all_members[registered] if registered.any() else all_members
+            reachable = pool[w_home[home[pool]] > 0]  # nobody is taken home to a closed stop
+            pool = reachable if len(reachable) else pool
             m = pool[_pick(np.cumsum(activity[pool]), draws.u_member[i])]
             d = home[m]
             if d == o:
@@ -621,6 +710,41 @@ def _assign_trips(draws: _Draws, zones: _Zones, home: np.ndarray, activity: np.n
                     d = (d + 1) % n_stops
         origin[i], dest[i], member[i] = o, d, m
     return origin, dest, member
+
+
+def _add_returns(rng: np.random.Generator, draws: _Draws, origin: np.ndarray, dest: np.ndarray, member: np.ndarray,
+                 zones: _Zones, in_service: np.ndarray, times: pd.Series,
+                 config: Rides) -> tuple[_Draws, np.ndarray, np.ndarray, np.ndarray]:
+    """Return trips linked to outbound ones: the same rider, from the outbound trip's
+    destination back to its origin, 1–3 hours later on the same day within service hours
+    (``config.world``). The city's requests per hour (rejection pressure) are recounted."""
+    world = config.world
+    outbound = np.flatnonzero(draws.is_outbound)
+    probs = np.asarray(world.return_delay_probs, dtype="float64")
+    returns = rng.random(len(outbound)) < world.p_return * probs.sum()
+    delay = 1 + np.searchsorted(np.cumsum(probs) / probs.sum(), rng.random(len(outbound)), side="right")
+    delay = np.minimum(delay, len(probs))
+    target = draws.hour[outbound] + delay
+    day = times.dt.normalize().to_numpy()
+    valid = returns & (target < len(times))
+    target_c = np.minimum(target, len(times) - 1)
+    valid &= in_service[target_c] & (day[target_c] == day[draws.hour[outbound]])
+    src = outbound[valid]
+    hours = target_c[valid]
+    n_new = len(src)
+    extra = _request_details(rng, n_new, config.fleet_size)
+    hour = np.concatenate([draws.hour, hours])
+    city_count = np.bincount(hour, minlength=len(times))
+    merged = _Draws(
+        hour=hour,
+        zone=np.concatenate([draws.zone, zones.of_stop[dest[src]]]),
+        hour_start=np.concatenate([draws.hour_start, times.to_numpy()[hours]]),
+        city_count=city_count[hour],
+        is_outbound=np.concatenate([draws.is_outbound, np.zeros(n_new, dtype=bool)]),
+        **{k: np.concatenate([getattr(draws, k), v]) for k, v in extra.items()},
+    )
+    return (merged, np.concatenate([origin, dest[src]]), np.concatenate([dest, origin[src]]),
+            np.concatenate([member, member[src]]))
 
 
 def _format_times(values: np.ndarray, pattern: str, keep: np.ndarray | None = None) -> np.ndarray:
