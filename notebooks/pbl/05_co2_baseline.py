@@ -16,7 +16,7 @@
 # %autoreload 2
 
 # %% tags=["parameters"]
-FISCAL_YEAR = 2022  # 排出係数の年度
+FISCAL_YEAR = 2023  # 排出係数の年度
 EXAMPLE_MONTH = "2023-08"  # 度日を確かめる月
 
 # %%
@@ -49,7 +49,7 @@ factors.assign(燃料=factors["fuel"].map(FUEL_LABELS))[["燃料", "unit", "fact
 # 計算式: **t-CO2 = 使用量 (係数の単位に換算) × 係数**。電力は kWh のまま、灯油は L → kL (÷1000)、
 # 都市ガスは m3 → 千m3 (÷1000)、LPG は kg → t (÷1000) に直します。
 #
-# **演習 1.** ある事業所が FY2022 に灯油 (`kerosene`) を 2,000 L 使いました。排出量は何 t-CO2 ですか？
+# **演習 1.** ある事業所が FY2023 に灯油 (`kerosene`) を 2,000 L 使いました。排出量は何 t-CO2 ですか？
 
 # %%
 answer_kerosene = None  # ← ここを書き換える

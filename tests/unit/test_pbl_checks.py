@@ -167,11 +167,11 @@ def test_wait_change(capsys):
 
 
 def test_emissions_unit_conversion(capsys):
-    factor = float(select_emission_factors(load_emission_factors(), 2022).set_index("fuel").loc["kerosene", "factor"])
+    factor = float(select_emission_factors(load_emission_factors(), 2023).set_index("fuel").loc["kerosene", "factor"])
     right = 2000 / 1000 * factor
-    _assert_rejects(capsys, lambda: checks.check_emissions(2000 * factor, 2000, "kerosene", 2022), right)
-    _assert_rejects(capsys, lambda: checks.check_emissions(right * 1.1, 2000, "kerosene", 2022), right)
-    _assert_accepts(capsys, lambda: checks.check_emissions(right, 2000, "kerosene", 2022))
+    _assert_rejects(capsys, lambda: checks.check_emissions(2000 * factor, 2000, "kerosene", 2023), right)
+    _assert_rejects(capsys, lambda: checks.check_emissions(right * 1.1, 2000, "kerosene", 2023), right)
+    _assert_accepts(capsys, lambda: checks.check_emissions(right, 2000, "kerosene", 2023))
 
 
 def test_degree_days(capsys):

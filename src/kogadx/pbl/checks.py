@@ -340,7 +340,7 @@ def check_wait_change(minutes: float, base_trips: pd.DataFrame, new_trips: pd.Da
 
 
 @_never_raise
-def check_emissions(t_co2: float, amount: float, fuel: str, fiscal_year: int = 2022,
+def check_emissions(t_co2: float, amount: float, fuel: str, fiscal_year: int = 2023,
                     electricity_basis: str = "basic") -> bool:
     """Exercise 05: t-CO2 of ``amount`` (native unit: kWh, m3, kg, L) of ``fuel`` in a fiscal year."""
     from kogadx.energy.emissions import compute_emissions
