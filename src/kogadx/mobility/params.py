@@ -58,7 +58,12 @@ class FleetParams:
 class DispatchRules:
     """Promises made to riders and the repositioning look-ahead.
 
-    pickup_window_min: pick-up starts within [desired, desired + W] (minutes).
+    pickup_window_min: a reservation's pick-up starts within [desired, desired + W] (minutes).
+    ride_now_lead_min: a request booked less than this many minutes before its desired time
+        (same day) is a ride-now request: it is offered the planned pick-up of its cheapest
+        feasible insertion, and its wait counts from the request.
+    max_wait_min: a ride-now pick-up starts within [request, request + max wait], else the
+        request is rejected (cause 最大待ち時間内に配車不可).
     max_detour_factor: ride time ≤ factor × direct time (or direct + ``min_detour_slack_min``).
     dwell_min: boarding/alighting time at each stop (minutes); ``calibrated`` in params =
         fitted from solo rides before the replay (the stage puts the number in, see :attr:`dwell`).
@@ -83,6 +88,8 @@ class DispatchRules:
     """
 
     pickup_window_min: Minutes = 15.0
+    ride_now_lead_min: Minutes = 2.0
+    max_wait_min: Minutes = 30.0
     max_detour_factor: Annotated[float, Field(ge=1)] = 2.0
     min_detour_slack_min: Minutes = 5.0
     dwell_min: Minutes | Calibrated = DEFAULT_DWELL_MIN
