@@ -164,6 +164,25 @@ class Replications:
 
 
 @section
+class Grid:
+    """The staff what-if: every fleet size × demand factor with the operator's ``policy``
+    (:func:`kogadx.mobility.whatif.run_grid`)."""
+
+    fleet_sizes: tuple[Annotated[int, Field(ge=1)], ...] = (2, 3, 4, 5, 6, 7, 8)
+    demand_factors: tuple[Positive, ...] = (1.0, 1.5, 2.0, 3.0)
+    policy: Policy = "none"
+
+
+@section
+class Frontier:
+    """Mean wait against empty km of the repositioning ``policy`` at each ``move_weight``
+    (:func:`kogadx.mobility.whatif.run_frontier`); empty = off."""
+
+    move_weights: tuple[Annotated[float, Field(ge=0)], ...] = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+    policy: Policy = "forecast"
+
+
+@section
 class DispatchParams:
     """Section ``dispatch``: replay the ride requests through the online dispatcher."""
 
@@ -182,6 +201,13 @@ class DispatchParams:
     bootstrap_draws: Annotated[int, Field(ge=1)] = 2000  # day-block bootstrap of the paired wait difference
     map: RouteMap = RouteMap()
     replications: Replications = Replications()
+    # replay validation: the replayed plans driven this many times on roads fitted from the log
+    validation_executions: Annotated[int, Field(ge=0)] = 5
+    grid: Grid = Grid()
+    frontier: Frontier = Frontier()
+    # processes for the independent simulations (scenarios, grid, frontier, replications);
+    # every simulation is deterministic, so the outputs do not depend on it
+    workers: Annotated[int, Field(ge=1)] = 2
 
     @model_validator(mode="after")
     def _default_in_scenarios(self) -> DispatchParams:

@@ -111,7 +111,10 @@ class MatrixTravelTime:
         if "km" in self.matrix.columns:
             self._km[fi, ti] = self.matrix["km"].to_numpy(float)
         if np.isnan(self._minutes).any():
-            raise InputFileError("所要時間行列に欠けている停留所の組があります")
+            gaps = np.argwhere(np.isnan(self._minutes))
+            named = ", ".join(f"{ids[a]}→{ids[b]}" for a, b in gaps[:5])
+            more = f" ほか {len(gaps) - 5} 組" if len(gaps) > 5 else ""
+            raise InputFileError(f"所要時間行列に欠けている停留所の組があります ({len(gaps)} 組): {named}{more}")
 
     def _snap(self, x, y) -> np.ndarray:
         pts = np.column_stack([np.ravel(x), np.ravel(y)])
@@ -755,7 +758,8 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
     served/rejection/decline rate (share of requests; rejected = no vehicle could keep the
     promises, declined = a ride-now rider refused the offered time), wait mean/p95 (min;
     wait = pick-up start - desired pick-up time, which for ride-now is the request time),
-    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour, mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
+    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour,
+    mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
     on board, incl. repositioning), occupancy (passenger-km / vehicle-km), passengers per
     vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
     ``short_lead_min`` minutes ahead (``lead_min`` column; the only riders whose wait can

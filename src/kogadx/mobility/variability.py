@@ -10,8 +10,10 @@ generator's constant read back.
 :func:`execute_plans` drives each vehicle's planned stop sequence in such a world: a van
 leaves for its next stop when the plan says (or later, when it is running late), the leg
 takes the world's time, and it never starts a pick-up before the rider's earliest time.
-The plan is not revised when the van runs late (the operator's dispatcher made its
-promises on its own model) — a simplification stated in the report.
+Each van keeps its planned order of stops and drives on as soon as it is done; it never
+starts a pick-up before the rider's earliest time nor sets off for a rider before the
+booking. The plan is not revised when the van runs late (the operator's dispatcher made
+its promises on its own model) — a simplification stated in the report.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def draw_conditions(rng: np.random.Generator, speed_kmh: tuple[float, float], de
 
 
 def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[float, float],
-                  open_min: dict[pd.Timestamp, float], plan_minutes, world: TravelConditions,
+                  open_min: dict[pd.Timestamp, float], world: TravelConditions,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Realised pick-up and drop-off start (minutes of the day) of every served trip.
 
@@ -78,13 +80,15 @@ def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[f
         "planned": np.concatenate([served["pickup_min"].to_numpy(float), served["dropoff_min"].to_numpy(float)]),
         "x": np.concatenate([pos[:, 0], pos[:, 2]]), "y": np.concatenate([pos[:, 1], pos[:, 3]]),
         "earliest": np.concatenate([served["desired_min"].to_numpy(float), np.full(n, -np.inf)]),
+        # a van cannot set off for a rider before the booking exists
+        "known": np.concatenate([served["request_min"].to_numpy(float), np.full(n, -np.inf)]),
         "row": np.concatenate([np.arange(n)] * 2),
         "pickup": np.concatenate([np.ones(n, bool), np.zeros(n, bool)]),
     }).sort_values(["day", "vehicle", "planned", "pickup"], kind="stable").reset_index(drop=True)
     noise = np.exp(rng.normal(-world.leg_sigma ** 2 / 2, world.leg_sigma, len(events)))
     km_per_min = world.speed_kmh / 60.0
     real = np.full(len(events), np.nan)
-    ex, ey, planned, earliest = (events[c].to_numpy(float) for c in ("x", "y", "planned", "earliest"))
+    ex, ey, earliest, known = (events[c].to_numpy(float) for c in ("x", "y", "earliest", "known"))
     group_key = events["day"].astype(str) + "|" + events["vehicle"].astype(str)
     starts = np.flatnonzero(group_key.ne(group_key.shift()).to_numpy())
     bounds = list(starts) + [len(events)]
@@ -92,8 +96,7 @@ def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[f
         px, py = depot_xy
         t_end = open_min.get(pd.Timestamp(events.at[a, "day"]), 0.0)
         for k in range(a, b):
-            plan_leg = float(plan_minutes(px, py, ex[k], ey[k]))
-            depart = max(t_end, planned[k] - plan_leg)
+            depart = max(t_end, known[k])
             km = float(np.hypot(ex[k] - px, ey[k] - py)) / 1000.0 * world.detour_factor
             leg = km / km_per_min * float(world.slowdown(np.array([depart]))[0]) * noise[k]
             real[k] = max(earliest[k], depart + leg)
