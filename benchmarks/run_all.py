@@ -30,6 +30,8 @@ BENCHMARKS = [
      ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
+    # needs the pipeline's dispatch inputs (dvc repro forecast); budget 90 s on 2 cores
+    ("dispatch_stage", "dispatch_stage.py", [], False, ["--no-parts"]),
     ("co2_recovery", "co2_recovery.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
