@@ -171,3 +171,33 @@ def test_operator_promises_in_params_equal_the_replay_rules():
                 "min_detour_slack_min", "wait_weight"):
         assert operator[key] == replay[key], key
     assert params["synthesize"]["rides"]["fleet_size"] == params["dispatch"]["fleet"]["n_vehicles"]
+
+
+def test_generator_never_books_before_the_member_exists_nor_picks_up_before_the_request():
+    from kogadx.synth.rides import _Draws, _request_export
+
+    n = 6
+    hour = np.datetime64("2024-09-10T10:00", "s")
+    draws = _Draws(hour=np.zeros(n, int), zone=np.zeros(n, int), hour_start=np.full(n, hour),
+                   city_count=np.ones(n, int), is_outbound=np.ones(n, bool), u_origin=np.zeros(n),
+                   u_member=np.zeros(n), u_dest=np.zeros(n), minute=np.arange(n) * 5,
+                   lead_minutes=np.array([10, 300, 2000, 10, 600, 30]), lead_seconds=np.full(n, 7),
+                   passengers=np.ones(n, int), outcome_u=np.full(n, 0.5), wait_min=np.zeros(n, int),
+                   vehicle=np.ones(n, int))
+    # member 1 registers the day after the trips: it cannot have booked any of them
+    reg = np.array(["2024-01-01", "2024-09-11", "2024-09-10"], dtype="datetime64[D]")
+    member = np.array([0, 1, 2, 0, 2, 1])
+    members = pd.DataFrame({"会員ID": ["K1", "K2", "K3"], "支払方法": "現金"})
+    stops = pd.DataFrame({"stop_id": ["S001", "S002"], "lat": [33.7290, 33.7330], "lon": [130.4600, 130.4700]})
+    frame = _request_export(draws, np.array([0, 1] * 3), np.array([1, 0] * 3), member, members, stops, reg,
+                            Rides(start="2024-09-10", end="2024-09-10", p_cancel=0.0, p_no_show=0.0),
+                            np.random.default_rng(3))
+    assert "K2" not in set(frame["会員ID"])  # its two trips are not made
+    assert len(frame) == 4 and frame.attrs["operations"]["n_dropped_booked_after_trip"] == 2
+    booked = pd.to_datetime(frame["予約日時"], format="%Y/%m/%d %H:%M:%S")
+    desired = pd.to_datetime(frame["希望乗車日時"], format="%Y/%m/%d %H:%M")
+    registered = frame["会員ID"].map({"K1": "2024-01-01", "K3": "2024-09-10"}).pipe(pd.to_datetime)
+    assert (registered <= booked).all() and (booked <= desired).all()
+    done = frame["結果"] == "完了"
+    pickup = pd.to_datetime(frame.loc[done, "実乗車日時"], format="%Y/%m/%d %H:%M")
+    assert done.any() and (pickup >= booked[done].dt.floor("min")).all()

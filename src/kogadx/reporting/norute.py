@@ -450,10 +450,11 @@ def validation_table(dispatch: dict[str, Any]) -> pd.DataFrame:
         ("平均待ち時間 (分)", fmt_num(logged["wait_mean_min"], 2), fmt_num(replayed["wait_mean_min"], 2),
          signed_minutes(diff["wait_mean_min"]), f"±{fmt_num(tol['wait_mean_min'], 1)} 分", ok["wait_mean_min"]),
         ("配車できなかった割合", fmt_pct(logged["rejection_share"]), fmt_pct(replayed["rejection_share"]),
-         f"{float(diff['rejection_share']) * 100:+.1f} ポイント", f"±{float(tol['rejection_share']) * 100:.0f} ポイント",
-         ok["rejection_share"]),
+         f"{float(diff['rejection_share']) * 100:+.1f} ポイント",
+         f"±{float(tol['rejection_share']) * 100:.0f} ポイント", ok["rejection_share"]),
         ("走行距離 (km、乗降地点をつないだ距離)", fmt_int(logged["vehicle_km"]), fmt_int(replayed["vehicle_km"]),
-         f"{float(diff['vehicle_km_rel']) * 100:+.1f}%", f"±{float(tol['vehicle_km_rel']) * 100:.0f}%", ok["vehicle_km"]),
+         f"{float(diff['vehicle_km_rel']) * 100:+.1f}%", f"±{float(tol['vehicle_km_rel']) * 100:.0f}%",
+         ok["vehicle_km"]),
     ]
     return pd.DataFrame([(k, a, b, d, t, "許容範囲内" if w else "許容範囲外") for k, a, b, d, t, w in rows],
                         columns=["kpi", "logged", "replayed", "diff", "tolerance", "verdict"])
