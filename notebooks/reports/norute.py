@@ -121,7 +121,7 @@ show(b.table_block(monthly, {"month": "月", "requests": "予約", "requests_per
 # 乗車が始まるまでの時間です。車両が約束より早く来ることはありません。
 
 # %%
-if has_dispatch and "validation" in dispatch:
+if has_dispatch and dispatch.get("validation", {}).get("logged"):
     v = dispatch["validation"]
     show(b.table_block(norute.validation_table(dispatch),
                        {"kpi": "指標", "logged": "運行記録", "replayed": "シミュレーション", "diff": "差",

@@ -168,8 +168,8 @@ class Grid:
     """The staff what-if: every fleet size × demand factor with the operator's ``policy``
     (:func:`kogadx.mobility.whatif.run_grid`)."""
 
-    fleet_sizes: tuple[Annotated[int, Field(ge=1)], ...] = (2, 3, 4, 5, 6, 7, 8)
-    demand_factors: tuple[Positive, ...] = (1.0, 1.5, 2.0, 3.0)
+    fleet_sizes: tuple[Annotated[int, Field(ge=1)], ...] = ()  # empty = off (params.yaml sets the grid)
+    demand_factors: tuple[Positive, ...] = (1.0,)
     policy: Policy = "none"
 
 
@@ -178,7 +178,7 @@ class Frontier:
     """Mean wait against empty km of the repositioning ``policy`` at each ``move_weight``
     (:func:`kogadx.mobility.whatif.run_frontier`); empty = off."""
 
-    move_weights: tuple[Annotated[float, Field(ge=0)], ...] = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+    move_weights: tuple[Annotated[float, Field(ge=0)], ...] = ()
     policy: Policy = "forecast"
 
 

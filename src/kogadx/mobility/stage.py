@@ -155,9 +155,10 @@ def run_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> StageOu
     setup = prepare_dispatch(inputs, params)
     results = run_scenarios(setup, d)
     metrics = {"validation": validate_replay(setup, results, inputs.rides, d), **dispatch_metrics(setup, results, d)}
-    metrics["grid"] = {"policy": d.grid.policy, "rows": _rounded(run_grid(
-        setup.service, setup.replay.requests, d.grid.fleet_sizes, d.grid.demand_factors, d.grid.policy, d.seed,
-        d.workers))}
+    if d.grid.fleet_sizes:
+        metrics["grid"] = {"policy": d.grid.policy, "rows": _rounded(run_grid(
+            setup.service, setup.replay.requests, d.grid.fleet_sizes, d.grid.demand_factors, d.grid.policy, d.seed,
+            d.workers))}
     if d.frontier.move_weights and d.frontier.policy in setup.policies:
         demand = {"forecast": setup.demand.table, "oracle": setup.demand.oracle}.get(d.frontier.policy)
         metrics["frontier"] = _rounded(run_frontier(setup.service, setup.replay.requests, demand,
@@ -187,6 +188,9 @@ def validate_replay(setup: DispatchSetup, results: ScenarioResults, rides: pd.Da
     (default fleet, policy ``none``; :mod:`kogadx.mobility.validation`). With the
     straight-line model the replayed plans are also driven on roads calibrated from the log
     (peak slowdown, random delays; ``validation_executions`` seeded runs averaged)."""
+    missing = [c for c in ("actual_pickup_at", "actual_dropoff_at", "vehicle_id") if c not in rides.columns]
+    if missing:
+        return {"available": False, "reason": f"運行記録に列 {missing} がないため再現を確かめられません"}
     service = setup.service
     replay = results.default.get("none") or service.simulate(setup.replay.requests)
     depot = (service.fleet.depot_x, service.fleet.depot_y)
