@@ -33,6 +33,8 @@ BENCHMARKS = [
     ("dispatch_information", "dispatch_information.py", ["--reps", "30"], False, ["--reps", "3"]),
     # peak memory of the ingest stage on a 1.5 M-row register (needs data/raw from `dvc repro synthesize`)
     ("ingest_memory", "ingest_memory.py", [], False, ["--rows", "300000"]),
+    # needs the pipeline's dispatch inputs (dvc repro forecast); budget 90 s on 2 cores
+    ("dispatch_stage", "dispatch_stage.py", [], False, ["--no-parts"]),
     ("co2_caltrack", "co2_caltrack.py", ["--seeds", "3"], False, ["--seeds", "1"]),
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("wellbeing_sae", "wellbeing_sae.py", [], False, ["--seeds", "2", "--replicates", "20", "--driver-seeds", "1"]),

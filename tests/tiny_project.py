@@ -41,6 +41,8 @@ TINY_OVERRIDES = {
     # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
     "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,
                  "replications": {"n": 3},
+                 "grid": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 6.0]},
+                 "frontier": {"move_weights": [0.0, 2.0]},
                  "travel": {"speed_kmh": 19.0}, "rules": {"dwell_min": 2.0}},
 }
 

@@ -152,7 +152,21 @@ show(b.table_block(monthly, {"month": "月", "requests": "予約", "requests_per
 # ## 4. 配車シミュレーション (再配置の方針と車両台数)
 # 実際の予約記録を、車両の動きを再現するシミュレーションで配車し直しました。空いた車両をどこで待たせるか
 # (再配置の方針) と車両の台数を変えて、待ち時間や走行距離を比べています。
-# 待ち時間は「乗車開始 − 希望乗車時刻」で、車両が希望より早く来ることはありません。
+# 待ち時間は、「すぐ乗りたい」予約では予約した時刻から、時刻を指定した予約では約束した時刻から、
+# 乗車が始まるまでの時間です。車両が約束より早く来ることはありません。
+
+# %%
+if has_dispatch and dispatch.get("validation", {}).get("logged"):
+    v = dispatch["validation"]
+    show(b.table_block(norute.validation_table(dispatch),
+                       {"kpi": "指標", "logged": "運行記録", "replayed": "シミュレーション", "diff": "差",
+                        "tolerance": "許容範囲", "verdict": "判定"},
+                       numeric=["logged", "replayed", "diff"],
+                       caption=f"表 4-0 運行記録の再現 (記録の予約 {b.fmt_int(v['logged']['n_requests'])} 件を、"
+                               f"事業者と同じ設定・車両 {b.fmt_int(v['settings']['n_vehicles'])} 台で配車し直した結果)"))
+    show(b.note_block("シミュレーションが実際の運行をどこまで再現できるかの確認です。3 つの指標がすべて許容範囲内なら、"
+                      "以下の試算 (台数・需要・再配置) の前提として使えます。走行距離は、記録に走行メーターの値がないため、"
+                      "両方とも同じ方法 (車両ごとに乗降地点を時刻順につないだ距離) で求めています。"))
 
 # %%
 if has_dispatch:
@@ -215,6 +229,14 @@ if has_dispatch:
             whatif_formats |= {f"{p}_wait": lambda v: b.fmt_num(v, 2), f"{p}_served": b.fmt_pct}
     show(b.table_block(whatif, whatif_columns, whatif_formats, numeric=["demand"],
                        caption="表 4-7 車両の台数と需要を変えた試算 (需要 1.5 倍などは実際の予約を複製して時刻をずらしたもの)"))
+    if "grid" in dispatch:
+        show(b.table_block(norute.grid_table(dispatch),
+                           {"demand_factor": "需要", **{c: c for c in norute.grid_table(dispatch).columns[1:]}},
+                           numeric=list(norute.grid_table(dispatch).columns[1:]),
+                           caption="表 4-8 車両の台数 × 需要 (乗車できた割合 / すぐ乗りたい予約の平均待ち、再配置なし)"))
+        degraded = [f"需要 {f:g} 倍・{n} 台" for f, n in norute.degraded_cells(dispatch)]
+        show(b.note_block("乗車できた割合が 95% を下回る組み合わせ: " + ("、".join(degraded) if degraded else "なし")
+                          + "。需要の倍率は、実際の予約を複製して時刻をずらしたものです。"))
     stems = [png.stem for png in Path(dispatch_figures).glob("*.png") if png.stem != "replications"]
     first = 2 if len(replicated) else 1  # 図 4-1 is the replicated comparison above
     for i, stem in enumerate(norute.order_dispatch_figures(stems), start=first):

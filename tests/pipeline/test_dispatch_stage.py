@@ -29,6 +29,9 @@ DISPATCH = {
                   "policies": ["none", "depot", "forecast", "oracle"]},
     "map": {"day": None, "policy": "forecast"},
     "replications": {"n": 3, "policies": ["none", "uniform", "history", "forecast", "oracle"]},
+    "grid": {"fleet_sizes": [1, 2], "demand_factors": [1.0, 2.0], "policy": "none"},
+    "frontier": {"move_weights": [0.0, 2.0], "policy": "forecast"},
+    "workers": 1,
 }
 LAT = 33.720 + 0.006 * np.array([0, 1, 2, 3, 0, 1, 2, 3])
 LON = 130.455 + np.array([0, 0, 0, 0, 0.02, 0.02, 0.02, 0.02])
@@ -123,7 +126,10 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     assert set(plus) == {round(1.5 * (len(replay) - 1))}
     figs = {p.name for p in (root / "a" / "figures").glob("*.png")}
     assert figs == {"wait_vs_fleet.png", "served_vs_fleet.png", "kpi_by_policy.png", "route_map.png",
-                    "replications.png"}
+                    "replications.png", "grid.png", "frontier.png"}
+    assert [(r["n_vehicles"], r["demand_factor"]) for r in metrics["grid"]["rows"]] == [(1, 1.0), (2, 1.0),
+                                                                                        (1, 2.0), (2, 2.0)]
+    assert [p["move_weight"] for p in metrics["frontier"]["points"]] == [0.0, 2.0]
     # the headline series: mean wait by fleet size per policy at demand 1.0, as in the table
     series = pd.read_csv(root / "a" / "plots" / "wait_vs_fleet.csv")
     assert list(series.columns) == ["n_vehicles", "none", "depot", "forecast", "oracle"]

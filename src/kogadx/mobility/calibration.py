@@ -129,3 +129,56 @@ def _median_regression(km: np.ndarray, minutes: np.ndarray) -> tuple[float, floa
 
     model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(km[:, None], minutes)
     return float(model.coef_[0]), float(model.intercept_)
+
+
+def calibrate_conditions(
+    rides: pd.DataFrame,
+    stops_xy: pd.DataFrame,
+    detour_factor: float,
+    before: str | pd.Timestamp | None = None,
+    min_ride_min: float = 2.0,
+) -> dict:
+    """Travel conditions (:class:`kogadx.mobility.variability.TravelConditions`) from solo rides.
+
+    A median regression of the ride duration on km and km × peak (pick-up in
+    :data:`kogadx.mobility.variability.PEAK_HOURS`) gives the off-peak speed, the peak
+    slowdown (peak slope / off-peak slope − 1) and the dwell (intercept). The leg noise is
+    the robust spread (1.4826 × MAD) of log(duration drive / fitted drive), less the
+    variance the log's one-minute rounding of both times adds (1/6 min² per ride).
+    Returns speed_kmh, detour_factor, peak_slowdown, leg_sigma, dwell_min and n_rides.
+    """
+    from kogadx.mobility.variability import TravelConditions
+
+    sel = rides if before is None else rides[rides["desired_pickup_at"] < pd.Timestamp(before)]
+    used = sel[solo_rides(sel)]
+    pos = stops_xy.set_index(stops_xy["stop_id"].astype(str))[["x", "y"]]
+    known = used["origin_stop_id"].astype(str).isin(pos.index) & used["destination_stop_id"].astype(str).isin(pos.index)
+    used = used[known]
+    o = pos.loc[used["origin_stop_id"].astype(str)].to_numpy(float)
+    d = pos.loc[used["destination_stop_id"].astype(str)].to_numpy(float)
+    km = np.hypot(o[:, 0] - d[:, 0], o[:, 1] - d[:, 1]) / 1000.0
+    duration = ((used["actual_dropoff_at"] - used["actual_pickup_at"]) / pd.Timedelta(minutes=1)).to_numpy(float)
+    pick = used["actual_pickup_at"]
+    minute = ((pick - pick.dt.normalize()) / pd.Timedelta(minutes=1)).to_numpy(float)
+    peak = TravelConditions(1.0, 1.0, 1.0, 0.0, 0.0).slowdown(minute) > 1.0
+    keep = (duration >= min_ride_min) & (km > 0)
+    km, duration, peak = km[keep], duration[keep], peak[keep]
+    if len(km) < 30 or peak.sum() < 10 or (~peak).sum() < 10:
+        raise ValueError(f"走行条件の推定に使える単独乗車が足りません ({len(km)} 件, うちピーク {int(peak.sum())} 件)")
+    from sklearn.linear_model import QuantileRegressor
+
+    x = np.column_stack([km, km * peak])
+    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(x, duration)
+    slope, slope_peak = float(model.coef_[0]), float(model.coef_[1])
+    dwell = max(float(model.intercept_), 0.0)
+    if slope <= 0:
+        raise ValueError(f"乗車時間が距離とともに増えません (傾き {slope:.3f} 分/km)")
+    drive_fit = km * (slope + slope_peak * peak)
+    drive = duration - dwell
+    ok = (drive > 0) & (drive_fit > 0)
+    log_ratio = np.log(drive[ok] / drive_fit[ok])
+    mad = 1.4826 * float(np.median(np.abs(log_ratio - np.median(log_ratio))))
+    rounding = float(np.median((1.0 / 6.0) / drive_fit[ok] ** 2))
+    return {"speed_kmh": float(detour_factor * 60.0 / slope), "detour_factor": float(detour_factor),
+            "peak_slowdown": max(slope_peak / slope, 0.0), "leg_sigma": float(np.sqrt(max(mad ** 2 - rounding, 0.0))),
+            "dwell_min": dwell, "n_rides": int(len(km))}

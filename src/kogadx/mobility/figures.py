@@ -132,3 +132,56 @@ def plot_replications(replications: Mapping[str, Any]) -> Any:
     ax.set_title(f"需要の揺れをならした比較 ({int(replications['n'])} 回の作り直し、"
                  f"車両 {int(replications['n_vehicles'])} 台、95% 区間)")
     return fig
+
+
+def plot_grid(rows: list[Mapping[str, Any]]) -> Any:
+    """Served rate (%) and ride-now wait (min) by fleet size × demand factor (two heat maps;
+    cells below 95 % served are outlined)."""
+    plt = setup()
+    grid = pd.DataFrame(rows)
+    fleets = sorted(grid["n_vehicles"].unique())
+    factors = sorted(grid["demand_factor"].unique())
+    panels = [("served_rate", "乗車できた割合 (%)", 100.0, "RdYlGn"),
+              ("ride_now_wait_mean_min", "すぐ乗りたい予約の平均待ち (分)", 1.0, "YlOrRd")]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    for ax, (col, title, scale, cmap) in zip(axes, panels, strict=True):
+        wide = grid.pivot(index="demand_factor", columns="n_vehicles", values=col).astype(float) * scale
+        wide = wide.reindex(index=factors, columns=fleets)
+        ax.imshow(wide.to_numpy(), cmap=cmap, aspect="auto")
+        for i, f in enumerate(factors):
+            for j, n in enumerate(fleets):
+                value = wide.at[f, n]
+                ax.text(j, i, "-" if np.isnan(value) else f"{value:.0f}" if scale > 1 else f"{value:.1f}",
+                        ha="center", va="center", fontsize=9)
+                served = float(grid[(grid["demand_factor"] == f) & (grid["n_vehicles"] == n)]["served_rate"].iloc[0])
+                if served < 0.95:
+                    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec="black"))
+        ax.set_xticks(range(len(fleets)), [str(n) for n in fleets])
+        ax.set_yticks(range(len(factors)), [f"{f:g} 倍" for f in factors])
+        ax.set_xlabel("車両数 (台)")
+        ax.set_ylabel("需要")
+        ax.set_title(title)
+    fig.suptitle("車両数と需要の組み合わせ (太枠: 乗車できた割合が 95% 未満)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_frontier(frontier: Mapping[str, Any]) -> Any:
+    """Mean wait against empty km of the repositioning rule at each move_weight, with the
+    no-repositioning point."""
+    plt = setup()
+    pts = pd.DataFrame(frontier["points"])
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.plot(pts["empty_km"], pts["wait_mean_min"], marker="o", color=PALETTE[1], label=policy_label(frontier["policy"]))
+    for row in pts.itertuples(index=False):
+        ax.annotate(f"重み {row.move_weight:g}", (row.empty_km, row.wait_mean_min), textcoords="offset points",
+                    xytext=(5, 4), fontsize=8)
+    none = frontier["none"]
+    ax.scatter([none["empty_km"]], [none["wait_mean_min"]], marker="s", color=PALETTE[0], zorder=3,
+               label=policy_label("none"))
+    ax.set_xlabel("空車の走行距離 (km、期間合計)")
+    ax.set_ylabel("平均待ち時間 (分)")
+    ax.set_title("再配置の重みと、待ち時間・空車走行のかね合い")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

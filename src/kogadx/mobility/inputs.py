@@ -239,8 +239,10 @@ def travel_model(travel: Travel, stops_xy: pd.DataFrame, matrix: pd.DataFrame | 
         bad = values.isna() | (values < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            pair = f"{matrix['from_stop'].iloc[row]}→{matrix['to_stop'].iloc[row]}"
             raise InputFileError(
-                f"{matrix_file}: {row + 2} 行目 列 {col}: 0 以上の数値ではありません: {matrix[col].iloc[row]!r}")
+                f"{matrix_file}: {row + 2} 行目 列 {col} (停留所 {pair}): 0 以上の数値ではありません: "
+                f"{matrix[col].iloc[row]!r}")
         table[col] = values.astype(float)
     try:
         return MatrixTravelTime(stops_xy[["stop_id", "x", "y"]], table)

@@ -58,7 +58,12 @@ class FleetParams:
 class DispatchRules:
     """Promises made to riders and the repositioning look-ahead.
 
-    pickup_window_min: pick-up starts within [desired, desired + W] (minutes).
+    pickup_window_min: a reservation's pick-up starts within [desired, desired + W] (minutes).
+    ride_now_lead_min: a request booked less than this many minutes before its desired time
+        (same day) is a ride-now request: it is offered the planned pick-up of its cheapest
+        feasible insertion, and its wait counts from the request.
+    max_wait_min: a ride-now pick-up starts within [request, request + max wait], else the
+        request is rejected (cause 最大待ち時間内に配車不可).
     max_detour_factor: ride time ≤ factor × direct time (or direct + ``min_detour_slack_min``).
     dwell_min: boarding/alighting time at each stop (minutes); ``calibrated`` in params =
         fitted from solo rides before the replay (the stage puts the number in, see :attr:`dwell`).
@@ -83,6 +88,8 @@ class DispatchRules:
     """
 
     pickup_window_min: Minutes = 15.0
+    ride_now_lead_min: Minutes = 2.0
+    max_wait_min: Minutes = 30.0
     max_detour_factor: Annotated[float, Field(ge=1)] = 2.0
     min_detour_slack_min: Minutes = 5.0
     dwell_min: Minutes | Calibrated = DEFAULT_DWELL_MIN
@@ -157,6 +164,25 @@ class Replications:
 
 
 @section
+class Grid:
+    """The staff what-if: every fleet size × demand factor with the operator's ``policy``
+    (:func:`kogadx.mobility.whatif.run_grid`)."""
+
+    fleet_sizes: tuple[Annotated[int, Field(ge=1)], ...] = ()  # empty = off (params.yaml sets the grid)
+    demand_factors: tuple[Positive, ...] = (1.0,)
+    policy: Policy = "none"
+
+
+@section
+class Frontier:
+    """Mean wait against empty km of the repositioning ``policy`` at each ``move_weight``
+    (:func:`kogadx.mobility.whatif.run_frontier`); empty = off."""
+
+    move_weights: tuple[Annotated[float, Field(ge=0)], ...] = ()
+    policy: Policy = "forecast"
+
+
+@section
 class DispatchParams:
     """Section ``dispatch``: replay the ride requests through the online dispatcher."""
 
@@ -175,6 +201,13 @@ class DispatchParams:
     bootstrap_draws: Annotated[int, Field(ge=1)] = 2000  # day-block bootstrap of the paired wait difference
     map: RouteMap = RouteMap()
     replications: Replications = Replications()
+    # replay validation: the replayed plans driven this many times on roads fitted from the log
+    validation_executions: Annotated[int, Field(ge=0)] = 5
+    grid: Grid = Grid()
+    frontier: Frontier = Frontier()
+    # processes for the independent simulations (scenarios, grid, frontier, replications);
+    # every simulation is deterministic, so the outputs do not depend on it
+    workers: Annotated[int, Field(ge=1)] = 2
 
     @model_validator(mode="after")
     def _default_in_scenarios(self) -> DispatchParams:

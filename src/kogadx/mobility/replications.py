@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from kogadx.mobility.expected_demand import ExpectedDemand
 from kogadx.mobility.inputs import Replay, Service
 from kogadx.mobility.params import Replications
 from kogadx.mobility.simulation import DispatchResult, round_metric
+from kogadx.mobility.whatif import parallel_map
 from kogadx.rng import stream_rng
 
 REPLICATION_KPIS = ("served_rate", "wait_mean_min", "wait_p95_min", "empty_km", "vehicle_km")
@@ -91,8 +93,35 @@ def simulate_with_demand(requests: pd.DataFrame, service: Service, demand: pd.Da
     return service.simulate(requests, policy, demand)
 
 
+@dataclass(frozen=True)
+class _ReplicationJob:
+    """One redrawn period and its simulations, one per policy (a unit for a worker process)."""
+
+    k: int
+    replay: Replay
+    service: Service
+    oracle: pd.DataFrame
+    tables: dict[str, pd.DataFrame | None]
+    policies: tuple[str, ...]
+    seed: int
+
+    def __call__(self) -> list[dict[str, Any]]:
+        reqs = resample_requests(self.replay.templates, self.oracle, self.replay.outcomes,
+                                 stream_rng(self.seed, f"replication_{self.k}"), prefix=f"S{self.k}-")
+        rows = []
+        for policy in self.policies:
+            res = simulate_with_demand(reqs, self.service, self.tables.get(policy), oracle=policy == "oracle")
+            rows.append({"replication": self.k, "policy": policy, **{key: res.kpis[key] for key in
+                                                                      ("n_requests", *REPLICATION_KPIS)}})
+        return rows
+
+
+def _run(job: _ReplicationJob) -> list[dict[str, Any]]:
+    return job()
+
+
 def run_replications(replay: Replay, service: Service, demand: ExpectedDemand, config: Replications,
-                     seed: int) -> dict[str, Any]:
+                     seed: int, workers: int = 1) -> dict[str, Any]:
     """The default fleet on ``config.n`` fresh realisations of the replay period (needs the
     true λ, ``demand.oracle``), seeded ``replication_<k>``, with every policy of
     ``config.policies`` that has its demand table.
@@ -104,15 +133,8 @@ def run_replications(replay: Replay, service: Service, demand: ExpectedDemand, c
         raise ValueError("作り直し (replications) には真の需要 λ が必要です")
     tables = replication_demand(demand)
     policies = [p for p in config.policies if p == "none" or tables.get(p) is not None]
-    rows = []
-    for k in range(config.n):
-        reqs = resample_requests(replay.templates, demand.oracle, replay.outcomes,
-                                 stream_rng(seed, f"replication_{k}"), prefix=f"S{k}-")
-        for policy in policies:
-            res = simulate_with_demand(reqs, service, tables.get(policy), oracle=policy == "oracle")
-            rows.append({"replication": k, "policy": policy, **{key: res.kpis[key] for key in
-                                                                 ("n_requests", *REPLICATION_KPIS)}})
-    table = pd.DataFrame(rows)
+    jobs = [_ReplicationJob(k, replay, service, demand.oracle, tables, tuple(policies), seed) for k in range(config.n)]
+    table = pd.DataFrame([row for rows in parallel_map(_run, jobs, workers) for row in rows])
     wide = table.pivot(index="replication", columns="policy", values="wait_mean_min")
     means = table.groupby("policy", sort=False).mean(numeric_only=True)
     metrics: dict[str, Any] = {

@@ -111,7 +111,10 @@ class MatrixTravelTime:
         if "km" in self.matrix.columns:
             self._km[fi, ti] = self.matrix["km"].to_numpy(float)
         if np.isnan(self._minutes).any():
-            raise InputFileError("所要時間行列に欠けている停留所の組があります")
+            gaps = np.argwhere(np.isnan(self._minutes))
+            named = ", ".join(f"{ids[a]}→{ids[b]}" for a, b in gaps[:5])
+            more = f" ほか {len(gaps) - 5} 組" if len(gaps) > 5 else ""
+            raise InputFileError(f"所要時間行列に欠けている停留所の組があります ({len(gaps)} 組): {named}{more}")
 
     def _snap(self, x, y) -> np.ndarray:
         pts = np.column_stack([np.ravel(x), np.ravel(y)])
@@ -196,6 +199,7 @@ class _Day:
         self.pickup_start: dict[int, float] = {}
         self.dropoff_start: dict[int, float] = {}
         self.assigned: dict[int, int] = {}
+        self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
 
     # -- schedule of a stop sequence from an anchor; returns (times, cost) or None
@@ -293,8 +297,13 @@ class _Day:
         self._record(v, "reposition", x0, y0, xe, ye, t0, max(t0, min(t, t1)), 0)
         v.x, v.y, v.t_avail, v.repos = xe, ye, max(t0, min(t, t1)), None
 
-    def insert(self, req: int, p: _Stop, d: _Stop, now: float) -> bool:
-        """Cheapest feasible insertion of a request (pick-up ``p``, drop-off ``d``)."""
+    def insert(self, req: int, p: _Stop, d: _Stop, now: float, accept_wait: float = math.inf) -> bool | None:
+        """Cheapest feasible insertion of a request (pick-up ``p``, drop-off ``d``).
+
+        The planned pick-up of the chosen insertion is the time offered to the rider
+        (``self.offer[req]``); a rider who accepts at most ``accept_wait`` minutes past
+        ``p.desired`` declines a later offer (returns None, nothing is committed).
+        Returns True when inserted, False when no vehicle can keep every promise."""
         best = None
         for v in self.vehicles:
             x0, y0, base, committed = self._anchor(v, now)
@@ -325,11 +334,14 @@ class _Day:
                         continue
                     delta = res[1] - old_cost
                     if best is None or delta < best[0] - 1e-9:
-                        best = (delta, v.vid, seq)
+                        best = (delta, v.vid, seq, res[0][i])
                 if late:
                     break
         if best is None:
             return False
+        self.offer[req] = best[3]
+        if best[3] - p.desired > accept_wait + 1e-9:
+            return None
         v = self.vehicles[best[1]]
         if v.repos is not None:
             self._finish_repos(v, now)
@@ -555,7 +567,7 @@ def simulate_dispatch(
     travel = travel or StraightLineTravelTime.from_params()
     _validate_requests(requests)
     demand = _ZoneDemand.of(policy, zone_demand, zone_centroids)
-    replay = _Replay.of(requests, travel)
+    replay = _Replay.of(requests, travel, rules)
     hours_of = dict(service_hours or {})
     legs: list[tuple] = []
     vehicle_hours = 0.0
@@ -609,9 +621,17 @@ class _Replay:
     drop_t: np.ndarray = field(init=False)
     decision_ms: np.ndarray = field(init=False)
     decision_cpu_ms: np.ndarray = field(init=False)
+    ride_now: np.ndarray = field(init=False)
+    accept_wait: np.ndarray = field(init=False)  # a ride-now rider declines an offer later than this
+    offer_t: np.ndarray = field(init=False)
+    wait_from: np.ndarray = field(init=False)  # request (ride-now) or desired time (reservation)
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
+        self.wait_from = self.desired_min.copy()
+        self.ride_now = np.zeros(n, dtype=bool)
+        self.accept_wait = np.full(n, math.inf)
+        self.offer_t = np.full(n, np.nan)
         self.status = np.array(["rejected"] * n, dtype=object)
         self.reason = np.array([""] * n, dtype=object)
         self.vehicle = np.full(n, -1)
@@ -621,7 +641,7 @@ class _Replay:
         self.decision_cpu_ms = np.full(n, np.nan)
 
     @classmethod
-    def of(cls, requests: pd.DataFrame, travel: TravelTimeModel) -> _Replay:
+    def of(cls, requests: pd.DataFrame, travel: TravelTimeModel, rules: DispatchRules = DispatchRules()) -> _Replay:
         reqs = requests.sort_values(["request_time", "request_id"], kind="stable").reset_index(drop=True)
         direct = np.asarray(travel.minutes(reqs["origin_x"], reqs["origin_y"], reqs["dest_x"], reqs["dest_y"]), float)
         desired_min = _minute_of_day(reqs["desired_pickup_time"])
@@ -629,9 +649,17 @@ class _Replay:
         lead_min = ((reqs["desired_pickup_time"] - reqs["request_time"]) / pd.Timedelta(minutes=1)).to_numpy(float)
         day_of = reqs["desired_pickup_time"].dt.normalize()
         req_day = reqs["request_time"].dt.normalize()
+        # Ride-now: booked for "as soon as possible"; the rider waits from the request.
+        ride_now = (lead_min < rules.ride_now_lead_min) & (req_day == day_of).to_numpy()
+        wait_from = np.where(ride_now, request_min, desired_min)
         # a booking made on an earlier day is seen at the start of the service day
         request_min = np.where(req_day < day_of, -1.0, request_min)
-        return cls(reqs, direct, desired_min, request_min, lead_min, day_of)
+        accept = (reqs["accept_wait_min"].to_numpy(float) if "accept_wait_min" in reqs.columns
+                  else np.full(len(reqs), math.inf))
+        out = cls(reqs, direct, desired_min, request_min, lead_min, day_of)
+        out.ride_now, out.accept_wait = ride_now, np.where(np.isnan(accept), math.inf, accept)
+        out.wait_from = wait_from
+        return out
 
     def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float) -> None:
         """Replay one service day's requests in booking order on ``sim``."""
@@ -654,13 +682,18 @@ class _Replay:
                 continue
             p, d = self._stops(r, now, rules)
             tic, tic_cpu = _time.perf_counter(), _time.process_time()
-            ok = sim.insert(r, p, d, now)
+            ok = sim.insert(r, p, d, now, self.accept_wait[r] + self.wait_from[r] - self.desired_min[r]
+                            if self.ride_now[r] else math.inf)
             self.decision_ms[r] = (_time.perf_counter() - tic) * 1000
             self.decision_cpu_ms[r] = (_time.process_time() - tic_cpu) * 1000
+            self.offer_t[r] = sim.offer.get(r, math.nan)
             if ok:
                 self.status[r] = "served"
+            elif ok is None:
+                self.status[r] = "declined"
+                self.reason[r] = "提示時刻を辞退"
             else:
-                self.reason[r] = "挿入不可"
+                self.reason[r] = "最大待ち時間内に配車不可" if self.ride_now[r] else "約束の時間枠内に配車不可"
         sim.advance(math.inf)
         for r, v in sim.assigned.items():
             self.vehicle[r] = v
@@ -673,8 +706,10 @@ class _Replay:
         max_ride = max(rules.max_detour_factor * direct, direct + rules.min_detour_slack_min)
         earliest = max(desired, now)
         pax = int(self.reqs.at[r, "passengers"])
+        # ride-now: pick-up within the maximum wait from the request; reservation: the promised window
+        latest = self.wait_from[r] + (rules.max_wait_min if self.ride_now[r] else rules.pickup_window_min)
         p = _Stop(r, True, float(self.reqs.at[r, "origin_x"]), float(self.reqs.at[r, "origin_y"]), earliest,
-                  desired + rules.pickup_window_min, pax, max_ride, desired)
+                  latest, pax, max_ride, desired)
         d = _Stop(r, False, float(self.reqs.at[r, "dest_x"]), float(self.reqs.at[r, "dest_y"]), 0.0, math.inf, pax,
                   max_ride)
         return p, d
@@ -697,8 +732,12 @@ class _Replay:
             "direct_min": self.direct,
             "lead_min": self.lead_min,
             "service_date": self.day_of.to_numpy(),
+            "booking": np.where(self.ride_now, "ride_now", "reservation"),
+            "offer_min": self.offer_t,
         })
-        trips["wait_min"] = trips["pickup_min"] - trips["desired_min"]
+        # wait from the request (ride-now) or from the start of the promised window (reservation)
+        trips["wait_from_min"] = self.wait_from
+        trips["wait_min"] = trips["pickup_min"] - trips["wait_from_min"]
         trips["ride_min"] = trips["dropoff_min"] - trips["pickup_min"] - rules.dwell
         return trips
 
@@ -716,8 +755,11 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
                  short_lead_min: float = SHORT_LEAD_MIN) -> dict:
     """Service KPIs from simulated trips and legs.
 
-    served/rejection rate (share of requests), wait mean/p95 (min; wait = pick-up start -
-    desired pick-up time), mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
+    served/rejection/decline rate (share of requests; rejected = no vehicle could keep the
+    promises, declined = a ride-now rider refused the offered time), wait mean/p95 (min;
+    wait = pick-up start - desired pick-up time, which for ride-now is the request time),
+    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour,
+    mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
     on board, incl. repositioning), occupancy (passenger-km / vehicle-km), passengers per
     vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
     ``short_lead_min`` minutes ahead (``lead_min`` column; the only riders whose wait can
@@ -725,6 +767,8 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
     """
     n = len(trips)
     served = trips[trips["status"] == "served"]
+    n_rejected = int((trips["status"] == "rejected").sum())
+    n_declined = int((trips["status"] == "declined").sum())
     vkm = float(legs["km"].sum()) if len(legs) else 0.0
     pkm = float((legs["km"] * legs["load"]).sum()) if len(legs) else 0.0
     empty = float(legs.loc[legs["load"] == 0, "km"].sum()) if len(legs) else 0.0
@@ -732,9 +776,11 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
     return {
         "n_requests": int(n),
         "n_served": int(len(served)),
-        "n_rejected": int(n - len(served)),
+        "n_rejected": int(n_rejected),
+        "n_declined": int(n_declined),
         "served_rate": float(len(served) / n) if n else math.nan,
-        "rejection_rate": float((n - len(served)) / n) if n else math.nan,
+        "rejection_rate": float(n_rejected / n) if n else math.nan,
+        "decline_rate": float(n_declined / n) if n else math.nan,
         "wait_mean_min": float(served["wait_min"].mean()) if len(served) else math.nan,
         "wait_p95_min": float(served["wait_min"].quantile(0.95)) if len(served) else math.nan,
         "ride_over_direct_mean": float(ratio.mean()) if len(served) else math.nan,
@@ -742,6 +788,9 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
         "empty_km": empty,
         "occupancy": pkm / vkm if vkm > 0 else math.nan,
         "passengers_per_vehicle_hour": float(served["passengers"].sum() / vehicle_hours) if vehicle_hours else math.nan,
+        "empty_km_share": empty / vkm if vkm > 0 else math.nan,
+        "rides_per_vehicle_revenue_hour": float(len(served) / vehicle_hours) if vehicle_hours else math.nan,
+        **_booking_kpis(served),
         **_short_notice_kpis(trips, short_lead_min),
     }
 
@@ -751,6 +800,20 @@ def round_metric(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else round(float(value), 4)
     return value
+
+
+def _booking_kpis(served: pd.DataFrame) -> dict:
+    """Wait of ride-now riders (from the request) and of reservations (from the promised time)."""
+    if "booking" not in served.columns:
+        return {}
+    now = served.loc[served["booking"] == "ride_now", "wait_min"]
+    res = served.loc[served["booking"] == "reservation", "wait_min"]
+    return {
+        "ride_now_n_served": int(len(now)),
+        "ride_now_wait_mean_min": float(now.mean()) if len(now) else math.nan,
+        "ride_now_wait_p95_min": float(now.quantile(0.95)) if len(now) else math.nan,
+        "reservation_wait_mean_min": float(res.mean()) if len(res) else math.nan,
+    }
 
 
 def _short_notice_kpis(trips: pd.DataFrame, short_lead_min: float) -> dict:
@@ -773,7 +836,8 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
     out: list[str] = []
     served = result.trips[result.trips["status"] == "served"]
     for row in served.itertuples(index=False):
-        if row.wait_min < -1e-6 or row.wait_min > rules.pickup_window_min + 1e-6:
+        bound = rules.max_wait_min if getattr(row, "booking", "") == "ride_now" else rules.pickup_window_min
+        if row.wait_min < -1e-6 or row.wait_min > bound + 1e-6:
             out.append(f"依頼 {row.request_id}: 待ち時間 {row.wait_min:.2f} 分が約束の範囲外")
         limit = max(rules.max_detour_factor * row.direct_min, row.direct_min + rules.min_detour_slack_min)
         if row.ride_min > limit + 1e-6:

@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kogadx.mobility.calibration import calibrate_conditions
 from kogadx.mobility.expected_demand import ExpectedDemand, choose_expected_demand, hourly_counts
 from kogadx.mobility.inputs import (
     Replay,
@@ -56,9 +57,11 @@ from kogadx.mobility.simulation import (
     DispatchResult,
     Fleet,
     check_dispatch,
-    iter_fleet_scenarios,
     round_metric,
 )
+from kogadx.mobility.validation import compare, logged_kpis, mean_kpis, replayed_kpis
+from kogadx.mobility.variability import TravelConditions, execute_plans
+from kogadx.mobility.whatif import run_fleet_scenarios, run_frontier, run_grid
 from kogadx.params import as_dict
 from kogadx.rng import stream_rng
 from kogadx.stage import StageOutputs, TrackedRun
@@ -67,7 +70,9 @@ KPI_KEYS = (
     "n_requests", "n_served", "n_rejected", "served_rate", "rejection_rate", "wait_mean_min",
     "wait_p95_min", "ride_over_direct_mean", "vehicle_km", "empty_km", "occupancy",
     "passengers_per_vehicle_hour", "short_notice_n_requests", "short_notice_served_rate",
-    "short_notice_wait_mean_min",
+    "short_notice_wait_mean_min", "n_declined", "decline_rate", "empty_km_share",
+    "rides_per_vehicle_revenue_hour", "ride_now_n_served", "ride_now_wait_mean_min", "ride_now_wait_p95_min",
+    "reservation_wait_mean_min",
 )
 
 
@@ -149,9 +154,19 @@ def run_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> StageOu
     d = params.dispatch
     setup = prepare_dispatch(inputs, params)
     results = run_scenarios(setup, d)
-    metrics = dispatch_metrics(setup, results, d)
+    metrics = {"validation": validate_replay(setup, results, inputs.rides, d), **dispatch_metrics(setup, results, d)}
+    if d.grid.fleet_sizes:
+        metrics["grid"] = {"policy": d.grid.policy, "rows": _rounded(run_grid(
+            setup.service, setup.replay.requests, d.grid.fleet_sizes, d.grid.demand_factors, d.grid.policy, d.seed,
+            d.workers))}
+    if d.frontier.move_weights and d.frontier.policy in setup.policies:
+        demand = {"forecast": setup.demand.table, "oracle": setup.demand.oracle}.get(d.frontier.policy)
+        metrics["frontier"] = _rounded(run_frontier(setup.service, setup.replay.requests, demand,
+                                                    d.frontier.move_weights, d.frontier.policy, d.workers,
+                                                    results.default.get("none")))
     if setup.demand.oracle is not None and d.replications.n > 0:
-        metrics["replications"] = run_replications(setup.replay, setup.service, setup.demand, d.replications, d.seed)
+        metrics["replications"] = run_replications(setup.replay, setup.service, setup.demand, d.replications, d.seed,
+                                                   d.workers)
     map_policy, day = route_map_choice(setup, results, d)
     metrics["route_map"] = {"day": day.date().isoformat(), "policy": map_policy}
     scenarios = pd.DataFrame(results.rows)
@@ -167,15 +182,61 @@ def run_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> StageOu
     )
 
 
+def validate_replay(setup: DispatchSetup, results: ScenarioResults, rides: pd.DataFrame,
+                    params: DispatchParams) -> dict[str, Any]:
+    """The log's KPIs against a replay of its requests with the operator's settings
+    (default fleet, policy ``none``; :mod:`kogadx.mobility.validation`). With the
+    straight-line model the replayed plans are also driven on roads calibrated from the log
+    (peak slowdown, random delays; ``validation_executions`` seeded runs averaged)."""
+    missing = [c for c in ("actual_pickup_at", "actual_dropoff_at", "vehicle_id") if c not in rides.columns]
+    if missing:
+        return {"available": False, "reason": f"運行記録に列 {missing} がないため再現を確かめられません"}
+    service = setup.service
+    replay = results.default.get("none") or service.simulate(setup.replay.requests)
+    depot = (service.fleet.depot_x, service.fleet.depot_y)
+    requests = setup.replay.requests
+    logged = logged_kpis(requests, rides, service.rules, service.travel, depot)
+    planned = replayed_kpis(requests, replay, service.travel, depot)
+    conditions = None
+    if setup.travel.model == "straight_line" and params.validation_executions > 0:
+        try:
+            fit = calibrate_conditions(rides, setup.stops_xy, setup.travel.detour_factor, before=setup.replay.start)
+        except ValueError:
+            fit = None
+        if fit is not None:
+            # the replay plans with the stage's travel model; the roads are the fitted ones
+            conditions = TravelConditions(fit["speed_kmh"], setup.travel.detour_factor, fit["peak_slowdown"],
+                                          fit["leg_sigma"], fit["dwell_min"])
+            opens = {d: h[0] * 60 for d, h in service.hours.items()}
+            runs = [replayed_kpis(requests, replay, service.travel, depot,
+                                  execute_plans(replay.trips, requests, depot, opens, conditions,
+                                                stream_rng(params.seed, f"validation_{k}")))
+                    for k in range(params.validation_executions)]
+            replayed = mean_kpis(runs)
+    out = compare(logged, replayed if conditions is not None else planned)
+    out["replayed_as_planned"] = planned
+    out["settings"] = {"policy": "none", "n_vehicles": service.fleet.n_vehicles,
+                       "pickup_window_min": service.rules.pickup_window_min,
+                       "max_wait_min": service.rules.max_wait_min,
+                       "roads": conditions.as_dict() if conditions is not None else None,
+                       "executions": params.validation_executions if conditions is not None else 0}
+    return _rounded(out)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return round_metric(value)
+
+
 def run_scenarios(setup: DispatchSetup, params: DispatchParams) -> ScenarioResults:
     """Every fleet size × demand factor × policy of ``params.scenarios`` (the forecast and
     oracle policies get the expected demand and λ scaled by the demand factor)."""
     service, out = setup.service, ScenarioResults()
-    for size, factor, policy, res in iter_fleet_scenarios(
-            setup.replay.requests, service.fleet, service.rules, params.scenarios.fleet_sizes,
-            params.scenarios.demand_factors, setup.policies, lambda f: stream_rng(params.seed, f"demand_x{f:g}"),
-            service.travel, setup.demand.table, setup.demand.oracle, service.waiting, service.hours,
-            service.short_lead_min):
+    demand = {"forecast": setup.demand.table, "oracle": setup.demand.oracle}
+    for size, factor, policy, res in run_fleet_scenarios(
+            service, setup.replay.requests, params.scenarios.fleet_sizes, params.scenarios.demand_factors,
+            setup.policies, demand, params.seed, params.workers):
         out.rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **reported_kpis(res)})
         ms = res.decision_ms[~np.isnan(res.decision_ms)]
         out.decision_ms[scenario_name(policy, size, factor)] = {
@@ -260,6 +321,10 @@ def make_figures(setup: DispatchSetup, results: ScenarioResults, scenarios: pd.D
     }
     if "replications" in metrics:
         out["replications"] = fg.plot_replications(metrics["replications"])
+    if metrics.get("grid", {}).get("rows"):
+        out["grid"] = fg.plot_grid(metrics["grid"]["rows"])
+    if "frontier" in metrics:
+        out["frontier"] = fg.plot_frontier(metrics["frontier"])
     return out
 
 

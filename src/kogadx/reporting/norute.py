@@ -424,6 +424,10 @@ def dispatch_figure_caption(stem: str, dispatch: dict[str, Any]) -> str:
     if stem == "served_vs_fleet":
         title = "車両の台数と乗車できた予約の割合"
         return f"{title} (需要 {factor_text})" if factors else title
+    if stem == "grid":
+        return "車両の台数と需要の組み合わせごとの、乗車できた割合と「すぐ乗りたい」予約の平均待ち"
+    if stem == "frontier":
+        return "空いた車両を動かす重みを変えたときの、平均待ち時間と空車の走行距離"
     return "配車シミュレーションの補足図"
 
 
@@ -513,3 +517,43 @@ def top_features_table(top: list[dict[str, Any]], n: int = 8) -> pd.DataFrame:
 
     return pd.DataFrame([{"feature": feature_label(str(r["feature"])), "share": float(r["gain_share"])}
                          for r in top[:n]], columns=["feature", "share"])
+
+
+# --- operations log replay, what-if grid, frontier (dispatch stage metrics) -------------------
+
+def validation_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """The operator's log against its replay: one row per KPI with logged, replayed,
+    difference, tolerance and verdict (Japanese text cells)."""
+    v = dispatch["validation"]
+    logged, replayed, diff, tol, ok = v["logged"], v["replayed"], v["difference"], v["tolerance"], v["within"]
+    rows = [
+        ("平均待ち時間 (分)", fmt_num(logged["wait_mean_min"], 2), fmt_num(replayed["wait_mean_min"], 2),
+         signed_minutes(diff["wait_mean_min"]), f"±{fmt_num(tol['wait_mean_min'], 1)} 分", ok["wait_mean_min"]),
+        ("配車できなかった割合", fmt_pct(logged["rejection_share"]), fmt_pct(replayed["rejection_share"]),
+         f"{float(diff['rejection_share']) * 100:+.1f} ポイント",
+         f"±{float(tol['rejection_share']) * 100:.0f} ポイント", ok["rejection_share"]),
+        ("走行距離 (km、乗降地点をつないだ距離)", fmt_int(logged["vehicle_km"]), fmt_int(replayed["vehicle_km"]),
+         f"{float(diff['vehicle_km_rel']) * 100:+.1f}%", f"±{float(tol['vehicle_km_rel']) * 100:.0f}%",
+         ok["vehicle_km"]),
+    ]
+    return pd.DataFrame([(k, a, b, d, t, "許容範囲内" if w else "許容範囲外") for k, a, b, d, t, w in rows],
+                        columns=["kpi", "logged", "replayed", "diff", "tolerance", "verdict"])
+
+
+def grid_table(dispatch: dict[str, Any]) -> pd.DataFrame:
+    """Served share and ride-now mean wait by demand factor (rows) × fleet size (columns),
+    as text cells '98.5% / 3.2 分'."""
+    grid = pd.DataFrame(dispatch["grid"]["rows"])
+    grid["cell"] = [f"{fmt_pct(s)} / {fmt_num(w, 1)} 分" for s, w in
+                    zip(grid["served_rate"], grid["ride_now_wait_mean_min"], strict=True)]
+    wide = grid.pivot(index="demand_factor", columns="n_vehicles", values="cell")
+    wide.columns = [f"{int(n)} 台" for n in wide.columns]
+    wide = wide.reset_index()
+    wide["demand_factor"] = [f"{f:g} 倍" for f in wide["demand_factor"]]
+    return wide
+
+
+def degraded_cells(dispatch: dict[str, Any], threshold: float = 0.95) -> list[tuple[float, int]]:
+    """(demand factor, fleet size) of the grid cells whose served share is below ``threshold``."""
+    return [(float(r["demand_factor"]), int(r["n_vehicles"])) for r in dispatch["grid"]["rows"]
+            if r["served_rate"] is not None and float(r["served_rate"]) < threshold]

@@ -124,3 +124,5 @@ def _generate_rides(result: SyntheticKoga, towns: gpd.GeoDataFrame, bus_stops: g
     result.tables["members"] = RawTable(members, "rides/members.csv", "utf-8-sig")
     result.tables["ride_requests"] = RawTable(requests, "rides/ride_requests.csv", "utf-8-sig")
     result.truth["demand_intensity.parquet"] = intensity
+    # the as-operated run's drawn travel conditions and causes (kogadx.synth.operations)
+    result.truth_json["ride_operations.json"] = requests.attrs.get("operations", {})

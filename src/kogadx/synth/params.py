@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from kogadx.ingest.params import IngestParams
+from kogadx.mobility.params import DispatchRules
 from kogadx.params import section, stage_params
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -103,6 +104,33 @@ class DemandWorld:
     roadworks_end: Date = "2024-06-30"
 
 
+Range = tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]
+
+
+@section
+class RideOperations:
+    """How the synthetic operator serves the requests (:mod:`kogadx.synth.operations`).
+
+    ``rules``: the operator's dispatcher settings (the ``dispatch`` stage replays the log
+    with ``dispatch.rules``; the promise settings must be the same, a test checks params.yaml).
+    ``ride_now_share``: share of requests made for "as soon as possible" (UNCONFIRMED).
+    ``accept_wait_min``: a ride-now rider accepts an offered pick-up at most this many
+    minutes after the request, drawn uniformly per rider (UNCONFIRMED).
+    Travel conditions (:func:`kogadx.mobility.variability.draw_conditions`) are drawn once
+    per run from these (low, high) ranges (assumptions).
+    """
+
+    ride_now_share: Share = 0.5
+    accept_wait_min: Range = (10.0, 45.0)
+    rules: DispatchRules = DispatchRules()
+    capacity: Annotated[int, Field(ge=1)] = 8
+    speed_kmh: Range = (17.0, 24.0)
+    detour_factor: Range = (1.25, 1.45)
+    peak_slowdown: Range = (0.05, 0.3)
+    leg_sigma: Range = (0.05, 0.2)
+    dwell_min: Range = (0.5, 1.5)
+
+
 @section
 class Rides:
     """のるーと古賀: weather, stops, members and ride requests (:mod:`kogadx.synth.rides`).
@@ -137,6 +165,7 @@ class Rides:
     detour_factor: Annotated[float, Field(ge=1)] = 1.4  # road distance / straight line
     intensity: RideIntensity = RideIntensity()
     world: DemandWorld = DemandWorld()
+    operations: RideOperations = RideOperations()
 
 
 @section

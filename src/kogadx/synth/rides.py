@@ -537,7 +537,7 @@ def generate_ride_requests(
     origin, dest, member = _assign_trips(draws, zones, home, activity, reg_date, stop_home, stop_poi)
     draws, origin, dest, member = _add_returns(rng, draws, origin, dest, member, zones, in_service,
                                                calendar["time"], config)
-    frame = _request_export(draws, origin, dest, member, members, stops, reg_date, config)
+    frame = _request_export(draws, origin, dest, member, members, stops, reg_date, config, rng)
     return frame, truth
 
 
@@ -756,28 +756,35 @@ def _format_times(values: np.ndarray, pattern: str, keep: np.ndarray | None = No
 
 
 def _request_export(draws: _Draws, origin: np.ndarray, dest: np.ndarray, member: np.ndarray, members: pd.DataFrame,
-                    stops: pd.DataFrame, reg_date: np.ndarray, config: Rides) -> pd.DataFrame:
-    """Times, outcome, vehicle and fare of each request, as the booking system exports them."""
-    n = len(draws.hour)
+                    stops: pd.DataFrame, reg_date: np.ndarray, config: Rides,
+                    rng: np.random.Generator | None = None) -> pd.DataFrame:
+    """Times, outcome, vehicle and fare of each request, as the booking system exports them.
+
+    Outcome, pick-up / drop-off and vehicle come from serving the requests with the operator's
+    dispatcher under variable travel (:func:`kogadx.synth.operations.operate`); the run's
+    travel conditions and the causes of rejections are in ``frame.attrs["operations"]``.
+    Time order: nobody books before registering — a booking time before the member's
+    registration day moves to that day, and a trip the member could only have booked after
+    its desired pick-up is not made (dropped).
+    """
+    from kogadx.synth.operations import operate
+
+    rng = rng if rng is not None else np.random.default_rng(0)
     desired = draws.hour_start + (draws.minute * 60).astype("timedelta64[s]")
     requested = desired - (draws.lead_minutes * 60 + draws.lead_seconds).astype("timedelta64[s]")
-    # Nobody books before registering: clamp to the member's registration day (00:00 + lead s).
     requested = np.maximum(requested, reg_date[member].astype("datetime64[s]")
                            + draws.lead_seconds.astype("timedelta64[s]"))
-    p_reject = np.clip(config.reject_base + config.reject_per_extra_request * (draws.city_count - 1)
-                       / max(config.fleet_size, 1), 0, 0.5)
-    u = draws.outcome_u
-    outcome = np.where(u < p_reject, "配車不可",
-                       np.where(u < p_reject + config.p_cancel, "キャンセル",
-                                np.where(u < p_reject + config.p_cancel + config.p_no_show, "無断キャンセル", "完了")))
+    keep = requested <= desired
+    desired, requested, origin, dest, member = (a[keep] for a in (desired, requested, origin, dest, member))
+    passengers, outcome_u = draws.passengers[keep], draws.outcome_u[keep]
+    n = len(desired)
     stop_xy = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
-    sx, sy = stop_xy.x.to_numpy(), stop_xy.y.to_numpy()
-    dist_m = np.hypot(sx[origin] - sx[dest], sy[origin] - sy[dest]) * config.detour_factor
-    ride_min = np.round(dist_m / (config.speed_kmh * 1000 / 60) + 2).astype(int)
-    pickup = desired + (draws.wait_min * 60).astype("timedelta64[s]")
-    dropoff = pickup + (ride_min * 60).astype("timedelta64[s]")
-    completed = outcome == "完了"
-    assigned = completed | (outcome == "無断キャンセル")
+    xy = np.column_stack([stop_xy.x.to_numpy(), stop_xy.y.to_numpy()])
+    depot = gpd.GeoSeries([Point(FIXED_STOPS[0][2], FIXED_STOPS[0][1])], crs=CRS_GEOGRAPHIC).to_crs(CRS_METRIC)
+    ops = operate(rng, requested, desired, xy[origin], xy[dest], passengers, outcome_u,
+                  (float(depot.x.iloc[0]), float(depot.y.iloc[0])), config)
+    requested = ops.requested
+    completed = ops.outcome == "完了"
 
     stop_ids = stops["stop_id"].astype(str).to_numpy()
     payment = members["支払方法"].astype(str).to_numpy()
@@ -788,13 +795,18 @@ def _request_export(draws: _Draws, origin: np.ndarray, dest: np.ndarray, member:
         "希望乗車日時": _format_times(desired, "%Y/%m/%d %H:%M"),
         "乗車停留所ID": stop_ids[origin],
         "降車停留所ID": stop_ids[dest],
-        "人数": draws.passengers.astype(str),
-        "結果": outcome,
-        "実乗車日時": _format_times(pickup, "%Y/%m/%d %H:%M", completed),
-        "実降車日時": _format_times(dropoff, "%Y/%m/%d %H:%M", completed),
-        "車両ID": np.where(assigned, np.char.add("V", draws.vehicle.astype(str)), ""),
-        "運賃": np.where(completed, config.fare_yen * draws.passengers, 0).astype(str),
+        "人数": passengers.astype(str),
+        "結果": ops.outcome,
+        "実乗車日時": _format_times(ops.pickup, "%Y/%m/%d %H:%M", completed),
+        "実降車日時": _format_times(ops.dropoff, "%Y/%m/%d %H:%M", completed),
+        "車両ID": np.where(ops.vehicle > 0, np.char.add("V", ops.vehicle.astype(str)), ""),
+        "運賃": np.where(completed, config.fare_yen * passengers, 0).astype(str),
         "支払方法": payment[member],
     }).iloc[order].reset_index(drop=True)
     frame.insert(0, "予約ID", [f"R{i + 1:08d}" for i in range(n)])
-    return frame[REQUEST_COLUMNS].astype("string")
+    frame = frame[REQUEST_COLUMNS].astype("string")
+    causes = pd.Series(ops.cause[ops.outcome != "完了"]).value_counts().sort_index()
+    frame.attrs["operations"] = {"travel_conditions": ops.conditions.as_dict(),
+                                 "n_dropped_booked_after_trip": int((~keep).sum()),
+                                 "causes": {str(k): int(v) for k, v in causes.items()}}
+    return frame
