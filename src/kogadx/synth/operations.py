@@ -112,7 +112,10 @@ def operate(rng: np.random.Generator, requested: np.ndarray, desired: np.ndarray
     cause[rows] = trips["reason"].to_numpy(str)
     vehicle[rows] = np.where(served, trips["vehicle"].to_numpy(int) + 1, 0)
     pickup[rows] = np.where(served, at(pick_min), np.datetime64("NaT"))
-    dropoff[rows] = np.where(served, at(drop_min), np.datetime64("NaT"))
+    # a ride between neighbouring stops can round to the pick-up minute; the log never shows a
+    # drop-off at the minute of boarding (boarding and alighting take at least that long)
+    drop_at = np.maximum(at(drop_min), at(pick_min) + np.timedelta64(60, "s"))
+    dropoff[rows] = np.where(served, drop_at, np.datetime64("NaT"))
     shown = no_show & np.isin(np.arange(n), rows[served])
     outcome[shown] = "無断キャンセル"
     cause[shown] = "無断キャンセル"
