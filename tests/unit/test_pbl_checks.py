@@ -233,3 +233,9 @@ def test_unanswered_is_a_hint_not_an_error(name, capsys):
     assert "まだ答えが入っていません" in capsys.readouterr().out
     assert func("x", object(), object()) is False  # nonsense arguments: a hint, no exception
     assert "不正解" in capsys.readouterr().out
+
+
+def test_wape_without_any_actual_says_so(capsys):
+    # all-zero actuals leave WAPE undefined: the check says why instead of a numeric hint
+    assert not checks.check_wape(0.0, [0, 0, 0], [1, 0, 2])
+    assert "0 件" in capsys.readouterr().out

@@ -258,6 +258,8 @@ def check_wape(value: float, y_true: Any, y_pred: Any) -> bool:
     from kogadx.demand.metrics import point_metrics
 
     right = point_metrics(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float))["wape"]
+    if math.isnan(right):
+        return _report(False, "評価期間の実績の合計が 0 件なので、WAPE は計算できません (期間を広げてください)。")
     number = _as_float(value)
     if number is None:
         return _report(False, "WAPE は小数 (割合) で答えます。")
