@@ -33,7 +33,8 @@ TINY_OVERRIDES = {
         "energy": {"start": "2022-10", "end": "2024-09"},
     },
     "features": {"start": "2024-07-01", "end": "2024-09-30"},
-    "forecast": {"n_folds": 2, "horizons": [24], "num_boost_round": 40, "train_window": 1344},
+    # 8 daily origins (3 only calibrate): enough to exercise the protocol at a tiny scale
+    "forecast": {"horizons": [24], "origins": [[24, 8, 24]], "warmup": 3, "num_boost_round": 40, "train_window": 1344},
     "co2": {"period": {"start": "2022-10", "end": "2024-09"}, "baseline": {"holdout_months": 6},
             "mv": {"default_baseline_start": "2022-10"}},
     "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}, "sae": {"n_replicates": 10}},
