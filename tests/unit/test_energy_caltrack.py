@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kogadx.energy.baseline import goodness_of_fit
 from kogadx.energy.caltrack import (
     CaltrackConfig,
     degree_days_at,
     fit_billing_model,
-    goodness_of_fit,
     lag1_autocorrelation,
     period_degree_days,
     savings_uncertainty,

@@ -194,17 +194,6 @@ def degree_days_at(fit: BillingFit, hdd: pd.DataFrame, cdd: pd.DataFrame) -> tup
     return h, c
 
 
-def goodness_of_fit(y: np.ndarray, y_hat: np.ndarray, n_params: int) -> tuple[float, float]:
-    """(CV(RMSE), NMBE) of period totals as fractions, ASHRAE Guideline 14 (n − p denominators)."""
-    n = len(y)
-    dof = max(n - n_params, 1)
-    mean = float(np.mean(y))
-    if mean <= 0:
-        return float("nan"), float("nan")
-    resid = y - y_hat
-    return float(np.sqrt(np.sum(resid**2) / dof) / mean), float(np.sum(resid) / (dof * mean))
-
-
 def lag1_autocorrelation(resid: np.ndarray) -> float:
     """Lag-1 autocorrelation of the residuals in time order (0 for fewer than 3)."""
     if len(resid) < 3:

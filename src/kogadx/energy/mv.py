@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kogadx.energy.baseline import goodness_of_fit
 from kogadx.energy.caltrack import (
     BillingFit,
     CaltrackConfig,
     degree_days_at,
     fit_billing_model,
-    goodness_of_fit,
     lag1_autocorrelation,
     monthly_weather_coverage,
     period_degree_days,

@@ -44,6 +44,18 @@ def solo_rides(rides: pd.DataFrame) -> pd.Series:
     return out
 
 
+def _solo_distance_duration(used: pd.DataFrame, stops_xy: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Solo rides between known stops, their straight-line km and ride minutes (drop-off − pick-up)."""
+    pos = stops_xy.set_index(stops_xy["stop_id"].astype(str))[["x", "y"]]
+    known = used["origin_stop_id"].astype(str).isin(pos.index) & used["destination_stop_id"].astype(str).isin(pos.index)
+    used = used[known]
+    o = pos.loc[used["origin_stop_id"].astype(str)].to_numpy(float)
+    d = pos.loc[used["destination_stop_id"].astype(str)].to_numpy(float)
+    km = np.hypot(o[:, 0] - d[:, 0], o[:, 1] - d[:, 1]) / 1000.0
+    duration = ((used["actual_dropoff_at"] - used["actual_pickup_at"]) / pd.Timedelta(minutes=1)).to_numpy(float)
+    return used, km, duration
+
+
 def calibrate_travel(
     rides: pd.DataFrame,
     stops_xy: pd.DataFrame,
@@ -89,14 +101,7 @@ def calibrate_travel(
         raise ValueError(f"ride_requests: 速度の推定に列 {missing} が必要です")
     sel = rides if before is None else rides[rides["desired_pickup_at"] < pd.Timestamp(before)]
     solo = solo_rides(sel)
-    pos = stops_xy.set_index(stops_xy["stop_id"].astype(str))[["x", "y"]]
-    used = sel[solo]
-    known = used["origin_stop_id"].astype(str).isin(pos.index) & used["destination_stop_id"].astype(str).isin(pos.index)
-    used = used[known]
-    o = pos.loc[used["origin_stop_id"].astype(str)].to_numpy(float)
-    d = pos.loc[used["destination_stop_id"].astype(str)].to_numpy(float)
-    km = np.hypot(o[:, 0] - d[:, 0], o[:, 1] - d[:, 1]) / 1000.0
-    duration = ((used["actual_dropoff_at"] - used["actual_pickup_at"]) / pd.Timedelta(minutes=1)).to_numpy(float)
+    used, km, duration = _solo_distance_duration(sel[solo], stops_xy)
     keep = (duration >= min_ride_min) & (km > 0)
     km, duration = km[keep], duration[keep]
     if len(km) < 30:
@@ -150,14 +155,7 @@ def calibrate_conditions(
     from kogadx.mobility.variability import TravelConditions
 
     sel = rides if before is None else rides[rides["desired_pickup_at"] < pd.Timestamp(before)]
-    used = sel[solo_rides(sel)]
-    pos = stops_xy.set_index(stops_xy["stop_id"].astype(str))[["x", "y"]]
-    known = used["origin_stop_id"].astype(str).isin(pos.index) & used["destination_stop_id"].astype(str).isin(pos.index)
-    used = used[known]
-    o = pos.loc[used["origin_stop_id"].astype(str)].to_numpy(float)
-    d = pos.loc[used["destination_stop_id"].astype(str)].to_numpy(float)
-    km = np.hypot(o[:, 0] - d[:, 0], o[:, 1] - d[:, 1]) / 1000.0
-    duration = ((used["actual_dropoff_at"] - used["actual_pickup_at"]) / pd.Timedelta(minutes=1)).to_numpy(float)
+    used, km, duration = _solo_distance_duration(sel[solo_rides(sel)], stops_xy)
     pick = used["actual_pickup_at"]
     minute = ((pick - pick.dt.normalize()) / pd.Timedelta(minutes=1)).to_numpy(float)
     peak = TravelConditions(1.0, 1.0, 1.0, 0.0, 0.0).slowdown(minute) > 1.0
