@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -13,6 +14,15 @@ from typing import Any
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_stage_script(name: str) -> Any:
+    """``pipelines/<name>.py`` as a module, so a test calls its ``main`` in process."""
+    spec = importlib.util.spec_from_file_location(f"stage_{name}", PROJECT_ROOT / "pipelines" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def project_params() -> dict[str, Any]:

@@ -4,7 +4,6 @@ false alarm on the normal synthetic output (finding 1)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -16,16 +15,12 @@ from kogadx.privacy.keys import DEMO_MARKER, ENV_VAR, KeyMaterial, KeyRefusedErr
 from kogadx.privacy.params import PseudonymizeParams
 from kogadx.privacy.policy import default_policy_path
 from kogadx.privacy.stage import PseudonymizeInputs, run_pseudonymize
-from tests.helpers import PROJECT_ROOT, TEST_KEY_HEX, write_params
+from tests.helpers import TEST_KEY_HEX, load_stage_script, write_params
 
 SCALE = 0.005
 
 
-def _stage(name):
-    spec = importlib.util.spec_from_file_location(f"stage_{name}", PROJECT_ROOT / "pipelines" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_stage = load_stage_script
 
 
 @pytest.fixture(scope="module")

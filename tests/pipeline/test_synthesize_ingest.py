@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pandas as pd
@@ -10,16 +9,12 @@ import pytest
 import yaml
 
 from kogadx.io import InputFileError
-from tests.helpers import PROJECT_ROOT, tree_digest, write_params
+from tests.helpers import load_stage_script, tree_digest, write_params
 
 SCALE = 0.02
 
 
-def _stage(name):
-    spec = importlib.util.spec_from_file_location(f"stage_{name}", PROJECT_ROOT / "pipelines" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_stage = load_stage_script
 
 
 @pytest.fixture(scope="module")
