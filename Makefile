@@ -30,7 +30,7 @@ run: $(STAMP) ## パイプライン全体を実行 (dvc repro) し、出力の�
 	@$(BIN)/kogadx summary
 
 test: $(STAMP) ## テスト一式 (unit / pipeline / data / notebooks)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadscope
 
 lint: $(STAMP) ## ruff (スタイル・import 順・複雑さ) と mypy (型検査, src/)
 	$(BIN)/ruff check src tests pipelines benchmarks

@@ -49,8 +49,22 @@ def _isolated_mlflow(tmp_path_factory: pytest.TempPathFactory):
 def tiny_project(tmp_path_factory: pytest.TempPathFactory):
     """A copy of the project where `dvc repro` ran at a tiny scale with canaries planted.
 
-    Returns (project_path, canaries). Built once per session (about 1.5 min on 2 cores).
+    Returns (project_path, canaries). Built once per run (about 1.5 min on 2 cores): under
+    pytest-xdist the first worker builds it behind a file lock and the others reuse it, because
+    building it per worker would cost more than the parallel run saves.
     """
-    from tests.tiny_project import build_tiny_project
+    from tests.tiny_project import build_tiny_project, load_tiny_project, save_tiny_project
 
-    return build_tiny_project(tmp_path_factory.mktemp("tiny"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return build_tiny_project(tmp_path_factory.mktemp("tiny"))
+    from filelock import FileLock
+
+    shared_root = tmp_path_factory.getbasetemp().parent  # common to all workers of this run
+    target = shared_root / "tiny_shared"
+    with FileLock(str(shared_root / "tiny_shared.lock")):
+        if (target / "canaries.json").is_file():
+            return load_tiny_project(target)
+        result = build_tiny_project(target)
+        save_tiny_project(target, result[1])
+        return result

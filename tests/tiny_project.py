@@ -200,3 +200,19 @@ def build_tiny_project(root: Path, policy_override: tuple[str, str] | None = Non
     (project / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     _run([dvc, "repro"], project, env, log)
     return project, canaries
+
+
+def save_tiny_project(root: Path, canaries: list[Canary]) -> None:
+    """Record the planted canaries beside a built tiny project, so other test workers reuse it."""
+    import json
+
+    payload = [{"kind": c.kind, "value": c.value} for c in canaries]
+    (root / "canaries.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+
+def load_tiny_project(root: Path) -> tuple[Path, list[Canary]]:
+    """The (project, canaries) pair of a tiny project another worker built under ``root``."""
+    import json
+
+    payload = json.loads((root / "canaries.json").read_text(encoding="utf-8"))
+    return root / "project", [Canary(kind=c["kind"], value=c["value"]) for c in payload]
