@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-PALETTE = ["#1f5fa8", "#e07b39", "#3a9b5c", "#c23b3b", "#7a5ba6", "#8c6d31", "#d45ca0", "#6b6b6b"]
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
+# deficiencies; its yellow is replaced by grey, which reads better on white.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#7F7F7F"]
 
 
 def setup() -> Any:

@@ -8,6 +8,7 @@ the checker catches a broken image and a visible code cell.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 from pathlib import Path
@@ -350,11 +351,13 @@ def _broken_copies(out: Path, tmp_path: Path) -> dict[str, Path]:
         # a figure removed: its data URI replaced by a file that does not exist
         "missing_image": re.sub(r'src="data:image/png;base64,[^"]+"', 'src="figures/removed.png"', page, count=1),
         # a code cell left visible, as nbconvert renders one when inputs are not excluded
-        "code_cell": page.replace("<main>", '<main><div class="jp-InputArea input_area"><div class="highlight">'
-                                            "<pre>import pandas as pd\nmetrics = load()</pre></div></div>", 1),
+        "code_cell": re.sub(r"(<main[^>]*>)", r'\1<div class="jp-InputArea input_area"><div class="highlight">'
+                            "<pre>import pandas as pd\nmetrics = load()</pre></div></div>", page, count=1),
         # a character outside the embedded subset (would be tofu) and an external script
         "tofu": page.replace("</main>", "<p>\u9f98\u9f98</p></main>", 1),
         "external": page.replace("</main>", '<img src="https://example.invalid/x.png" alt="外部"></main>', 1),
+        # a block with a fixed width wider than a phone, outside any scrolling box
+        "too_wide": page.replace("</main>", '<div style="width:900px">幅の広い箱</div></main>', 1),
     }
     paths = {}
     for name, text in variants.items():
@@ -373,6 +376,8 @@ def test_browser_check_catches_broken_reports(rendered, tmp_path):
     assert any("コードらしい" in p for p in results["code_cell"])
     assert any("豆腐" in p and "\u9f98" in p for p in results["tofu"])
     assert any("外部への通信" in p for p in results["external"])
+    assert any("横にはみ出して" in p and "幅の広い箱" in p for p in results["too_wide"])
+    assert not any("横にはみ出して" in p for p in results["tofu"])  # the page itself fits a phone
     assert external_references(paths["external"].read_text(encoding="utf-8"))
 
 
@@ -403,3 +408,29 @@ def test_dispatch_section_appears_when_results_exist(rendered, tmp_path):
     assert "配車シミュレーションの補足図" in page
     body = _visible_text(re.sub(r"<footer.*?</footer>", "", html_text, flags=re.S))  # footer lists input files
     assert "fleet_whatif_extra" not in body and "route_map" not in body
+
+
+def test_synthetic_banner_follows_the_runs_provenance(rendered, tmp_path):
+    """The banner comes from ingest's verdict on the raw files, never from the template: on for the
+    synthetic fixture, off for the same outputs when ingest says the export is real."""
+    d, out = rendered
+    synthetic = (out / "co2.html").read_text(encoding="utf-8")
+    assert 'class="synthetic-banner"' in synthetic and "<title>【合成データによる試算】" in synthetic
+    assert synthetic.count('class="synthetic-tag"') == synthetic.count("<figcaption>") > 0
+    assert "入力データ</th><td>合成データ (架空)" in synthetic
+    assert "用語の説明" in synthetic and "<dt>合成データ</dt>" in synthetic
+    # the regulation report reads ordinance texts, not the exports: no banner
+    assert 'class="synthetic-banner"' not in (out / "regulation.html").read_text(encoding="utf-8")
+
+    real = {k: tmp_path / k for k in d}
+    for key, folder in d.items():
+        shutil.copytree(folder, real[key])
+    ingest = json.loads((real["metrics"] / "ingest.json").read_text(encoding="utf-8"))
+    write_json({**ingest, "synthetic_demo": False}, real["metrics"] / "ingest.json")
+    params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        page = _render(real, only=["co2"])["co2"].decode("utf-8")
+    assert 'class="synthetic-banner"' not in page and 'class="synthetic-tag"' not in page
+    assert "合成データ (架空)" not in page
+    assert "<title>事業所の CO2 排出量レポート" in page

@@ -106,3 +106,46 @@ def test_only_rich_outputs_reach_the_page():
 @pytest.mark.parametrize("share,text", [(0.0, "0.0%"), (0.1234, "12.3%"), (float("nan"), "—")])
 def test_fmt_pct(share, text):
     assert fmt_pct(share) == text
+
+
+def test_glossary_lists_only_terms_on_the_page_in_reading_order():
+    from kogadx.reporting.page import glossary_block
+
+    box = glossary_block("<p>WAPE は 12% で、季節ナイーブより小さい</p><img alt=\"CalTRACK\">",
+                         {"季節ナイーブ": "一週間前と同じ", "WAPE": "外れの割合", "CalTRACK": "手順",
+                          "オラクル": "理想"})
+    assert box.index("<dt>WAPE</dt>") < box.index("<dt>季節ナイーブ</dt>")
+    assert "オラクル" not in box and "CalTRACK" not in box  # absent, or only inside an image's alt
+    assert glossary_block("<p>用語なし</p>", {"WAPE": "外れの割合"}) == ""
+
+
+def test_every_shared_glossary_entry_is_plain_japanese_text():
+    from kogadx.reporting.page import load_glossary
+
+    glossary = load_glossary()
+    assert len(glossary) >= 20
+    for term, text in glossary.items():
+        assert len(text) >= 15 and any("\u3040" <= ch <= "\u30ff" for ch in text), term
+
+
+def test_footer_says_dirty_in_words_and_drops_the_regeneration_promise():
+    from kogadx.reporting.page import footer_html
+    from kogadx.reporting.provenance import Provenance
+
+    clean = footer_html(Provenance("abc123", "2026-11-26", ("co2",), "f" * 64, department="経営戦略課",
+                                   version="第2版", data_date="2025-03-31"))
+    dirty = footer_html(Provenance("abc123-dirty", "2026-11-26", ("co2",), "f" * 64))
+    assert "-dirty" not in dirty and "未コミットの変更" in dirty and "同じ文書が再生成されます" not in dirty
+    assert "同じ文書が再生成されます" in clean and "経営戦略課" in clean and "2025-03-31" in clean
+
+
+def test_synthetic_input_reads_ingests_verdict(tmp_path):
+    import json
+
+    from kogadx.reporting.provenance import synthetic_input
+
+    assert synthetic_input(tmp_path) is False  # no metrics: never labelled synthetic by default
+    (tmp_path / "ingest.json").write_text(json.dumps({"synthetic_demo": True}), encoding="utf-8")
+    assert synthetic_input(tmp_path) is True
+    (tmp_path / "ingest.json").write_text(json.dumps({"synthetic_demo": False}), encoding="utf-8")
+    assert synthetic_input(tmp_path) is False

@@ -51,6 +51,7 @@ class BrowserCheck:
     report: Path
     problems: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    phone_screenshot: Path | None = None
     n_images: int = 0
     n_characters: int = 0
 
@@ -79,9 +80,31 @@ def launch_chromium(playwright, chromium_path: str | None = None):
     return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
 
 
+_OVERFLOW_PROBE = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = Array.from(document.querySelectorAll('main *, footer *')).filter((el) => {
+    const box = el.getBoundingClientRect();
+    if (box.right <= width + 1) return false;
+    // inside a box that scrolls on its own (a wide table), the page itself is not cut
+    for (let p = el; p; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (p !== el && (style.overflowX === 'auto' || style.overflowX === 'scroll')) return false;
+    }
+    return true;
+  }).slice(0, 5).map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ': '
+    + (el.innerText || el.getAttribute('alt') || '').slice(0, 40));
+  return {scrollWidth: document.documentElement.scrollWidth, width, wide};
+}"""
+
+
 def check_reports(reports: list[Path], screenshot_dir: Path | None, chromium_path: str | None = None,
-                  viewport_width: int = 1200) -> list[BrowserCheck]:
-    """Open each report in one headless Chromium; return one :class:`BrowserCheck` per report."""
+                  viewport_width: int = 1200, phone_width: int | None = 390) -> list[BrowserCheck]:
+    """Open each report in one headless Chromium; return one :class:`BrowserCheck` per report.
+
+    With ``phone_width`` each report is opened a second time at that width: anything wider than
+    the screen (outside a box that scrolls by itself) is a problem, and the first screen is kept
+    as ``<name>_<width>px.png`` beside the desktop screenshot.
+    """
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -91,6 +114,11 @@ def check_reports(reports: list[Path], screenshot_dir: Path | None, chromium_pat
             for report in reports:
                 shot = Path(screenshot_dir) / f"{Path(report).stem}.png" if screenshot_dir else None
                 results.append(_check_one(browser, Path(report), shot, viewport_width))
+                if phone_width:
+                    phone_shot = (Path(screenshot_dir) / f"{Path(report).stem}_{phone_width}px.png"
+                                  if screenshot_dir else None)
+                    results[-1].problems.extend(_check_phone(browser, Path(report), phone_shot, phone_width))
+                    results[-1].phone_screenshot = phone_shot
         finally:
             browser.close()
     return results
@@ -150,3 +178,24 @@ def _check_one(browser, report: Path, screenshot: Path | None, viewport_width: i
     finally:
         context.close()
     return result
+
+
+def _check_phone(browser, report: Path, screenshot: Path | None, width: int) -> list[str]:
+    """Problems of the page at phone width (content wider than the screen); keep the first screen."""
+    context = browser.new_context(viewport={"width": width, "height": 2400}, locale="ja-JP",
+                                  device_scale_factor=1)
+    page = context.new_page()
+    page.route(lambda url: not url.startswith(_LOCAL_SCHEMES), lambda route: route.abort())
+    try:
+        page.goto(report.resolve().as_uri(), wait_until="load")
+        probe = page.evaluate(_OVERFLOW_PROBE)
+        problems = []
+        if probe["scrollWidth"] > probe["width"] + 1:
+            problems.append(f"幅 {width}px の画面で横にはみ出しています (ページ幅 {probe['scrollWidth']}px): "
+                            + " / ".join(probe["wide"]))
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=False)
+        return problems
+    finally:
+        context.close()

@@ -44,6 +44,22 @@ footer.provenance{max-width:980px;margin:0 auto;padding:16px 48px 32px;font-size
 background:#fff;border-top:1px solid var(--line)}
 footer.provenance table{font-size:1em}
 footer.provenance code{font-family:inherit;word-break:break-all}
+.synthetic-banner{background:#fff3c4;border:2px solid #b8860b;color:#5c4400;font-weight:bold;\
+padding:.4em .9em;margin:0 0 1em;border-radius:4px}
+.synthetic-tag{display:inline-block;background:#fff3c4;border:1px solid #b8860b;color:#5c4400;font-size:.85em;\
+padding:0 .4em;margin-right:.4em;border-radius:3px}
+section.glossary{border-top:1px solid var(--line);margin-top:2em}
+section.glossary dt{font-weight:bold;margin-top:.5em}
+section.glossary dd{margin:0 0 .3em 1.2em}
+/* Wide tables scroll inside their own box instead of cutting the page on a phone. */
+table{display:block;max-width:100%%;overflow-x:auto}
+@media (max-width:640px){
+  html{font-size:14px}
+  main{padding:14px 12px 24px}
+  footer.provenance{padding:12px}
+  h1{font-size:1.5em}
+  h2{font-size:1.25em}
+}
 @page{size:A4;margin:14mm 12mm}
 @media print{
   html{font-size:10.5pt}
@@ -54,37 +70,110 @@ footer.provenance code{font-family:inherit;word-break:break-all}
   h2,h3{break-after:avoid}
   figure,table.kv,tr{break-inside:avoid}
   footer.provenance{break-before:page}
+  table{display:table;overflow:visible}
+  /* fixed in print: Chromium repeats it at the top of every printed page */
+  .synthetic-banner{position:fixed;top:0;left:0;right:0;margin:0;font-size:9pt;padding:.1em .6em}
+  main.synthetic{padding-top:2.2em}
 }
 """
 
 
+SYNTHETIC_LABEL = "合成データによる試算"
+SYNTHETIC_BANNER = ("合成データによる試算です。この文書の数値は、古賀市の地理と公表統計をもとに作った架空のデータから"
+                    "計算したもので、実際の市民・事業所・運行の状況を表すものではありません。")
+
+
 def footer_html(prov: Provenance) -> str:
-    """The provenance footer: commit, date, params sections + SHA-256, data files + SHA-256."""
+    """The provenance footer: owner, version, data date, commit, params sections + SHA-256, data files.
+
+    A ``-dirty`` commit (uncommitted changes) is said in words, and then the footer does not
+    promise that the same commit regenerates the document: it may not.
+    """
     rows = "".join(f"<tr><td><code>{esc(path)}</code></td><td><code>{esc(digest[:16])}</code></td></tr>"
                    for path, digest in prov.data)
     sections = "、".join(prov.params_sections) or "なし"
+    dirty = prov.commit.endswith("-dirty")
+    commit = prov.commit.removesuffix("-dirty")
+    commit_cell = f"<code>{esc(commit)}</code>" + (
+        " (作成時に未コミットの変更がありました)" if dirty else "")
+    owner = [("担当課", prov.department), ("作成者", prov.author), ("版", prov.version),
+             ("データの基準日", prov.data_date)]
+    owner_rows = "".join(f"<tr><th scope=\"row\">{label}</th><td>{esc(value)}</td></tr>"
+                         for label, value in owner if value)
+    source = ("<tr><th scope=\"row\">入力データ</th><td>合成データ (架空)</td></tr>" if prov.synthetic
+              else "")
+    promise = ("この文書の数値はすべてパイプラインの出力 (上記ファイル) から自動で読み込んでいます。"
+               + ("作成時に未コミットの変更があったため、同じコミットから同じ文書が再生成されるとは限りません。"
+                  if dirty else "同じコミット・パラメータ・データからは同じ文書が再生成されます。"))
     return (
         "<footer class=\"provenance\"><h2 class=\"provenance-title\">出典と再現情報</h2>"
         "<table class=\"kv\"><tbody>"
+        f"{owner_rows}{source}"
         f"<tr><th scope=\"row\">作成日 (コミット日)</th><td>{esc(prov.date)}</td></tr>"
-        f"<tr><th scope=\"row\">git コミット</th><td><code>{esc(prov.commit)}</code></td></tr>"
+        f"<tr><th scope=\"row\">git コミット</th><td>{commit_cell}</td></tr>"
         f"<tr><th scope=\"row\">パラメータ (params.yaml: {esc(sections)})</th>"
         f"<td><code>sha256:{esc(prov.params_sha256[:16])}</code></td></tr>"
         "</tbody></table>"
         "<table class=\"data\"><caption>読み込んだデータ (SHA-256 先頭16桁)</caption>"
         f"<thead><tr><th>ファイル</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>"
-        "<p>この文書の数値はすべてパイプラインの出力 (上記ファイル) から自動で読み込んでいます。"
-        "同じコミット・パラメータ・データからは同じ文書が再生成されます。</p>"
+        f"<p>{promise}</p>"
         "</footer>"
     )
 
 
-def assemble_page(title: str, body: str, footer: str) -> str:
-    """A complete HTML document with the style and a font subset for exactly its characters."""
+def load_glossary() -> dict[str, str]:
+    """The one shared glossary (``reporting/glossary.yaml``): {term: plain-Japanese explanation}."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("kogadx.reporting").joinpath("glossary.yaml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in (yaml.safe_load(text) or {}).items()}
+
+
+_TAG = re.compile(r"<[^>]+>")
+_STYLE_OR_IMG = re.compile(r"<(style|script)\b.*?</\1>|<img\b[^>]*>", re.S | re.I)
+
+
+def visible_text(html_body: str) -> str:
+    """The page body's text without markup, styles or embedded images (for matching terms)."""
+    return _TAG.sub(" ", _STYLE_OR_IMG.sub(" ", html_body))
+
+
+def glossary_block(html_body: str, glossary: dict[str, str] | None = None) -> str:
+    """「用語の説明」: every glossary term that appears in the body, in order of first appearance."""
+    terms = glossary if glossary is not None else load_glossary()
+    text = visible_text(html_body)
+    found = sorted((text.find(term), term) for term in terms if term in text)
+    if not found:
+        return ""
+    items = "".join(f"<dt>{esc(term)}</dt><dd>{esc(terms[term])}</dd>" for _, term in found)
+    return f"<section class=\"glossary\"><h2>用語の説明</h2><dl>{items}</dl></section>"
+
+
+def label_synthetic(html_body: str) -> str:
+    """Prefix every figure caption with a 「合成データ」 tag, so a figure copied alone keeps it."""
+    return re.sub(r"<figcaption>", f"<figcaption><span class=\"synthetic-tag\">{SYNTHETIC_LABEL}</span>",
+                  html_body)
+
+
+def assemble_page(title: str, body: str, footer: str, synthetic: bool = False, glossary: bool = True) -> str:
+    """A complete HTML document with the style and a font subset for exactly its characters.
+
+    ``synthetic`` (from the run's provenance) puts the 「合成データによる試算」 banner at the top
+    (repeated on every printed page), in the title and on every figure caption; ``glossary``
+    appends the shared glossary's entries for the terms the page uses.
+    """
+    if synthetic:
+        title = f"【{SYNTHETIC_LABEL}】{title}"
+        body = (f"<div class=\"synthetic-banner\" role=\"note\">{esc(SYNTHETIC_BANNER)}</div>"
+                + label_synthetic(body))
+    extra = glossary_block(body) if glossary else ""
+    main_open = "<main class=\"synthetic\">" if synthetic else "<main>"
     shell = ("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
              f"<title>{esc(title)}</title><style>%FONT%{CSS % {'family': FONT_FAMILY}}</style></head>"
-             f"<body><main>{body}</main>{footer}</body></html>\n")
+             f"<body>{main_open}{body}{extra}</main>{footer}</body></html>\n")
     # The page's own characters (markup included) are a superset of its visible text.
     return shell.replace("%FONT%", font_face_css(shell.replace("%FONT%", "")), 1)
 

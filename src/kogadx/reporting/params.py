@@ -22,3 +22,7 @@ class ReportParams:
     browser_check: bool = True  # false: no browser check, no screenshots, a note instead
     chromium_path: str | None = None  # None: KOGADX_CHROMIUM, /usr/bin/chromium, then PATH
     viewport_width: Annotated[int, Field(ge=320)] = 1100  # screenshot width, px
+    phone_width: Annotated[int, Field(ge=280)] = 390  # second screenshot and overflow check, px
+    department: str = ""  # 担当課 named in every report's footer
+    author: str = ""  # 作成者 named in every report's footer
+    version: str = ""  # 版 of the documents, named in every footer

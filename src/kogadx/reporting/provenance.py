@@ -29,6 +29,29 @@ class Provenance:
     params_sections: tuple[str, ...]
     params_sha256: str
     data: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (relative path, sha256)
+    # True when the inputs are the embedded synthetic Koga (decided by the pipeline: ingest's
+    # ``synthetic_demo``, i.e. the raw files' hashes match SYNTHETIC_DEMO.json), never hand-set.
+    synthetic: bool = False
+    department: str = ""  # 担当課, from params (report.department)
+    author: str = ""  # 作成者, from params (report.author)
+    version: str = ""  # 版, from params (report.version)
+    data_date: str = ""  # データの基準日 (ingest.reference_date)
+
+
+def synthetic_input(metrics_dir: Path) -> bool:
+    """Whether this run's raw input is the embedded synthetic Koga, as ingest recorded it.
+
+    Read from ``metrics/ingest.json`` (``synthetic_demo``), which the ingest stage sets only when
+    every raw file's SHA-256 matches the generator's SYNTHETIC_DEMO.json; a real export (or a
+    missing metrics file) gives False, so a real report is never labelled synthetic by default.
+    """
+    path = Path(metrics_dir) / "ingest.json"
+    if not path.is_file():
+        return False
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("synthetic_demo", False))
+    except (ValueError, OSError):
+        return False
 
 
 def commit_date(root: Path) -> str:
@@ -65,11 +88,16 @@ def data_hashes(paths: Iterable[str | Path], root: Path) -> tuple[tuple[str, str
 
 
 def collect_provenance(all_params: Mapping[str, Any], sections: Iterable[str],
-                       inputs: Iterable[str | Path], root: Path) -> Provenance:
-    """Provenance of one report: HEAD commit (``-dirty`` if modified), its date, hashes."""
+                       inputs: Iterable[str | Path], root: Path, synthetic: bool = False) -> Provenance:
+    """Provenance of one report: HEAD commit (``-dirty`` if modified), its date, hashes, and the
+    document's owner fields from params (``report.department/author/version``)."""
     present, digest = params_hash(all_params, sections)
+    report = all_params.get("report") or {}
+    ingest = all_params.get("ingest") or {}
     return Provenance(commit=git_commit(root), date=commit_date(root), params_sections=present,
-                      params_sha256=digest, data=data_hashes(inputs, root))
+                      params_sha256=digest, data=data_hashes(inputs, root), synthetic=synthetic,
+                      department=str(report.get("department") or ""), author=str(report.get("author") or ""),
+                      version=str(report.get("version") or ""), data_date=str(ingest.get("reference_date") or ""))
 
 
 def _relative(path: Path, root: Path) -> str:

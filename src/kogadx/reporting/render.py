@@ -104,14 +104,14 @@ def notebook_body_html(notebook: Any) -> str:
 
 
 def render_report(template: str | Path, parameters: Mapping[str, Any], title: str, footer: str,
-                  cwd: str | Path, max_bytes: int = 5_000_000) -> bytes:
+                  cwd: str | Path, max_bytes: int = 5_000_000, synthetic: bool = False) -> bytes:
     """Render ``template`` with ``parameters`` to the bytes of a self-contained HTML page.
 
     Raises :class:`ReportError` when a cell fails, when the page would load anything from
     outside the file, or when it is larger than ``max_bytes``.
     """
     notebook = strip_non_display_outputs(execute_template(template, parameters, cwd))
-    page = assemble_page(title, notebook_body_html(notebook), footer)
+    page = assemble_page(title, notebook_body_html(notebook), footer, synthetic=synthetic)
     external = external_references(page)
     if external:
         raise ReportError(f"{template}: 外部から読み込む参照があります: {external[:3]}")
