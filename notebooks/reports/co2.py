@@ -90,7 +90,7 @@ factor_view = factor_table.assign(
     source=factor_table["source"].str.replace(URL, "", regex=True).str.strip(" ;,"),
     url=factor_table["source"].str.extract(URL, expand=False).fillna("—"),
 )
-WIDTHS = (7, 6, 8, 9, 12, 13, 6, 24, 15)  # % of the page width per column: the source and URL get the most
+WIDTHS = (7, 6, 8, 9, 14, 13, 6, 22, 15)  # % of the page width per column: the source and URL get the most
 show("<style>.co2-factors table{width:100%;table-layout:fixed}"
      ".co2-factors td,.co2-factors th{overflow-wrap:anywhere;white-space:normal}"
      ".co2-factors td:nth-child(9){word-break:break-all;font-size:.9em}"
