@@ -28,6 +28,12 @@ from kogadx.reporting import blocks as b
 from kogadx.reporting.findings import co2_findings
 
 
+# The names of kogadx.energy.schema.FUEL_LABELS, kept here so that the report stage does not
+# depend on the energy package (its deps list what the templates import).
+FUEL_LABELS = {"electricity": "電力", "city_gas": "都市ガス", "lpg": "LPG", "kerosene": "灯油", "gasoline": "ガソリン",
+               "diesel": "軽油", "a_heavy_oil": "A重油"}
+
+
 def show(html: str) -> None:
     display(HTML(html))
 
@@ -70,11 +76,32 @@ show(b.table_block(sector_table, {"sector_code": "業種コード", "sector_name
                                   "share": "割合"},
                    {"t_co2": b.fmt_int, "share": b.fmt_pct}, caption=f"表 1-2 業種別の排出量 ({latest} 年度、業種コード順)"))
 factor_table = table("emission_factor_table")
-show(b.table_block(factor_table, {"fiscal_year": "適用する年度 (排出量)", "fuel": "エネルギー", "supplier": "供給事業者",
-                                  "menu": "メニュー", "basis": "区分", "factor": "排出係数 (t-CO2/単位)",
-                                  "unit": "単位", "result_fiscal_year": "実績年度", "source": "出典"},
-                   {"factor": lambda v: f"{v:.6g}"},
-                   caption="表 1-3 排出係数表 (basic=基礎、adjusted=調整後。代替値と他の年度は出典を確認できず未登録)"))
+BASIS_LABELS = {"basic": "基礎排出係数", "adjusted": "調整後排出係数", "old": "旧係数 (算定省令)", "new": "新係数 (算定省令)"}
+URL = r"(https?://[^\s;,)]+)"
+factor_view = factor_table.assign(
+    fuel=factor_table["fuel"].map(FUEL_LABELS).fillna(factor_table["fuel"]),
+    basis=factor_table["basis"].map(BASIS_LABELS).fillna(factor_table["basis"]),
+    supplier=factor_table["supplier"].replace("", "—"),
+    menu=factor_table["menu"].replace({"*": "全メニュー共通", "": "—"}),
+    result_fiscal_year=factor_table["result_fiscal_year"].astype("string").fillna("—").replace({"<NA>": "—"}),
+    factor=[f"{v:.6f} t-CO2/{u}" if u == "kWh" else f"{v:g} t-CO2/{u}"
+            for v, u in zip(factor_table["factor"], factor_table["unit"], strict=True)],
+    # the URL on its own line, broken anywhere, so that the table fits the page width
+    source=factor_table["source"].str.replace(URL, "", regex=True).str.strip(" ;,"),
+    url=factor_table["source"].str.extract(URL, expand=False).fillna("—"),
+)
+WIDTHS = (7, 6, 8, 9, 14, 13, 6, 22, 15)  # % of the page width per column: the source and URL get the most
+show("<style>.co2-factors table{width:100%;table-layout:fixed}"
+     ".co2-factors td,.co2-factors th{overflow-wrap:anywhere;white-space:normal}"
+     ".co2-factors td:nth-child(9){word-break:break-all;font-size:.9em}"
+     + "".join(f".co2-factors th:nth-child({i}){{width:{w}%}}" for i, w in enumerate(WIDTHS, start=1))
+     + "</style><div class=\"co2-factors\">"
+     + b.table_block(factor_view, {"fiscal_year": "排出量の年度", "fuel": "エネルギー", "supplier": "供給事業者",
+                                   "menu": "メニュー", "basis": "区分", "factor": "排出係数",
+                                   "result_fiscal_year": "係数の実績年度", "source": "出典", "url": "URL"},
+                     caption="表 1-3 排出係数表 (電気は前年度実績の係数を翌年度の排出量に使う。"
+                             "代替値と他の年度・事業者の係数は出典を確認できず未登録で、使いません)")
+     + "</div>")
 status = table("emission_factor_status")
 if len(status):
     show(b.paragraph(f"電気の排出係数が係数表にない事業所が {status['business_id'].nunique()} あります"
@@ -82,7 +109,9 @@ if len(status):
 
 # %% [markdown]
 # ## 2. 気象補正した推移
-# 夏の暑さや冬の寒さで増減する分を、冷房・暖房度日を使ったベースラインで取り除いて比べます。
+# 夏の暑さや冬の寒さで増減する分を、事業所・エネルギー源ごとの CalTRACK モデル (それぞれのバランス点の
+# 冷房・暖房度日、対策のある事業所は対策の前後で別のモデル) で平年の気象に置き換えて比べます。
+# 欠測月の補完と来年度の見通しも同じモデルによります。
 
 # %%
 show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png",
@@ -90,10 +119,13 @@ show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png",
 show(b.table_block(city_yoy, {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)", "t_co2_normalised": "気象補正後 (t-CO2)"},
                    {"t_co2": b.fmt_int, "t_co2_normalised": b.fmt_int}, caption="表 2-1 年度別 実績と気象補正後"))
 baseline = metrics["baseline"]
+STATUS_LABELS = {"insufficient_baseline": "ベースライン期間のデータ不足", "weather_gap": "気象データの欠測",
+                 "zero_use": "使用量 0"}
 show(b.kv_block([
     ("方法", "CalTRACK 2.0 月別 (バランス点を事業所・エネルギー源ごとに探索、切片のみ/暖房/冷房/暖冷房から選択)"),
     ("ベースラインを作った系列", f"{b.fmt_int(baseline['models_fitted'])} / {b.fmt_int(baseline['meters'])} 系列"),
-    ("作れなかった理由", "、".join(f"{k} {v}" for k, v in baseline["status_counts"].items() if k != "fitted") or "なし"),
+    ("作れなかった理由", "、".join(f"{STATUS_LABELS.get(k, k)} {v}" for k, v in baseline["status_counts"].items()
+                                   if k != "fitted") or "なし"),
     ("精度基準 (CV(RMSE) 20% 以下、|NMBE| 0.5% 以下) を満たした系列", b.fmt_pct(baseline["models_pass_g14_share"])),
     ("CV(RMSE) の中央値", b.fmt_pct(baseline["median_cv_rmse"])),
     ("報告期間の予測検証に合格 (対策のない系列)", b.fmt_pct(baseline["reporting_check_pass_share"])),
@@ -107,7 +139,9 @@ show(b.kv_block([
 
 # %%
 mv = table("mv_models")
+MODEL_LABELS = {"intercept_only": "切片のみ", "hdd_only": "暖房", "cdd_only": "冷房", "hdd_cdd": "暖房+冷房"}
 measured = mv[(mv["intervention_month"] != "") & (mv["status"] == "fitted")].sort_values(["business_id", "fuel"])
+measured = measured.assign(fuel=measured["fuel"].map(FUEL_LABELS), model_type=measured["model_type"].map(MODEL_LABELS))
 show(b.table_block(measured.head(15), {
     "business_id": "事業所", "fuel": "エネルギー", "intervention_month": "対策実施月", "model_type": "モデル",
     "heating_balance_point_c": "暖房バランス点 (℃)", "cooling_balance_point_c": "冷房バランス点 (℃)",
@@ -153,7 +187,7 @@ for i, row in enumerate(examples.itertuples(index=False), start=1):
         (f"排出量 ({latest} 年度)", f"{b.fmt_num(row.t_co2)} t-CO2"),
         ("床面積あたり", f"{b.fmt_num(row.t_co2_per_m2, 3)} t-CO2/m²"),
         ("従業員あたり", f"{b.fmt_num(row.t_co2_per_employee, 2)} t-CO2/人"),
-        ("ベースライン (電力)", "; ".join(f"{r.model_type} {r.g14_reason}" for r in mv[(mv["business_id"] == bid)
+        ("ベースライン (電力)", "; ".join(f"{MODEL_LABELS.get(r.model_type, r.model_type)} {r.g14_reason}" for r in mv[(mv["business_id"] == bid)
                                      & (mv["fuel"] == "electricity") & (mv["status"] == "fitted")].itertuples())
          or "作成できず"),
     ]))

@@ -100,7 +100,8 @@ def test_co2_stage_end_to_end(stage_inputs, project_root):
     out, figs, metrics_path = _run(stage, root, "_a")
     expected = {"emissions", "baseline_models", "baseline_predictions", "forecast", "scenarios", "scenarios_city",
                 "flags", "quarantine", "weather_normalised_yoy", "emissions_by_sector", "intensity", "mv_models",
-                "mv_monthly", "emission_factor_status", "scenarios_city_adjusted"}
+                "mv_monthly", "emission_factor_status", "scenarios_city_adjusted", "caltrack_models",
+                "caltrack_predictions"}
     assert expected <= {p.stem for p in out.glob("*.parquet")}
     assert {"city_monthly_emissions", "business_monthly_emissions", "business_sector_position",
             "business_scenario_waterfall", "city_weather_normalised_yoy"} <= {p.stem for p in figs.glob("*.png")}

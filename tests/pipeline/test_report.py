@@ -274,6 +274,10 @@ def test_reports_read_numbers_from_fixture_outputs(rendered):
     _, out = rendered
     co2 = _visible_text((out / "co2.html").read_text(encoding="utf-8"))
     assert "1,234 t-CO2" in co2 and "2023 年度" in co2 and "対象事業所の合計" in co2
+    # the factor table in Japanese, not the table's codes
+    raw = (out / "co2.html").read_text(encoding="utf-8")
+    assert "0.000399 t-CO2/kWh" in co2 and "基礎排出係数" in co2 and "全メニュー共通" in co2
+    assert all(code not in raw for code in ("<td>electricity</td>", "<td>basic</td>", "<td>*</td>"))
     norute = _visible_text((out / "norute.html").read_text(encoding="utf-8"))
     assert "40 件" in norute and "75.0%" in norute  # 30 of 40 requests completed
     assert "配車シミュレーションの結果はまだありません" in norute

@@ -140,3 +140,18 @@ def test_cli_refuses_duplicate_months_and_non_finite_values(tmp_path, body, expe
     assert result.exit_code == 2
     assert expected in result.output
     assert not out.exists()
+
+
+def test_report_template_names_fuels_as_the_schema_does():
+    """The co2 report keeps its own copy of the fuel names (its stage does not depend on the
+    energy package): it must match kogadx.energy.schema.FUEL_LABELS."""
+    import ast
+    from pathlib import Path
+
+    from kogadx.energy.schema import FUEL_LABELS
+
+    template = Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "co2.py"
+    tree = ast.parse(template.read_text(encoding="utf-8"))
+    copies = [ast.literal_eval(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+              and any(isinstance(t, ast.Name) and t.id == "FUEL_LABELS" for t in node.targets)]
+    assert copies == [FUEL_LABELS]

@@ -68,3 +68,63 @@ def test_short_baseline_and_weather_gap_get_a_status_and_reason(world):
     assert "weather_gap" in statuses or "insufficient_baseline" in statuses
     reasons = result.models.loc[result.models["status"] == "weather_gap", "reason"]
     assert reasons.str.contains("気象データの欠測").all()
+
+
+def test_interval_counts_searched_balance_points_as_parameters(world):
+    """CV(RMSE) and t use n − p with p the 3P/5P change-point count (balance points included)."""
+    weather, clean, measures, _ = world
+    result = measure_savings(clean.energy, daily_mean_temperature(weather), measures, MeasurementVerification())
+    fitted = result.models.loc[result.models["status"] == "fitted"]
+    expected = fitted["model_type"].map({"intercept_only": 1, "hdd_only": 3, "cdd_only": 3, "hdd_cdd": 5})
+    assert (fitted["n_parameters"] == expected).all()
+    monthly = result.monthly.loc[result.monthly["period"] == "baseline"]
+    row = fitted.loc[fitted["model_type"] == "hdd_cdd"].iloc[0]
+    base = monthly.loc[(monthly["business_id"] == row["business_id"]) & (monthly["fuel"] == row["fuel"])]
+    resid = base["actual"] - base["predicted"]
+    cv = np.sqrt(np.sum(resid**2) / (len(base) - 5)) / base["actual"].mean()
+    assert row["cv_rmse"] == pytest.approx(cv)
+
+
+def test_planted_savings_are_compared_over_the_months_measured(world):
+    """A reporting month lost to a fault is in neither the measured savings nor the truth compared."""
+    weather, clean, measures, truth = world
+    retro = truth.retrofits.iloc[0]
+    lost = truth.retrofit_months.loc[(truth.retrofit_months["business_id"] == retro["business_id"])
+                                     & (truth.retrofit_months["fuel"] == retro["fuel"]), "year_month"].iloc[3]
+    energy = clean.energy.loc[~((clean.energy["business_id"] == retro["business_id"])
+                                & (clean.energy["fuel"] == retro["fuel"]) & (clean.energy["year_month"] == lost))]
+    one = measures.loc[measures["business_id"] == retro["business_id"]]
+    result = measure_savings(energy.loc[energy["business_id"] == retro["business_id"]],
+                             daily_mean_temperature(weather), one, MeasurementVerification())
+    _, rows = evaluate_mv(result.models, truth.coefficients, truth.retrofits.iloc[[0]],
+                          monthly=result.monthly, retrofit_months=truth.retrofit_months)
+    months = truth.retrofit_months.loc[(truth.retrofit_months["business_id"] == retro["business_id"])
+                                       & (truth.retrofit_months["fuel"] == retro["fuel"])]
+    measured = set(result.monthly.loc[(result.monthly["period"] == "reporting")
+                                      & (result.monthly["fuel"] == retro["fuel"]), "year_month"])
+    assert lost not in measured and rows["n_reporting_months"].iloc[0] == len(measured) < 12
+    assert rows["true_savings"].iloc[0] == pytest.approx(months.loc[months["year_month"].isin(measured),
+                                                                    "true_saving"].sum())
+    assert rows["true_savings_12_months"].iloc[0] == pytest.approx(retro["true_savings"])
+
+
+def test_gap_filling_and_forecast_use_a_model_after_the_measure(world):
+    """Per-business CalTRACK models with a segment before and after a measure: the months after
+    it are predicted at the level after it (a single model would carry the pre-measure use)."""
+    from kogadx.energy.normalise import fit_period_models, forecast, weather_normalised
+
+    weather, clean, measures, truth = world
+    ids = sorted(truth.retrofits["business_id"])[:6]
+    energy = clean.energy.loc[clean.energy["business_id"].isin(ids) & (clean.energy["fuel"] == "electricity")]
+    result = fit_period_models(energy, daily_mean_temperature(weather),
+                               measures.loc[measures["business_id"].isin(ids)], MeasurementVerification())
+    assert set(result.models["segment"]) == {"before", "after"}
+    assert result.models["heating_balance_point_c"].nunique() + result.models["cooling_balance_point_c"].nunique() > 2
+    after = result.predictions.loc[(result.predictions["segment"] == "after") & result.predictions["actual"].notna()]
+    bias = after.groupby("business_id").apply(lambda g: g["predicted"].sum() / g["actual"].sum() - 1)
+    assert bias.abs().max() < 0.03, bias
+    normal = weather_normalised(result.models, result.predictions)
+    assert len(normal) == len(result.predictions) and normal["value_normalised"].notna().all()
+    ahead = forecast(result)
+    last = after.groupby("business_id")["actual"].apply(lambda s: s.tail(12).sum())
+    assert (ahead.groupby("business_id")["predicted"].sum() / last - 1).abs().max() < 0.1

@@ -26,7 +26,16 @@ savings S = Σ (ŷ − y) over the m reporting months, and the half-width of its
     n′ = n · (1 − ρ) / (1 + ρ),
 
 with CV the baseline CV(RMSE) of the monthly totals, Ŷ_rep the predicted reporting-period use
-and ρ the lag-1 autocorrelation of the baseline residuals (clipped at 0).
+and ρ the lag-1 autocorrelation of the baseline residuals (clipped at 0). p counts the balance
+points a model searched as parameters (3P/5P change-point count,
+:attr:`BillingFit.n_params_change_point`), both in CV(RMSE) = sqrt(SSE / (n − p)) / ȳ and in t.
+OpenEEmeter (``eemeter/derivatives.py``, ``_compute_fsu_error``; source: openeemeter/eemeter on
+GitHub) uses the same expression with t at n − p, but replaces 1.26 by a polynomial in m (1.31
+at m = 12 for billing data), writes (1 + 2/n′) and counts only the degree-day coefficients in p
+(``usage_per_day.py``: 2 for HDD+CDD, 0 for intercept-only): with n = 12 and a searched 5P
+model that count gives intervals that cover the planted savings of the synthetic world too
+rarely. t is taken at n − p (as eemeter and Guideline 14's B-28 implementations do), not at
+n′ − p: with ρ clipped at 0, n′ = n for most meters here anyway.
 """
 
 from __future__ import annotations
@@ -69,6 +78,15 @@ class BillingFit:
     n_params: int
     candidates_qualified: int
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_params_change_point(self) -> int:
+        """Parameters counted for the uncertainty: the coefficients plus each balance point
+        searched on the baseline (an HDD model is a 3-parameter change-point model, HDD+CDD a
+        5-parameter one — the 3P/4P/5P count of ASHRAE RP-1050 and Guideline 14). The
+        balance-point search fits the baseline noise too; leaving it out of n − p makes
+        CV(RMSE) and t too small (measured: benchmarks/co2_caltrack.py)."""
+        return self.n_params + int(np.isfinite(self.heating_bp)) + int(np.isfinite(self.cooling_bp))
 
     def predict_per_day(self, hdd: np.ndarray, cdd: np.ndarray) -> np.ndarray:
         """Use per day from the period means of HDD/CDD at this model's balance points."""

@@ -7,7 +7,8 @@ import pandas as pd
 
 
 def evaluate_mv(models: pd.DataFrame, coefficients: pd.DataFrame, retrofits: pd.DataFrame,
-                tolerance_c: float = 2.0) -> tuple[dict[str, float], pd.DataFrame]:
+                tolerance_c: float = 2.0, monthly: pd.DataFrame | None = None,
+                retrofit_months: pd.DataFrame | None = None) -> tuple[dict[str, float], pd.DataFrame]:
     """Balance-point recovery and savings coverage against the truth.
 
     A meter is weather-sensitive for heating (cooling) when its true HDD (CDD) coefficient is
@@ -15,7 +16,13 @@ def evaluate_mv(models: pd.DataFrame, coefficients: pd.DataFrame, retrofits: pd.
     within ``tolerance_c`` of the truth; a meter without a model (status not ``fitted``) or with
     the term missing counts as not recovered. A retrofit counts as covered when its planted
     savings lie inside the measured 90 % interval; a retrofit without a result counts as missed.
-    Returns (summary, per-retrofit table).
+
+    The planted savings compared are those of the months the method measured: with ``monthly``
+    (:class:`kogadx.energy.mv.MvResult.monthly`) and ``retrofit_months`` (the truth month by
+    month) they are summed over the reporting months present in ``monthly``; a reporting month
+    lost to a missing or quarantined reading is then in neither sum. Without them the truth is
+    the full 12-month total (``true_savings``), which a method that skips a lost month cannot
+    match. Returns (summary, per-retrofit table).
     """
     merged = coefficients.merge(models, on=["business_id", "fuel"], how="left")
     out: dict[str, float] = {}
@@ -43,6 +50,13 @@ def evaluate_mv(models: pd.DataFrame, coefficients: pd.DataFrame, retrofits: pd.
     out["businesses_all_bp_within_share"] = float(per_business.mean()) if len(per_business) else float("nan")
 
     retro = retrofits.merge(models, on=["business_id", "fuel"], how="left", suffixes=("_true", ""))
+    retro["true_savings_12_months"] = retro["true_savings"]
+    if monthly is not None and retrofit_months is not None:
+        measured = monthly.loc[monthly["period"] == "reporting", ["business_id", "fuel", "year_month"]]
+        per_month = retrofit_months.merge(measured, on=["business_id", "fuel", "year_month"], how="inner")
+        summed = per_month.groupby(["business_id", "fuel"])["true_saving"].sum()
+        key = pd.MultiIndex.from_frame(retro[["business_id", "fuel"]])
+        retro["true_savings"] = summed.reindex(key).to_numpy()
     retro["covered"] = ((retro["true_savings"] >= retro["savings_lower"])
                         & (retro["true_savings"] <= retro["savings_upper"]))
     retro["relative_error"] = (retro["savings"] - retro["true_savings"]) / retro["true_savings"]

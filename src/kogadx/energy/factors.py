@@ -13,7 +13,10 @@ renewable menu or certificates). Only values read in a cited publication are in 
 九州電力 for the activity years 2018, 2019 and 2023. Other years and suppliers, and the
 代替値 for a supplier without a published factor, could not be sourced here and are absent
 — asking for them is an :class:`EmissionFactorError` naming year, supplier and menu, never a
-silent borrow of another year.
+silent borrow of another year. (Searched again for #18: 九州電力's notices for the results 2019–2021
+and 2023 (activity years 2020–2022, 2024), the 環境省・経済産業省 代替値 per year and a 自治体排出量カルテ figure for
+古賀市 were not found in the sources available; the 2017 一般送配電事業者 (離島供給) values
+on 九州電力's notice apply to outlying islands only and are not added.)
 
 Fuels (Scope 1) change only when the ministerial ordinance changes: for each fuel the row with
 the latest ``fiscal_year`` ≤ the requested year is used (``fuel_basis="auto"``), or a basis

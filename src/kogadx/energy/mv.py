@@ -9,7 +9,9 @@ a business without one has its baseline from ``default_baseline_start`` and its 
 period right after (then the "savings" measure the change since the baseline year).
 
 Guideline 14 (2014, §4.3.2.4 whole-facility baseline, UNCONFIRMED reading of the thresholds,
-kept as params): CV(RMSE) ≤ ``cv_max`` and |NMBE| ≤ ``nmbe_max`` on the baseline fit. The
+kept as params): CV(RMSE) ≤ ``cv_max`` and |NMBE| ≤ ``nmbe_max`` on the baseline fit, with
+n − p denominators where p counts the searched balance points too (``n_parameters``: 1 for
+intercept-only, 3 for HDD- or CDD-only, 5 for HDD+CDD). The
 reporting-period prediction check (only where no measure was taken, since a measure changes
 use on purpose): |NMBE| of the prediction ≤ ``prediction_nmbe_max``.
 """
@@ -40,7 +42,8 @@ MODEL_COLUMNS = [
     "business_id", "fuel", "status", "reason", "intervention_month", "baseline_start", "baseline_end",
     "reporting_start", "reporting_end", "n_baseline_months", "n_reporting_months", "model_type",
     "heating_balance_point_c", "cooling_balance_point_c", "intercept_per_day", "hdd_coef_per_day",
-    "cdd_coef_per_day", "r2_adj", "cv_rmse", "nmbe", "residual_autocorrelation", "n_effective", "pass_g14",
+    "cdd_coef_per_day", "n_parameters", "r2_adj", "cv_rmse", "nmbe", "residual_autocorrelation", "n_effective",
+    "pass_g14",
     "g14_reason", "reporting_cv_rmse", "reporting_nmbe", "reporting_check", "reporting_reason",
     "predicted_reporting", "actual_reporting", "savings", "savings_half_width", "savings_lower", "savings_upper",
     "fsu", "unit",
@@ -136,7 +139,7 @@ def _one_meter(business_id: str, fuel: str, group: pd.DataFrame, month: str | No
     fit = fit_billing_model(y_base / days_base, days_base, hdd.loc[base_ok], cdd.loc[base_ok], config)
     h, c = degree_days_at(fit, hdd.loc[base_ok], cdd.loc[base_ok])
     pred_base = fit.predict_per_day(h, c) * days_base
-    cv, nmbe = goodness_of_fit(y_base, pred_base, fit.n_params)
+    cv, nmbe = goodness_of_fit(y_base, pred_base, fit.n_params_change_point)
     # Where the weighted fit makes the residuals sum to 0 exactly (equal month lengths, intercept
     # only), what is left is floating residue (±1e-16) that differs by CPU: written as 0.
     nmbe = 0.0 if abs(nmbe) < NMBE_RESIDUE else nmbe
@@ -157,8 +160,8 @@ def _one_meter(business_id: str, fuel: str, group: pd.DataFrame, month: str | No
     part.append(pd.DataFrame({"business_id": business_id, "fuel": fuel, "year_month": rep_ok, "period": "reporting",
                               "days": days_rep, "actual": y_rep, "predicted": pred_rep}))
     saved = float(np.sum(pred_rep - y_rep))
-    half, n_eff = savings_uncertainty(cv, len(y_base), fit.n_params, rho, float(pred_rep.sum()), len(rep_ok),
-                                      params.level)
+    half, n_eff = savings_uncertainty(cv, len(y_base), fit.n_params_change_point, rho, float(pred_rep.sum()),
+                                      len(rep_ok), params.level)
     row.update({"n_effective": n_eff, "predicted_reporting": float(pred_rep.sum()),
                 "actual_reporting": float(y_rep.sum()), "savings": saved, "savings_half_width": half,
                 "savings_lower": saved - half, "savings_upper": saved + half,
@@ -178,7 +181,8 @@ def _fit_columns(fit: BillingFit, cv: float, nmbe: float, rho: float, params: Me
         reasons.append(f"|NMBE| {100 * abs(nmbe):.2f}% > {100 * params.nmbe_max:g}%")
     return {"model_type": fit.model_type, "heating_balance_point_c": fit.heating_bp,
             "cooling_balance_point_c": fit.cooling_bp, "intercept_per_day": fit.intercept,
-            "hdd_coef_per_day": fit.beta_hdd, "cdd_coef_per_day": fit.beta_cdd, "r2_adj": fit.r2_adj,
+            "hdd_coef_per_day": fit.beta_hdd, "cdd_coef_per_day": fit.beta_cdd,
+            "n_parameters": fit.n_params_change_point, "r2_adj": fit.r2_adj,
             "cv_rmse": cv, "nmbe": nmbe, "residual_autocorrelation": rho, "pass_g14": not reasons,
             "g14_reason": "合格" if not reasons else "不合格: " + "、".join(reasons)}
 

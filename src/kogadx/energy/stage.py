@@ -11,19 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from kogadx.energy.baseline import (
-    BaselineResult,
-    business_g14_summary,
-    fill_with_baseline,
-    fit_baselines,
-    forecast_baselines,
-    weather_normalised_use,
-)
+from kogadx.energy.baseline import business_g14_summary, fit_baselines
 from kogadx.energy.caltrack import daily_mean_temperature
 from kogadx.energy.clean import CleanResult, clean_monthly_energy, parse_year_month
 from kogadx.energy.emissions import compute_business_emissions, summarize_emissions
 from kogadx.energy.factors import business_factors, check_emission_factors, select_emission_factors
 from kogadx.energy.mv import MvResult, measure_savings
+from kogadx.energy.normalise import CaltrackPeriodResult, fill_gaps, fit_period_models, forecast, weather_normalised
 from kogadx.energy.params import Co2Params
 from kogadx.energy.scenarios import business_scenarios, city_scenarios
 from kogadx.energy.schema import BUSINESS_HEADERS, FUEL_BY_KEY, UNIT_TO_FACTOR_UNIT
@@ -117,7 +111,14 @@ def run_co2(inputs: Co2Inputs, params: Co2Params) -> StageOutputs:
 
 
 def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
-    """Clean → M&V (CalTRACK) → gap-filling model → emissions → normalise → forecast → scenarios.
+    """Clean → M&V (CalTRACK) → per-business CalTRACK models → gap filling → emissions →
+    weather normalisation → forecast → scenarios.
+
+    Gap filling, normalisation and the forecast use each business's own CalTRACK models
+    (:mod:`kogadx.energy.normalise`: own balance points, a segment before and after a measure).
+    The fixed-base OLS of :mod:`kogadx.energy.baseline` (22/14 °C degree days and operating days)
+    is still written as ``baseline_models`` / ``baseline_predictions`` for PBL notebook 05, which
+    refits it by hand; no figure or total uses it.
 
     Emissions use each business's supplier and menu with the factors for activity year
     ``params.fiscal_year`` (the headline year); the monthly series and the weather-normalised
@@ -133,7 +134,10 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
                          businesses[["business_id", "intervention_month"]], params.mv,
                          {f: FUEL_BY_KEY[f].unit for f in FUEL_BY_KEY})
     base = fit_baselines(clean.energy, dd, params.baseline)
-    filled = fill_with_baseline(clean.energy, base.predictions)
+    periods = fit_period_models(clean.energy, daily_mean_temperature(inputs.weather),
+                                businesses[["business_id", "intervention_month"]], params.mv,
+                                params.baseline.anomaly_sigma)
+    filled = fill_gaps(clean.energy, periods.predictions)
     factor_table = check_emission_factors(inputs.factors, inputs.factors_file)
     supply = businesses[["business_id"]].assign(supplier=businesses["electricity_supplier"],
                                                 menu=businesses["electricity_menu"])
@@ -145,12 +149,12 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     summaries = summarize_emissions(counted, businesses)
     mv_models = _avoided_emissions(mv, rows, no_factor)
 
-    yoy = _weather_normalised_yoy(base, dd, rows, no_factor)
-    forecast = forecast_baselines(base.models, base.predictions, dd, params.forecast)
-    forecast = forecast.loc[~forecast["business_id"].isin(no_factor)].reset_index(drop=True)
+    yoy = _weather_normalised_yoy(periods, rows, no_factor)
+    ahead = forecast(periods, params.forecast)
+    ahead = ahead.loc[~ahead["business_id"].isin(no_factor)].reset_index(drop=True)
     # The forecast year has no published factor yet: converted at the headline year's, as stated.
-    forecast_em = compute_business_emissions(forecast.assign(status="forecast"), rows, "predicted")
-    forecast["t_co2"] = forecast_em["t_co2"].to_numpy()
+    forecast_em = compute_business_emissions(ahead.assign(status="forecast"), rows, "predicted")
+    ahead["t_co2"] = forecast_em["t_co2"].to_numpy()
 
     latest_fy = params.fiscal_year
     annual = (counted.loc[counted["fiscal_year"] == latest_fy]
@@ -166,9 +170,9 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     intensity["t_co2_per_m2"] = intensity["t_co2"] / intensity["floor_area_m2"]
     intensity["t_co2_per_employee"] = intensity["t_co2"] / intensity["employees"]
 
-    g14 = business_g14_summary(base.models)
+    g14 = business_g14_summary(mv.models)
     example = params.figures.example_business_id or str(sorted(g14["business_id"])[0])
-    metrics = _metrics(businesses, counted, summaries, clean, base, mv_models, city_scen, city_scen_adj,
+    metrics = _metrics(businesses, counted, summaries, clean, periods, mv_models, city_scen, city_scen_adj,
                        latest_fy, no_factor)
     sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
                     .set_index("sector_code")["sector_name"].astype(str).to_dict())
@@ -177,10 +181,11 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "emissions_by_sector": summaries["by_sector"], "emissions_city_monthly": summaries["city_monthly"],
         "mv_models": mv_models, "mv_monthly": mv.monthly,
         "baseline_models": base.models, "baseline_predictions": base.predictions,
-        "baseline_business_g14": g14, "weather_normalised_yoy": yoy, "forecast": forecast,
+        "caltrack_models": periods.models, "caltrack_predictions": periods.predictions,
+        "baseline_business_g14": g14, "weather_normalised_yoy": yoy, "forecast": ahead,
         "scenarios": scen, "scenarios_city": city_scen, "scenarios_city_adjusted": city_scen_adj,
         "intensity": intensity,
-        "flags": _flags(clean, base, params.baseline.anomaly_sigma), "quarantine": clean.quarantine,
+        "flags": _flags(clean, periods, params.baseline.anomaly_sigma), "quarantine": clean.quarantine,
         "degree_days": dd, "emission_factors_used": rows, "emission_factor_status": factor_status,
         "emission_factor_table": factor_table,
     }
@@ -201,20 +206,20 @@ def _avoided_emissions(mv: MvResult, rows: pd.DataFrame, no_factor: set[str]) ->
     return out
 
 
-def _weather_normalised_yoy(base: BaselineResult, dd: pd.DataFrame, rows: pd.DataFrame,
-                            no_factor: set[str]) -> pd.DataFrame:
+def _weather_normalised_yoy(periods: CaltrackPeriodResult, rows: pd.DataFrame, no_factor: set[str]) -> pd.DataFrame:
     """t-CO2 per business and fiscal year, as recorded and with the weather of a normal year
     (all years at the headline year's factors, so that only use and weather change)."""
-    normal = weather_normalised_use(base.models, base.predictions, dd)
+    normal = weather_normalised(periods.models, periods.predictions)
     normal = normal.loc[~normal["business_id"].isin(no_factor)]
     norm_em = compute_business_emissions(normal.assign(status="ok"), rows, value_column="value")
     norm_em["t_co2_normalised"] = compute_business_emissions(normal, rows, value_column="value_normalised")["t_co2"]
     return norm_em.groupby(["business_id", "fiscal_year"], as_index=False)[["t_co2", "t_co2_normalised"]].sum()
 
 
-def _flags(clean: CleanResult, base: BaselineResult, sigma: float) -> pd.DataFrame:
-    """Cleaning flags plus the months far from their baseline (for the analyst to check)."""
-    anomalies = (base.predictions.loc[base.predictions["anomaly"], ["business_id", "year_month", "fuel", "actual"]]
+def _flags(clean: CleanResult, periods: CaltrackPeriodResult, sigma: float) -> pd.DataFrame:
+    """Cleaning flags plus the months far from their CalTRACK model (for the analyst to check)."""
+    preds = periods.predictions
+    anomalies = (preds.loc[preds["anomaly"].astype(bool), ["business_id", "year_month", "fuel", "actual"]]
                  .assign(kind="baseline_anomaly", action="flagged", source_row=-1,
                          reason=f"ベースライン予測から大きく外れています (|残差| > {sigma:g}σ 相当)")
                  .rename(columns={"actual": "value_clean"}))
@@ -224,7 +229,7 @@ def _flags(clean: CleanResult, base: BaselineResult, sigma: float) -> pd.DataFra
 
 
 def _metrics(businesses: pd.DataFrame, emissions: pd.DataFrame, summaries: dict[str, pd.DataFrame],
-             clean: CleanResult, base: BaselineResult, mv: pd.DataFrame, city_scen: pd.DataFrame,
+             clean: CleanResult, periods: CaltrackPeriodResult, mv: pd.DataFrame, city_scen: pd.DataFrame,
              city_scen_adj: pd.DataFrame, latest_fy: int, no_factor: set[str]) -> dict[str, Any]:
     """The headline numbers of the stage (metrics/co2.json). ``city_*`` keys are the total of the
     businesses in the data (対象事業所の合計), not the whole city."""
@@ -269,7 +274,7 @@ def _metrics(businesses: pd.DataFrame, emissions: pd.DataFrame, summaries: dict[
             "measured_savings_native_total": {k: float(v)
                                               for k, v in measured.groupby("fuel")["savings"].sum().items()},
             "avoided_t_co2": float(measured["avoided_t_co2"].sum()),
-            "anomaly_months": int(base.predictions["anomaly"].sum()),
+            "anomaly_months": int(periods.predictions["anomaly"].astype(bool).sum()),
         },
         "faults": {kind: int((clean.flags["kind"] == kind).sum())
                    for kind in ("unit_slip", "meter_reset", "missing_month", "invalid_value")}

@@ -104,6 +104,10 @@ class EnergyTruth:
     # business_id, fuel, intervention_month, saving_fraction, reporting_start, reporting_end,
     # true_savings (native unit over the 12 months after the measure month)
     retrofits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # business_id, fuel, year_month, true_saving: the same savings month by month (counterfactual
+    # with its noise, production and occupancy minus actual), so that an evaluation can sum them
+    # over exactly the reporting months the method measured (a month lost to a fault is in neither)
+    retrofit_months: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def operating_day_counts(months: pd.PeriodIndex, calendar: str) -> np.ndarray:
@@ -201,7 +205,7 @@ def generate_business_energy(
     w_all, w_east = _town_weights(towns)
     town_codes = towns["town_code"].astype(str).to_numpy()
 
-    businesses, energy_rows, coef_rows, retrofit_rows = [], [], [], []
+    businesses, energy_rows, coef_rows, retrofit_rows, retrofit_month_rows = [], [], [], [], []
     for i in range(config.n_businesses):
         sector = SECTORS[sector_idx[i]]
         business_id = f"B{i + 1:04d}"
@@ -215,13 +219,16 @@ def generate_business_energy(
         coef_rows += use.coefficients
         month_keys = ("intervention_month", "reporting_start", "reporting_end")
         retrofit_rows += [r | {k: keys[int(str(r[k]))] for k in month_keys} for r in use.retrofits]
+        retrofit_month_rows += [r | {"year_month": keys[int(str(r["year_month"]))]} for r in use.retrofit_months]
         energy_rows += _energy_rows(business_id, keys, floor, use)
 
     energy = pd.DataFrame(energy_rows)
     energy, faults = _inject_faults(rng, energy, config.fault_rate)
     retrofits = pd.DataFrame(retrofit_rows, columns=["business_id", "fuel", "intervention_month", "saving_fraction",
                                                      "reporting_start", "reporting_end", "true_savings"])
-    truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults, retrofits=retrofits)
+    retrofit_months = pd.DataFrame(retrofit_month_rows, columns=["business_id", "fuel", "year_month", "true_saving"])
+    truth = EnergyTruth(coefficients=pd.DataFrame(coef_rows), faults=faults, retrofits=retrofits,
+                        retrofit_months=retrofit_months)
     return pd.DataFrame(businesses), energy, truth
 
 
@@ -252,6 +259,7 @@ class _MonthlyUse:
     coefficients: list[dict[str, object]]  # truth rows
     retrofit_month: int = -1  # month index of the measure, -1 for none
     retrofits: list[dict[str, object]] = field(default_factory=list)  # truth rows
+    retrofit_months: list[dict[str, object]] = field(default_factory=list)  # truth rows, month by month
 
 
 def _business_record(rng: np.random.Generator, fake: Faker, business_id: str, sector: SectorProfile,
@@ -299,7 +307,7 @@ def _monthly_use(rng: np.random.Generator, business_id: str, sector: SectorProfi
     retrofit_month = int(rng.integers(12, n - 12)) if n >= 25 and rng.random() < config.retrofit_share else -1
     saving = float(rng.uniform(0.08, 0.25)) if retrofit_month >= 0 else 0.0
     per_day_scale = op_days.sum() * 12 / n
-    values, coef_rows, retrofits = {}, [], []
+    values, coef_rows, retrofits, retrofit_months = {}, [], [], []
     for fuel, (intensity, prob) in sector.fuels.items():
         if rng.random() >= prob:
             continue
@@ -321,8 +329,11 @@ def _monthly_use(rng: np.random.Generator, business_id: str, sector: SectorProfi
                               "saving_fraction": saving, "reporting_start": retrofit_month + 1,
                               "reporting_end": min(retrofit_month + 12, n - 1),
                               "true_savings": float(np.sum(counterfactual[window] - values[fuel][window]))})
+            retrofit_months += [{"business_id": business_id, "fuel": fuel, "year_month": m,
+                                 "true_saving": float(counterfactual[m] - values[fuel][m])}
+                                for m in range(retrofit_month + 1, min(retrofit_month + 13, n))]
     return _MonthlyUse(op_days, manufacturer, production, values, coef_rows,
-                       retrofit_month if retrofits else -1, retrofits)
+                       retrofit_month if retrofits else -1, retrofits, retrofit_months)
 
 
 def _energy_rows(business_id: str, keys: pd.Index, floor: float, use: _MonthlyUse) -> list[dict[str, str]]:
