@@ -25,7 +25,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from kogadx.reporting import blocks as b
-from kogadx.reporting.findings import co2_findings
+from kogadx.reporting.findings import co2_decision, co2_findings, co2_options
 
 
 # The names of kogadx.energy.schema.FUEL_LABELS, kept here so that the report stage does not
@@ -50,6 +50,16 @@ latest = metrics["latest_fiscal_year"]
 sector_latest = by_sector[by_sector["fiscal_year"] == latest].groupby("sector_name", as_index=False)["t_co2"].sum()
 yoy = table("weather_normalised_yoy")
 city_yoy = yoy.groupby("fiscal_year", as_index=False)[["t_co2", "t_co2_normalised"]].sum()
+options = co2_options(table("scenarios_city"), table("scenarios_city_adjusted"))
+decision = co2_decision(metrics, options)
+show(b.decision_block(decision["question"], decision["finding"], options,
+                      {"label": "対策", "capex_oku": "初期費用 (億円)", "yearly_man": "年間の光熱費の増減 (万円/年)",
+                       "t_co2": "削減量 (t-CO2/年、基礎)", "t_co2_adjusted": "削減量 (調整後)",
+                       "capex_per_t_man": "年 1 t 減らす初期費用 (万円)", "payback_text": "初期費用の回収"},
+                      decision["uncertainty"], decision["decider"], decision["next_step"],
+                      {"capex_oku": lambda v: b.fmt_num(v, 1), "yearly_man": lambda v: f"{v:+,.0f}",
+                       "t_co2": b.fmt_int, "t_co2_adjusted": b.fmt_int,
+                       "capex_per_t_man": lambda v: "—" if pd.isna(v) else b.fmt_num(v, 1)}))
 show(b.summary_block("この報告の要点", co2_findings(metrics, city_yoy, sector_latest),
                      lead="データのある対象事業所のエネルギー使用量から CO2 排出量を計算し、CalTRACK 方式の"
                           "ベースラインで削減量を測り、削減策を試算しました。数値は対象事業所の合計で、"

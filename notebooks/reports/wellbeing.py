@@ -26,7 +26,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from kogadx.reporting import blocks as b
-from kogadx.reporting.findings import wellbeing_findings
+from kogadx.reporting.findings import wellbeing_decision, wellbeing_findings, wellbeing_options
 
 
 def show(html: str) -> None:
@@ -41,6 +41,12 @@ metrics = json.loads(Path(wellbeing_metrics).read_text(encoding="utf-8"))
 indicators = table("district_indicators")
 drivers = table("driver_importance")
 city = indicators[indicators["district"] == "市全体"]
+summary_table = table("district_summary")
+decision = wellbeing_decision(metrics, summary_table, level)
+rate = (metrics.get("sensitivity") or {}).get("response_rate", 0.35)
+show(b.decision_block(decision["question"], decision["finding"], wellbeing_options(summary_table, response_rate=rate),
+                      {"option": "選択肢", "needs": "必要なもの", "gives": "得られるもの"},
+                      decision["uncertainty"], decision["decider"], decision["next_step"]))
 show(b.summary_block("この報告の要点", wellbeing_findings(metrics, city, drivers, level),
                      lead="住民アンケート (地域幸福度指標の設問) を、住民の構成に合わせて集計しました。"))
 show(b.note_block("指標の作成者は、結果を地域や自治体の順位付けに使わないよう求めています。"
@@ -73,7 +79,8 @@ if metrics.get("n_districts_withheld"):
     withheld = summary.loc[summary["withheld"].astype(bool), "district"].tolist()
     show(b.note_block(f"回答者が {b.fmt_int(metrics['min_district_n'])} 人未満の地区 ({'、'.join(withheld)}) は、"
                       "少人数の回答が推測されないよう、平均と区間を載せていません (表は「—」、地図は灰色の斜線)。"))
-for name, caption in [("district_profile", "図 1-1 地区のプロファイル (区間つき)"),
+for name, caption in [("district_profile", "図 1-1 地区のプロファイル (区間つき。例として選んだ地区のみで、選び方は params.yaml の "
+                      "wellbeing.figures.profile_districts。全地区の比較は図 1-2)"),
                       ("district_profile_heatmap", "図 1-2 地区 × 分野の平均 (市全体との差)"),
                       ("map_happiness", "図 1-3 地区別の幸福度 (地図)"),
                       ("map_life_satisfaction", "図 1-4 地区別の生活満足度 (地図)"),

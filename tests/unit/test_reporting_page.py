@@ -149,3 +149,18 @@ def test_synthetic_input_reads_ingests_verdict(tmp_path):
     assert synthetic_input(tmp_path) is True
     (tmp_path / "ingest.json").write_text(json.dumps({"synthetic_demo": False}), encoding="utf-8")
     assert synthetic_input(tmp_path) is False
+
+
+def test_profile_figure_counts_agree_with_the_summary_table():
+    """Figure 1-1's n per district is the table's 回答者 (the 天神 255 vs 263 mismatch): the item with
+    the most answers (255) must not replace the district's respondents (263)."""
+    from kogadx.wellbeing.figures import district_profile_chart
+
+    rows = []
+    for district, n_item in (("市全体", 2000), ("天神", 255)):
+        for item, n in (("a", n_item), ("b", n_item - 10)):
+            rows.append({"district": district, "indicator": item, "mean": 3.0, "mean_eb": 3.1, "ci_low_eb": 2.9,
+                         "ci_high_eb": 3.3, "n": n})
+    fig = district_profile_chart(pd.DataFrame(rows), ["天神"], ["a", "b"], {"a": "A", "b": "B"},
+                                 respondents={"天神": 263})
+    assert fig.axes[0].get_title() == "天神（n=263）"

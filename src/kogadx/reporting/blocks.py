@@ -49,6 +49,22 @@ def summary_block(title: str, findings: Sequence[str], lead: str | None = None) 
             f"<ol class=\"findings\">{items}</ol></section>")
 
 
+def decision_block(question: str, finding: str, options: pd.DataFrame, columns: Mapping[str, str],
+                   uncertainty: str, decider: str, next_step: str, formats: Mapping[str, Any] | None = None) -> str:
+    """The decision page that opens a report (one A4 page when printed).
+
+    The question, the finding in one sentence, the options with the cost per unit that matters,
+    the uncertainty in words, who decides and the next step; technical tables come after it.
+    """
+    rows = [("問い", question), ("結論 (一文で)", finding), ("不確かさ", uncertainty), ("判断する人", decider),
+            ("次の一歩", next_step)]
+    head = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[:2])
+    tail = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[2:])
+    table = table_block(options, columns, formats, caption="選択肢と費用")
+    return (f"<section class=\"decision\"><h2 class=\"decision-title\">判断のためのページ</h2>"
+            f"<dl>{head}</dl>{table}<dl>{tail}</dl></section>")
+
+
 def image_data_uri(path: str | Path) -> str:
     """A PNG/JPEG/SVG file as a ``data:`` URI (raises with the path when it is missing)."""
     path = Path(path)
@@ -61,9 +77,10 @@ def image_data_uri(path: str | Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def figure_block(path: str | Path, caption: str) -> str:
-    """An embedded figure with a Japanese caption (alt text = caption)."""
-    return (f"<figure class=\"fig\"><img src=\"{image_data_uri(path)}\" alt=\"{esc(caption)}\">"
+def figure_block(path: str | Path, caption: str, alt: str | None = None) -> str:
+    """An embedded figure with a Japanese caption; ``alt`` says what the figure shows (for a screen
+    reader, a sentence with the reading, not the caption again); without it, the caption."""
+    return (f"<figure class=\"fig\"><img src=\"{image_data_uri(path)}\" alt=\"{esc(alt or caption)}\">"
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 

@@ -185,8 +185,9 @@ def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, driv
         ls = by.loc["life_satisfaction"]
         out.append(f"生活満足度は {fmt_num(ls['mean'], 2)} 点 (区間 {fmt_num(ls['ci_low'], 2)}〜"
                    f"{fmt_num(ls['ci_high'], 2)} 点) です。")
-    out.append(f"幸福度と関係が強い項目は「{'」「'.join(top)}」でした (回答のばらつきの約 "
-               f"{fmt_pct(cv['r2_mean'], 0)} をこれらの項目で説明できます)。")
+    out.append(f"幸福度と関係が強い項目は「{'」「'.join(top)}」でした。"
+               f"{fmt_int(len(drivers))} 分野すべての回答を使うモデルで、幸福度のばらつきの約 "
+               f"{fmt_pct(cv['r2_mean'], 0)} を説明できます (この 3 項目だけの説明力ではありません)。")
     sae = metrics.get("small_area")
     if sae and sae.get("covariates"):
         names = {"share_65plus": "65歳以上の割合", "log_density": "人口密度", "dist_stop_km": "停留所・駅までの距離"}
@@ -236,3 +237,109 @@ def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any]) -> 
     if audit["key"].get("demo_key"):
         out.append("今回の仮ID化には合成データ専用のデモ用の鍵を使いました。実データには使えません。")
     return out
+
+
+CO2_MEASURES = ("led", "pv", "fuel_switch", "renewable_menu")
+
+
+def co2_options(scenarios_basic: pd.DataFrame, scenarios_adjusted: pd.DataFrame) -> pd.DataFrame:
+    """The reduction measures as options: capex, yearly cost change, t-CO2 a year (basic and adjusted),
+    capex per t-CO2 a year, and the simple payback. From the co2 stage's ``scenarios_city*`` tables.
+
+    A measure that saves money every year pays back in capex / saving years; one that costs more
+    every year never pays back (NaN). A measure whose basic reduction is 0 (the renewable menu)
+    has no capex per basic tonne.
+    """
+    basic = scenarios_basic.set_index("step")
+    adjusted = scenarios_adjusted.set_index("step")
+    rows = []
+    for step in CO2_MEASURES:
+        if step not in basic.index:
+            continue
+        row = basic.loc[step]
+        cut = -float(row["t_co2"]) + 0.0  # + 0.0: no "-0" in the table
+        cut_adj = -float(adjusted.loc[step, "t_co2"]) + 0.0 if step in adjusted.index else float("nan")
+        capex = float(row["capex_yen"])
+        yearly = float(row["cost_yen_per_yr"])
+        rows.append({
+            "step": step, "label": str(row["label"]), "capex_oku": capex / 1e8, "yearly_man": yearly / 1e4,
+            "t_co2": cut, "t_co2_adjusted": cut_adj,
+            "capex_per_t_man": capex / cut / 1e4 if cut > 0 and capex > 0 else float("nan"),
+            "payback_years": capex / -yearly if yearly < 0 and capex > 0 else float("nan"),
+            "payback_text": (f"{fmt_num(capex / -yearly, 1)} 年" if yearly < 0 and capex > 0 else
+                             "初期費用なし" if capex <= 0 else "回収しない (光熱費が増える)"),
+        })
+    return pd.DataFrame(rows)
+
+
+def co2_decision(metrics: Mapping[str, Any], options: pd.DataFrame) -> dict[str, str]:
+    """The decision page's sentences for the co2 report, every number from ``metrics``/``options``."""
+    fy = metrics["latest_fiscal_year"]
+    best = options.dropna(subset=["capex_per_t_man"]).sort_values("capex_per_t_man")
+    cheapest = best.iloc[0] if len(best) else None
+    total_capex = float(options["capex_oku"].sum())
+    total_cut = float(options["t_co2"].sum())
+    finding = (f"対象事業所の合計 {fmt_int(metrics['city_t_co2_latest_fy'])} t-CO2 ({fy} 年度) に対し、"
+               f"試算した対策をすべて行うと年 {fmt_int(total_cut)} t-CO2 減り (基礎排出係数)、初期費用は約 "
+               f"{fmt_num(total_capex, 1)} 億円です。")
+    if cheapest is not None:
+        finding += (f"年 1 t を減らす初期費用が最も小さいのは「{cheapest['label']}」"
+                    f" (約 {fmt_num(float(cheapest['capex_per_t_man']), 1)} 万円) です。")
+    return {
+        "question": "対象事業所の CO2 を減らすために、市はどの対策の支援を優先するか。",
+        "finding": finding,
+        "uncertainty": ("対策の効果と費用は、事業所ごとの設備や使い方が分からないまま一律の前提 (params.yaml の"
+                        "試算用の仮定) で計算した目安で、実際の見積もりではありません。排出量は電力会社・メニューごとの"
+                        "排出係数によって変わり、再エネメニューの効果は調整後排出係数でだけ数えられます。"),
+        "decider": "環境・GX 担当課 (補助制度の設計)、最終的には各事業所の経営者。",
+        "next_step": ("費用の目安が小さい対策から、対象となりそうな事業所に実際の見積もりと省エネ診断を依頼し、"
+                      "この試算と比べる。"),
+    }
+
+
+def wellbeing_options(summary: pd.DataFrame, min_n: int = 30, response_rate: float = 0.35) -> pd.DataFrame:
+    """Options for the well-being decision page, with what each needs in the unit that matters.
+
+    The extra survey is costed in responses and questionnaires: enough responses for every shown
+    district to reach ``min_n``, and the questionnaires that needs at ``response_rate``.
+    """
+    n = summary["n"].fillna(0)
+    extra = int((min_n - n).clip(lower=0).sum())
+    below = int((n < min_n).sum())
+    sheets = int(round(extra / response_rate)) if response_rate > 0 else 0
+    return pd.DataFrame([
+        {"option": "分野別の施策の検討に使う (第 2 章)", "needs": "追加の費用なし (今回の結果を使う)",
+         "gives": "幸福度と関係の強い分野の目安 (因果ではない)"},
+        {"option": f"回答の少ない {below} 地区で追加調査", "needs": f"追加の回答 約 {extra:,} 件 (配布 約 {sheets:,} 通、"
+         f"回答率 {fmt_pct(response_rate, 0)} の場合)", "gives": f"全地区で回答者 {min_n} 人以上、地区の値の幅が狭まる"},
+        {"option": "地区の順位付け・予算配分の基準に使う", "needs": "—",
+         "gives": "使えません (区間が重なり、指標の作成者も順位付けをしないよう求めています)"},
+    ])
+
+
+def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level: float) -> dict[str, str]:
+    """The decision page's sentences for the well-being report, every number from its inputs.
+
+    ``summary``: district_summary (district, n, withheld); ``level``: the interval level.
+    """
+    hap = metrics["happiness"]
+    shown = summary[~summary["withheld"].astype(bool)] if "withheld" in summary else summary
+    small = int((shown["n"] < 30).sum()) if "n" in shown else 0
+    sens = metrics.get("sensitivity") or {}
+    moved = (sens.get("city_happiness_if_nonrespondents_lower") or {}).get("1")
+    uncertainty = (f"市全体の幸福度 {fmt_num(hap['city_mean_weighted'], 2)} 点の {fmt_pct(level, 0)} 信頼区間は "
+                   f"{fmt_num(hap['city_ci_low'], 2)}〜{fmt_num(hap['city_ci_high'], 2)} 点です。")
+    if moved is not None:
+        uncertainty += (f"回答しなかった人の幸福度が 1 点低ければ {fmt_num(moved, 2)} 点になり、"
+                        "この差は重み付けでは直せません。")
+    uncertainty += (f"回答者が 30 人未満の地区が {fmt_int(small)} あり、地区の値は幅をもって読んでください。"
+                    "地区どうしの順位付けには使えません。")
+    return {
+        "question": "住民の幸福度を支えるために、市はどの分野の施策と、どの地区での聞き取りを優先するか。",
+        "finding": (f"市全体の幸福度は {fmt_num(hap['city_mean_weighted'], 2)} 点 (0〜10 点) で、"
+                    "地区ごとの値の多くは区間が重なり、地区の差よりも分野の差 (第 2 章) のほうが施策の手がかりになります。"),
+        "uncertainty": uncertainty,
+        "decider": "企画・政策担当課 (総合計画・地域幸福度の活用)、分野ごとの担当課。",
+        "next_step": ("幸福度と関係の強い分野の担当課と結果を共有し、回答の少ない地区では次回調査の前に"
+                      "自治会・地区の集まりで聞き取りを行う。"),
+    }

@@ -48,6 +48,10 @@ footer.provenance code{font-family:inherit;word-break:break-all}
 padding:.4em .9em;margin:0 0 1em;border-radius:4px}
 .synthetic-tag{display:inline-block;background:#fff3c4;border:1px solid #b8860b;color:#5c4400;font-size:.85em;\
 padding:0 .4em;margin-right:.4em;border-radius:3px}
+.decision{border:2px solid var(--ink);border-radius:8px;padding:.4em 1.4em 1em;margin:1em 0}
+.decision h2.decision-title{border:none;padding:0;margin:.4em 0}
+.decision dt{font-weight:bold;color:var(--accent);margin-top:.4em}
+.decision dd{margin:0 0 .2em 0;font-size:1.05em}
 section.glossary{border-top:1px solid var(--line);margin-top:2em}
 section.glossary dt{font-weight:bold;margin-top:.5em}
 section.glossary dd{margin:0 0 .3em 1.2em}
@@ -66,7 +70,8 @@ table{display:block;max-width:100%%;overflow-x:auto}
   body{background:#fff}
   main,footer.provenance{max-width:none;padding:0}
   h2{break-before:page}
-  .summary h2.summary-title{break-before:avoid}
+  .summary h2.summary-title,.decision h2.decision-title{break-before:avoid}
+  .decision{break-after:page}
   h2,h3{break-after:avoid}
   figure,table.kv,tr{break-inside:avoid}
   footer.provenance{break-before:page}

@@ -96,9 +96,14 @@ def driver_chart(importances: pd.DataFrame, labels: Mapping[str, str], level: fl
 
 
 def district_profile_chart(
-    estimates: pd.DataFrame, districts: Sequence[str], items: Sequence[str], labels: Mapping[str, str], ncols: int = 4
+    estimates: pd.DataFrame, districts: Sequence[str], items: Sequence[str], labels: Mapping[str, str], ncols: int = 4,
+    respondents: Mapping[str, int] | None = None,
 ) -> Any:
-    """Dot plot per district: 24 category means (EB, with intervals) against the city mean."""
+    """Dot plot per district: 24 category means (EB, with intervals) against the city mean.
+
+    The panel title's n is the district's respondents (``respondents``, as in the summary table);
+    without it, the most answers any item got.
+    """
     plt = setup()
     districts = [d for d in districts if d in set(estimates["district"])]
     if not districts:
@@ -114,7 +119,10 @@ def district_profile_chart(
         ax.scatter(city["mean"], y, marker="|", color=PALETTE[1], s=80, label="市全体")
         ax.errorbar(sub["mean_eb"], y, xerr=[sub["mean_eb"] - sub["ci_low_eb"], sub["ci_high_eb"] - sub["mean_eb"]],
                     fmt="o", color=PALETTE[0], ms=3, capsize=1.5, label="地区（小地域推定）")
-        n = int(sub["n"].max()) if sub["n"].notna().any() else 0
+        if respondents is not None:
+            n = int(respondents.get(district, 0))
+        else:
+            n = int(sub["n"].max()) if sub["n"].notna().any() else 0
         ax.set_title(f"{district}（n={n}）", fontsize=10)
         ax.set_yticks(y)
         ax.set_yticklabels([labels.get(i, i) for i in items], fontsize=7)

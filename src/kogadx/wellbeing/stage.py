@@ -187,7 +187,7 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
         "driver_cv_scores": drivers.cv_scores,
         "nonresponse_sensitivity": sensitivity,
     }
-    figures = _figures(towns, published, importances, order, params) if make_figures else {}
+    figures = _figures(towns, published, importances, order, params, answered) if make_figures else {}
     metrics = _metrics(respondents, estimates, raking, drivers, order, params)
     metrics["small_area"] = _sae_metrics(estimates, covariates, replicates)
     metrics["sensitivity"] = {"response_rate": params.sensitivity.response_rate,
@@ -201,8 +201,12 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
 
 
 def _figures(towns: gpd.GeoDataFrame, published: pd.DataFrame, importances: pd.DataFrame, order: list[str],
-             params: WellbeingParams) -> dict[str, Any]:
-    """Maps with intervals, the driver chart and the district profiles (published districts only)."""
+             params: WellbeingParams, answered: pd.Series) -> dict[str, Any]:
+    """Maps with intervals, the driver chart and the district profiles (published districts only).
+
+    ``answered``: respondents per district, the same counts as the summary table's 回答者, so a
+    figure and the table beside it never show two numbers for one district.
+    """
     figures: dict[str, Any] = {}
     polys = district_polygons(towns)
     for indicator in params.figures.map_indicators:
@@ -212,7 +216,8 @@ def _figures(towns: gpd.GeoDataFrame, published: pd.DataFrame, importances: pd.D
     shown = set(published.loc[~published["withheld"], "district"])
     profile = [x for x in params.figures.profile_districts if x in order and x in shown] or \
         [x for x in order if x in shown][:4] or order[:4]
-    figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS)
+    figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS,
+                                                             respondents=answered.to_dict())
     figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
     return figures
 
