@@ -164,3 +164,14 @@ def test_profile_figure_counts_agree_with_the_summary_table():
     fig = district_profile_chart(pd.DataFrame(rows), ["天神"], ["a", "b"], {"a": "A", "b": "B"},
                                  respondents={"天神": 263})
     assert fig.axes[0].get_title() == "天神（n=263）"
+
+
+def test_wellbeing_decision_page_counts_small_districts_once():
+    """The options table and the uncertainty sentence count the same districts (withheld ones too)."""
+    from kogadx.reporting.findings import wellbeing_decision, wellbeing_options
+
+    summary = pd.DataFrame({"district": list("ABCD"), "n": [5, 20, 29, 40], "withheld": [True, False, False, False]})
+    metrics = {"happiness": {"city_mean_weighted": 6.9, "city_ci_low": 6.8, "city_ci_high": 7.0}}
+    options = wellbeing_options(summary, min_n=30, response_rate=0.5)
+    assert "3 地区" in options.loc[1, "option"] and "36 件" in options.loc[1, "needs"] and "72 通" in options.loc[1, "needs"]
+    assert "30 人未満の地区が 3 あり" in wellbeing_decision(metrics, summary, 0.95, min_n=30)["uncertainty"]

@@ -56,7 +56,7 @@ def decision_block(question: str, finding: str, options: pd.DataFrame, columns: 
     The question, the finding in one sentence, the options with the cost per unit that matters,
     the uncertainty in words, who decides and the next step; technical tables come after it.
     """
-    rows = [("問い", question), ("結論 (一文で)", finding), ("不確かさ", uncertainty), ("判断する人", decider),
+    rows = [("問い", question), ("結論", finding), ("不確かさ", uncertainty), ("判断する人", decider),
             ("次の一歩", next_step)]
     head = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[:2])
     tail = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[2:])

@@ -317,14 +317,14 @@ def wellbeing_options(summary: pd.DataFrame, min_n: int = 30, response_rate: flo
     ])
 
 
-def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level: float) -> dict[str, str]:
+def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level: float,
+                       min_n: int = 30) -> dict[str, str]:
     """The decision page's sentences for the well-being report, every number from its inputs.
 
     ``summary``: district_summary (district, n, withheld); ``level``: the interval level.
     """
     hap = metrics["happiness"]
-    shown = summary[~summary["withheld"].astype(bool)] if "withheld" in summary else summary
-    small = int((shown["n"] < 30).sum()) if "n" in shown else 0
+    small = int((summary["n"].fillna(0) < min_n).sum())
     sens = metrics.get("sensitivity") or {}
     moved = (sens.get("city_happiness_if_nonrespondents_lower") or {}).get("1")
     uncertainty = (f"市全体の幸福度 {fmt_num(hap['city_mean_weighted'], 2)} 点の {fmt_pct(level, 0)} 信頼区間は "
@@ -332,7 +332,7 @@ def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level:
     if moved is not None:
         uncertainty += (f"回答しなかった人の幸福度が 1 点低ければ {fmt_num(moved, 2)} 点になり、"
                         "この差は重み付けでは直せません。")
-    uncertainty += (f"回答者が 30 人未満の地区が {fmt_int(small)} あり、地区の値は幅をもって読んでください。"
+    uncertainty += (f"回答者が {min_n} 人未満の地区が {fmt_int(small)} あり、地区の値は幅をもって読んでください。"
                     "地区どうしの順位付けには使えません。")
     return {
         "question": "住民の幸福度を支えるために、市はどの分野の施策と、どの地区での聞き取りを優先するか。",

@@ -52,6 +52,8 @@ padding:0 .4em;margin-right:.4em;border-radius:3px}
 .decision h2.decision-title{border:none;padding:0;margin:.4em 0}
 .decision dt{font-weight:bold;color:var(--accent);margin-top:.4em}
 .decision dd{margin:0 0 .2em 0;font-size:1.05em}
+.decision thead th{white-space:normal}
+.decision tbody td:first-child{min-width:7em}
 section.glossary{border-top:1px solid var(--line);margin-top:2em}
 section.glossary dt{font-weight:bold;margin-top:.5em}
 section.glossary dd{margin:0 0 .3em 1.2em}
