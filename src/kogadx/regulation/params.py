@@ -23,7 +23,7 @@ class RegulationScanParams:
     seed: int = 42  # bootstrap over laws, solver
     cv_folds: Annotated[int, Field(ge=2)] = 5  # GroupKFold splits over laws (outer)
     calibration_folds: Annotated[int, Field(ge=2)] = 3  # inner grouped folds for the Platt calibration
-    features: Literal["char", "char_word", "char_word_context"] = "char_word_context"  # chosen by grouped CV
+    features: Literal["char", "char_word", "char_word_context"] = "char_word"  # chosen by grouped CV (benchmark)
     ngram_min: Annotated[int, Field(ge=1)] = 1  # character n-grams, shortest
     ngram_max: Annotated[int, Field(ge=1)] = 3  # … and longest
     word_ngram_max: Annotated[int, Field(ge=1, le=3)] = 2  # MeCab word n-grams 1..this
