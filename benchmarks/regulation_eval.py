@@ -54,7 +54,8 @@ def compare_features(training: pd.DataFrame, params: RegulationScanParams) -> di
         out[features] = {"seconds": round(time.perf_counter() - start, 1), "cv": cv}
         m = cv["model"]
         print(f"{features}: recall@{config.budget:.0%} {m['recall_at_budget']:.3f} "
-              f"[{m['recall_interval']['low']:.3f}, {m['recall_interval']['high']:.3f}] AP {m['average_precision']:.3f} "
+              f"[{m['recall_interval']['low']:.3f}, {m['recall_interval']['high']:.3f}] "
+              f"AP {m['average_precision']:.3f} "
               f"brier {cv['calibration']['brier']:.4f} ({out[features]['seconds']} s)")
     return out
 
@@ -174,7 +175,8 @@ def main() -> None:
                         "python": platform.python_version(), "note": "shared 2-core machine, 5 jobs at once"},
             "params": as_dict(params),
             "timings": {k: round(v, 1) for k, v in timings.items()},
-            "feature_comparison": {k: {"seconds": v["seconds"], "recall_at_budget": v["cv"]["model"]["recall_at_budget"],
+            "feature_comparison": {k: {"seconds": v["seconds"],
+                                       "recall_at_budget": v["cv"]["model"]["recall_at_budget"],
                                        "recall_interval": v["cv"]["model"]["recall_interval"],
                                        "average_precision": v["cv"]["model"]["average_precision"],
                                        "brier": v["cv"]["calibration"]["brier"]} for k, v in features.items()},

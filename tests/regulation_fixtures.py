@@ -21,7 +21,8 @@ def regulation_metrics() -> dict:
     per["目視規制"] = {"support": 66, "recall_at_budget": 0.79, "average_precision": 0.3}
     kw = {c: {"support": v["support"], "recall_at_budget": 0.5, "average_precision": 0.1} for c, v in per.items()}
     cv = {"folds": 5, "groups": 1374, "laws_with_clauses": 15, "clauses": 8651, "positive_clauses": 218, "budget": 0.1,
-          "clauses_read_at_budget": 866, "model": _ranker(0.70, 0.58, 0.81, per), "keywords": _ranker(0.54, 0.46, 0.62, kw),
+          "clauses_read_at_budget": 866, "model": _ranker(0.70, 0.58, 0.81, per),
+          "keywords": _ranker(0.54, 0.46, 0.62, kw),
           "calibration": {"brier": 0.021, "ece": 0.005,
                           "bins": [{"bin": "0.0-0.1", "n": 8000, "predicted": 0.01, "observed": 0.012},
                                    {"bin": "0.5-0.6", "n": 20, "predicted": 0.55, "observed": 0.5}]},

@@ -47,7 +47,8 @@ def test_stage_writes_model_metrics_plots_and_ranked_workbook(tmp_path, monkeypa
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     cv = metrics["cv"]
     assert cv["clauses"] == 42 and cv["positive_clauses"] == 18 and cv["budget"] == SMALL.budget
-    assert 0 <= cv["model"]["recall_interval"]["low"] <= cv["model"]["recall_at_budget"] <= cv["model"]["recall_interval"]["high"]
+    interval = cv["model"]["recall_interval"]
+    assert 0 <= interval["low"] <= cv["model"]["recall_at_budget"] <= interval["high"]
     assert metrics["scan"]["files"] == 2 and metrics["city_labels"]["rounds"] == 0 and metrics["calibrated"]
     model = load_model((model_dir / "classifier.joblib").read_bytes())
     assert model.calibrated

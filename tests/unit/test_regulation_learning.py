@@ -57,7 +57,8 @@ def test_every_filled_decision_is_read_and_none_dropped():
 
 @pytest.mark.parametrize(("edits", "drop", "message"), [
     ({(3, "判定"): "たぶん該当"}, False, "シート「見直し候補」の 3 行目: 判定は"),
-    ({(3, "判定"): "非該当", (3, "条項ID"): "a.html#第9条第1項"}, False, "シート「見直し候補」の 3 行目: 条項ID または条文"),
+    ({(3, "判定"): "非該当", (3, "条項ID"): "a.html#第9条第1項"}, False,
+     "シート「見直し候補」の 3 行目: 条項ID または条文"),
     ({(2, "判定"): "該当", (2, "類型"): "その他"}, False, "シート「見直し候補」の 2 行目: 類型は一覧"),
     ({(2, "判定"): "該当", (2, "類型"): None}, False, "シート「見直し候補」の 2 行目: 判定が「該当」のときは類型"),
     ({}, True, "シート「見直し候補」がありません"),
@@ -99,7 +100,6 @@ def test_learn_round_trips_a_reviewed_workbook_and_the_next_scan_ranks_with_it(t
     import kogadx.regulation.stage as stage
     from kogadx.cli import app
     from kogadx.regulation.model import load_model
-    from kogadx.regulation.review import check_key
     from tests.unit.test_regulation_model import TINY, tiny_training
 
     monkeypatch.setattr(stage, "load_training_data", tiny_training)

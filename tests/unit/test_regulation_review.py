@@ -66,7 +66,8 @@ def test_workbook_has_drop_downs_reads_back_and_is_byte_identical():
     letter = {c: openpyxl.utils.get_column_letter(REVIEW_COLUMNS.index(c) + 1) for c in ("判定", "類型", "見直し方針")}
     assert set(letter.values()) <= set(validations)
     assert validations[letter["判定"]].formula1 == '"' + ",".join(DECISIONS) + '"'
-    assert validations[letter["判定"]].showErrorMessage and str(validations[letter["判定"]].sqref) == f"{letter['判定']}2:{letter['判定']}5"
+    decision = validations[letter["判定"]]
+    assert decision.showErrorMessage and str(decision.sqref) == f"{letter['判定']}2:{letter['判定']}5"
     formula_cell = sheet.cell(row=[r[6] for r in rows].index("=1+1 と書かれた条文") + 1, column=7)
     assert formula_cell.data_type == "s"  # clause text never runs as a formula
     assert review_workbook(review, review_summary(review, clauses())) == data

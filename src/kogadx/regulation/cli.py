@@ -136,7 +136,8 @@ def learn(
     labels_path = _project_path(labels)
     before = _read_labels(labels_path)
     if decisions.frame.empty:
-        typer.echo(f"{workbook}: 判定が記入された行がありません (未判定 {decisions.undecided} 行)。ラベルは変えていません。",
+        typer.echo(f"{workbook}: 判定が記入された行がありません (未判定 {decisions.undecided} 行)。"
+                   "ラベルは変えていません。",
                    err=True)
         raise typer.Exit(code=2)
     after = append_round(before, decisions.frame)
@@ -145,7 +146,8 @@ def learn(
     added = label_summary(after.iloc[len(before):])
     summary = label_summary(after)
     typer.echo(
-        f"{workbook}: 判定 {len(decisions.frame)} 件 (該当 {added['該当']}・非該当 {added['非該当']}・保留 {added['保留']}) を "
+        f"{workbook}: 判定 {len(decisions.frame)} 件 "
+        f"(該当 {added['該当']}・非該当 {added['非該当']}・保留 {added['保留']}) を "
         f"{labels_path} に第 {summary['rounds']} 回として加えました (未判定 {decisions.undecided} 行)。"
         f"これまでの判定は {summary['decisions']} 件・{summary['clauses']} 条項です。"
     )

@@ -101,7 +101,8 @@ def grouped_cross_validation(training: pd.DataFrame, blocks: Mapping[str, sp.csr
     texts = (training["caption"].fillna("") + "\n" + training["text"].fillna("")) if keyword_texts is None \
         else keyword_texts
     kw = keyword_scores(texts[mask])
-    rng_model, rng_kw = stream_rng(config.seed, "regulation.bootstrap.model"), stream_rng(config.seed, "regulation.bootstrap.keywords")
+    rng_model = stream_rng(config.seed, "regulation.bootstrap.model")
+    rng_kw = stream_rng(config.seed, "regulation.bootstrap.keywords")
     n = int(mask.sum())
     probability = scores[mask, 0]
     flagged = probability >= config.threshold

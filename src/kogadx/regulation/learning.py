@@ -86,7 +86,8 @@ def read_decisions(data: bytes, source: str = "review.xlsx") -> Decisions:
         if decision == "該当" and not category:
             raise InputFileError(f"{where}: 判定が「該当」のときは類型を選んでください")
         out.append({"clause_id": cells["条項ID"], "check_key": cells["照合キー"], "law_title": cells["法令名"],
-                    "clause_ref": cells["条項"], "caption": cells["見出し"], "text": cells["条文"], "decision": decision,
+                    "clause_ref": cells["条項"], "caption": cells["見出し"], "text": cells["条文"],
+                    "decision": decision,
                     "category": category if decision == "該当" else "", "policy": cells["見直し方針"],
                     "source_file": cells["ファイル"]})
     frame = pd.DataFrame(out, columns=[c for c in LABEL_COLUMNS if c != "round"])

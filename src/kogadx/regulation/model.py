@@ -201,7 +201,8 @@ def fit_ranker(training: pd.DataFrame, blocks: dict[str, sp.csr_matrix],
     calib = rows["source"].isin(CALIBRATION_SOURCES).to_numpy()
     groups = rows["group"].astype(str).to_numpy()
     calib_idx = np.flatnonzero(calib)
-    if len(np.unique(groups[calib_idx])) < config.calibration_folds or targets[calib_idx, 0].min() == targets[calib_idx, 0].max():
+    one_class = targets[calib_idx, 0].min() == targets[calib_idx, 0].max()
+    if len(np.unique(groups[calib_idx])) < config.calibration_folds or one_class:
         return ranker
     decision = np.full(len(rows), np.nan)
     for _, held in GroupKFold(n_splits=config.calibration_folds).split(calib_idx, groups=groups[calib_idx]):

@@ -78,15 +78,18 @@ def build_review_list(clauses: pd.DataFrame, scores: np.ndarray, budget: float, 
         matched = matcher.match(f"{clause['caption']}\n{clause['text']}")
         cat_scores = scores[position, 1:]
         order = np.argsort(-cat_scores, kind="stable")
-        suggested = [LABELLED_CATEGORIES[j] for j in order if cat_scores[j] >= threshold] or [LABELLED_CATEGORIES[order[0]]]
+        suggested = ([LABELLED_CATEGORIES[j] for j in order if cat_scores[j] >= threshold]
+                     or [LABELLED_CATEGORIES[order[0]]])
         if FD_CATEGORY in matched:
             suggested = [FD_CATEGORY, *suggested]
         rows.append({
-            "条項ID": clause_id, "法令名": clause["law_title"], "条項": clause["clause_ref"], "見出し": clause["caption"],
+            "条項ID": clause_id, "法令名": clause["law_title"], "条項": clause["clause_ref"],
+            "見出し": clause["caption"],
             "条文": clause["text"], "確率": float(round(scores[position, 0], 3)), "類型の候補": "、".join(suggested),
             "該当キーワード": "、".join(k for c in ALL_CATEGORIES for k in matched.get(c, [])),
             "デジタル代替案": DIGITAL_ALTERNATIVES[suggested[0]], "判定": "", "類型": suggested[0], "見直し方針": "",
-            "ファイル": clause["source_file"], "照合キー": check_key(clause_id, str(clause["text"])), "_order": position,
+            "ファイル": clause["source_file"], "照合キー": check_key(clause_id, str(clause["text"])),
+            "_order": position,
         })
     review = pd.DataFrame(rows, columns=[c for c in REVIEW_COLUMNS if c not in ("順位", "上位の目安")] + ["_order"])
     review = review.sort_values(["確率", "_order"], ascending=[False, True], kind="stable").drop(columns="_order")
@@ -127,7 +130,8 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mappin
     sheet = workbook.active
     sheet.title = REVIEW_SHEET
     _write_frame(sheet, review)
-    widths = {"スコア": 8, "順位": 6, "上位の目安": 8, "条項ID": 20, "法令名": 24, "条項": 14, "条文": 70, "確率": 8, "類型の候補": 16,
+    widths = {"スコア": 8, "順位": 6, "上位の目安": 8, "条項ID": 20, "法令名": 24, "条項": 14, "条文": 70, "確率": 8,
+              "類型の候補": 16,
               "該当キーワード": 16, "デジタル代替案": 30, "判定": 9, "類型": 13, "見直し方針": 24, "見出し": 18,
               "ファイル": 24, "照合キー": 14}
     for j, column in enumerate(review.columns, start=1):

@@ -71,7 +71,8 @@ def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | N
     """What to read first, how much of it staff find, how far to trust the numbers, rounds, weak spots."""
     scan, cv, city = metrics["scan"], metrics["cv"], metrics.get("city_labels", {})
     budget = float(cv["budget"])
-    out = [f"{fmt_int(scan['files'])} 件の例規の {fmt_int(scan['clauses'])} 条項を、アナログ規制に当たりそうな順に並べました。"
+    out = [f"{fmt_int(scan['files'])} 件の例規の {fmt_int(scan['clauses'])} 条項を、"
+           "アナログ規制に当たりそうな順に並べました。"
            f"まず上位 {fmt_int(scan['clauses_in_budget'])} 条項 (全体の {fmt_pct(budget, 0)}、"
            "review.xlsx の「上位の目安」が ○ の行) を読んでください。"]
     if candidates is not None and len(candidates):
@@ -79,11 +80,13 @@ def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | N
         col = score_column(candidates)
         unit = "確率" if col == "確率" else "スコア"
         out[-1] += "最初の 3 条項は " + "、".join(
-            f"「{r['法令名']}」{r['条項']} ({r['類型の候補']}、{unit} {float(r[col]):.2f})" for _, r in first.iterrows()) + " です。"
+            f"「{r['法令名']}」{r['条項']} ({r['類型の候補']}、{unit} {float(r[col]):.2f})"
+            for _, r in first.iterrows()) + " です。"
     model, kw = cv["model"], cv["keywords"]
     reached = model["recall_at_budget"] >= TARGET_RECALL
     out.append(f"見つかる割合: デジタル庁の見直しリストのある {fmt_int(cv['laws_with_clauses'])} 法令 "
-               f"({fmt_int(cv['clauses'])} 条項、うち該当 {fmt_int(cv['positive_clauses'])} 条項) で、判定に使う法令を学習から外して"
+               f"({fmt_int(cv['clauses'])} 条項、うち該当 {fmt_int(cv['positive_clauses'])} 条項) で、"
+               "判定に使う法令を学習から外して"
                f"確かめると、上位 {fmt_pct(budget, 0)} を読めば該当する条項の {fmt_pct(model['recall_at_budget'], 0)} "
                f"(95% 区間 {_pct_range(model['recall_interval'])}) が見つかりました。キーワードの数で並べた場合は "
                f"{fmt_pct(kw['recall_at_budget'], 0)} ({_pct_range(kw['recall_interval'])}) です。"
@@ -98,14 +101,16 @@ def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | N
         out.append("「スコア」は並べる順の目安で、確率ではありません (較正に使える法令が足りませんでした)。")
     rounds = int(city.get("rounds", 0))
     if rounds:
-        out.append(f"市の職員の判定を {fmt_int(rounds)} 回分 ({fmt_int(city['decisions'])} 件: 該当 {fmt_int(city['該当'])}・"
+        out.append(f"市の職員の判定を {fmt_int(rounds)} 回分 ({fmt_int(city['decisions'])} 件: "
+                   f"該当 {fmt_int(city['該当'])}・"
                    f"非該当 {fmt_int(city['非該当'])}・保留 {fmt_int(city['保留'])}) 学習に加えています。")
     else:
         out.append("市の職員の判定はまだ学習していません。review.xlsx の「判定」「類型」「見直し方針」に記入して "
                    "`kogadx regulation learn review.xlsx` を実行すると、次の点検からその判定を加えて並べ直します。")
     weak = weak_categories(cv)
     if weak:
-        out.append("弱い類型: " + "、".join(f"{c} (正解 {fmt_int(n)} 条項、上位 {fmt_pct(budget, 0)} で {fmt_pct(r, 0)}; {why})"
+        out.append("弱い類型: " + "、".join(f"{c} (正解 {fmt_int(n)} 条項、上位 {fmt_pct(budget, 0)} で "
+                                            f"{fmt_pct(r, 0)}; {why})"
                                             for c, n, r, why in weak)
                    + "。これらは例規集のキーワード検索でも確認してください。")
     return out
