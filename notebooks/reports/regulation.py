@@ -68,7 +68,7 @@ show(b.figure_bytes_block(figure_png(reg.plot_recall_curve(cv)), "図 2-1 読む
 model, kw = cv["model"], cv["keywords"]
 rows = [(f"上位 {b.fmt_pct(cv['budget'], 0)} を読んだときの再現率 (判定モデル)",
          f"{b.fmt_pct(model['recall_at_budget'], 0)} ({b.fmt_pct(model['recall_interval']['low'], 0)}〜{b.fmt_pct(model['recall_interval']['high'], 0)})"),
-        (f"同 (キーワードの数で並べた場合)",
+        ("同 (キーワードの数で並べた場合)",
          f"{b.fmt_pct(kw['recall_at_budget'], 0)} ({b.fmt_pct(kw['recall_interval']['low'], 0)}〜{b.fmt_pct(kw['recall_interval']['high'], 0)})")]
 rows += [(f"先頭 {k} 条項のうち該当の割合 (判定モデル / キーワード)",
           f"{b.fmt_pct(model['precision_at'][k], 0)} / {b.fmt_pct(kw['precision_at'][k], 0)}")
