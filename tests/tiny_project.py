@@ -38,7 +38,8 @@ TINY_OVERRIDES = {
     "co2": {"period": {"start": "2022-10", "end": "2024-09"}, "baseline": {"holdout_months": 6},
             "mv": {"default_baseline_start": "2022-10"}},
     "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}, "sae": {"n_replicates": 10}},
-    "regulation_scan": {"cv_folds": 2},
+    "regulation_scan": {"cv_folds": 2, "calibration_folds": 2, "features": "char", "hash_features_log2": 16,
+                        "bootstrap_reps": 100},
     # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
     "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,
                  "replications": {"n": 3},

@@ -209,7 +209,7 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     # analog regulation: metrics and the staff workbook
     write_json(regulation_metrics(), d["metrics"] / "regulation.json")
     d["regulation"].mkdir(parents=True, exist_ok=True)
-    workbook = review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "候補件数": [2]}))
+    workbook = review_workbook(candidates(), pd.DataFrame({"類型": ["目視規制"], "上位の目安に入った条項": [1]}))
     (d["regulation"] / "review.xlsx").write_bytes(workbook)
     return d
 
@@ -286,8 +286,8 @@ def test_reports_read_numbers_from_fixture_outputs(rendered):
     wellbeing = _visible_text((out / "wellbeing.html").read_text(encoding="utf-8"))
     assert "6.40 点" in wellbeing and "順位" in wellbeing
     regulation = _visible_text((out / "regulation.html").read_text(encoding="utf-8"))
-    assert "40 条項を点検" in regulation and "第1条第1項 (目視規制、スコア 0.93)" in regulation
-    assert "表 2-1 見直し候補 (上位 4 件 / 全 4 件)" in regulation and "フレキシブルディスクで提出" in regulation
+    assert "40 条項を、アナログ規制に当たりそうな順" in regulation and "第1条第1項 (目視規制、確率 0.93)" in regulation
+    assert "表 1-1 まず読む条項 (上位の目安 1 条項 / 全 4 条項" in regulation and "該当する条項の 70%" in regulation
 
 
 def test_footer_lists_hashes_of_data_read(rendered):

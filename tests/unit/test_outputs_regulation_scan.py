@@ -15,14 +15,13 @@ from typer.testing import CliRunner
 
 from kogadx import io as kio
 from kogadx.io import InputFileError
-from kogadx.regulation.keywords import LABELLED_CATEGORIES
 from kogadx.regulation.loaders import CORPUS_SUFFIXES, load_corpus
-from kogadx.regulation.model import fit_classifier, model_bytes
+from kogadx.regulation.model import model_bytes
 from kogadx.regulation.params import RegulationScanParams
 
 GOOD = "試験町掲示条例\n（掲示）\n第1条　町長は、公告を役場前の掲示場に掲示しなければならない。\n".encode()
 UNDECODABLE = b"\x82\xa0\xff\xfe\x80 not UTF-8, not CP932 \x81"
-TINY = dataclasses.replace(RegulationScanParams(), hash_features_log2=10, max_chars=200)
+TINY = dataclasses.replace(RegulationScanParams(), hash_features_log2=10, max_chars=200, calibration_folds=2)
 
 
 @pytest.fixture
@@ -61,10 +60,10 @@ def test_unreadable_file_is_refused_not_fatal(corpus, monkeypatch):
 
 
 def _tiny_model():
-    rows = [{"caption": "", "text": f"{category}に関する条文その{i}", "labels": category, "source": "clause"}
-            for i, category in enumerate(LABELLED_CATEGORIES)]
-    rows.append({"caption": "", "text": "使用料は無料とする。", "labels": "", "source": "clause"})
-    return fit_classifier(pd.DataFrame(rows), TINY)
+    from kogadx.regulation.stage import train
+    from tests.unit.test_regulation_model import tiny_training
+
+    return train(tiny_training(3), TINY)[0]
 
 
 def test_scan_reports_skips_and_counts_bad_files(corpus):
@@ -86,7 +85,7 @@ def test_stage_metrics_and_workbook_count_skipped_files(corpus):
     read = kio.read_folder(corpus, CORPUS_SUFFIXES)
     result = scan_corpus(read.files, _tiny_model(), TINY, str(corpus), read.refused)
     training = pd.DataFrame({"source": ["clause"], "group": ["g"]})
-    metrics = scan_metrics({}, training, result)
+    metrics = scan_metrics({}, training, result, _tiny_model(), {"rounds": 0})
     assert metrics["scan"]["files_skipped"] == 3 and metrics["scan"]["files"] == 2
 
 

@@ -16,7 +16,9 @@ def test_project_params_load_and_match_the_defaults():
 @pytest.mark.parametrize(("values", "key"), [
     ({"threshold": 1.5}, "regulation_scan.threshold"),
     ({"cv_folds": 1}, "regulation_scan.cv_folds"),
-    ({"svm_c": "大きめ"}, "regulation_scan.svm_c"),
+    ({"c": "大きめ"}, "regulation_scan.c"),
+    ({"budget": 0}, "regulation_scan.budget"),
+    ({"features": "bert"}, "regulation_scan.features"),
     ({"use_sumaries": False}, "regulation_scan.use_sumaries"),
     ({"ngram_min": 4, "ngram_max": 3}, "ngram_min"),
 ])

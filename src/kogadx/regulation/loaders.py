@@ -371,10 +371,14 @@ def parse_plain_text(data: bytes, name: str, include_supplementary: bool = False
     Layout expected (as copied from an 例規集): first non-empty line = title; ``（見出し）``
     lines; ``第N条　本文``; ``２　本文`` for further paragraphs; ``一　…`` or ``(1)　…`` for items;
     ``附　則`` starts the supplementary provisions. Lines that fit none continue the last unit.
+    Lines starting with ``#`` before the title (source URL, date) are skipped.
     """
     path = PurePosixPath(name)
     text = data.decode(detect_bytes_encoding(data, name))
     lines = [line.rstrip() for line in text.splitlines()]
+    # Leading "# 出典: …" lines carry the file's source and date (data/regulation/corpus): not law text.
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
     non_empty = [line.strip() for line in lines if line.strip()]
     if not non_empty:
         raise InputFileError(f"{name}: 空のテキストファイルです")

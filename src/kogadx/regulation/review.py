@@ -1,11 +1,20 @@
-"""Review list for staff: candidate clauses, category, keywords, score, digital alternative.
+"""Review list for staff: every clause ranked by its probability of being an analog regulation.
 
-One row per (clause, category): a clause flagged for two categories appears twice, so staff
-can filter by 類型 in Excel. Sorted by score (desc), then law and clause order.
+One row per clause, in rank order (順位). The top ``budget`` share is marked (上位の目安): that
+is what the recall-at-budget figure of the report promises staff will find by reading it. Staff
+fill three columns, each with a drop-down list (Excel data validation):
+
+* 判定 — 該当 / 非該当 / 保留 (:data:`DECISIONS`);
+* 類型 — pre-filled with the suggested category; staff correct it when 該当;
+* 見直し方針 — what to do (:data:`POLICIES`).
+
+``kogadx regulation learn`` reads them back (:mod:`kogadx.regulation.learning`). 条項ID and
+照合キー (a hash of 条項ID and 条文) tie each row to its clause, so an edited id is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -16,63 +25,91 @@ import pandas as pd
 
 from kogadx.io import FORMULA_TRIGGERS
 from kogadx.regulation.keywords import (
+    ALL_CATEGORIES,
     DIGITAL_ALTERNATIVES,
     FD_CATEGORY,
     LABELLED_CATEGORIES,
     KeywordMatcher,
 )
 
-REVIEW_COLUMNS = ["法令名", "条項", "条文", "類型", "該当キーワード", "スコア", "デジタル代替案", "見出し", "ファイル"]
+REVIEW_SHEET = "見直し候補"
+DECISIONS = ("該当", "非該当", "保留")
+POLICIES = ("デジタル化して見直す", "見直し不要 (アナログのままでよい)", "国の法令改正に合わせる", "他課・他機関に確認",
+            "その他 (備考に記入)")
+STAFF_COLUMNS = ["判定", "類型", "見直し方針"]
+REVIEW_COLUMNS = ["順位", "上位の目安", "条項ID", "法令名", "条項", "見出し", "条文", "確率", "類型の候補",
+                  "該当キーワード", "デジタル代替案", *STAFF_COLUMNS, "ファイル", "照合キー"]
 # A fixed timestamp for the workbook metadata and zip entries: same input → same bytes.
 _FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 _FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 
 
-def build_review_list(clauses: pd.DataFrame, scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Candidates: categories with score ≥ ``threshold``, plus FD等記録媒体 by rule (score 1.0).
+def clause_ids(clauses: pd.DataFrame) -> list[str]:
+    """``<file>#<条項>``, with ``#2``, ``#3`` … on a repeat (a file with two 附則 第1条)."""
+    seen: dict[str, int] = {}
+    out = []
+    for file, ref in zip(clauses["source_file"], clauses["clause_ref"], strict=True):
+        base = f"{file}#{ref}"
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return out
 
-    ``clauses`` is a frame from :func:`kogadx.regulation.loaders.load_corpus`; ``scores`` the
-    (n, 7) frame of :func:`kogadx.regulation.model.score_clauses`, same index.
+
+def check_key(clause_id: str, text: str) -> str:
+    """First 12 hex digits of SHA-256 over 条項ID and 条文: an edited id (or text) no longer matches."""
+    return hashlib.sha256(f"{clause_id}\n{text}".encode()).hexdigest()[:12]
+
+
+def build_review_list(clauses: pd.DataFrame, scores: np.ndarray, budget: float, threshold: float,
+                      calibrated: bool = True) -> pd.DataFrame:
+    """Every clause, ranked by ``scores[:, 0]`` (the ``any`` probability), with category hints.
+
+    ``scores`` is the (n, 8) array of :meth:`kogadx.regulation.model.RegulationRanker.scores`
+    (``any`` then the seven categories). 類型の候補 lists the categories scoring ≥ ``threshold``
+    (at least the best one) and FD等記録媒体 where its keywords occur (rule: no labels exist).
+    The column is 確率 only when the ranker is ``calibrated``; otherwise スコア (not a probability).
     """
+    from kogadx.regulation.ranking import budget_size
+
     matcher = KeywordMatcher.default()
+    ids = clause_ids(clauses)
     rows = []
-    for position, (index, clause) in enumerate(clauses.iterrows()):
+    for position, (clause_id, (_, clause)) in enumerate(zip(ids, clauses.iterrows(), strict=True)):
         matched = matcher.match(f"{clause['caption']}\n{clause['text']}")
-        flagged = [(c, float(scores.at[index, c])) for c in LABELLED_CATEGORIES if scores.at[index, c] >= threshold]
+        cat_scores = scores[position, 1:]
+        order = np.argsort(-cat_scores, kind="stable")
+        suggested = ([LABELLED_CATEGORIES[j] for j in order if cat_scores[j] >= threshold]
+                     or [LABELLED_CATEGORIES[order[0]]])
         if FD_CATEGORY in matched:
-            flagged.append((FD_CATEGORY, 1.0))  # rule-based: no labels exist for FD等
-        for category, score in flagged:
-            rows.append(
-                {
-                    "法令名": clause["law_title"],
-                    "条項": clause["clause_ref"],
-                    "条文": clause["text"],
-                    "類型": category,
-                    "該当キーワード": "、".join(matched.get(category, [])),
-                    "スコア": round(score, 3),
-                    "デジタル代替案": DIGITAL_ALTERNATIVES[category],
-                    "見出し": clause["caption"],
-                    "ファイル": clause["source_file"],
-                    "_order": position,
-                }
-            )
-    review = pd.DataFrame(rows, columns=[*REVIEW_COLUMNS, "_order"])
-    review = review.sort_values(["スコア", "_order", "類型"], ascending=[False, True, True], kind="stable")
-    return review.drop(columns="_order").reset_index(drop=True)
+            suggested = [FD_CATEGORY, *suggested]
+        rows.append({
+            "条項ID": clause_id, "法令名": clause["law_title"], "条項": clause["clause_ref"],
+            "見出し": clause["caption"],
+            "条文": clause["text"], "確率": float(round(scores[position, 0], 3)), "類型の候補": "、".join(suggested),
+            "該当キーワード": "、".join(k for c in ALL_CATEGORIES for k in matched.get(c, [])),
+            "デジタル代替案": DIGITAL_ALTERNATIVES[suggested[0]], "判定": "", "類型": suggested[0], "見直し方針": "",
+            "ファイル": clause["source_file"], "照合キー": check_key(clause_id, str(clause["text"])),
+            "_order": position,
+        })
+    review = pd.DataFrame(rows, columns=[c for c in REVIEW_COLUMNS if c not in ("順位", "上位の目安")] + ["_order"])
+    review = review.sort_values(["確率", "_order"], ascending=[False, True], kind="stable").drop(columns="_order")
+    review.insert(0, "順位", np.arange(1, len(review) + 1))
+    top = budget_size(len(review), budget)
+    review.insert(1, "上位の目安", ["○" if i < top else "" for i in range(len(review))])
+    review = review.reset_index(drop=True)[REVIEW_COLUMNS]
+    return review if calibrated else review.rename(columns={"確率": "スコア"})
 
 
 def review_summary(review: pd.DataFrame, clauses: pd.DataFrame) -> pd.DataFrame:
-    """Per-category count of candidate rows, with the digital alternative (second sheet)."""
-    counts = review["類型"].value_counts()
-    categories = [*LABELLED_CATEGORIES, FD_CATEGORY]
-    return pd.DataFrame(
-        {
-            "類型": categories,
-            "候補件数": [int(counts.get(c, 0)) for c in categories],
-            "デジタル代替案": [DIGITAL_ALTERNATIVES[c] for c in categories],
-            "走査した条項数": len(clauses),
-        }
-    )
+    """Per category: clauses in the top budget whose first suggested category it is (second sheet)."""
+    top = review[review["上位の目安"] == "○"]
+    counts = top["類型"].value_counts()
+    return pd.DataFrame({
+        "類型": list(ALL_CATEGORIES),
+        "上位の目安に入った条項": [int(counts.get(c, 0)) for c in ALL_CATEGORIES],
+        "デジタル代替案": [DIGITAL_ALTERNATIVES[c] for c in ALL_CATEGORIES],
+        "点検した条項数": len(clauses),
+    })
 
 
 SKIPPED_SHEET = "読み飛ばしたファイル"
@@ -91,10 +128,12 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mappin
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "見直し候補"
+    sheet.title = REVIEW_SHEET
     _write_frame(sheet, review)
-    widths = {"法令名": 24, "条項": 18, "条文": 80, "類型": 12, "該当キーワード": 18, "スコア": 8,
-              "デジタル代替案": 36, "見出し": 18, "ファイル": 28}
+    widths = {"スコア": 8, "順位": 6, "上位の目安": 8, "条項ID": 20, "法令名": 24, "条項": 14, "条文": 70, "確率": 8,
+              "類型の候補": 16,
+              "該当キーワード": 16, "デジタル代替案": 30, "判定": 9, "類型": 13, "見直し方針": 24, "見出し": 18,
+              "ファイル": 24, "照合キー": 14}
     for j, column in enumerate(review.columns, start=1):
         sheet.column_dimensions[get_column_letter(j)].width = widths.get(column, 14)
     text_col = list(review.columns).index("条文") + 1 if "条文" in review.columns else None
@@ -106,6 +145,7 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mappin
     sheet.freeze_panes = "A2"
     if len(review):
         sheet.auto_filter.ref = sheet.dimensions
+        _add_dropdowns(sheet, list(review.columns), len(review))
 
     summary_sheet = workbook.create_sheet("類型別件数")
     _write_frame(summary_sheet, summary)
@@ -124,6 +164,25 @@ def review_workbook(review: pd.DataFrame, summary: pd.DataFrame, skipped: Mappin
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _normalise_xlsx(buffer.getvalue())
+
+
+def _add_dropdowns(sheet, columns: list[str], n_rows: int) -> None:
+    """Drop-down lists for 判定, 類型 and 見直し方針 (an entry off the list is refused by Excel,
+    and ``learn`` refuses an unknown 判定 or 類型 from any other editor)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = {"判定": DECISIONS, "類型": ALL_CATEGORIES, "見直し方針": POLICIES}
+    for column, values in lists.items():
+        if column not in columns:
+            continue
+        letter = get_column_letter(columns.index(column) + 1)
+        strict = column != "見直し方針"  # a policy may be typed freely; 判定 and 類型 may not
+        validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                                    showErrorMessage=strict, errorTitle="入力できない値です",
+                                    error=f"{column} は一覧から選んでください")
+        validation.add(f"{letter}2:{letter}{n_rows + 1}")
+        sheet.add_data_validation(validation)
 
 
 def _write_frame(sheet, frame: pd.DataFrame) -> None:

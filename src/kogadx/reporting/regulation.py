@@ -1,9 +1,10 @@
-"""The analog-regulation report: what the scan found, how far to trust it, what to do next.
+"""The analog-regulation report: what to read first, how much of it staff will find, what to do next.
 
-Reads the ``regulation_scan`` stage's outputs only: ``metrics/regulation.json`` (scan counts,
-grouped cross-validation on the Digital Agency's labelled list) and the staff workbook
-``reports/regulation/review.xlsx`` (sheet 「見直し候補」). Pure functions, tables and
-sentences out, so tests can check that the report follows the numbers.
+Reads the ``regulation_scan`` stage's outputs only: ``metrics/regulation.json`` (grouped
+cross-validation at a review budget on the Digital Agency's labelled list, the city's rounds of
+decisions, the scan) and the staff workbook ``reports/regulation/review.xlsx`` (sheet
+「見直し候補」, one row per clause in rank order). Pure functions, tables and sentences out,
+so tests can check that the report follows the numbers.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from kogadx.regulation.keywords import ALL_CATEGORIES, DIGITAL_ALTERNATIVES, FD_CATEGORY
+from kogadx.regulation.keywords import ALL_CATEGORIES, DIGITAL_ALTERNATIVES, FD_CATEGORY, LABELLED_CATEGORIES
 from kogadx.reporting.blocks import fmt_int, fmt_pct
 
 CANDIDATE_SHEET = "見直し候補"
+TARGET_RECALL = 0.90  # issue #21: recall (any category) at a 10 % budget
+MIN_SUPPORT = 10  # fewer labelled clauses than this: a category's recall is not measurable
 # What each category means, in a sentence a policy officer can check a clause against
 # (the Digital Agency's seven review categories, DOMAIN.md §4, plus recording media).
 CATEGORY_EXPLAIN_JA = {
@@ -33,106 +36,132 @@ CATEGORY_EXPLAIN_JA = {
 
 
 def read_candidates(review_xlsx: str | Path) -> pd.DataFrame:
-    """The 「見直し候補」 sheet of the staff workbook (one row per clause × category)."""
-    return pd.read_excel(review_xlsx, sheet_name=CANDIDATE_SHEET, dtype={"条項": str})
+    """The 「見直し候補」 sheet of the staff workbook (one row per clause, in rank order)."""
+    return pd.read_excel(review_xlsx, sheet_name=CANDIDATE_SHEET, dtype={"条項": str, "上位の目安": str})
 
 
-def category_table(scan: Mapping[str, Any]) -> pd.DataFrame:
-    """Candidates per category (all categories, zero included) with the digital alternative."""
-    counts = scan.get("by_category") or {}
-    rows = [{"category": c, "explain": CATEGORY_EXPLAIN_JA.get(c, ""), "n": int(counts.get(c, 0)),
-             "alternative": DIGITAL_ALTERNATIVES.get(c, "")} for c in ALL_CATEGORIES]
-    return pd.DataFrame(rows, columns=["category", "explain", "n", "alternative"])
+def score_column(candidates: pd.DataFrame) -> str:
+    """確率 when the ranker was calibrated, else スコア (a rank, not a probability)."""
+    return "確率" if "確率" in candidates.columns else "スコア"
 
 
-def top_candidates(candidates: pd.DataFrame, top_n: int) -> pd.DataFrame:
-    """The ``top_n`` highest-scoring candidate rows (score, then law and clause for ties)."""
-    order = candidates.sort_values(["スコア", "法令名", "条項", "類型"], ascending=[False, True, True, True],
-                                   kind="mergesort")
-    return order.head(int(top_n)).reset_index(drop=True)
+def read_first(candidates: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The first ``top_n`` rows of the list (順位 order): what staff read first."""
+    return candidates.sort_values("順位", kind="mergesort").head(int(top_n)).reset_index(drop=True)
 
 
-def accuracy_table(cv: Mapping[str, Any], level: str = "clause") -> pd.DataFrame:
-    """Per-category precision/recall/F1 of the classifier and of keywords alone (grouped CV)."""
-    part = cv[level]
-    rows = []
-    for category in [c for c in ALL_CATEGORIES if c in part["classifier"]["per_category"]]:
-        model = part["classifier"]["per_category"][category]
-        keywords = part["keywords"]["per_category"].get(category, {})
-        rows.append({"category": category, "support": int(model.get("support", 0)),
-                     "precision": model.get("precision"), "recall": model.get("recall"), "f1": model.get("f1"),
-                     "kw_precision": keywords.get("precision"), "kw_recall": keywords.get("recall"),
-                     "kw_f1": keywords.get("f1")})
-    model, keywords = part["classifier"]["any_category"], part["keywords"]["any_category"]
-    rows.append({"category": "どれかの類型に該当", "support": int(part.get("positive_rows", 0)),
-                 "precision": model["precision"], "recall": model["recall"], "f1": model["f1"],
-                 "kw_precision": keywords["precision"], "kw_recall": keywords["recall"], "kw_f1": keywords["f1"]})
-    return pd.DataFrame(rows)
+def _pct_range(interval: Mapping[str, float]) -> str:
+    return f"{fmt_pct(interval['low'], 0)}〜{fmt_pct(interval['high'], 0)}"
 
 
-def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | None) -> list[str]:
-    """Scan volume, where the candidates are, and how reliable the flags are (clause level)."""
-    scan = metrics["scan"]
-    several = (f" (類型との組で {fmt_int(scan['candidate_rows'])} 件。1 条項が複数の類型に当たることがあります)"
-               if int(scan["candidate_rows"]) > int(scan["candidate_clauses"]) else "")
-    out = [f"{fmt_int(scan['files'])} 件の例規・法令ファイルの {fmt_int(scan['clauses'])} 条項を点検し、"
-           f"アナログ規制の見直し候補を {fmt_int(scan['candidate_clauses'])} 条項{several}見つけました。"]
-    counts = {c: int(n) for c, n in (scan.get("by_category") or {}).items() if int(n) > 0}
-    if counts:
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], ALL_CATEGORIES.index(kv[0])
-                                                        if kv[0] in ALL_CATEGORIES else 99))
-        out.append("類型別では " + "、".join(f"{c} {fmt_int(n)} 件" for c, n in ranked[:4])
-                   + ("などです。" if len(ranked) > 4 else "です。"))
-    scored = candidates[candidates["類型"] != FD_CATEGORY] if candidates is not None else None
-    if scored is not None and len(scored):
-        best = top_candidates(scored, 1).iloc[0]
-        out.append(f"判定モデルのスコアが最も高い候補は「{best['法令名']}」{best['条項']} ({best['類型']}、"
-                   f"スコア {best['スコア']:.2f}) で、デジタル代替案の例は「{best['デジタル代替案']}」です。")
-    n_fd = int(counts.get(FD_CATEGORY, 0))
-    if n_fd:
-        out[-1] += f"記録媒体 (FD 等) を指定する規定は {fmt_int(n_fd)} 件で、これはキーワードの規則で拾っています。"
-    clause = metrics["cv"]["clause"]
-    model, keywords = clause["classifier"]["any_category"], clause["keywords"]["any_category"]
-    out.append(f"判定の確かさ: デジタル庁の見直しリスト {fmt_int(metrics['training']['laws'])} 法令で、"
-               "学習に使わなかった"
-               f"法令の条項を判定させると、候補に挙げた条項のうち本当に該当したのは {fmt_pct(model['precision'], 0)}、"
-               f"該当する条項のうち候補に挙げられたのは {fmt_pct(model['recall'], 0)} でした "
-               f"(キーワード検索だけでは {fmt_pct(keywords['precision'], 0)} と {fmt_pct(keywords['recall'], 0)})。"
-               "候補は職員が条文を読んで判断するための絞り込みで、該当の判定ではありません。")
+def weak_categories(cv: Mapping[str, Any], min_recall: float = TARGET_RECALL) -> list[tuple[str, int, float, str]]:
+    """(category, support, recall, why) for categories below ``min_recall`` or with too few examples."""
+    out = []
+    for category in LABELLED_CATEGORIES:
+        entry = cv["model"]["per_category"][category]
+        support, recall = int(entry["support"]), float(entry["recall_at_budget"])
+        if support < MIN_SUPPORT:
+            out.append((category, support, recall, "正解の条項が少なく、確かめられていません"))
+        elif recall < min_recall:
+            out.append((category, support, recall, "見落としが多めです"))
     return out
 
 
-def plot_category_counts(table: pd.DataFrame) -> Any:
-    """Horizontal bars: candidate clauses per category (all categories, in the official order)."""
+def regulation_findings(metrics: Mapping[str, Any], candidates: pd.DataFrame | None) -> list[str]:
+    """What to read first, how much of it staff find, how far to trust the numbers, rounds, weak spots."""
+    scan, cv, city = metrics["scan"], metrics["cv"], metrics.get("city_labels", {})
+    budget = float(cv["budget"])
+    out = [f"{fmt_int(scan['files'])} 件の例規の {fmt_int(scan['clauses'])} 条項を、"
+           "アナログ規制に当たりそうな順に並べました。"
+           f"まず上位 {fmt_int(scan['clauses_in_budget'])} 条項 (全体の {fmt_pct(budget, 0)}、"
+           "review.xlsx の「上位の目安」が ○ の行) を読んでください。"]
+    if candidates is not None and len(candidates):
+        first = read_first(candidates, 3)
+        col = score_column(candidates)
+        unit = "確率" if col == "確率" else "スコア"
+        out[-1] += "最初の 3 条項は " + "、".join(
+            f"「{r['法令名']}」{r['条項']} ({r['類型の候補']}、{unit} {float(r[col]):.2f})"
+            for _, r in first.iterrows()) + " です。"
+    model, kw = cv["model"], cv["keywords"]
+    reached = model["recall_at_budget"] >= TARGET_RECALL
+    out.append(f"見つかる割合: デジタル庁の見直しリストのある {fmt_int(cv['laws_with_clauses'])} 法令 "
+               f"({fmt_int(cv['clauses'])} 条項、うち該当 {fmt_int(cv['positive_clauses'])} 条項) で、"
+               "判定に使う法令を学習から外して"
+               f"確かめると、上位 {fmt_pct(budget, 0)} を読めば該当する条項の {fmt_pct(model['recall_at_budget'], 0)} "
+               f"(95% 区間 {_pct_range(model['recall_interval'])}) が見つかりました。キーワードの数で並べた場合は "
+               f"{fmt_pct(kw['recall_at_budget'], 0)} ({_pct_range(kw['recall_interval'])}) です。"
+               + ("目標の 90% に届いています。" if reached else
+                  f"目標の 90% には届いていません。残りの該当条項を見落とさないよう、上位 {fmt_pct(budget, 0)} の後も"
+                  "キーワード検索と併せて確認してください。"))
+    if metrics.get("calibrated"):
+        out.append(f"「確率」は、同じような条項のうち実際にアナログ規制だった割合に合うよう較正してあります "
+                   f"(交差検証での平均のずれ {fmt_pct(cv['calibration']['ece'], 1)})。"
+                   "確率 0.3 の条項は、10 件読めば 3 件ほどが該当する見込みという意味です。")
+    else:
+        out.append("「スコア」は並べる順の目安で、確率ではありません (較正に使える法令が足りませんでした)。")
+    rounds = int(city.get("rounds", 0))
+    if rounds:
+        out.append(f"市の職員の判定を {fmt_int(rounds)} 回分 ({fmt_int(city['decisions'])} 件: "
+                   f"該当 {fmt_int(city['該当'])}・"
+                   f"非該当 {fmt_int(city['非該当'])}・保留 {fmt_int(city['保留'])}) 学習に加えています。")
+    else:
+        out.append("市の職員の判定はまだ学習していません。review.xlsx の「判定」「類型」「見直し方針」に記入して "
+                   "`kogadx regulation learn review.xlsx` を実行すると、次の点検からその判定を加えて並べ直します。")
+    weak = weak_categories(cv)
+    if weak:
+        out.append("弱い類型: " + "、".join(f"{c} (正解 {fmt_int(n)} 条項、上位 {fmt_pct(budget, 0)} で "
+                                            f"{fmt_pct(r, 0)}; {why})"
+                                            for c, n, r, why in weak)
+                   + "。これらは例規集のキーワード検索でも確認してください。")
+    return out
+
+
+def curve_table(cv: Mapping[str, Any]) -> pd.DataFrame:
+    """Budget × (model, keywords) recall, one row per budget."""
+    budgets = list(cv["model"]["curve"])
+    return pd.DataFrame({"budget": [float(b) for b in budgets],
+                         "model": [float(cv["model"]["curve"][b]) for b in budgets],
+                         "keywords": [float(cv["keywords"]["curve"][b]) for b in budgets]})
+
+
+def category_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    """Per category: meaning, labelled support, recall at budget (model / keywords), clauses in the top."""
+    cv, in_top = metrics["cv"], metrics["scan"].get("by_category") or {}
+    rows = []
+    for c in ALL_CATEGORIES:
+        model = cv["model"]["per_category"].get(c)
+        kw = cv["keywords"]["per_category"].get(c)
+        rows.append({"category": c, "explain": CATEGORY_EXPLAIN_JA.get(c, ""),
+                     "support": int(model["support"]) if model else None,
+                     "recall": float(model["recall_at_budget"]) if model else None,
+                     "kw_recall": float(kw["recall_at_budget"]) if kw else None,
+                     "n": int(in_top.get(c, 0)), "alternative": DIGITAL_ALTERNATIVES.get(c, "")})
+    return pd.DataFrame(rows, columns=["category", "explain", "support", "recall", "kw_recall", "n", "alternative"])
+
+
+def calibration_table(cv: Mapping[str, Any]) -> pd.DataFrame:
+    """Reliability bins: predicted probability vs observed share of analog clauses."""
+    return pd.DataFrame(cv["calibration"]["bins"], columns=["bin", "n", "predicted", "observed"])
+
+
+def plot_recall_curve(cv: Mapping[str, Any]) -> Any:
+    """Recall at each budget, model vs keywords (log x), the review budget marked."""
     from kogadx.plotting import setup
 
     plt = setup()
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.2))
-    ordered = table.iloc[::-1]
-    ax.barh(ordered["category"], ordered["n"], color="#3b6ea5")
-    for y, n in enumerate(ordered["n"]):
-        ax.text(n, y, f" {int(n)}", va="center", fontsize=9)
-    ax.set_xlabel("見直し候補の件数")
-    ax.set_title("類型別の見直し候補")
-    ax.set_xlim(0, max(1, int(table["n"].max())) * 1.15)
-    ax.xaxis.get_major_locator().set_params(integer=True)  # counts: no 0.5 ticks
+    table = curve_table(cv)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.plot(table["budget"] * 100, table["model"] * 100, "-o", label="判定モデル")
+    ax.plot(table["budget"] * 100, table["keywords"] * 100, "--s", label="キーワードの数で並べた場合")
+    ax.axvline(float(cv["budget"]) * 100, color="grey", lw=0.8)
+    ax.axhline(TARGET_RECALL * 100, color="#b55", lw=0.8, ls=":", label="目標 90%")
+    ax.set_xscale("log")
+    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100) if t >= table["budget"].min() * 100 - 1e-9]
+    ax.set_xticks(ticks, [f"{t}%" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("読む条項の割合 (並べた順に上から)")
+    ax.set_ylabel("該当する条項のうち見つかる割合 (%)")
+    ax.set_ylim(0, 102)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
     return fig
-
-
-def accuracy_note(cv: Mapping[str, Any], level: str = "clause", weak_f1: float = 0.1) -> str:
-    """Plain reading of :func:`accuracy_table`: model vs keywords overall, and the weak categories."""
-    part = cv[level]
-    model, keywords = part["classifier"]["any_category"], part["keywords"]["any_category"]
-    text = (f"どれかの類型に当たる条項を拾う力で比べると、判定モデルの候補は {fmt_pct(model['precision'], 0)} が該当し"
-            f" (キーワード検索だけでは {fmt_pct(keywords['precision'], 0)})、"
-            f"該当する条項の {fmt_pct(model['recall'], 0)} を拾いました"
-            f" (キーワード検索だけでは {fmt_pct(keywords['recall'], 0)})。")
-    text += ("キーワード検索より候補を絞り込める代わりに、見落としは増えます。"
-             if model["precision"] > keywords["precision"] and model["recall"] < keywords["recall"] else "")
-    weak = [c for c, m in part["classifier"]["per_category"].items() if float(m.get("f1") or 0.0) < weak_f1]
-    if weak:
-        support = {c: int(part["classifier"]["per_category"][c].get("support", 0)) for c in weak}
-        text += ("次の類型は判定がほとんど当たりません (F1 が " + fmt_pct(weak_f1, 0) + " 未満): "
-                 + "、".join(f"{c} (正解 {fmt_int(support[c])} 条項)" for c in weak)
-                 + "。これらの類型はこの判定に頼らず、これまでどおり例規集のキーワード検索でも確認してください。")
-    return text
