@@ -170,8 +170,13 @@ def test_wellbeing_decision_page_counts_small_districts_once():
     """The options table and the uncertainty sentence count the same districts (withheld ones too)."""
     from kogadx.reporting.findings import wellbeing_decision, wellbeing_options
 
-    summary = pd.DataFrame({"district": list("ABCD"), "n": [5, 20, 29, 40], "withheld": [True, False, False, False]})
+    summary = pd.DataFrame({"district": list("ABCD"), "n": [5, 20, 29, 40],
+                            "withheld": [True, False, False, False],
+                            "happiness_ci_low_eb": [None, 6.5, 7.1, 6.0], "happiness_ci_high_eb": [None, 7.2, 7.5, 6.8]})
     metrics = {"happiness": {"city_mean_weighted": 6.9, "city_ci_low": 6.8, "city_ci_high": 7.0}}
     options = wellbeing_options(summary, min_n=30, response_rate=0.5)
-    assert "3 地区" in options.loc[1, "option"] and "36 件" in options.loc[1, "needs"] and "72 通" in options.loc[1, "needs"]
-    assert "30 人未満の地区が 3 あり" in wellbeing_decision(metrics, summary, 0.95, min_n=30)["uncertainty"]
+    assert "3 地区" in options.loc[1, "option"]
+    assert "36 件" in options.loc[1, "needs"] and "72 通" in options.loc[1, "needs"]
+    decision = wellbeing_decision(metrics, summary, 0.95, min_n=30)
+    assert "30 人未満の地区が 3 あり" in decision["uncertainty"]
+    assert "3 地区のうち 1 地区は区間が市全体の値を含みます" in decision["finding"]

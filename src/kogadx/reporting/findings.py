@@ -310,8 +310,9 @@ def wellbeing_options(summary: pd.DataFrame, min_n: int = 30, response_rate: flo
     return pd.DataFrame([
         {"option": "分野別の施策の検討に使う (第 2 章)", "needs": "追加の費用なし (今回の結果を使う)",
          "gives": "幸福度と関係の強い分野の目安 (因果ではない)"},
-        {"option": f"回答の少ない {below} 地区で追加調査", "needs": f"追加の回答 約 {extra:,} 件 (配布 約 {sheets:,} 通、"
-         f"回答率 {fmt_pct(response_rate, 0)} の場合)", "gives": f"全地区で回答者 {min_n} 人以上、地区の値の幅が狭まる"},
+        {"option": f"回答の少ない {below} 地区で追加調査",
+         "needs": f"追加の回答 約 {extra:,} 件 (配布 約 {sheets:,} 通、回答率 {fmt_pct(response_rate, 0)} の場合)",
+         "gives": f"全地区で回答者 {min_n} 人以上、地区の値の幅が狭まる"},
         {"option": "地区の順位付け・予算配分の基準に使う", "needs": "—",
          "gives": "使えません (区間が重なり、指標の作成者も順位付けをしないよう求めています)"},
     ])
@@ -325,6 +326,9 @@ def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level:
     """
     hap = metrics["happiness"]
     small = int((summary["n"].fillna(0) < min_n).sum())
+    shown = summary.dropna(subset=["happiness_ci_low_eb", "happiness_ci_high_eb"])
+    city = float(hap["city_mean_weighted"])
+    contains = int(((shown["happiness_ci_low_eb"] <= city) & (city <= shown["happiness_ci_high_eb"])).sum())
     sens = metrics.get("sensitivity") or {}
     moved = (sens.get("city_happiness_if_nonrespondents_lower") or {}).get("1")
     uncertainty = (f"市全体の幸福度 {fmt_num(hap['city_mean_weighted'], 2)} 点の {fmt_pct(level, 0)} 信頼区間は "
@@ -336,8 +340,9 @@ def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level:
                     "地区どうしの順位付けには使えません。")
     return {
         "question": "住民の幸福度を支えるために、市はどの分野の施策と、どの地区での聞き取りを優先するか。",
-        "finding": (f"市全体の幸福度は {fmt_num(hap['city_mean_weighted'], 2)} 点 (0〜10 点) で、"
-                    "地区ごとの値の多くは区間が重なり、地区の差よりも分野の差 (第 2 章) のほうが施策の手がかりになります。"),
+        "finding": (f"市全体の幸福度は {fmt_num(hap['city_mean_weighted'], 2)} 点 (0〜10 点) で、値を示した "
+                    f"{fmt_int(len(shown))} 地区のうち {fmt_int(contains)} 地区は区間が市全体の値を含みます。"
+                    "地区の差よりも分野の差 (第 2 章) のほうが施策の手がかりになります。"),
         "uncertainty": uncertainty,
         "decider": "企画・政策担当課 (総合計画・地域幸福度の活用)、分野ごとの担当課。",
         "next_step": ("幸福度と関係の強い分野の担当課と結果を共有し、回答の少ない地区では次回調査の前に"
