@@ -172,7 +172,8 @@ def test_wellbeing_decision_page_counts_small_districts_once():
 
     summary = pd.DataFrame({"district": list("ABCD"), "n": [5, 20, 29, 40],
                             "withheld": [True, False, False, False],
-                            "happiness_ci_low_eb": [None, 6.5, 7.1, 6.0], "happiness_ci_high_eb": [None, 7.2, 7.5, 6.8]})
+                            "happiness_ci_low_eb": [None, 6.5, 7.1, 6.0],
+                            "happiness_ci_high_eb": [None, 7.2, 7.5, 6.8]})
     metrics = {"happiness": {"city_mean_weighted": 6.9, "city_ci_low": 6.8, "city_ci_high": 7.0}}
     options = wellbeing_options(summary, min_n=30, response_rate=0.5)
     assert "3 地区" in options.loc[1, "option"]
