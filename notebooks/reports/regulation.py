@@ -34,10 +34,17 @@ def show(html: str) -> None:
 metrics = json.loads(Path(regulation_metrics).read_text(encoding="utf-8"))
 candidates = reg.read_candidates(review_xlsx) if Path(review_xlsx).exists() else None
 cv = metrics["cv"]
+decision = reg.regulation_decision(metrics)
+show(b.decision_block(decision["question"], decision["finding"], reg.decision_options(metrics),
+                      {"share": "読む割合", "read": "読む条項数 (市の例規)", "recall_model": "見つかる割合 (判定モデル)",
+                       "recall_keywords": "見つかる割合 (キーワードだけ)"},
+                      decision["uncertainty"], decision["decider"], decision["next_step"],
+                      {"share": lambda v: b.fmt_pct(v, 0), "read": b.fmt_int, "recall_model": lambda v: b.fmt_pct(v, 0),
+                       "recall_keywords": lambda v: b.fmt_pct(v, 0)}))
 show(b.summary_block("この報告の要点", reg.regulation_findings(metrics, candidates),
                      lead="条例・規則などの条文を、デジタル庁の類型に当たる「アナログ規制」らしい順に並べた結果です。"))
 show(b.note_block("並べ順は判定モデルによる絞り込みです。該当するかどうか、どう見直すかは、担当課が条文を読んで"
-                  "判断してください。全条項の一覧は reports/regulation/review.xlsx (Excel) にあります。"))
+                  "判断してください。全条項の一覧は、担当課に配る Excel ファイル (review.xlsx) にあります。"))
 
 # %% [markdown]
 # ## 1. まず読む条項

@@ -46,3 +46,18 @@ def test_read_first_follows_the_rank_and_the_workbook_round_trips(tmp_path):
     first = reg.read_first(back, 2)
     assert first["順位"].tolist() == [1, 2] and first["法令名"].tolist() == ["B規則", "A条例"]
     assert reg.score_column(back) == "確率" and back["上位の目安"].tolist()[0] == "○"
+
+
+def test_decision_page_reads_as_many_clauses_as_the_scan_marks():
+    """The options table's row at the budget names the same clause count as the scan's 上位の目安."""
+    from kogadx.reporting.regulation import decision_options, regulation_decision
+
+    curve = {"0.05": 0.5, "0.1": 0.7, "0.2": 0.8}
+    metrics = {"cv": {"budget": 0.1, "model": {"curve": curve, "recall_at_budget": 0.7,
+                                               "recall_interval": {"low": 0.6, "high": 0.8}},
+                      "keywords": {"curve": curve, "recall_at_budget": 0.5}},
+               "scan": {"files": 3, "clauses": 92, "clauses_in_budget": 10}, "city_labels": {"rounds": 2}}
+    options = decision_options(metrics)
+    assert options.set_index("share").loc[0.1, "read"] == metrics["scan"]["clauses_in_budget"]
+    decision = regulation_decision(metrics)
+    assert "上位 10% (10 条項)" in decision["finding"] and "2 回分を学習済み" in decision["uncertainty"]

@@ -9,6 +9,7 @@ so tests can check that the report follows the numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,47 @@ def plot_recall_curve(cv: Mapping[str, Any]) -> Any:
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def decision_options(metrics: Mapping[str, Any],
+                     shares: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5)) -> pd.DataFrame:
+    """How much to read: for each share of the city's clauses, the clauses staff read (rounded up, as
+    the scan's 上位の目安) and the recall the law-grouped CV measured for the model and for keywords
+    at that share (``cv.*.curve``)."""
+    cv, clauses = metrics["cv"], int(metrics["scan"]["clauses"])
+    rows = []
+    for share in shares:
+        key = format(share, "g")
+        model = cv["model"]["curve"].get(key)
+        words = cv["keywords"]["curve"].get(key)
+        if model is None:
+            continue
+        rows.append({"share": share, "read": max(1, math.ceil(share * clauses - 1e-9)), "recall_model": model,
+                     "recall_keywords": words if words is not None else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def regulation_decision(metrics: Mapping[str, Any]) -> dict[str, str]:
+    """The decision page's sentences for the regulation report, every number from ``metrics``."""
+    cv, scan = metrics["cv"], metrics["scan"]
+    budget = float(cv["budget"])
+    model = cv["model"]
+    interval = model.get("recall_interval", {})
+    rounds = int(metrics.get("city_labels", {}).get("rounds", 0))
+    finding = (f"点検した {fmt_int(scan['files'])} 件の例規の {fmt_int(scan['clauses'])} 条項のうち、上位 "
+               f"{fmt_pct(budget, 0)} ({fmt_int(scan['clauses_in_budget'])} 条項) を読むと、法令での検証では"
+               f"アナログ規制の約 {fmt_pct(model['recall_at_budget'], 0)}"
+               + (f" ({_pct_range(interval)})" if interval else "")
+               + f" が見つかります (キーワードだけでは {fmt_pct(cv['keywords']['recall_at_budget'], 0)})。")
+    return {
+        "question": "アナログ規制の見直しで、職員はどの条項から、どこまで読むか。",
+        "finding": finding,
+        "uncertainty": ("再現率は国の法令 (デジタル庁の点検結果が正解として付いたもの) で測った値で、"
+                        "市の例規での値ではありません。"
+                        "並べ順は読む順番の目安で、該当するかどうかは職員が条文を読んで判断します。"
+                        + (f"市の職員の判定は {rounds} 回分を学習済みです。" if rounds else
+                           "市の職員の判定はまだ学習していません。")),
+        "decider": "行政改革・DX 担当課 (見直しの進め方)、各条例を所管する課 (条項ごとの判定と見直し方針)。",
+        "next_step": ("上位の条項から読み、担当課に配る Excel (review.xlsx) の「判定」「見直し方針」に"
+                      "記入して返してもらう。返ってきた判定を学習させると、次の点検の並べ順に反映されます。"),
+    }
