@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -36,3 +36,7 @@ class AnonymizeParams:
     l: Annotated[int, Field(ge=1)] = 1  # noqa: E741 — the key of params.yaml and the name of the measure
     max_suppression: Annotated[float, Field(ge=0, le=1)] = 0.05  # share of rows that may be suppressed
     keep_columns: Names | None = None  # released columns (None = the quasi-identifiers and the sensitive one)
+    metric: Literal["entropy", "entropy_monotonic", "loss", "discernibility"] = "entropy"  # utility model (lattice.py)
+    weights: dict[str, Annotated[float, Field(gt=0)]] | None = None  # attribute weights of the utility model
+    max_levels: dict[str, Annotated[int, Field(ge=0)]] | None = None  # highest hierarchy level per QI
+    derive: tuple[Literal["household_size"], ...] = ()  # columns computed before the linking codes are dropped
