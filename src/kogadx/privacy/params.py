@@ -40,3 +40,28 @@ class AnonymizeParams:
     weights: dict[str, Annotated[float, Field(gt=0)]] | None = None  # attribute weights of the utility model
     max_levels: dict[str, Annotated[int, Field(ge=0)]] | None = None  # highest hierarchy level per QI
     derive: tuple[Literal["household_size"], ...] = ()  # columns computed before the linking codes are dropped
+
+
+@section
+class StudentTierParams:
+    """Section ``student_tier``: the ride-log tier for students and the re-identification measurement."""
+
+    SECTION: ClassVar[str] = "student_tier"
+
+    tier: str = "ride_requests"  # which entry of policy.yaml ``student_tiers`` to build
+    seed: int = 20240401  # rider numbers and the random points of the uniqueness measurement
+    points: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Field(min_length=1)] = (1, 2, 3, 4)
+    time_steps: tuple[Literal["minute", "15min", "hour", "day"], ...] = ("minute", "hour", "day")
+    place_levels: tuple[Literal["stop", "town", "oaza"], ...] = ("stop", "town")
+
+
+@section
+class LegalRouteParams:
+    """Section ``privacy_route``: the APPI regime the city falls under and how data leaves it (legal.py)."""
+
+    SECTION: ClassVar[str] = "privacy_route"
+
+    regime: Literal["行政機関等", "個人情報取扱事業者"] = "行政機関等"
+    route: Literal["委託"] = "委託"
+    purpose: str = ""  # the purpose written in the contract (利用目的)
+    contractor: str = ""  # 委託を受けた者
