@@ -13,6 +13,16 @@ Names = Annotated[tuple[str, ...], Field(min_length=1)]
 
 
 @section
+class LegalRoute:
+    """Sub-table ``pseudonymize.route``: the APPI regime the city falls under and how data leaves it (legal.py)."""
+
+    regime: Literal["行政機関等", "個人情報取扱事業者"] = "行政機関等"
+    route: Literal["委託"] = "委託"
+    purpose: str = ""  # the purpose written in the contract (利用目的)
+    contractor: str = ""  # 委託を受けた者
+
+
+@section
 class PseudonymizeParams:
     """Section ``pseudonymize``: how the validated tables are pseudonymized (the policy is its own file)."""
 
@@ -22,6 +32,7 @@ class PseudonymizeParams:
     chunk_rows: Annotated[int, Field(ge=1)] = 1_000_000  # rows transformed at a time (partition-wise)
     tables: Names | None = None  # None = every table of the input folder (a table without a policy stops the stage)
     towns_table: str = "towns"  # town_name → town_code lookup for the address_to_town_code method
+    route: LegalRoute = LegalRoute()  # regime and sharing route, stated in the audit (kogadx.privacy.legal)
 
 
 @section
@@ -55,13 +66,3 @@ class StudentTierParams:
     place_levels: tuple[Literal["stop", "town", "oaza"], ...] = ("stop", "town")
 
 
-@section
-class LegalRouteParams:
-    """Section ``privacy_route``: the APPI regime the city falls under and how data leaves it (legal.py)."""
-
-    SECTION: ClassVar[str] = "privacy_route"
-
-    regime: Literal["行政機関等", "個人情報取扱事業者"] = "行政機関等"
-    route: Literal["委託"] = "委託"
-    purpose: str = ""  # the purpose written in the contract (利用目的)
-    contractor: str = ""  # 委託を受けた者

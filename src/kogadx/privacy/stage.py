@@ -29,6 +29,7 @@ from kogadx.params import as_dict
 from kogadx.privacy.anonymize import anonymize_table, parse_hierarchies
 from kogadx.privacy.audit import build_audit, render_markdown, table_audit
 from kogadx.privacy.keys import DemoCheck, KeyMaterial, PseudonymKey, resolve_key
+from kogadx.privacy.legal import legal_basis
 from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams, StudentTierParams
 from kogadx.privacy.policy import Policy, PolicyError, TablePolicy, column_label, parse_policy_text
 from kogadx.privacy.reident import build_student_tier, parse_student_tiers, stop_zones, uniqueness_table
@@ -124,6 +125,7 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> 
         audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
         log.info("%s: %d 行を仮名加工しました", name, stats.rows)
     audit = build_audit(policy, audits, key.source, _is_demo(inputs.synthetic_demo))
+    audit["legal"] = legal_basis(params.route)
     if not audit["passed"]:
         failed = {n: {"削除列の残存": t["deleted_columns_surviving"], "元の値の残存 (件数)": t["raw_value_survivals"],
                       "長い文字列の中の元の値 (件数)": t["raw_value_inside_text"]}
@@ -223,7 +225,7 @@ def name_sources(policy: Policy, selected: Mapping[str, str], frames: Mapping[st
 def deletion_info(policy: Policy, key: PseudonymKey, audits: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """削除情報等 for the secure zone: how replacement was made (no personal values)."""
     return {
-        "説明": "削除情報等 (施行規則第32条)。仮名加工情報と照合してはならない。安全管理区域でのみ保管",
+        "説明": "削除情報等 (法第73条第3項の定義による)。仮名加工情報と照合してはならない。安全管理区域でのみ保管",
         "key_fingerprint": key.fingerprint,
         "key_source": key.source,
         "algorithm": "HMAC-SHA256",
