@@ -110,7 +110,7 @@ show(b.kv_block([
     ("提供する列", "、".join(anonymize["released_columns"])),
     ("準識別子 (組み合わせると個人を絞り込める列)", "、".join(anonymize["quasi_identifiers"])),
     ("k (同じ準識別子の人の最小人数)", f"{b.fmt_int(anonymize['k'])} (目標 {anonymize['k_target']} 以上)"),
-    (f"l (各グループの {anonymize['sensitive']} の種類の最小数)", f"{anonymize['l']} (目標 {anonymize['l_target']} 以上)"),
+    (f"l (各グループの {anonymize.get('sensitive_ja') or anonymize['sensitive']} の種類の最小数)", f"{anonymize['l']} (目標 {anonymize['l_target']} 以上)"),
     ("一般化した内容", "、".join(f"{k}: {v}" for k, v in sorted(anonymize.get("generalisation", {}).items()))
      or "、".join(f"{k}: {v}" for k, v in sorted(anonymize["levels"].items()))),
     ("年齢が 10 歳幅以下の行の割合", b.fmt_pct(anonymize["age_band_10y_or_narrower_share"])

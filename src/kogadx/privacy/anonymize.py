@@ -125,6 +125,8 @@ def household_size(frame: pd.DataFrame) -> pd.Series:
 
 
 DERIVED = {"household_size": household_size}
+COLUMN_JA = {"age": "年齢", "sex": "性別", "town_code": "町丁目", "relationship": "続柄",
+             "household_size": "世帯人員 (1人・2人・3人・4人以上)"}
 
 
 def level_label(spec: Mapping[str, Any], level: int) -> str:
@@ -218,6 +220,7 @@ def anonymize_table(
         "nodes_checked": best.nodes_checked,
         "quasi_identifiers": qi,
         "sensitive": sensitive,
+        "sensitive_ja": COLUMN_JA.get(sensitive or "", sensitive),
         "released_columns": keep_columns,
     }
     if "age" in released.columns:

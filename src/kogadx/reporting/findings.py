@@ -228,7 +228,8 @@ def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
         f"元の値が他の列に残っている箇所は {survivals} 件でした。",
         f"匿名加工した住民データ ({fmt_int(anonymize['rows_released'])} 行) は、同じ属性の人が必ず "
         f"{fmt_int(anonymize['k'])} 人以上いる状態 (k 匿名性、目標 {anonymize['k_target']}) で、"
-        f"各グループに {anonymize['sensitive']} が {anonymize['l']} 種類以上ある状態 (l 多様性、目標 "
+        f"各グループに {anonymize.get('sensitive_ja') or anonymize['sensitive']} が "
+        f"{anonymize['l']} 種類以上ある状態 (l 多様性、目標 "
         f"{anonymize['l_target']}) です。削除した行は {fmt_int(anonymize['records_suppressed'])} 行です。"
         "この表は公開用ではなく、提案募集と契約を経た相手にのみ提供します。",
         f"仮IDは {audit['pseudonym']['algorithm']} の先頭 {audit['pseudonym']['bits']} ビットで、"
