@@ -139,8 +139,8 @@ answer_secure_dirs = None  # ← ここを書き換える
 checks.check_secure_dirs(answer_secure_dirs)
 
 # %% [markdown]
-# **演習 2.** のるーと古賀の予約ログ `data/pseudonymized/ride_requests.parquet` は何行ありますか？
-# `data.load_ride_requests()` で読み込んで数えてください。
+# **演習 2.** のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` は何行ありますか？
+# `data.read_table("data/student/ride_requests.parquet")` で読み込んで数えてください。
 
 # %%
 answer_rows = None  # ← ここを書き換える
