@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("privacy_pseudonym_speed", "privacy_pseudonym_speed.py", [], False,
      ["--rows", "1000000", "--baseline-rows", "1000000"]),
     ("privacy_pycanon", "privacy_pycanon.py", [], True, []),
+    ("privacy_arx_adult", "privacy_arx_adult.py", [], True, []),
     ("forecast_speed", "forecast_speed.py", [], False, ["--zones", "6", "--days", "180"]),
     ("bike_sharing", "bike_sharing.py", [], True, []),
     ("cta_daily", "cta_daily.py", [], True, []),

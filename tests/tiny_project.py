@@ -152,7 +152,7 @@ def plant_canaries(raw: Path, n_per_table: int = 8) -> list[Canary]:
     return list({(c.kind, c.value): c for c in canaries}.values())
 
 
-SHAREABLE = ("data/pseudonymized", "data/anonymized", "data/features", "models", "metrics", "reports",
+SHAREABLE = ("data/pseudonymized", "data/anonymized", "data/student", "data/features", "models", "metrics", "reports",
              "mlflow.db", "mlartifacts", "logs", "notebooks")
 
 

@@ -68,7 +68,7 @@ files.head(20)
 # 1. `synthesize` — 合成の古賀市を作り、市のシステムが出力するのと同じ形の CSV を `data/raw/` に書く
 # 2. `ingest` — 検証と正規化 (和暦→西暦、全角→半角)。おかしな行は理由つきで隔離 (quarantine)
 # 3. `pseudonymize` — 列ごとのポリシーで仮名加工し、`data/pseudonymized/` へ (ここから共有ゾーン)
-# 4. `anonymize` — k-匿名性・l-多様性を満たす匿名加工情報 (オープンデータ用)
+# 4. `anonymize` — k-匿名性・l-多様性を満たす匿名加工情報 (提案募集と契約で提供。オープンデータではない)
 # 5. `features` → `forecast` (のるーと需要予測)、`co2` (事業所の排出量)、`wellbeing` (幸福度の要因)
 #
 # ターミナルで次のコマンドを打つと、ステージのつながり (DAG) が見られます。
@@ -139,8 +139,8 @@ answer_secure_dirs = None  # ← ここを書き換える
 checks.check_secure_dirs(answer_secure_dirs)
 
 # %% [markdown]
-# **演習 2.** のるーと古賀の予約ログ `data/pseudonymized/ride_requests.parquet` は何行ありますか？
-# `data.load_ride_requests()` で読み込んで数えてください。
+# **演習 2.** のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` は何行ありますか？
+# `data.read_table("data/student/ride_requests.parquet")` で読み込んで数えてください。
 
 # %%
 answer_rows = None  # ← ここを書き換える

@@ -42,6 +42,7 @@ SECURE_DIRS = ("data/raw", "data/truth", "data/raw_validated", "data/secure")
 SHAREABLE_DIRS = (
     "data/pseudonymized",
     "data/anonymized",
+    "data/student",  # the students' tier (policy.yaml student_tiers, #19)
     "data/features",
     "models",
     "metrics",

@@ -63,3 +63,27 @@ def test_infeasible_targets_raise():
     frame = _people(20)
     with pytest.raises(ValueError, match="k=50"):
         anonymize_table(frame, default_hierarchies(), AnonymizeParams(quasi_identifiers=QI, k=50, keep_columns=KEEP))
+
+
+def test_household_size_as_sensitive_and_age_capped_at_10_year_bands():
+    """#19: 世帯人員 derived before household_id is dropped; l ≥ 2 on it; age never coarser than 10 years."""
+    frame = _people(900, seed=4)
+    frame["household_id"] = [f"h{i // 2 if i < 300 else i}" for i in range(len(frame))]  # 150 pairs, 600 alone
+    params = AnonymizeParams(quasi_identifiers=[*QI, "relationship"], derive=["household_size"],
+                             sensitive="household_size", k=5, l=2, max_suppression=0.05, max_levels={"age": 2},
+                             keep_columns=[*QI, "relationship", "household_size"])
+    result = anonymize_table(frame, default_hierarchies(), params)
+    released, report = result.table, result.report
+    assert set(released["household_size"]) <= {"1人", "2人"} and "household_id" not in released
+    assert measure(released, [*QI, "relationship"], "household_size")["l"] >= 2
+    assert report["levels"]["age"] <= 2
+    assert report["age_band_10y_or_narrower_share"] == pytest.approx((released["age"] != "90+").mean())
+    assert report["generalisation"]["age"] in {"各歳", "5歳階級", "10歳階級"}
+    assert sum(report["suppressed_by_age_20y"].values()) == report["records_suppressed"]
+
+
+@pytest.mark.parametrize(("text", "width"), [("42", 1), ("35-39", 5), ("30-39", 10), ("90+", float("inf"))])
+def test_band_width(text, width):
+    from kogadx.privacy.anonymize import band_width
+
+    assert band_width(text) == width

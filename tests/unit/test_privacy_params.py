@@ -10,8 +10,10 @@ from kogadx.params import ParamsError, load_params, validate_params
 from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams
 from tests.helpers import PROJECT_ROOT
 
-ANONYMIZE = {"quasi_identifiers": ["age", "sex", "town_code"], "sensitive": "relationship", "k": 5, "l": 2,
-             "max_suppression": 0.05, "keep_columns": ["age", "sex", "town_code", "relationship"]}
+ANONYMIZE = {"quasi_identifiers": ["age", "sex", "town_code", "relationship"], "derive": ["household_size"],
+             "sensitive": "household_size", "k": 5, "l": 2, "max_suppression": 0.05, "metric": "entropy",
+             "max_levels": {"age": 2},
+             "keep_columns": ["age", "sex", "town_code", "relationship", "household_size"]}
 
 
 def test_project_params_load():
@@ -19,7 +21,8 @@ def test_project_params_load():
     assert pseudo.reference_date == date(2024, 2, 29) and pseudo.tables is None and pseudo.towns_table == "towns"
     anon = load_params(AnonymizeParams, PROJECT_ROOT / "params.yaml")
     assert anon == validate_params(AnonymizeParams, ANONYMIZE)
-    assert anon.quasi_identifiers == ("age", "sex", "town_code") and anon.k == 5 and anon.l == 2
+    assert anon.quasi_identifiers == ("age", "sex", "town_code", "relationship") and anon.k == 5 and anon.l == 2
+    assert anon.sensitive == "household_size"  # 続柄 is a quasi-identifier, not the sensitive attribute (#19)
 
 
 def test_defaults_live_in_the_classes():

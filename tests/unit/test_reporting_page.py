@@ -83,11 +83,15 @@ def test_privacy_findings_count_by_appi_item():
              "passed": False, "key": {"demo_key": False},
              "pseudonym": {"algorithm": "HMAC-SHA256", "bits": 64, "persons_observed": 5,
                            "collision_probability_observed": 1e-18}}
-    anon = {"rows_released": 5, "k": 5, "k_target": 5, "l": 2, "l_target": 2, "records_suppressed": 0}
+    anon = {"rows_released": 5, "k": 5, "k_target": 5, "l": 2, "l_target": 2, "records_suppressed": 0,
+            "sensitive": "household_size"}
     text = privacy_findings(audit, anon)
     assert "2 列を削除" in text[0] and "第1号 1 列" in text[0] and "第3号 1 列" in text[0]
     assert "不合格" in text[1]
+    assert "household_size" in text[2] and "公開用ではなく" in text[2]  # #19: never called publishable
     assert len(text) == 4  # no demo-key sentence when the key is real
+    tier = {"max_p": 4, "student_share_unique_at_max_p": 0.25, "student_riders_at_max_p": 8}
+    assert "25.0%" in privacy_findings(audit, anon, tier)[4]
 
 
 def test_only_rich_outputs_reach_the_page():

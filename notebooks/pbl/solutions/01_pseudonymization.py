@@ -132,11 +132,11 @@ print("一般化後:", anonymity.measure(coarse, coarse_qi, "relationship"))
 # `anonymize` ステージは、階層 (年齢 → 5 歳刻み → 10 歳刻み → `*`) に沿って一般化し、
 # それでも小さいクラスは行ごと削除 (抑制) して、params.yaml の k と l を満たす表を作ります。
 # ID の列 (`person_id`, `household_id`) は **ありません**。照合用の ID が残ると、
-# 匿名加工情報 (施行規則第34条) の要件を満たさないからです。
+# 行政機関等匿名加工情報の作成基準 (個人情報保護法第116条・施行規則第62条) を満たさないからです。
 
 # %%
 released = data.load_anonymized_residents()
-print(anonymity.measure(released, qi, "relationship"))
+print(anonymity.measure(released, [*qi, "relationship"], "household_size"))
 print("anonymize ステージの記録:", data.load_metrics("anonymize"))
 released.head()
 
@@ -144,4 +144,4 @@ released.head()
 # ## ふりかえり
 # - 「名前を消したから匿名」ではないのはなぜですか？ k = 1 の人にはどんな危険がありますか？
 # - 一般化すると k は上がりますが、分析には何が失われますか？ (例: 90 歳以上の人の暮らし)
-# - 仮名加工情報 (PBL で使うデータ) と匿名加工情報 (公開できるデータ) の、使ってよい範囲の違いを整理しましょう。
+# - 仮名加工情報 (PBL で使うデータ) と匿名加工情報 (提案募集と契約で提供するデータ。オープンデータではない) の、使ってよい範囲の違いを整理しましょう。

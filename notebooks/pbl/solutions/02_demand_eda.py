@@ -30,10 +30,11 @@ plt = setup()
 
 # %% [markdown]
 # ## 1. 予約ログを眺める
-# 1 行が 1 件の予約です。`member_id` は仮ID、日時は分単位に丸められています (仮名加工)。
+# 1 行が 1 件の予約です (学生向けの階層)。`rider_day` は日ごとに振り直した番号、日時は 1 時間単位、
+# 乗降の場所は町丁目 (`origin_zone`, `destination_zone`) です。
 
 # %%
-rides = data.load_ride_requests()
+rides = data.read_table("data/student/ride_requests.parquet")
 print(f"{len(rides):,} 件 ({rides['desired_pickup_at'].min():%Y-%m-%d} 〜 {rides['desired_pickup_at'].max():%Y-%m-%d})")
 rides.head()
 
@@ -106,7 +107,8 @@ import geopandas as gpd
 towns = data.load_towns()
 stops = data.load_stops()
 stops_gdf = gpd.GeoDataFrame(stops, geometry=gpd.points_from_xy(stops["lon"], stops["lat"]), crs="EPSG:6668")
-uses = pd.concat([rides["origin_stop_id"], rides["destination_stop_id"]]).value_counts().rename("uses")
+rides_stops = data.load_ride_requests()  # 停留所単位の分析だけは委託契約の範囲の仮名加工ログ
+uses = pd.concat([rides_stops["origin_stop_id"], rides_stops["destination_stop_id"]]).value_counts().rename("uses")
 stops_gdf = stops_gdf.join(uses, on="stop_id").fillna({"uses": 0})
 
 fig, ax = plt.subplots(figsize=(7, 7))
@@ -121,8 +123,8 @@ plt.show()
 # **演習 3.** 乗車と降車を合わせて、一番よく使われる停留所の `stop_id` は？
 
 # %%
-answer_stop = pd.concat([rides["origin_stop_id"], rides["destination_stop_id"]]).value_counts().idxmax()
-assert checks.check_busiest_stop(answer_stop, rides)
+answer_stop = pd.concat([rides_stops["origin_stop_id"], rides_stops["destination_stop_id"]]).value_counts().idxmax()
+assert checks.check_busiest_stop(answer_stop, rides_stops)
 
 # %%
 stops.set_index("stop_id").loc[stops_gdf.sort_values("uses", ascending=False)["stop_id"].head(5), ["stop_name", "kind"]]

@@ -46,8 +46,8 @@ __all__ = [
 
 SECURE_MESSAGE = (
     "{path} は安全管理区域 ({zone}) のファイルです。ここには氏名・住所・マイナンバーなどの個人情報や"
-    "削除情報等が含まれ、個人情報保護法 (仮名加工情報の安全管理措置、施行規則第31条・第32条) と"
-    "古賀市との協定により、市の管理区域の外では扱えません。PBL では共有ゾーン "
+    "削除情報等が含まれ、個人情報保護法第66条 (行政機関等の保有個人情報の安全管理措置) と"
+    "古賀市との協定 (委託契約) により、市の管理区域の外では扱えません。PBL では共有ゾーン "
     "({shareable}) の仮名加工済みデータだけを使ってください。"
 )
 OUTSIDE_MESSAGE = (
@@ -190,7 +190,8 @@ def load_residents(root: Path | None = None) -> pd.DataFrame:
 
 
 def load_anonymized_residents(root: Path | None = None) -> pd.DataFrame:
-    """Anonymized release (k-anonymity / l-diversity): age (band), sex, town_code, relationship."""
+    """Anonymized release (k-anonymity, l-diversity on 世帯人員): age band, sex, town_code, relationship,
+    household_size. A 行政機関等匿名加工情報 candidate: given only through a proposal and contract, not open data."""
     return read_table("data/anonymized/residents.parquet", root=root)
 
 

@@ -116,11 +116,31 @@ def render_markdown(audit: Mapping[str, Any]) -> str:
         f"- 総合判定: {'合格' if audit['passed'] else '不合格'}",
         "",
     ]
+    legal = audit.get("legal")
+    if legal:
+        lines += [
+            "## 法的な位置づけ",
+            "",
+            f"- 適用される規律: {legal['regime_text']}",
+            f"- 提供の経路: {legal['route']} (相手方: {legal['contractor'] or '未記入'})",
+            f"- 利用目的: {legal['purpose'] or '未記入'}",
+            f"- 加工の基準: {legal['processing_yardstick']}",
+            f"- {legal['anonymized_release']}",
+            "",
+            "| 条文 | 内容 |",
+            "|---|---|",
+            *[f"| {a['article']} | {a['about']} |" for a in legal["articles"]],
+            "",
+            "| 区域 | 中身 | 渡してよい相手 | 根拠 |",
+            "|---|---|---|---|",
+            *[f"| {z['zone']} | {z['what']} | {z['who']} | {z['basis']} |" for z in legal["zones"]],
+            "",
+        ]
     for name, table in audit["tables"].items():
         lines += [
             f"## テーブル `{name}` ({table['rows']:,} 行)",
             "",
-            "| 列 | 処理 | 根拠 (施行規則) | 出力列 | 行数 | 異なり数 (前) | 異なり数 (後) |",
+            "| 列 | 処理 | 加工の基準 (施行規則第31条の号) | 出力列 | 行数 | 異なり数 (前) | 異なり数 (後) |",
             "|---|---|---|---|---:|---:|---:|",
         ]
         for col in table["columns"]:

@@ -29,8 +29,10 @@ from kogadx.params import as_dict
 from kogadx.privacy.anonymize import anonymize_table, parse_hierarchies
 from kogadx.privacy.audit import build_audit, render_markdown, table_audit
 from kogadx.privacy.keys import DemoCheck, KeyMaterial, PseudonymKey, resolve_key
-from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams
+from kogadx.privacy.legal import legal_basis
+from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams, StudentTierParams
 from kogadx.privacy.policy import Policy, PolicyError, TablePolicy, column_label, parse_policy_text
+from kogadx.privacy.reident import build_student_tier, parse_student_tiers, stop_zones, uniqueness_table
 from kogadx.privacy.scrub import build_name_matcher
 from kogadx.privacy.transform import TableStats, TransformContext, pseudonymize_frame
 from kogadx.stage import Artifact, ExcelCsvFile, JsonFile, StageOutputs, TextFile, TrackedRun
@@ -123,6 +125,7 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> 
         audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
         log.info("%s: %d 行を仮名加工しました", name, stats.rows)
     audit = build_audit(policy, audits, key.source, _is_demo(inputs.synthetic_demo))
+    audit["legal"] = legal_basis(params.route)
     if not audit["passed"]:
         failed = {n: {"削除列の残存": t["deleted_columns_surviving"], "元の値の残存 (件数)": t["raw_value_survivals"],
                       "長い文字列の中の元の値 (件数)": t["raw_value_inside_text"]}
@@ -222,7 +225,7 @@ def name_sources(policy: Policy, selected: Mapping[str, str], frames: Mapping[st
 def deletion_info(policy: Policy, key: PseudonymKey, audits: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """削除情報等 for the secure zone: how replacement was made (no personal values)."""
     return {
-        "説明": "削除情報等 (施行規則第32条)。仮名加工情報と照合してはならない。安全管理区域でのみ保管",
+        "説明": "削除情報等 (法第73条第3項の定義による)。仮名加工情報と照合してはならない。安全管理区域でのみ保管",
         "key_fingerprint": key.fingerprint,
         "key_source": key.source,
         "algorithm": "HMAC-SHA256",
@@ -276,4 +279,60 @@ def run_anonymize(inputs: AnonymizeInputs, params: AnonymizeParams) -> StageOutp
         runs=[TrackedRun("privacy", "anonymize", params=as_dict(params), metrics=metrics)],
         summary=f"anonymize: k={report['k']} l={report['l']} 削除 {report['records_suppressed']} 行 "
                 f"({100 * report['suppression_rate']:.2f}%)",
+    )
+
+
+# ----------------------------------------------------------------------------- student tier
+@dataclass(frozen=True)
+class StudentTierInputs:
+    """The pseudonymized ride log and stops, and the policy (its ``student_tiers`` section)."""
+
+    rides: pd.DataFrame
+    stops: pd.DataFrame
+    policy: str | bytes
+    policy_file: str = "policy.yaml"
+
+
+def run_student_tier(inputs: StudentTierInputs, params: StudentTierParams) -> StageOutputs:
+    """The stage: the student tier of the ride log and the uniqueness table (full log and tier).
+
+    Full log: minute/hour/day × stop/町丁目 with the member pseudonym as rider. Tier: its own
+    time step, zones and rider number. The metric the report states is the tier's share unique
+    at the largest p.
+    """
+    import yaml
+
+    text = inputs.policy.decode("utf-8") if isinstance(inputs.policy, bytes) else inputs.policy
+    tiers = parse_student_tiers(yaml.safe_load(text) or {}, inputs.policy_file)
+    if params.tier not in tiers:
+        raise PolicyError(f"{inputs.policy_file}: student_tiers に '{params.tier}' がありません")
+    spec = tiers[params.tier]
+    rides = inputs.rides
+    tier = build_student_tier(rides, inputs.stops, spec, params.seed)
+    origin = next(iter(spec.place_columns))
+    places: dict[str, pd.Series] = {level: rides[origin].astype("string").map(stop_zones(inputs.stops, level))
+              for level in params.place_levels}
+    time_column = spec.time_columns[1] if len(spec.time_columns) > 1 else spec.time_columns[0]
+    full = uniqueness_table(rides[spec.person_key], rides[time_column], places, params.time_steps, params.points,
+                            params.seed, "full")
+    student = uniqueness_table(tier[spec.person_output], tier[time_column],
+                               {spec.zone_level: tier[spec.place_columns[origin]]}, (spec.time_step,),
+                               params.points, params.seed, "student")
+    top = max(params.points)
+    headline = next(r for r in student if r["p"] == top)
+    metrics = {
+        "tier": spec.name, "rows": int(len(tier)), "columns": list(tier.columns),
+        "time_step": spec.time_step, "zone_level": spec.zone_level, "person_scope": spec.person_scope,
+        "points_on": f"{time_column} × {origin}",
+        "student_share_unique_at_max_p": headline["share_unique"], "student_riders_at_max_p": headline["riders"],
+        "max_p": top, "uniqueness": full + student,
+    }
+    return StageOutputs(
+        tables={f"student/{spec.source}.parquet": tier},
+        metrics=metrics,
+        runs=[TrackedRun("privacy", "student_tier", params=as_dict(params),
+                         metrics={"student_share_unique_at_max_p": headline["share_unique"],
+                                  "rows": float(len(tier))})],
+        summary=f"student_tier: {len(tier):,} 行、{top} 点で一意な利用者 {100 * headline['share_unique']:.1f}% "
+                f"(対象 {headline['riders']} 人)",
     )

@@ -211,7 +211,8 @@ def wellbeing_findings(metrics: Mapping[str, Any], city_rows: pd.DataFrame, driv
     return out
 
 
-def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any]) -> list[str]:
+def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
+                     tier: Mapping[str, Any] | None = None) -> list[str]:
     """What was deleted/replaced by APPI item, whether the audit passed, k/l of the release, key status."""
     columns = [c for t in audit["tables"].values() for c in t["columns"]]
     deleted = [c for c in columns if c["action"] == "delete"]
@@ -224,16 +225,23 @@ def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any]) -> 
         f"{len(audit['tables'])} 個の表で {len(deleted)} 列を削除しました (第1号 {by_item['item1']} 列、"
         f"第2号 {by_item['item2']} 列、第3号 {by_item['item3']} 列)。{replaced} 列は鍵付きハッシュの仮IDに置き換え、"
         f"{generalised} 列は一般化 (生年月日→年齢など) しました。",
-        f"監査の結果は「{'合格' if audit['passed'] else '不合格'}」です。削除した列が残っている表は {surviving} 件、"
+        f"プログラムによる自動点検の結果は「{'合格' if audit['passed'] else '不合格'}」です"
+        f" (人による監査や法的な審査ではありません)。削除した列が残っている表は {surviving} 件、"
         f"元の値が他の列に残っている箇所は {survivals} 件でした。",
         f"匿名加工した住民データ ({fmt_int(anonymize['rows_released'])} 行) は、同じ属性の人が必ず "
         f"{fmt_int(anonymize['k'])} 人以上いる状態 (k 匿名性、目標 {anonymize['k_target']}) で、"
-        f"各グループに {anonymize['l']} 種類以上の続柄がある状態 (l 多様性、目標 {anonymize['l_target']}) です。"
-        f"削除した行は {fmt_int(anonymize['records_suppressed'])} 行です。",
+        f"各グループに {anonymize.get('sensitive_ja') or anonymize['sensitive']} が "
+        f"{anonymize['l']} 種類以上ある状態 (l 多様性、目標 "
+        f"{anonymize['l_target']}) です。削除した行は {fmt_int(anonymize['records_suppressed'])} 行です。"
+        "この表は公開用ではなく、提案募集と契約を経た相手にのみ提供します。",
         f"仮IDは {audit['pseudonym']['algorithm']} の先頭 {audit['pseudonym']['bits']} ビットで、"
         f"{fmt_int(audit['pseudonym']['persons_observed'])} 人で偶然同じ仮IDになる確率は "
         f"{audit['pseudonym']['collision_probability_observed']:.1e} です。",
     ]
+    if tier is not None:
+        out.append(f"学生向けの乗車記録では、{tier['max_p']} 点の乗車で一意に特定できる利用者×日の割合は "
+                   f"{fmt_pct(tier['student_share_unique_at_max_p'])} です "
+                   f"(対象 {fmt_int(tier['student_riders_at_max_p'])} 件)。")
     if audit["key"].get("demo_key"):
         out.append("今回の仮ID化には合成データ専用のデモ用の鍵を使いました。実データには使えません。")
     return out

@@ -95,7 +95,8 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
     wellbeing = {"wellbeing_metrics": p.metrics / "wellbeing.json", "wellbeing_figures": p.figures / "wellbeing",
                  "wellbeing_tables": p.features / "wellbeing"}
     privacy = {"pseudonymize_audit": p.privacy / "pseudonymize_audit.json",
-               "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json"}
+               "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json",
+               "student_tier_metrics": p.metrics / "student_tier.json"}
     regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.review}
     # the interval level the wellbeing stage used, read with that stage's own schema
     level = validate_params(WellbeingParams, p.all_params.get("wellbeing"), prefix="wellbeing").level
@@ -107,7 +108,8 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
         ReportSpec("wellbeing", "地域幸福度 調査レポート", ("wellbeing", "report"),
                    {**_str(wellbeing), "level": level},
                    _existing(wellbeing.values())),
-        ReportSpec("privacy", "個人情報の加工 自動点検レポート", ("pseudonymize", "anonymize", "ingest", "report"),
+        ReportSpec("privacy", "個人情報の加工 自動点検レポート",
+                   ("pseudonymize", "anonymize", "student_tier", "ingest", "report"),
                    _str(privacy), _existing(privacy.values())),
         ReportSpec("regulation", "アナログ規制の点検レポート", ("regulation_scan", "report"),
                    {**_str(regulation), "top_n": params.regulation_top_n}, _existing(regulation.values()),
