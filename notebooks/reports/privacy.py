@@ -26,7 +26,7 @@ from IPython.display import HTML, display
 
 from kogadx.privacy.audit import ACTION_JA
 from kogadx.reporting import blocks as b
-from kogadx.reporting.findings import APPI_ITEM_JA, privacy_findings
+from kogadx.reporting.findings import APPI_ITEM_JA, privacy_decision, privacy_findings
 
 
 def show(html: str) -> None:
@@ -39,6 +39,11 @@ ingest = json.loads(Path(ingest_metrics).read_text(encoding="utf-8"))
 tier_path = Path(student_tier_metrics)
 tier = json.loads(tier_path.read_text(encoding="utf-8")) if tier_path.is_file() else None
 legal = audit.get("legal") or {}
+decision = privacy_decision(audit, anonymize, tier)
+zones = pd.DataFrame(legal.get("zones") or [], columns=["zone", "what", "who", "basis"])
+show(b.decision_block(decision["question"], decision["finding"], zones,
+                      {"zone": "区域", "who": "渡してよい相手", "basis": "根拠"},
+                      decision["uncertainty"], decision["decider"], decision["next_step"]))
 show(b.summary_block("この報告の要点", privacy_findings(audit, anonymize, tier),
                      lead=f"市は{legal.get('regime_text', '行政機関等 (個人情報保護法 第5章)')}として、"
                           "分析用データから何を削除・置き換え、誰に渡せるかを記録します。"))

@@ -356,3 +356,30 @@ def wellbeing_decision(metrics: Mapping[str, Any], summary: pd.DataFrame, level:
         "next_step": ("幸福度と関係の強い分野の担当課と結果を共有し、回答の少ない地区では次回調査の前に"
                       "自治会・地区の集まりで聞き取りを行う。"),
     }
+
+
+def privacy_decision(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
+                     tier: Mapping[str, Any] | None) -> dict[str, str]:
+    """The decision page's sentences for the privacy report, every number from the audit/metrics."""
+    legal = audit.get("legal") or {}
+    age_share = anonymize.get("age_band_10y_or_narrower_share")
+    release = (f"匿名加工した住民表は k = {fmt_int(anonymize['k'])}、l = {fmt_int(anonymize['l'])} で、"
+               f"{fmt_pct(anonymize['suppression_rate'], 2)} の行を削除しました")
+    if age_share is not None:
+        release += f" (年齢を 10 歳幅以下で残した行 {fmt_pct(age_share, 1)})"
+    risk = ""
+    if tier:
+        risk = (f"学生向けの予約ログでも、同じ日の {fmt_int(tier['max_p'])} 回の乗車 (時刻と町丁目) が分かれば "
+                f"{fmt_pct(tier['student_share_unique_at_max_p'], 0)} の利用者が一人に絞られます。"
+                "利用者番号は日ごとに振り直し、ほかの表とつながりません。")
+    return {
+        "question": "加工したデータを、誰に、どの手続きで渡してよいか。",
+        "finding": (f"市は{legal.get('regime_text', '行政機関等')}として、仮名加工したデータは"
+                    f"{legal.get('route', '委託')}の相手方にだけ渡せます。{release}。"
+                    "匿名加工した表もオープンデータではありません。"),
+        "uncertainty": ("自動点検は決められた項目 (削除した列・元の値の残り・k と l) を機械的に確かめたもので、"
+                        "法的な審査の代わりにはなりません。" + risk),
+        "decider": "個人情報保護の担当課 (提供の可否と契約)、データを所管する課。",
+        "next_step": ("委託契約に再提供・照合・本人への連絡の禁止と安全管理措置を書き込み、"
+                      "学生に渡す前に取扱いの誓約を取る。匿名加工した表は提案募集の手続きを経てから提供する。"),
+    }
