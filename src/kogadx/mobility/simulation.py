@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy.spatial import cKDTree
 
 from kogadx.io import InputFileError
@@ -74,6 +75,15 @@ class StraightLineTravelTime:
     def minutes(self, ax, ay, bx, by) -> np.ndarray:
         """Travel time (minutes)."""
         return self.km(ax, ay, bx, by) / self.speed_kmh * 60.0
+
+    # One leg between two points as a Python float: the simulator asks for thousands of
+    # single legs, where numpy's array machinery costs more than the arithmetic. Same
+    # operations in the same order as the vectorised methods (identical values).
+    def leg_km(self, ax: float, ay: float, bx: float, by: float) -> float:
+        return float(np.hypot(bx - ax, by - ay)) * self.detour_factor / 1000.0
+
+    def leg_min(self, ax: float, ay: float, bx: float, by: float) -> float:
+        return float(np.hypot(bx - ax, by - ay)) * self.detour_factor / 1000.0 / self.speed_kmh * 60.0
 
 
 @dataclass
@@ -188,6 +198,106 @@ class _Vehicle:
     repos: tuple | None = None
 
 
+# --------------------------------------------------------------------------- insertion kernel
+# The cheapest-insertion search is the simulator's hot loop (every request × vehicle ×
+# pick-up position × drop-off position × plan length): compiled with numba. No fastmath,
+# so every sum is done in the same order as plain Python floats (identical results on any
+# machine). Stops are "elements": the plan's stops 0…m-1, then the new pick-up (m) and
+# drop-off (m+1); element e is row/column e+1 of the travel-time table T (row 0 = anchor).
+@njit(cache=True)
+def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
+              desired, rid, known, picked, new_p, new_d):  # pragma: no cover - compiled
+    """Greedy schedule of ``order[:n]`` (leave at once, wait at a stop if early).
+
+    Returns (code, cost, new pick-up start): code 3 = feasible, 1 = the new pick-up is late,
+    2 = the new drop-off breaks its ride limit, 0 = anything else infeasible."""
+    for q in range(len(known)):
+        picked[q] = known[q]
+    t = base
+    prev = 0
+    load = load0
+    drive = 0.0
+    wait = 0.0
+    t_new = math.nan
+    for q in range(n):
+        e = order[q]
+        leg = T[prev, e + 1]
+        drive += leg
+        t = max(earliest[e], t + leg)
+        if t > latest[e] + 1e-9:
+            return (1 if e == new_p else 0), 0.0, t_new
+        if pickup[e]:
+            load += pax[e]
+            if load > cap:
+                return 0, 0.0, t_new
+            picked[rid[e]] = t
+            wait += t - desired[e]
+            if e == new_p:
+                t_new = t
+        else:
+            load -= pax[e]
+            if t - picked[rid[e]] - dwell > max_ride[e] + 1e-9:
+                return (2 if e == new_d else 0), 0.0, t_new
+        t += dwell
+        prev = e + 1
+    return 3, drive + wait_weight * wait, t_new
+
+
+@njit(cache=True)
+def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
+                    desired, rid, known, best0):  # pragma: no cover - compiled
+    """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
+    plan of m stops, first found wins ties; only one cheaper than ``best0`` - 1e-9 counts
+    (the best of the vehicles before). Returns (added cost, i, j, offered pick-up); i = -1
+    when none. Pruning (exact when travel times obey the triangle inequality, as the
+    straight-line model does): a later pick-up position cannot make the new pick-up
+    earlier, and a later drop-off position cannot shorten its ride."""
+    picked = np.empty(len(known))
+    order = np.empty(m + 2, dtype=np.int64)
+    for q in range(m):
+        order[q] = q
+    code, old_cost, _ = _schedule(order, m, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax,
+                                  max_ride, desired, rid, known, picked, -1, -1)
+    if code != 3:
+        old_cost = 0.0
+    best, bi, bj, offer = best0, -1, -1, math.nan
+    for i in range(first, m + 1):
+        late = False
+        for j in range(i, m + 1):
+            # order = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
+            n = 0
+            for q in range(i):
+                order[n] = q
+                n += 1
+            order[n] = m
+            n += 1
+            for q in range(i, j):
+                order[n] = q
+                n += 1
+            order[n] = m + 1
+            n += 1
+            for q in range(j, m):
+                order[n] = q
+                n += 1
+            code, cost, t_new = _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest,
+                                          pickup, pax, max_ride, desired, rid, known, picked, m, m + 1)
+            if code == 1:
+                late = True
+                break
+            if code == 2:
+                break
+            if code != 3:
+                continue
+            delta = cost - old_cost
+            if delta < best - 1e-9:
+                best, bi, bj, offer = delta, i, j, t_new
+        if late:
+            break
+    return best, bi, bj, offer
+
+
+
+
 class _Day:
     """State of one simulated service day (minutes since midnight)."""
 
@@ -201,45 +311,11 @@ class _Day:
         self.assigned: dict[int, int] = {}
         self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
-
-    # -- schedule of a stop sequence from an anchor; returns (times, cost) or None
-    def _schedule(self, x0, y0, base, load0, stops: list[_Stop], T: np.ndarray, idx: list[int],
-                  new_p: _Stop | None = None, new_d: _Stop | None = None):
-        """Greedy schedule (leave at once, wait at a stop if early).
-
-        Returns ``(times, cost)``, or an int failure code: 1 = the new pick-up ``new_p`` is
-        late, 2 = the new drop-off ``new_d`` breaks its ride limit, 0 = anything else.
-        """
-        dwell = self.rules.dwell
-        cap = self.fleet.capacity
-        t = base
-        prev = 0
-        load = load0
-        times = []
-        drive = 0.0
-        local_pick: dict[int, float] = {}
-        wait = 0.0
-        for k, s in zip(idx, stops, strict=True):
-            leg = T[prev, k]
-            drive += leg
-            t = max(s.earliest, t + leg)
-            if t > s.latest + 1e-9:
-                return 1 if s is new_p else 0
-            if s.pickup:
-                load += s.pax
-                if load > cap:
-                    return 0
-                local_pick[s.req] = t
-                wait += t - s.desired
-            else:
-                load -= s.pax
-                p = local_pick.get(s.req, self.pickup_start.get(s.req))
-                if t - p - dwell > s.max_ride + 1e-9:
-                    return 2 if s is new_d else 0
-            times.append(t)
-            t += dwell
-            prev = k
-        return times, drive + self.rules.wait_weight * wait
+        if isinstance(travel, StraightLineTravelTime):
+            self.leg_min, self.leg_km = travel.leg_min, travel.leg_km
+        else:
+            self.leg_min = lambda ax, ay, bx, by: float(travel.minutes(ax, ay, bx, by))
+            self.leg_km = lambda ax, ay, bx, by: float(travel.km(ax, ay, bx, by))
 
     def _anchor(self, v: _Vehicle, now: float) -> tuple[float, float, float, bool]:
         """(x, y, base time, first stop committed) of a vehicle as seen at ``now``.
@@ -252,7 +328,7 @@ class _Day:
             return x0 + f * (x1 - x0), y0 + f * (y1 - y0), max(now, t0), False
         if v.plan:
             s = v.plan[0]
-            leg = float(self.travel.minutes(v.x, v.y, s.x, s.y))
+            leg = self.leg_min(v.x, v.y, s.x, s.y)
             depart = max(v.t_avail, s.earliest - leg)
             if depart <= now:
                 return v.x, v.y, v.t_avail, True
@@ -269,7 +345,7 @@ class _Day:
             while v.plan:
                 x, y, base, _ = self._anchor(v, now)
                 s = v.plan[0]
-                leg = float(self.travel.minutes(x, y, s.x, s.y))
+                leg = self.leg_min(x, y, s.x, s.y)
                 depart = max(base, s.earliest - leg)
                 start = max(s.earliest, base + leg)
                 if start > now:
@@ -285,7 +361,7 @@ class _Day:
                     self.dropoff_start[s.req] = start
 
     def _record(self, v, kind, x0, y0, x1, y1, t0, t1, load, req=-1, to_pickup=False) -> None:
-        km = float(self.travel.km(x0, y0, x1, y1))
+        km = self.leg_km(x0, y0, x1, y1)
         if km > 0:
             self.legs.append((self.day, v.vid, kind, x0, y0, x1, y1, t0, t1, load, km, req, to_pickup))
 
@@ -309,34 +385,22 @@ class _Day:
             x0, y0, base, committed = self._anchor(v, now)
             stops = v.plan
             m = len(stops)
-            xs = np.array([x0] + [s.x for s in stops] + [p.x, d.x])
-            ys = np.array([y0] + [s.y for s in stops] + [p.y, d.y])
-            T = self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :])
-            old = self._schedule(x0, y0, base, v.load, stops, T, list(range(1, m + 1)))
-            old_cost = old[1] if isinstance(old, tuple) else 0.0
-            first = 1 if committed else 0
-            ip, idd = m + 1, m + 2
-            # Pruning (exact when travel times obey the triangle inequality, as the
-            # straight-line model does): a later pick-up position cannot make the new
-            # pick-up earlier, and a later drop-off position cannot shorten its ride.
-            for i in range(first, m + 1):
-                late = False
-                for j in range(i, m + 1):
-                    seq = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
-                    idx = list(range(1, i + 1)) + [ip] + list(range(i + 1, j + 1)) + [idd] + list(range(j + 1, m + 1))
-                    res = self._schedule(x0, y0, base, v.load, seq, T, idx, p, d)
-                    if res == 1:
-                        late = True
-                        break
-                    if res == 2:
-                        break
-                    if not isinstance(res, tuple):
-                        continue
-                    delta = res[1] - old_cost
-                    if best is None or delta < best[0] - 1e-9:
-                        best = (delta, v.vid, seq, res[0][i])
-                if late:
-                    break
+            seq = stops + [p, d]
+            xs = np.array([x0] + [s.x for s in seq])
+            ys = np.array([y0] + [s.y for s in seq])
+            T = np.ascontiguousarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]),
+                                     dtype=float)
+            local: dict[int, int] = {}
+            rid = np.array([local.setdefault(s.req, len(local)) for s in seq], dtype=np.int64)
+            known = np.array([self.pickup_start.get(r, math.nan) for r in local], dtype=float)
+            delta, i, j, offer = _best_insertion(
+                T, m, 1 if committed else 0, base, v.load, self.fleet.capacity, self.rules.dwell,
+                self.rules.wait_weight, np.array([s.earliest for s in seq]), np.array([s.latest for s in seq]),
+                np.array([s.pickup for s in seq]), np.array([s.pax for s in seq], dtype=np.int64),
+                np.array([s.max_ride for s in seq]), np.array([s.desired for s in seq]), rid, known,
+                math.inf if best is None else best[0])
+            if i >= 0:
+                best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
         if best is None:
             return False
         self.offer[req] = best[3]
@@ -372,9 +436,9 @@ class _Day:
         if not v.plan:
             return True
         s = v.plan[0]
-        planned = max(s.earliest, t0 + float(self.travel.minutes(v.x, v.y, s.x, s.y)))
-        via = (t0 + float(self.travel.minutes(v.x, v.y, tx, ty)) + self.rules.slack_min_stay_min
-               + float(self.travel.minutes(tx, ty, s.x, s.y)))
+        planned = max(s.earliest, t0 + self.leg_min(v.x, v.y, s.x, s.y))
+        via = (t0 + self.leg_min(v.x, v.y, tx, ty) + self.rules.slack_min_stay_min
+               + self.leg_min(tx, ty, s.x, s.y))
         return via <= planned + 1e-9
 
     def return_to_depot(self, now: float) -> None:
@@ -386,7 +450,7 @@ class _Day:
             t0 = max(now, v.t_avail)
             if not self._slack_ok(v, t0, tx, ty):
                 continue
-            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
 
     def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
         """Send idle vehicles to waiting points by expected demand (``rules.reposition_rule``)."""
@@ -429,7 +493,7 @@ class _Day:
                                  if self._slack_ok(v, t0, float(wx[j]), float(wy[j]))]
             options.append(xy)
             reach.append(np.array([np.asarray(self.travel.minutes(x, y, wx, wy), float) for x, y in xy]))
-            move.append(np.array([float(self.travel.minutes(v.x, v.y, x, y)) for x, y in xy]))
+            move.append(np.array([self.leg_min(v.x, v.y, x, y) for x, y in xy]))
         n_choices = math.prod(len(o) for o in options)
         if n_choices <= self.rules.max_enumeration:
             # all combinations in lexicographic order: the first minimum prefers staying
@@ -451,7 +515,7 @@ class _Day:
             if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
             t0 = max(now, v.t_avail)
-            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
 
     def _coordinate_descent(self, reach_fixed: np.ndarray, reach: list[np.ndarray], move: list[np.ndarray],
                             lam: np.ndarray) -> np.ndarray:
@@ -513,7 +577,7 @@ class _Day:
             tx, ty = centroids[target]
             if math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
-            leg = float(self.travel.minutes(v.x, v.y, tx, ty))
+            leg = self.leg_min(v.x, v.y, tx, ty)
             v.repos = (v.x, v.y, t0, tx, ty, t0 + leg)
 
 
@@ -625,6 +689,8 @@ class _Replay:
     accept_wait: np.ndarray = field(init=False)  # a ride-now rider declines an offer later than this
     offer_t: np.ndarray = field(init=False)
     wait_from: np.ndarray = field(init=False)  # request (ride-now) or desired time (reservation)
+    pax: np.ndarray = field(init=False)
+    xy: np.ndarray = field(init=False)  # origin x, y, destination x, y
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
@@ -659,6 +725,9 @@ class _Replay:
         out = cls(reqs, direct, desired_min, request_min, lead_min, day_of)
         out.ride_now, out.accept_wait = ride_now, np.where(np.isnan(accept), math.inf, accept)
         out.wait_from = wait_from
+        # plain arrays: the replay reads one request at a time (pandas lookups cost more)
+        out.pax = reqs["passengers"].to_numpy(int)
+        out.xy = reqs[["origin_x", "origin_y", "dest_x", "dest_y"]].to_numpy(float)
         return out
 
     def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float) -> None:
@@ -677,7 +746,7 @@ class _Replay:
             if not (open_min <= self.desired_min[r] <= close_min):
                 self.reason[r] = "運行時間外"
                 continue
-            if int(self.reqs.at[r, "passengers"]) > sim.fleet.capacity:
+            if int(self.pax[r]) > sim.fleet.capacity:
                 self.reason[r] = "定員超過"
                 continue
             p, d = self._stops(r, now, rules)
@@ -705,12 +774,12 @@ class _Replay:
         direct, desired = self.direct[r], self.desired_min[r]
         max_ride = max(rules.max_detour_factor * direct, direct + rules.min_detour_slack_min)
         earliest = max(desired, now)
-        pax = int(self.reqs.at[r, "passengers"])
+        pax = int(self.pax[r])
         # ride-now: pick-up within the maximum wait from the request; reservation: the promised window
         latest = self.wait_from[r] + (rules.max_wait_min if self.ride_now[r] else rules.pickup_window_min)
-        p = _Stop(r, True, float(self.reqs.at[r, "origin_x"]), float(self.reqs.at[r, "origin_y"]), earliest,
+        p = _Stop(r, True, float(self.xy[r, 0]), float(self.xy[r, 1]), earliest,
                   latest, pax, max_ride, desired)
-        d = _Stop(r, False, float(self.reqs.at[r, "dest_x"]), float(self.reqs.at[r, "dest_y"]), 0.0, math.inf, pax,
+        d = _Stop(r, False, float(self.xy[r, 2]), float(self.xy[r, 3]), 0.0, math.inf, pax,
                   max_ride)
         return p, d
 
