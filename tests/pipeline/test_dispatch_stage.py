@@ -19,7 +19,7 @@ DISPATCH = {
     "replay": {"start": "2024-09-09", "end": "2024-09-11"},
     "replay_outcomes": ["完了", "配車不可", "無断キャンセル"],
     "fleet": {"n_vehicles": 2, "capacity": 8, "depot": {"name": "JR古賀駅", "lat": 33.732828, "lon": 130.466902}},
-    "rules": {"pickup_window_min": 15, "max_detour_factor": 2.0, "min_detour_slack_min": 5.0, "dwell_min": 1.0,
+    "rules": {"pickup_window_min": 15, "ride_time_alpha": 1.5, "ride_time_beta_min": 5.0, "dwell_min": 1.0,
               "lookahead_min": 30.0, "wait_weight": 0.5},
     "travel": {"model": "straight_line", "detour_factor": 1.3, "speed_kmh": 25},
     "expected_demand": {"source": "auto", "history_weeks": 1},

@@ -15,8 +15,8 @@ Units and conventions:
 Constraints on every plan (checked by :func:`check_vehicle_log` in the tests):
 
 * pick-up service starts within ``[desired, desired + pickup_window_min]``;
-* ride time (drop-off start - pick-up start - dwell) ``<= max(max_detour_factor *
-  direct, direct + min_detour_slack_min)``;
+* ride time (drop-off start - pick-up start - dwell) ``<= ride_time_alpha * direct +
+  ride_time_beta_min`` (α·t + β, see :func:`ride_time_limit`);
 * passengers on board ``<= capacity``.
 
 Rider wait = pick-up service start - desired pick-up time (the vehicle never leaves early).
@@ -28,7 +28,7 @@ import math
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -204,7 +204,15 @@ class _Vehicle:
 # so every sum is done in the same order as plain Python floats (identical results on any
 # machine). Stops are "elements": the plan's stops 0…m-1, then the new pick-up (m) and
 # drop-off (m+1); element e is row/column e+1 of the travel-time table T (row 0 = anchor).
-@njit(cache=True)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _compiled(fn: _F) -> _F:
+    """numba-compile ``fn`` (cached on disk) keeping its Python signature for the type checker."""
+    return cast(_F, njit(cache=True)(fn))
+
+
+@_compiled
 def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
               desired, rid, known, picked, new_p, new_d):  # pragma: no cover - compiled
     """Greedy schedule of ``order[:n]`` (leave at once, wait at a stop if early).
@@ -243,7 +251,7 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
     return 3, drive + wait_weight * wait, t_new
 
 
-@njit(cache=True)
+@_compiled
 def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
                     desired, rid, known, best0):  # pragma: no cover - compiled
     """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
@@ -296,6 +304,11 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     return best, bi, bj, offer
 
 
+
+
+# travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up
+_KernelArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]
 
 
 class _Day:
@@ -386,19 +399,10 @@ class _Day:
             stops = v.plan
             m = len(stops)
             seq = stops + [p, d]
-            xs = np.array([x0] + [s.x for s in seq])
-            ys = np.array([y0] + [s.y for s in seq])
-            T = np.ascontiguousarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]),
-                                     dtype=float)
-            local: dict[int, int] = {}
-            rid = np.array([local.setdefault(s.req, len(local)) for s in seq], dtype=np.int64)
-            known = np.array([self.pickup_start.get(r, math.nan) for r in local], dtype=float)
+            arrays = self._arrays(x0, y0, seq)
             delta, i, j, offer = _best_insertion(
-                T, m, 1 if committed else 0, base, v.load, self.fleet.capacity, self.rules.dwell,
-                self.rules.wait_weight, np.array([s.earliest for s in seq]), np.array([s.latest for s in seq]),
-                np.array([s.pickup for s in seq]), np.array([s.pax for s in seq], dtype=np.int64),
-                np.array([s.max_ride for s in seq]), np.array([s.desired for s in seq]), rid, known,
-                math.inf if best is None else best[0])
+                arrays[0], m, 1 if committed else 0, base, v.load, self.fleet.capacity, self.rules.dwell,
+                self.rules.wait_weight, *arrays[1:], math.inf if best is None else best[0])
             if i >= 0:
                 best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
         if best is None:
@@ -415,6 +419,101 @@ class _Day:
         v.plan = best[2]
         self.assigned[req] = v.vid
         return True
+
+    def _arrays(self, x0: float, y0: float, seq: list[_Stop]) -> _KernelArrays:
+        """The kernels' view of a stop sequence from an anchor: travel table (anchor first),
+        earliest, latest, pick-up flag, party size, ride limit, desired time, local request
+        number and the known pick-up start of each request (NaN while not picked up)."""
+        xs = np.array([x0] + [s.x for s in seq])
+        ys = np.array([y0] + [s.y for s in seq])
+        T = np.ascontiguousarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), dtype=float)
+        local: dict[int, int] = {}
+        rid = np.array([local.setdefault(s.req, len(local)) for s in seq], dtype=np.int64)
+        known = np.array([self.pickup_start.get(r, math.nan) for r in local], dtype=float)
+        return (T, np.array([s.earliest for s in seq]), np.array([s.latest for s in seq]),
+                np.array([s.pickup for s in seq], dtype=bool), np.array([s.pax for s in seq], dtype=np.int64),
+                np.array([s.max_ride for s in seq]), np.array([s.desired for s in seq]), rid, known)
+
+    def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
+        """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
+        its anchor at ``now``; None when it breaks a promise."""
+        x0, y0, base, _ = self._anchor(v, now)
+        arrays = self._arrays(x0, y0, seq)
+        order = np.arange(len(seq), dtype=np.int64)
+        code, cost, _ = _schedule(order, len(seq), arrays[0], base, v.load, self.fleet.capacity, self.rules.dwell,
+                                  self.rules.wait_weight, *arrays[1:], np.empty(len(arrays[-1])), -1, -1)
+        return float(cost) if code == 3 else None
+
+    def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
+        """Re-solve every open stop of the day (:mod:`kogadx.mobility.reopt`); adopt the new
+        plans when each keeps every promise and their total cost is lower. Returns True
+        when adopted."""
+        from kogadx.mobility.reopt import resolve_open
+
+        stops = [s for v in self.vehicles for s in v.plan]
+        if sum(s.pickup for s in stops) < 2:
+            return False  # nothing to exchange
+        routes = resolve_open(self._open_problem(now, stops), time_limit_s)
+        if routes is None or sorted(k for r in routes for k in r) != list(range(len(stops))):
+            return False
+        old_total, new_total, plans = 0.0, 0.0, []
+        for v, route in zip(self.vehicles, routes, strict=True):
+            seq = [stops[k] for k in route]
+            old, new = self.plan_cost(v, now, v.plan), self.plan_cost(v, now, seq)
+            if new is None or old is None:
+                return False
+            old_total, new_total = old_total + old, new_total + new
+            plans.append(seq)
+        if new_total >= old_total - 1e-9:
+            return False
+        for v, seq in zip(self.vehicles, plans, strict=True):
+            if [id(s) for s in seq] != [id(s) for s in v.plan]:
+                self._adopt(v, seq, now)
+        return True
+
+    def _open_problem(self, now: float, stops: list[_Stop]) -> Any:
+        """The vans' open stops as a :class:`kogadx.mobility.reopt.OpenProblem`: riders on
+        board and the stop a van is already heading for stay on that van."""
+        from kogadx.mobility.reopt import OpenProblem
+
+        anchors = [self._anchor(v, now) for v in self.vehicles]
+        pos = {id(s): k for k, s in enumerate(stops)}
+        pick_of = {s.req: pos[id(s)] for s in stops if s.pickup}
+        pair = np.full(len(stops), -1)
+        van = np.full(len(stops), -1)
+        first = np.full(len(self.vehicles), -1)
+        for vi, v in enumerate(self.vehicles):
+            for s in v.plan:
+                if not s.pickup and s.req in pick_of:
+                    pair[pick_of[s.req]] = pos[id(s)]
+                elif not s.pickup:
+                    van[pos[id(s)]] = vi  # rider on board
+            if v.plan and anchors[vi][3]:
+                first[vi] = pos[id(v.plan[0])]  # already on its way there
+                van[first[vi]] = vi
+        for k in np.flatnonzero((pair >= 0) & (van >= 0)):  # its drop-off stays on that van too
+            van[pair[k]] = van[k]
+        xs = np.array([a[0] for a in anchors] + [s.x for s in stops])
+        ys = np.array([a[1] for a in anchors] + [s.y for s in stops])
+        return OpenProblem(
+            base=np.array([a[2] for a in anchors]), load=np.array([v.load for v in self.vehicles]), first=first,
+            earliest=np.array([s.earliest for s in stops]), latest=np.array([s.latest for s in stops]),
+            pax=np.array([s.pax if s.pickup else -s.pax for s in stops]), pair=pair,
+            max_ride=np.array([s.max_ride for s in stops]), desired=np.array([s.desired for s in stops]), van=van,
+            travel=np.asarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), float),
+            routes=[[pos[id(s)] for s in v.plan] for v in self.vehicles], capacity=self.fleet.capacity,
+            dwell=self.rules.dwell, wait_weight=self.rules.wait_weight)
+
+    def _adopt(self, v: _Vehicle, seq: list[_Stop], now: float) -> None:
+        """Give ``v`` a new plan at ``now`` (as an insertion would: a waiting van leaves from now)."""
+        if v.repos is not None:
+            self._finish_repos(v, now)
+        if not self._anchor(v, now)[3]:
+            v.t_avail = max(v.t_avail, now)
+        v.plan = seq
+        for s in seq:
+            if s.pickup:
+                self.assigned[s.req] = v.vid
 
     def _may_reposition(self, v: _Vehicle, now: float) -> bool:
         """Idle at ``now``: not moving and either no booked stop or (with
@@ -605,6 +704,7 @@ def simulate_dispatch(
     zone_centroids: pd.DataFrame | None = None,
     service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
     short_lead_min: float = SHORT_LEAD_MIN,
+    reopt_interval_min: float = 0.0,
 ) -> DispatchResult:
     """Replay ride requests in arrival order with cheapest feasible insertion.
 
@@ -622,6 +722,9 @@ def simulate_dispatch(
             Timestamp), e.g. longer weekend hours; dates not in it use the fleet's hours.
         short_lead_min: requests booked less than this many minutes ahead form the
             "short notice" group of the KPIs (see :func:`compute_kpis`).
+        reopt_interval_min: rolling re-optimisation: at the first request at least this
+            many minutes after the last one, the open requests of all vans are re-solved
+            (:meth:`_Day.reoptimise`); 0 = insertion only.
 
     Returns:
         :class:`DispatchResult` with trips, legs, KPIs and per-request decision times.
@@ -639,11 +742,13 @@ def simulate_dispatch(
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
         vehicle_hours += fleet.n_vehicles * (close_h - open_h)
         sim = _Day(fleet, rules, travel, pd.Timestamp(day), open_h)
-        replay.run_day(sim, policy, demand, open_h * 60, close_h * 60)
+        replay.run_day(sim, policy, demand, open_h * 60, close_h * 60, reopt_interval_min)
         legs.extend(sim.legs)
     trips = replay.trips(rules)
     legs_df = _legs_frame(legs, replay.reqs)
     kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
+    if reopt_interval_min > 0:
+        kpis["n_reoptimised"] = replay.n_reoptimised
     return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms)
 
 
@@ -691,6 +796,7 @@ class _Replay:
     wait_from: np.ndarray = field(init=False)  # request (ride-now) or desired time (reservation)
     pax: np.ndarray = field(init=False)
     xy: np.ndarray = field(init=False)  # origin x, y, destination x, y
+    n_reoptimised: int = field(init=False, default=0)  # re-optimisations adopted
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
@@ -730,14 +836,19 @@ class _Replay:
         out.xy = reqs[["origin_x", "origin_y", "dest_x", "dest_y"]].to_numpy(float)
         return out
 
-    def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float) -> None:
+    def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float,
+                reopt_interval_min: float = 0.0) -> None:
         """Replay one service day's requests in booking order on ``sim``."""
         rules = sim.rules
         rows = np.flatnonzero((self.day_of == sim.day).to_numpy())
         rows = rows[np.lexsort((rows, self.request_min[rows]))]
+        last_reopt = -math.inf
         for r in rows.tolist():
             now = max(self.request_min[r], open_min - 60)
             sim.advance(now)
+            if reopt_interval_min > 0 and now >= last_reopt + reopt_interval_min:
+                last_reopt = now
+                self.n_reoptimised += int(sim.reoptimise(now))
             if policy == "depot":
                 sim.return_to_depot(now)
             elif policy != "none":
@@ -772,7 +883,7 @@ class _Replay:
     def _stops(self, r: int, now: float, rules: DispatchRules) -> tuple[_Stop, _Stop]:
         """Pick-up and drop-off of request ``r`` with its promises (window, ride limit)."""
         direct, desired = self.direct[r], self.desired_min[r]
-        max_ride = max(rules.max_detour_factor * direct, direct + rules.min_detour_slack_min)
+        max_ride = ride_time_limit(direct, rules)
         earliest = max(desired, now)
         pax = int(self.pax[r])
         # ride-now: pick-up within the maximum wait from the request; reservation: the promised window
@@ -897,6 +1008,11 @@ def _short_notice_kpis(trips: pd.DataFrame, short_lead_min: float) -> dict:
     }
 
 
+def ride_time_limit(direct_min: float, rules: DispatchRules) -> float:
+    """Longest allowed ride (minutes on board, dwell excluded) for a direct time: α·t + β."""
+    return rules.ride_time_alpha * direct_min + rules.ride_time_beta_min
+
+
 def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -> list[str]:
     """Independent re-check of a simulation: promises kept and capacity never exceeded.
 
@@ -908,7 +1024,7 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
         bound = rules.max_wait_min if getattr(row, "booking", "") == "ride_now" else rules.pickup_window_min
         if row.wait_min < -1e-6 or row.wait_min > bound + 1e-6:
             out.append(f"依頼 {row.request_id}: 待ち時間 {row.wait_min:.2f} 分が約束の範囲外")
-        limit = max(rules.max_detour_factor * row.direct_min, row.direct_min + rules.min_detour_slack_min)
+        limit = ride_time_limit(row.direct_min, rules)
         if row.ride_min > limit + 1e-6:
             out.append(f"依頼 {row.request_id}: 乗車時間 {row.ride_min:.2f} 分が上限 {limit:.2f} 分を超過")
         if row.ride_min < row.direct_min - 1e-6:
