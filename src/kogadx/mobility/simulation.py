@@ -401,8 +401,9 @@ class _Day:
             seq = stops + [p, d]
             arrays = self._arrays(x0, y0, seq)
             delta, i, j, offer = _best_insertion(
-                arrays[0], m, 1 if committed else 0, base, v.load, self.fleet.capacity, self.rules.dwell,
-                self.rules.wait_weight, *arrays[1:], math.inf if best is None else best[0])
+                arrays[0], m, 1 if committed else 0, float(base), int(v.load), int(self.fleet.capacity),
+                float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                math.inf if best is None else float(best[0]))
             if i >= 0:
                 best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
         if best is None:
@@ -430,9 +431,11 @@ class _Day:
         local: dict[int, int] = {}
         rid = np.array([local.setdefault(s.req, len(local)) for s in seq], dtype=np.int64)
         known = np.array([self.pickup_start.get(r, math.nan) for r in local], dtype=float)
-        return (T, np.array([s.earliest for s in seq]), np.array([s.latest for s in seq]),
+        # fixed dtypes (and float / int scalars at the calls): one compiled specialisation only
+        return (T, np.array([s.earliest for s in seq], dtype=float), np.array([s.latest for s in seq], dtype=float),
                 np.array([s.pickup for s in seq], dtype=bool), np.array([s.pax for s in seq], dtype=np.int64),
-                np.array([s.max_ride for s in seq]), np.array([s.desired for s in seq]), rid, known)
+                np.array([s.max_ride for s in seq], dtype=float), np.array([s.desired for s in seq], dtype=float),
+                rid, known)
 
     def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
         """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
@@ -440,8 +443,9 @@ class _Day:
         x0, y0, base, _ = self._anchor(v, now)
         arrays = self._arrays(x0, y0, seq)
         order = np.arange(len(seq), dtype=np.int64)
-        code, cost, _ = _schedule(order, len(seq), arrays[0], base, v.load, self.fleet.capacity, self.rules.dwell,
-                                  self.rules.wait_weight, *arrays[1:], np.empty(len(arrays[-1])), -1, -1)
+        code, cost, _ = _schedule(order, len(seq), arrays[0], float(base), int(v.load), int(self.fleet.capacity),
+                                  float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                                  np.empty(len(arrays[-1])), -1, -1)
         return float(cost) if code == 3 else None
 
     def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
