@@ -19,7 +19,7 @@ DISPATCH = {
     "replay": {"start": "2024-09-09", "end": "2024-09-11"},
     "replay_outcomes": ["完了", "配車不可", "無断キャンセル"],
     "fleet": {"n_vehicles": 2, "capacity": 8, "depot": {"name": "JR古賀駅", "lat": 33.732828, "lon": 130.466902}},
-    "rules": {"pickup_window_min": 15, "max_detour_factor": 2.0, "min_detour_slack_min": 5.0, "dwell_min": 1.0,
+    "rules": {"pickup_window_min": 15, "ride_time_alpha": 1.5, "ride_time_beta_min": 5.0, "dwell_min": 1.0,
               "lookahead_min": 30.0, "wait_weight": 0.5},
     "travel": {"model": "straight_line", "detour_factor": 1.3, "speed_kmh": 25},
     "expected_demand": {"source": "auto", "history_weeks": 1},
@@ -31,6 +31,7 @@ DISPATCH = {
     "replications": {"n": 3, "policies": ["none", "uniform", "history", "forecast", "oracle"]},
     "grid": {"fleet_sizes": [1, 2], "demand_factors": [1.0, 2.0], "policy": "none"},
     "frontier": {"move_weights": [0.0, 2.0], "policy": "forecast"},
+    "reopt": {"interval_min": 10, "replications": 2},
     "workers": 1,
 }
 LAT = 33.720 + 0.006 * np.array([0, 1, 2, 3, 0, 1, 2, 3])
@@ -130,6 +131,10 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     assert [(r["n_vehicles"], r["demand_factor"]) for r in metrics["grid"]["rows"]] == [(1, 1.0), (2, 1.0),
                                                                                         (1, 2.0), (2, 2.0)]
     assert [p["move_weight"] for p in metrics["frontier"]["points"]] == [0.0, 2.0]
+    reopt = metrics["reopt"]  # insertion and re-optimisation on the replay and 2 redrawn periods, paired
+    assert reopt["replications"] == 2 and set(reopt["replay"]) == {"insertion", "reopt"}
+    assert reopt["paired"]["wait_mean_min"]["ci95_low"] <= reopt["paired"]["wait_mean_min"]["wait_mean_diff_min"]
+    assert reopt["replay"]["insertion"]["served_rate"] == default["none"]["served_rate"]
     # the headline series: mean wait by fleet size per policy at demand 1.0, as in the table
     series = pd.read_csv(root / "a" / "plots" / "wait_vs_fleet.csv")
     assert list(series.columns) == ["n_vehicles", "none", "depot", "forecast", "oracle"]

@@ -83,7 +83,8 @@ def test_execute_plans_equals_plan_on_plan_roads_and_never_picks_up_early():
     assert np.isnan(pick[~served]).all()
 
 
-def _log_of(n: int, seed: int, world: tuple[float, float]) -> tuple[pd.DataFrame, pd.DataFrame, Rides]:
+def _log_of(n: int, seed: int, world: tuple[float, float],
+            fleet_size: int = 2) -> tuple[pd.DataFrame, pd.DataFrame, Rides]:
     """An as-operated log of ``n`` requests on one weekday (pseudonymized column names) on
     roads with ``world`` = (peak slowdown, leg noise)."""
     rng = np.random.default_rng(seed)
@@ -96,7 +97,7 @@ def _log_of(n: int, seed: int, world: tuple[float, float]) -> tuple[pd.DataFrame
     ops = RideOperations(speed_kmh=(20.0, 20.0), detour_factor=(1.3, 1.3), peak_slowdown=(peak, peak),
                          leg_sigma=(sigma, sigma), dwell_min=(1.0, 1.0),
                          rules=DispatchRules(pickup_window_min=15, max_wait_min=30, dwell_min=1.0))
-    config = Rides(start="2024-03-04", end="2024-03-08", fleet_size=2, operations=ops)
+    config = Rides(start="2024-03-04", end="2024-03-08", fleet_size=fleet_size, operations=ops)
     out = operate(rng, requested, desired, o, d, np.ones(n, int), rng.random(n), (2000.0, 2000.0), config)
     rides = pd.DataFrame({
         "request_id": [f"R{k}" for k in range(n)], "requested_at": out.requested.astype("datetime64[us]"),
@@ -144,6 +145,19 @@ def test_replaying_the_as_operated_log_reproduces_its_kpis(world, exact):
         assert abs(table["difference"]["vehicle_km_rel"]) < 1e-9
 
 
+def test_rejection_check_of_the_replay_can_fail_on_a_congested_log():
+    """One van for 150 requests in a week: the operator rejects about a fifth (max wait, windows), the
+    replay with the operator's fleet reproduces that share, a replay with more vans does not."""
+    rides, replay, config = _log_of(150, 3, (0.0, 0.0), fleet_size=1)
+    rules, travel, depot = config.operations.rules, StraightLineTravelTime(1.3, 20.0), (2000.0, 2000.0)
+    logged = logged_kpis(replay, rides, rules, travel, depot)
+    assert logged["rejection_share"] > 0.1
+    same = simulate_dispatch(replay, Fleet(1, 2000.0, 2000.0, 8, 9.0, 17.0), rules, travel)
+    assert compare(logged, replayed_kpis(replay, same, travel, depot))["within"]["rejection_share"]
+    more = simulate_dispatch(replay, Fleet(3, 2000.0, 2000.0, 8, 9.0, 17.0), rules, travel)
+    assert not compare(logged, replayed_kpis(replay, more, travel, depot))["within"]["rejection_share"]
+
+
 def test_compare_flags_a_replay_outside_the_tolerances():
     logged = {"wait_mean_min": 8.0, "rejection_share": 0.02, "vehicle_km": 100.0}
     table = compare(logged, {"wait_mean_min": 8.7, "rejection_share": 0.02, "vehicle_km": 104.0})
@@ -167,8 +181,8 @@ def test_operator_promises_in_params_equal_the_replay_rules():
     params = yaml.safe_load((Path(__file__).parents[2] / "params.yaml").read_text(encoding="utf-8"))
     operator = params["synthesize"]["rides"]["operations"]["rules"]
     replay = params["dispatch"]["rules"]
-    for key in ("pickup_window_min", "ride_now_lead_min", "max_wait_min", "max_detour_factor",
-                "min_detour_slack_min", "wait_weight"):
+    for key in ("pickup_window_min", "ride_now_lead_min", "max_wait_min", "ride_time_alpha",
+                "ride_time_beta_min", "wait_weight"):
         assert operator[key] == replay[key], key
     assert params["synthesize"]["rides"]["fleet_size"] == params["dispatch"]["fleet"]["n_vehicles"]
 

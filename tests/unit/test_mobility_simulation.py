@@ -45,7 +45,7 @@ TEN = _requests([
     (1100, 10, 0, 0, 100, 100, 1),  # after service hours → rejected
 ])
 FLEET = Fleet(n_vehicles=2, depot_x=1500, depot_y=1500, capacity=8, service_start_hour=9, service_end_hour=17)
-RULES = DispatchRules(pickup_window_min=15, max_detour_factor=2.0, min_detour_slack_min=5, dwell_min=1)
+RULES = DispatchRules(pickup_window_min=15, ride_time_alpha=1.5, ride_time_beta_min=5, dwell_min=1)
 
 
 def _legs_are_continuous(legs: pd.DataFrame, fleet: Fleet) -> None:

@@ -81,7 +81,7 @@ print(f"速度 {travel_fit['speed_kmh']:.1f} km/h、道のりの補正 × {trave
 depot = stops_xy.loc[stops_xy["stop_name"] == "JR古賀駅"].iloc[0]
 fleet = Fleet(n_vehicles=3, depot_x=float(depot["x"]), depot_y=float(depot["y"]), capacity=8,
               service_start_hour=9.0, service_end_hour=17.0)
-rules = DispatchRules(pickup_window_min=15.0, max_detour_factor=2.0, dwell_min=float(travel_fit["dwell_min"]))
+rules = DispatchRules(pickup_window_min=15.0, ride_time_alpha=1.5, dwell_min=float(travel_fit["dwell_min"]))
 travel = StraightLineTravelTime(detour_factor=float(travel_fit["detour_factor"]), speed_kmh=float(travel_fit["speed_kmh"]))
 result = simulate_dispatch(requests, fleet, rules, travel)
 pd.Series(result.kpis).round(3)

@@ -132,7 +132,9 @@ def _median_regression(km: np.ndarray, minutes: np.ndarray) -> tuple[float, floa
     """Least-absolute-deviation fit minutes ≈ intercept + slope × km (scikit-learn)."""
     from sklearn.linear_model import QuantileRegressor
 
-    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(km[:, None], minutes)
+    # interior point (with crossover: the same optimal vertex): the dual simplex took 30 s on
+    # 22,000 rides, the interior point 2.5 s
+    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs-ipm").fit(km[:, None], minutes)
     return float(model.coef_[0]), float(model.intercept_)
 
 
@@ -166,7 +168,7 @@ def calibrate_conditions(
     from sklearn.linear_model import QuantileRegressor
 
     x = np.column_stack([km, km * peak])
-    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(x, duration)
+    model = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs-ipm").fit(x, duration)  # see above
     slope, slope_peak = float(model.coef_[0]), float(model.coef_[1])
     dwell = max(float(model.intercept_), 0.0)
     if slope <= 0:

@@ -69,11 +69,13 @@ class Service:
     short_lead_min: float
 
     def simulate(self, requests: pd.DataFrame, policy: str = "none", demand: pd.DataFrame | None = None,
-                 fleet: Fleet | None = None) -> DispatchResult:
+                 fleet: Fleet | None = None, reopt_interval_min: float = 0.0) -> DispatchResult:
         """One replay of ``requests`` (``demand``: zone, hour, expected for the repositioning
-        policies; ``fleet``: another fleet size than the default)."""
+        policies; ``fleet``: another fleet size than the default; ``reopt_interval_min`` > 0:
+        rolling re-optimisation of the open requests at that interval)."""
         return simulate_dispatch(requests, fleet or self.fleet, self.rules, self.travel, policy, demand,
-                                 None if demand is None else self.waiting, self.hours, self.short_lead_min)
+                                 None if demand is None else self.waiting, self.hours, self.short_lead_min,
+                                 reopt_interval_min)
 
 
 # --------------------------------------------------------------------------- places

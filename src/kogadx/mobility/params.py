@@ -64,7 +64,11 @@ class DispatchRules:
         feasible insertion, and its wait counts from the request.
     max_wait_min: a ride-now pick-up starts within [request, request + max wait], else the
         request is rejected (cause 最大待ち時間内に配車不可).
-    max_detour_factor: ride time ≤ factor × direct time (or direct + ``min_detour_slack_min``).
+    ride_time_alpha, ride_time_beta_min: a rider's time on board (drop-off start − pick-up
+        start − dwell) is at most α × direct time + β minutes, the form of MATSim DRT's
+        ``maxTravelTimeAlpha`` / ``maxTravelTimeBeta`` (the earlier max(α·t, t + β) let short
+        trips be doubled and long ones only lengthened by β). The values are the operator's
+        setting (UNCONFIRMED: α 1.5, β 5 min keep the earlier limit at a 10-minute trip).
     dwell_min: boarding/alighting time at each stop (minutes); ``calibrated`` in params =
         fitted from solo rides before the replay (the stage puts the number in, see :attr:`dwell`).
     lookahead_min: repositioning uses the expected demand of the hour containing now + this.
@@ -90,8 +94,8 @@ class DispatchRules:
     pickup_window_min: Minutes = 15.0
     ride_now_lead_min: Minutes = 2.0
     max_wait_min: Minutes = 30.0
-    max_detour_factor: Annotated[float, Field(ge=1)] = 2.0
-    min_detour_slack_min: Minutes = 5.0
+    ride_time_alpha: Annotated[float, Field(ge=1)] = 1.5
+    ride_time_beta_min: Minutes = 5.0
     dwell_min: Minutes | Calibrated = DEFAULT_DWELL_MIN
     lookahead_min: Minutes = 30.0
     wait_weight: Annotated[float, Field(ge=0)] = 0.5
@@ -183,6 +187,17 @@ class Frontier:
 
 
 @section
+class Reopt:
+    """Rolling re-optimisation against insertion (:mod:`kogadx.mobility.reopt`): every
+    ``interval_min`` minutes the open requests of all vans are re-solved; the comparison
+    runs both on the replay and on the first ``replications`` redrawn periods of
+    ``replications`` (same seeds, so the differences are paired). 0 = off."""
+
+    interval_min: Minutes = 0.0
+    replications: Annotated[int, Field(ge=0)] = 0
+
+
+@section
 class DispatchParams:
     """Section ``dispatch``: replay the ride requests through the online dispatcher."""
 
@@ -205,6 +220,7 @@ class DispatchParams:
     validation_executions: Annotated[int, Field(ge=0)] = 5
     grid: Grid = Grid()
     frontier: Frontier = Frontier()
+    reopt: Reopt = Reopt()
     # processes for the independent simulations (scenarios, grid, frontier, replications);
     # every simulation is deterministic, so the outputs do not depend on it
     workers: Annotated[int, Field(ge=1)] = 2

@@ -3,6 +3,9 @@
 * **Paired wait difference on the replay** (:func:`paired_wait_difference`): mean wait of each
   policy minus "none" over the requests both served, with a day-block bootstrap interval
   (requests of a day share the vans' state, so days are the units).
+* **Re-optimisation against insertion** (:func:`run_reopt_comparison`): the operator's
+  policy with and without rolling re-optimisation on the replay and on redrawn periods (the
+  replications' seeds), paired per period.
 * **Replications** (:func:`run_replications`, synthetic data only): one replay is one draw of
   the requests, so policy differences on it carry that draw's luck. With the true λ known,
   :func:`resample_requests` draws ``n`` more periods from it and every policy runs on each at
@@ -24,7 +27,7 @@ import pandas as pd
 
 from kogadx.mobility.expected_demand import ExpectedDemand
 from kogadx.mobility.inputs import Replay, Service
-from kogadx.mobility.params import Replications
+from kogadx.mobility.params import Reopt, Replications
 from kogadx.mobility.simulation import DispatchResult, round_metric
 from kogadx.mobility.whatif import parallel_map
 from kogadx.rng import stream_rng
@@ -160,13 +163,15 @@ def _paired_comparisons(wide: pd.DataFrame, policies: Sequence[str]) -> dict[str
     return comparisons
 
 
-def paired_t_interval(diff: pd.Series) -> dict[str, Any]:
-    """Mean of paired differences with a t 95 % interval, and the share of pairs below 0."""
+def paired_t_interval(diff: pd.Series, key: str = "wait_mean_min") -> dict[str, Any]:
+    """Mean of paired differences with a t 95 % interval, and the share of pairs below 0
+    (reported as ``<key>_diff``; the wait by default)."""
     from scipy import stats
 
     d = diff.to_numpy(float)
     half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.nan
-    return {"wait_mean_diff_min": round_metric(float(d.mean())), "ci95_low": round_metric(float(d.mean()) - half),
+    name = "wait_mean_diff_min" if key == "wait_mean_min" else f"{key}_diff"
+    return {name: round_metric(float(d.mean())), "ci95_low": round_metric(float(d.mean()) - half),
             "ci95_high": round_metric(float(d.mean()) + half),
             "share_replications_lower": round_metric(float((d < 0).mean()))}
 
@@ -197,4 +202,60 @@ def paired_wait_difference(results: Mapping[str, DispatchResult], rng: np.random
                        "ci95_low": round_metric(float(lo)), "ci95_high": round_metric(float(hi)),
                        "share_requests_faster": round_metric(float((diff < -1e-9).mean())),
                        "share_requests_slower": round_metric(float((diff > 1e-9).mean()))}
+    return out
+
+
+REOPT_KPIS = ("served_rate", "wait_mean_min", "wait_p95_min", "vehicle_km", "empty_km",
+              "rides_per_vehicle_revenue_hour")
+
+
+@dataclass(frozen=True)
+class _ReoptJob:
+    """One period (k = -1: the replay itself) simulated by insertion and with re-optimisation."""
+
+    k: int
+    replay: Replay
+    service: Service
+    oracle: pd.DataFrame | None
+    interval_min: float
+    seed: int
+
+    def __call__(self) -> dict[str, Any]:
+        if self.k < 0:
+            reqs = self.replay.requests
+        else:
+            reqs = resample_requests(self.replay.templates, self.oracle, self.replay.outcomes,
+                                     stream_rng(self.seed, f"replication_{self.k}"), prefix=f"S{self.k}-")
+        base = self.service.simulate(reqs)
+        reopt = self.service.simulate(reqs, reopt_interval_min=self.interval_min)
+        return {"k": self.k, "insertion": {key: base.kpis[key] for key in REOPT_KPIS},
+                "reopt": {key: reopt.kpis[key] for key in (*REOPT_KPIS, "n_reoptimised")}}
+
+
+def _run_reopt(job: _ReoptJob) -> dict[str, Any]:
+    return job()
+
+
+def run_reopt_comparison(replay: Replay, service: Service, oracle: pd.DataFrame | None, config: Reopt, seed: int,
+                         workers: int = 1) -> dict[str, Any]:
+    """Insertion against rolling re-optimisation (policy none, default fleet) on the replay
+    and on ``config.replications`` redrawn periods (seeds ``replication_<k>``, the same
+    periods as :func:`run_replications`; needs the true λ). Paired differences
+    (re-optimisation − insertion) of the per-period mean wait and vehicle-km with t 95 %
+    intervals."""
+    n = config.replications if oracle is not None else 0
+    jobs = [_ReoptJob(k, replay, service, oracle, config.interval_min, seed) for k in range(-1, n)]
+    rows = parallel_map(_run_reopt, jobs, workers)
+    out: dict[str, Any] = {
+        "interval_min": config.interval_min, "n_vehicles": service.fleet.n_vehicles, "policy": "none",
+        "replay": {kind: {k: round_metric(v) for k, v in rows[0][kind].items()} for kind in ("insertion", "reopt")},
+        "replications": n,
+    }
+    if n:
+        reps = rows[1:]
+        out["mean"] = {kind: {key: round_metric(float(np.mean([r[kind][key] for r in reps]))) for key in REOPT_KPIS}
+                       for kind in ("insertion", "reopt")}
+        out["paired"] = {
+            key: paired_t_interval(pd.Series([r["reopt"][key] - r["insertion"][key] for r in reps]), key)
+            for key in ("wait_mean_min", "vehicle_km", "served_rate")}
     return out

@@ -15,8 +15,8 @@ Units and conventions:
 Constraints on every plan (checked by :func:`check_vehicle_log` in the tests):
 
 * pick-up service starts within ``[desired, desired + pickup_window_min]``;
-* ride time (drop-off start - pick-up start - dwell) ``<= max(max_detour_factor *
-  direct, direct + min_detour_slack_min)``;
+* ride time (drop-off start - pick-up start - dwell) ``<= ride_time_alpha * direct +
+  ride_time_beta_min`` (α·t + β, see :func:`ride_time_limit`);
 * passengers on board ``<= capacity``.
 
 Rider wait = pick-up service start - desired pick-up time (the vehicle never leaves early).
@@ -28,10 +28,11 @@ import math
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy.spatial import cKDTree
 
 from kogadx.io import InputFileError
@@ -74,6 +75,15 @@ class StraightLineTravelTime:
     def minutes(self, ax, ay, bx, by) -> np.ndarray:
         """Travel time (minutes)."""
         return self.km(ax, ay, bx, by) / self.speed_kmh * 60.0
+
+    # One leg between two points as a Python float: the simulator asks for thousands of
+    # single legs, where numpy's array machinery costs more than the arithmetic. Same
+    # operations in the same order as the vectorised methods (identical values).
+    def leg_km(self, ax: float, ay: float, bx: float, by: float) -> float:
+        return float(np.hypot(bx - ax, by - ay)) * self.detour_factor / 1000.0
+
+    def leg_min(self, ax: float, ay: float, bx: float, by: float) -> float:
+        return float(np.hypot(bx - ax, by - ay)) * self.detour_factor / 1000.0 / self.speed_kmh * 60.0
 
 
 @dataclass
@@ -188,6 +198,119 @@ class _Vehicle:
     repos: tuple | None = None
 
 
+# --------------------------------------------------------------------------- insertion kernel
+# The cheapest-insertion search is the simulator's hot loop (every request × vehicle ×
+# pick-up position × drop-off position × plan length): compiled with numba. No fastmath,
+# so every sum is done in the same order as plain Python floats (identical results on any
+# machine). Stops are "elements": the plan's stops 0…m-1, then the new pick-up (m) and
+# drop-off (m+1); element e is row/column e+1 of the travel-time table T (row 0 = anchor).
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _compiled(fn: _F) -> _F:
+    """numba-compile ``fn`` (cached on disk) keeping its Python signature for the type checker."""
+    return cast(_F, njit(cache=True)(fn))
+
+
+@_compiled
+def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
+              desired, rid, known, picked, new_p, new_d):  # pragma: no cover - compiled
+    """Greedy schedule of ``order[:n]`` (leave at once, wait at a stop if early).
+
+    Returns (code, cost, new pick-up start): code 3 = feasible, 1 = the new pick-up is late,
+    2 = the new drop-off breaks its ride limit, 0 = anything else infeasible."""
+    for q in range(len(known)):
+        picked[q] = known[q]
+    t = base
+    prev = 0
+    load = load0
+    drive = 0.0
+    wait = 0.0
+    t_new = math.nan
+    for q in range(n):
+        e = order[q]
+        leg = T[prev, e + 1]
+        drive += leg
+        t = max(earliest[e], t + leg)
+        if t > latest[e] + 1e-9:
+            return (1 if e == new_p else 0), 0.0, t_new
+        if pickup[e]:
+            load += pax[e]
+            if load > cap:
+                return 0, 0.0, t_new
+            picked[rid[e]] = t
+            wait += t - desired[e]
+            if e == new_p:
+                t_new = t
+        else:
+            load -= pax[e]
+            if t - picked[rid[e]] - dwell > max_ride[e] + 1e-9:
+                return (2 if e == new_d else 0), 0.0, t_new
+        t += dwell
+        prev = e + 1
+    return 3, drive + wait_weight * wait, t_new
+
+
+@_compiled
+def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
+                    desired, rid, known, best0):  # pragma: no cover - compiled
+    """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
+    plan of m stops, first found wins ties; only one cheaper than ``best0`` - 1e-9 counts
+    (the best of the vehicles before). Returns (added cost, i, j, offered pick-up); i = -1
+    when none. Pruning (exact when travel times obey the triangle inequality, as the
+    straight-line model does): a later pick-up position cannot make the new pick-up
+    earlier, and a later drop-off position cannot shorten its ride."""
+    picked = np.empty(len(known))
+    order = np.empty(m + 2, dtype=np.int64)
+    for q in range(m):
+        order[q] = q
+    code, old_cost, _ = _schedule(order, m, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax,
+                                  max_ride, desired, rid, known, picked, -1, -1)
+    if code != 3:
+        old_cost = 0.0
+    best, bi, bj, offer = best0, -1, -1, math.nan
+    for i in range(first, m + 1):
+        late = False
+        for j in range(i, m + 1):
+            # order = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
+            n = 0
+            for q in range(i):
+                order[n] = q
+                n += 1
+            order[n] = m
+            n += 1
+            for q in range(i, j):
+                order[n] = q
+                n += 1
+            order[n] = m + 1
+            n += 1
+            for q in range(j, m):
+                order[n] = q
+                n += 1
+            code, cost, t_new = _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest,
+                                          pickup, pax, max_ride, desired, rid, known, picked, m, m + 1)
+            if code == 1:
+                late = True
+                break
+            if code == 2:
+                break
+            if code != 3:
+                continue
+            delta = cost - old_cost
+            if delta < best - 1e-9:
+                best, bi, bj, offer = delta, i, j, t_new
+        if late:
+            break
+    return best, bi, bj, offer
+
+
+
+
+# travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up
+_KernelArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]
+
+
 class _Day:
     """State of one simulated service day (minutes since midnight)."""
 
@@ -201,45 +324,11 @@ class _Day:
         self.assigned: dict[int, int] = {}
         self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
-
-    # -- schedule of a stop sequence from an anchor; returns (times, cost) or None
-    def _schedule(self, x0, y0, base, load0, stops: list[_Stop], T: np.ndarray, idx: list[int],
-                  new_p: _Stop | None = None, new_d: _Stop | None = None):
-        """Greedy schedule (leave at once, wait at a stop if early).
-
-        Returns ``(times, cost)``, or an int failure code: 1 = the new pick-up ``new_p`` is
-        late, 2 = the new drop-off ``new_d`` breaks its ride limit, 0 = anything else.
-        """
-        dwell = self.rules.dwell
-        cap = self.fleet.capacity
-        t = base
-        prev = 0
-        load = load0
-        times = []
-        drive = 0.0
-        local_pick: dict[int, float] = {}
-        wait = 0.0
-        for k, s in zip(idx, stops, strict=True):
-            leg = T[prev, k]
-            drive += leg
-            t = max(s.earliest, t + leg)
-            if t > s.latest + 1e-9:
-                return 1 if s is new_p else 0
-            if s.pickup:
-                load += s.pax
-                if load > cap:
-                    return 0
-                local_pick[s.req] = t
-                wait += t - s.desired
-            else:
-                load -= s.pax
-                p = local_pick.get(s.req, self.pickup_start.get(s.req))
-                if t - p - dwell > s.max_ride + 1e-9:
-                    return 2 if s is new_d else 0
-            times.append(t)
-            t += dwell
-            prev = k
-        return times, drive + self.rules.wait_weight * wait
+        if isinstance(travel, StraightLineTravelTime):
+            self.leg_min, self.leg_km = travel.leg_min, travel.leg_km
+        else:
+            self.leg_min = lambda ax, ay, bx, by: float(travel.minutes(ax, ay, bx, by))
+            self.leg_km = lambda ax, ay, bx, by: float(travel.km(ax, ay, bx, by))
 
     def _anchor(self, v: _Vehicle, now: float) -> tuple[float, float, float, bool]:
         """(x, y, base time, first stop committed) of a vehicle as seen at ``now``.
@@ -252,7 +341,7 @@ class _Day:
             return x0 + f * (x1 - x0), y0 + f * (y1 - y0), max(now, t0), False
         if v.plan:
             s = v.plan[0]
-            leg = float(self.travel.minutes(v.x, v.y, s.x, s.y))
+            leg = self.leg_min(v.x, v.y, s.x, s.y)
             depart = max(v.t_avail, s.earliest - leg)
             if depart <= now:
                 return v.x, v.y, v.t_avail, True
@@ -269,7 +358,7 @@ class _Day:
             while v.plan:
                 x, y, base, _ = self._anchor(v, now)
                 s = v.plan[0]
-                leg = float(self.travel.minutes(x, y, s.x, s.y))
+                leg = self.leg_min(x, y, s.x, s.y)
                 depart = max(base, s.earliest - leg)
                 start = max(s.earliest, base + leg)
                 if start > now:
@@ -285,7 +374,7 @@ class _Day:
                     self.dropoff_start[s.req] = start
 
     def _record(self, v, kind, x0, y0, x1, y1, t0, t1, load, req=-1, to_pickup=False) -> None:
-        km = float(self.travel.km(x0, y0, x1, y1))
+        km = self.leg_km(x0, y0, x1, y1)
         if km > 0:
             self.legs.append((self.day, v.vid, kind, x0, y0, x1, y1, t0, t1, load, km, req, to_pickup))
 
@@ -309,34 +398,14 @@ class _Day:
             x0, y0, base, committed = self._anchor(v, now)
             stops = v.plan
             m = len(stops)
-            xs = np.array([x0] + [s.x for s in stops] + [p.x, d.x])
-            ys = np.array([y0] + [s.y for s in stops] + [p.y, d.y])
-            T = self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :])
-            old = self._schedule(x0, y0, base, v.load, stops, T, list(range(1, m + 1)))
-            old_cost = old[1] if isinstance(old, tuple) else 0.0
-            first = 1 if committed else 0
-            ip, idd = m + 1, m + 2
-            # Pruning (exact when travel times obey the triangle inequality, as the
-            # straight-line model does): a later pick-up position cannot make the new
-            # pick-up earlier, and a later drop-off position cannot shorten its ride.
-            for i in range(first, m + 1):
-                late = False
-                for j in range(i, m + 1):
-                    seq = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
-                    idx = list(range(1, i + 1)) + [ip] + list(range(i + 1, j + 1)) + [idd] + list(range(j + 1, m + 1))
-                    res = self._schedule(x0, y0, base, v.load, seq, T, idx, p, d)
-                    if res == 1:
-                        late = True
-                        break
-                    if res == 2:
-                        break
-                    if not isinstance(res, tuple):
-                        continue
-                    delta = res[1] - old_cost
-                    if best is None or delta < best[0] - 1e-9:
-                        best = (delta, v.vid, seq, res[0][i])
-                if late:
-                    break
+            seq = stops + [p, d]
+            arrays = self._arrays(x0, y0, seq)
+            delta, i, j, offer = _best_insertion(
+                arrays[0], m, 1 if committed else 0, float(base), int(v.load), int(self.fleet.capacity),
+                float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                math.inf if best is None else float(best[0]))
+            if i >= 0:
+                best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
         if best is None:
             return False
         self.offer[req] = best[3]
@@ -351,6 +420,104 @@ class _Day:
         v.plan = best[2]
         self.assigned[req] = v.vid
         return True
+
+    def _arrays(self, x0: float, y0: float, seq: list[_Stop]) -> _KernelArrays:
+        """The kernels' view of a stop sequence from an anchor: travel table (anchor first),
+        earliest, latest, pick-up flag, party size, ride limit, desired time, local request
+        number and the known pick-up start of each request (NaN while not picked up)."""
+        xs = np.array([x0] + [s.x for s in seq])
+        ys = np.array([y0] + [s.y for s in seq])
+        T = np.ascontiguousarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), dtype=float)
+        local: dict[int, int] = {}
+        rid = np.array([local.setdefault(s.req, len(local)) for s in seq], dtype=np.int64)
+        known = np.array([self.pickup_start.get(r, math.nan) for r in local], dtype=float)
+        # fixed dtypes (and float / int scalars at the calls): one compiled specialisation only
+        return (T, np.array([s.earliest for s in seq], dtype=float), np.array([s.latest for s in seq], dtype=float),
+                np.array([s.pickup for s in seq], dtype=bool), np.array([s.pax for s in seq], dtype=np.int64),
+                np.array([s.max_ride for s in seq], dtype=float), np.array([s.desired for s in seq], dtype=float),
+                rid, known)
+
+    def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
+        """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
+        its anchor at ``now``; None when it breaks a promise."""
+        x0, y0, base, _ = self._anchor(v, now)
+        arrays = self._arrays(x0, y0, seq)
+        order = np.arange(len(seq), dtype=np.int64)
+        code, cost, _ = _schedule(order, len(seq), arrays[0], float(base), int(v.load), int(self.fleet.capacity),
+                                  float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                                  np.empty(len(arrays[-1])), -1, -1)
+        return float(cost) if code == 3 else None
+
+    def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
+        """Re-solve every open stop of the day (:mod:`kogadx.mobility.reopt`); adopt the new
+        plans when each keeps every promise and their total cost is lower. Returns True
+        when adopted."""
+        from kogadx.mobility.reopt import resolve_open
+
+        stops = [s for v in self.vehicles for s in v.plan]
+        if sum(s.pickup for s in stops) < 2:
+            return False  # nothing to exchange
+        routes = resolve_open(self._open_problem(now, stops), time_limit_s)
+        if routes is None or sorted(k for r in routes for k in r) != list(range(len(stops))):
+            return False
+        old_total, new_total, plans = 0.0, 0.0, []
+        for v, route in zip(self.vehicles, routes, strict=True):
+            seq = [stops[k] for k in route]
+            old, new = self.plan_cost(v, now, v.plan), self.plan_cost(v, now, seq)
+            if new is None or old is None:
+                return False
+            old_total, new_total = old_total + old, new_total + new
+            plans.append(seq)
+        if new_total >= old_total - 1e-9:
+            return False
+        for v, seq in zip(self.vehicles, plans, strict=True):
+            if [id(s) for s in seq] != [id(s) for s in v.plan]:
+                self._adopt(v, seq, now)
+        return True
+
+    def _open_problem(self, now: float, stops: list[_Stop]) -> Any:
+        """The vans' open stops as a :class:`kogadx.mobility.reopt.OpenProblem`: riders on
+        board and the stop a van is already heading for stay on that van."""
+        from kogadx.mobility.reopt import OpenProblem
+
+        anchors = [self._anchor(v, now) for v in self.vehicles]
+        pos = {id(s): k for k, s in enumerate(stops)}
+        pick_of = {s.req: pos[id(s)] for s in stops if s.pickup}
+        pair = np.full(len(stops), -1)
+        van = np.full(len(stops), -1)
+        first = np.full(len(self.vehicles), -1)
+        for vi, v in enumerate(self.vehicles):
+            for s in v.plan:
+                if not s.pickup and s.req in pick_of:
+                    pair[pick_of[s.req]] = pos[id(s)]
+                elif not s.pickup:
+                    van[pos[id(s)]] = vi  # rider on board
+            if v.plan and anchors[vi][3]:
+                first[vi] = pos[id(v.plan[0])]  # already on its way there
+                van[first[vi]] = vi
+        for k in np.flatnonzero((pair >= 0) & (van >= 0)):  # its drop-off stays on that van too
+            van[pair[k]] = van[k]
+        xs = np.array([a[0] for a in anchors] + [s.x for s in stops])
+        ys = np.array([a[1] for a in anchors] + [s.y for s in stops])
+        return OpenProblem(
+            base=np.array([a[2] for a in anchors]), load=np.array([v.load for v in self.vehicles]), first=first,
+            earliest=np.array([s.earliest for s in stops]), latest=np.array([s.latest for s in stops]),
+            pax=np.array([s.pax if s.pickup else -s.pax for s in stops]), pair=pair,
+            max_ride=np.array([s.max_ride for s in stops]), desired=np.array([s.desired for s in stops]), van=van,
+            travel=np.asarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), float),
+            routes=[[pos[id(s)] for s in v.plan] for v in self.vehicles], capacity=self.fleet.capacity,
+            dwell=self.rules.dwell, wait_weight=self.rules.wait_weight)
+
+    def _adopt(self, v: _Vehicle, seq: list[_Stop], now: float) -> None:
+        """Give ``v`` a new plan at ``now`` (as an insertion would: a waiting van leaves from now)."""
+        if v.repos is not None:
+            self._finish_repos(v, now)
+        if not self._anchor(v, now)[3]:
+            v.t_avail = max(v.t_avail, now)
+        v.plan = seq
+        for s in seq:
+            if s.pickup:
+                self.assigned[s.req] = v.vid
 
     def _may_reposition(self, v: _Vehicle, now: float) -> bool:
         """Idle at ``now``: not moving and either no booked stop or (with
@@ -372,9 +539,9 @@ class _Day:
         if not v.plan:
             return True
         s = v.plan[0]
-        planned = max(s.earliest, t0 + float(self.travel.minutes(v.x, v.y, s.x, s.y)))
-        via = (t0 + float(self.travel.minutes(v.x, v.y, tx, ty)) + self.rules.slack_min_stay_min
-               + float(self.travel.minutes(tx, ty, s.x, s.y)))
+        planned = max(s.earliest, t0 + self.leg_min(v.x, v.y, s.x, s.y))
+        via = (t0 + self.leg_min(v.x, v.y, tx, ty) + self.rules.slack_min_stay_min
+               + self.leg_min(tx, ty, s.x, s.y))
         return via <= planned + 1e-9
 
     def return_to_depot(self, now: float) -> None:
@@ -386,7 +553,7 @@ class _Day:
             t0 = max(now, v.t_avail)
             if not self._slack_ok(v, t0, tx, ty):
                 continue
-            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
 
     def reposition(self, now: float, demand: dict[str, float], centroids: dict[str, tuple[float, float]]) -> None:
         """Send idle vehicles to waiting points by expected demand (``rules.reposition_rule``)."""
@@ -429,7 +596,7 @@ class _Day:
                                  if self._slack_ok(v, t0, float(wx[j]), float(wy[j]))]
             options.append(xy)
             reach.append(np.array([np.asarray(self.travel.minutes(x, y, wx, wy), float) for x, y in xy]))
-            move.append(np.array([float(self.travel.minutes(v.x, v.y, x, y)) for x, y in xy]))
+            move.append(np.array([self.leg_min(v.x, v.y, x, y) for x, y in xy]))
         n_choices = math.prod(len(o) for o in options)
         if n_choices <= self.rules.max_enumeration:
             # all combinations in lexicographic order: the first minimum prefers staying
@@ -451,7 +618,7 @@ class _Day:
             if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
             t0 = max(now, v.t_avail)
-            v.repos = (v.x, v.y, t0, tx, ty, t0 + float(self.travel.minutes(v.x, v.y, tx, ty)))
+            v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
 
     def _coordinate_descent(self, reach_fixed: np.ndarray, reach: list[np.ndarray], move: list[np.ndarray],
                             lam: np.ndarray) -> np.ndarray:
@@ -513,7 +680,7 @@ class _Day:
             tx, ty = centroids[target]
             if math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
-            leg = float(self.travel.minutes(v.x, v.y, tx, ty))
+            leg = self.leg_min(v.x, v.y, tx, ty)
             v.repos = (v.x, v.y, t0, tx, ty, t0 + leg)
 
 
@@ -541,6 +708,7 @@ def simulate_dispatch(
     zone_centroids: pd.DataFrame | None = None,
     service_hours: dict[pd.Timestamp, tuple[float, float]] | None = None,
     short_lead_min: float = SHORT_LEAD_MIN,
+    reopt_interval_min: float = 0.0,
 ) -> DispatchResult:
     """Replay ride requests in arrival order with cheapest feasible insertion.
 
@@ -558,6 +726,9 @@ def simulate_dispatch(
             Timestamp), e.g. longer weekend hours; dates not in it use the fleet's hours.
         short_lead_min: requests booked less than this many minutes ahead form the
             "short notice" group of the KPIs (see :func:`compute_kpis`).
+        reopt_interval_min: rolling re-optimisation: at the first request at least this
+            many minutes after the last one, the open requests of all vans are re-solved
+            (:meth:`_Day.reoptimise`); 0 = insertion only.
 
     Returns:
         :class:`DispatchResult` with trips, legs, KPIs and per-request decision times.
@@ -575,11 +746,13 @@ def simulate_dispatch(
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
         vehicle_hours += fleet.n_vehicles * (close_h - open_h)
         sim = _Day(fleet, rules, travel, pd.Timestamp(day), open_h)
-        replay.run_day(sim, policy, demand, open_h * 60, close_h * 60)
+        replay.run_day(sim, policy, demand, open_h * 60, close_h * 60, reopt_interval_min)
         legs.extend(sim.legs)
     trips = replay.trips(rules)
     legs_df = _legs_frame(legs, replay.reqs)
     kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
+    if reopt_interval_min > 0:
+        kpis["n_reoptimised"] = replay.n_reoptimised
     return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms)
 
 
@@ -625,6 +798,9 @@ class _Replay:
     accept_wait: np.ndarray = field(init=False)  # a ride-now rider declines an offer later than this
     offer_t: np.ndarray = field(init=False)
     wait_from: np.ndarray = field(init=False)  # request (ride-now) or desired time (reservation)
+    pax: np.ndarray = field(init=False)
+    xy: np.ndarray = field(init=False)  # origin x, y, destination x, y
+    n_reoptimised: int = field(init=False, default=0)  # re-optimisations adopted
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
@@ -659,16 +835,24 @@ class _Replay:
         out = cls(reqs, direct, desired_min, request_min, lead_min, day_of)
         out.ride_now, out.accept_wait = ride_now, np.where(np.isnan(accept), math.inf, accept)
         out.wait_from = wait_from
+        # plain arrays: the replay reads one request at a time (pandas lookups cost more)
+        out.pax = reqs["passengers"].to_numpy(int)
+        out.xy = reqs[["origin_x", "origin_y", "dest_x", "dest_y"]].to_numpy(float)
         return out
 
-    def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float) -> None:
+    def run_day(self, sim: _Day, policy: str, demand: _ZoneDemand, open_min: float, close_min: float,
+                reopt_interval_min: float = 0.0) -> None:
         """Replay one service day's requests in booking order on ``sim``."""
         rules = sim.rules
         rows = np.flatnonzero((self.day_of == sim.day).to_numpy())
         rows = rows[np.lexsort((rows, self.request_min[rows]))]
+        last_reopt = -math.inf
         for r in rows.tolist():
             now = max(self.request_min[r], open_min - 60)
             sim.advance(now)
+            if reopt_interval_min > 0 and now >= last_reopt + reopt_interval_min:
+                last_reopt = now
+                self.n_reoptimised += int(sim.reoptimise(now))
             if policy == "depot":
                 sim.return_to_depot(now)
             elif policy != "none":
@@ -677,7 +861,7 @@ class _Replay:
             if not (open_min <= self.desired_min[r] <= close_min):
                 self.reason[r] = "運行時間外"
                 continue
-            if int(self.reqs.at[r, "passengers"]) > sim.fleet.capacity:
+            if int(self.pax[r]) > sim.fleet.capacity:
                 self.reason[r] = "定員超過"
                 continue
             p, d = self._stops(r, now, rules)
@@ -703,14 +887,14 @@ class _Replay:
     def _stops(self, r: int, now: float, rules: DispatchRules) -> tuple[_Stop, _Stop]:
         """Pick-up and drop-off of request ``r`` with its promises (window, ride limit)."""
         direct, desired = self.direct[r], self.desired_min[r]
-        max_ride = max(rules.max_detour_factor * direct, direct + rules.min_detour_slack_min)
+        max_ride = ride_time_limit(direct, rules)
         earliest = max(desired, now)
-        pax = int(self.reqs.at[r, "passengers"])
+        pax = int(self.pax[r])
         # ride-now: pick-up within the maximum wait from the request; reservation: the promised window
         latest = self.wait_from[r] + (rules.max_wait_min if self.ride_now[r] else rules.pickup_window_min)
-        p = _Stop(r, True, float(self.reqs.at[r, "origin_x"]), float(self.reqs.at[r, "origin_y"]), earliest,
+        p = _Stop(r, True, float(self.xy[r, 0]), float(self.xy[r, 1]), earliest,
                   latest, pax, max_ride, desired)
-        d = _Stop(r, False, float(self.reqs.at[r, "dest_x"]), float(self.reqs.at[r, "dest_y"]), 0.0, math.inf, pax,
+        d = _Stop(r, False, float(self.xy[r, 2]), float(self.xy[r, 3]), 0.0, math.inf, pax,
                   max_ride)
         return p, d
 
@@ -828,6 +1012,11 @@ def _short_notice_kpis(trips: pd.DataFrame, short_lead_min: float) -> dict:
     }
 
 
+def ride_time_limit(direct_min: float, rules: DispatchRules) -> float:
+    """Longest allowed ride (minutes on board, dwell excluded) for a direct time: α·t + β."""
+    return rules.ride_time_alpha * direct_min + rules.ride_time_beta_min
+
+
 def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -> list[str]:
     """Independent re-check of a simulation: promises kept and capacity never exceeded.
 
@@ -839,7 +1028,7 @@ def check_dispatch(result: DispatchResult, fleet: Fleet, rules: DispatchRules) -
         bound = rules.max_wait_min if getattr(row, "booking", "") == "ride_now" else rules.pickup_window_min
         if row.wait_min < -1e-6 or row.wait_min > bound + 1e-6:
             out.append(f"依頼 {row.request_id}: 待ち時間 {row.wait_min:.2f} 分が約束の範囲外")
-        limit = max(rules.max_detour_factor * row.direct_min, row.direct_min + rules.min_detour_slack_min)
+        limit = ride_time_limit(row.direct_min, rules)
         if row.ride_min > limit + 1e-6:
             out.append(f"依頼 {row.request_id}: 乗車時間 {row.ride_min:.2f} 分が上限 {limit:.2f} 分を超過")
         if row.ride_min < row.direct_min - 1e-6:

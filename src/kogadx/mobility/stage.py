@@ -52,7 +52,7 @@ from kogadx.mobility.inputs import (
 )
 from kogadx.mobility.params import DispatchParams, DispatchStageParams, Travel
 from kogadx.mobility.policies import ordered
-from kogadx.mobility.replications import paired_wait_difference, run_replications
+from kogadx.mobility.replications import paired_wait_difference, run_reopt_comparison, run_replications
 from kogadx.mobility.simulation import (
     DispatchResult,
     Fleet,
@@ -167,6 +167,9 @@ def run_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> StageOu
     if setup.demand.oracle is not None and d.replications.n > 0:
         metrics["replications"] = run_replications(setup.replay, setup.service, setup.demand, d.replications, d.seed,
                                                    d.workers)
+    if d.reopt.interval_min > 0:
+        metrics["reopt"] = run_reopt_comparison(setup.replay, setup.service, setup.demand.oracle, d.reopt, d.seed,
+                                                d.workers)
     map_policy, day = route_map_choice(setup, results, d)
     metrics["route_map"] = {"day": day.date().isoformat(), "policy": map_policy}
     scenarios = pd.DataFrame(results.rows)
