@@ -22,6 +22,8 @@ ride_requests = "data/pseudonymized/ride_requests.parquet"
 stops = "data/pseudonymized/stops.parquet"
 towns = "data/pseudonymized/towns.parquet"
 top_od_pairs = 15
+cost_per_vehicle_hour_yen = 4000.0
+fare_yen = 200.0
 
 # %%
 import json
@@ -36,7 +38,7 @@ from kogadx.demand.plots import MODEL_LABELS_JA
 from kogadx.params import load_params
 from kogadx.reporting import blocks as b
 from kogadx.reporting import norute
-from kogadx.reporting.findings import norute_findings
+from kogadx.reporting.findings import norute_decision, norute_findings, norute_options
 
 
 def show(html: str) -> None:
@@ -49,6 +51,17 @@ dispatch = json.loads(Path(dispatch_metrics).read_text(encoding="utf-8")) if has
 requests = pd.read_parquet(ride_requests)
 kpis = norute.service_kpis(requests)
 monthly = norute.monthly_kpis(requests)
+if dispatch:
+    options = norute_options(dispatch, cost_per_vehicle_hour_yen, fare_yen)
+    decision = norute_decision(options, int(dispatch["default_fleet"]["n_vehicles"]), cost_per_vehicle_hour_yen, fare_yen)
+    show(b.decision_block(decision["question"], decision["finding"], options,
+                          {"n_vehicles": "台数", "served_rate": "乗車できた割合", "ride_now_wait": "呼んでからの待ち (平均・分)",
+                           "wait_p95": "待ちの上位 5% (分)", "rides_per_hour": "1 台 1 時間あたりの乗車",
+                           "cost_per_ride": "1 乗車あたりの運行費 (円)", "subsidy_per_ride": "うち市の負担 (円)"},
+                          decision["uncertainty"], decision["decider"], decision["next_step"],
+                          {"n_vehicles": b.fmt_int, "served_rate": b.fmt_pct, "ride_now_wait": b.fmt_num,
+                           "wait_p95": b.fmt_num, "rides_per_hour": lambda v: b.fmt_num(v, 2),
+                           "cost_per_ride": b.fmt_int, "subsidy_per_ride": b.fmt_int}))
 show(b.summary_block("この報告の要点", norute_findings(kpis, demand, dispatch),
                      lead="AI オンデマンドバス「のるーと古賀」の予約記録と需要予測の結果をまとめました。"))
 

@@ -185,3 +185,20 @@ def test_wellbeing_decision_page_counts_small_districts_once():
     decision = wellbeing_decision(metrics, summary, 0.95, min_n=30)
     assert "30 人未満の地区が 3 あり" in decision["uncertainty"]
     assert "3 地区のうち 1 地区は区間が市全体の値を含みます" in decision["finding"]
+
+
+def test_norute_decision_page_costs_each_fleet_from_the_grid():
+    from kogadx.reporting.findings import norute_decision, norute_options
+
+    def row(n, served, p95, per_hour):
+        return {"demand_factor": 1.0, "n_vehicles": n, "served_rate": served, "ride_now_wait_mean_min": 3.0,
+                "wait_p95_min": p95, "rides_per_vehicle_revenue_hour": per_hour}
+
+    dispatch = {"grid": {"rows": [row(4, 1.0, 6.0, 2.0), row(2, 0.9, 20.0, 4.0), row(3, 0.97, 12.0, 2.5),
+                                  {**row(3, 0.5, 40.0, 9.0), "demand_factor": 6.0}]}}
+    options = norute_options(dispatch, cost_per_vehicle_hour_yen=4000, fare_yen=200)
+    assert options["n_vehicles"].tolist() == [2, 3, 4]  # demand ×1 only, by fleet
+    assert options.set_index("n_vehicles").loc[4, "cost_per_ride"] == 2000  # 4,000 円/h ÷ 2 rides/h
+    decision = norute_decision(options, 4, 4000, 200)
+    assert "約 1,800 円" in decision["finding"]  # today's 4 vans: 2,000 − 200
+    assert "最少の台数は 3 台" in decision["finding"] and "約 1,400 円" in decision["finding"]

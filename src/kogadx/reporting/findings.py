@@ -383,3 +383,53 @@ def privacy_decision(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
         "next_step": ("委託契約に再提供・照合・本人への連絡の禁止と安全管理措置を書き込み、"
                       "学生に渡す前に取扱いの誓約を取る。匿名加工した表は提案募集の手続きを経てから提供する。"),
     }
+
+
+def norute_options(dispatch: Mapping[str, Any], cost_per_vehicle_hour_yen: float, fare_yen: float,
+                   demand_factor: float = 1.0) -> pd.DataFrame:
+    """Fleet options at one demand level from the dispatch grid: served share, waits, rides per
+    vehicle-hour, and the cost and subsidy per ride (vehicle-hour cost ÷ rides per vehicle-hour;
+    subsidy = cost − fare). Vehicle-hours are revenue hours as the simulator counts them."""
+    rows = [r for r in (dispatch.get("grid") or {}).get("rows", []) if r["demand_factor"] == demand_factor]
+    out = []
+    for r in sorted(rows, key=lambda r: r["n_vehicles"]):
+        per_hour = float(r["rides_per_vehicle_revenue_hour"])
+        cost = cost_per_vehicle_hour_yen / per_hour if per_hour > 0 else float("nan")
+        out.append({"n_vehicles": int(r["n_vehicles"]), "served_rate": float(r["served_rate"]),
+                    "ride_now_wait": float(r["ride_now_wait_mean_min"]), "wait_p95": float(r["wait_p95_min"]),
+                    "rides_per_hour": per_hour, "cost_per_ride": cost, "subsidy_per_ride": cost - fare_yen})
+    return pd.DataFrame(out)
+
+
+def norute_decision(options: pd.DataFrame, default_fleet: int, cost_per_vehicle_hour_yen: float,
+                    fare_yen: float, max_p95_wait_min: float = 15.0) -> dict[str, str]:
+    """The decision page's sentences for the のるーと report, every number from ``options``.
+
+    The smallest fleet that serves ≥ 95 % with a p95 wait ≤ ``max_p95_wait_min`` is named beside
+    the fleet in service today, with the subsidy per ride of each.
+    """
+    ok = options[(options["served_rate"] >= 0.95) & (options["wait_p95"] <= max_p95_wait_min)]
+    now = options[options["n_vehicles"] == default_fleet]
+    finding = ""
+    if len(now):
+        row = now.iloc[0]
+        finding = (f"今の {default_fleet} 台では、予約の {fmt_pct(row['served_rate'])} に乗車でき、"
+                   f"呼んでからの待ちは平均 {fmt_num(row['ride_now_wait'])} 分、"
+                   f"1 乗車あたりの運行費は約 {fmt_int(row['cost_per_ride'])} 円"
+                   f" (運賃 {fmt_int(fare_yen)} 円を引いた市の負担は約 {fmt_int(row['subsidy_per_ride'])} 円) です。")
+    if len(ok):
+        least = ok.sort_values("n_vehicles").iloc[0]
+        finding += (f"95% 以上が乗車でき、待ちの上位 5% が {fmt_int(max_p95_wait_min)} 分以内に収まる"
+                    f"最少の台数は {int(least['n_vehicles'])} 台 (1 乗車あたりの市の負担 約 "
+                    f"{fmt_int(least['subsidy_per_ride'])} 円) です。")
+    return {
+        "question": "のるーと古賀を何台で運行するか (待ち時間と 1 乗車あたりの費用の釣り合い)。",
+        "finding": finding or "配車シミュレーションの結果がまだないため、台数ごとの比較はできません。",
+        "uncertainty": (f"運行費は 1 台 1 時間あたり {fmt_int(cost_per_vehicle_hour_yen)} 円と仮定しています"
+                        " (未確認の試算用の値)。"
+                        "需要は過去の予約記録の再現と予測にもとづくもので、利用が増えれば待ちと台数の関係は変わります "
+                        "(需要 1.5〜6 倍の試算は第 4 章)。"),
+        "decider": "交通政策の担当課と運行事業者 (台数・運行時間の見直し)、予算は議会。",
+        "next_step": ("運行事業者の実際の運行費と予約記録で同じ試算をやり直し、"
+                      "台数を変える前に 1 か月の試行で待ち時間を確かめる。"),
+    }

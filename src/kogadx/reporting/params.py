@@ -23,6 +23,8 @@ class ReportParams:
     chromium_path: str | None = None  # None: KOGADX_CHROMIUM, /usr/bin/chromium, then PATH
     viewport_width: Annotated[int, Field(ge=320)] = 1100  # screenshot width, px
     phone_width: Annotated[int, Field(ge=280)] = 390  # second screenshot and overflow check, px
+    norute_cost_per_vehicle_hour_yen: Annotated[float, Field(gt=0)] = 4000  # 運行費 per vehicle-hour (UNCONFIRMED)
+    norute_fare_yen: Annotated[float, Field(ge=0)] = 200  # the fare a rider pays (DOMAIN.md §2)
     department: str = ""  # 担当課 named in every report's footer
     author: str = ""  # 作成者 named in every report's footer
     version: str = ""  # 版 of the documents, named in every footer

@@ -102,7 +102,9 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
     level = validate_params(WellbeingParams, p.all_params.get("wellbeing"), prefix="wellbeing").level
     return [
         ReportSpec("norute", "のるーと古賀 運行・需要レポート", ("features", "forecast", "dispatch", "report"),
-                   {**_str(norute), "top_od_pairs": params.top_od_pairs}, _existing(norute.values())),
+                   {**_str(norute), "top_od_pairs": params.top_od_pairs,
+                    "cost_per_vehicle_hour_yen": params.norute_cost_per_vehicle_hour_yen,
+                    "fare_yen": params.norute_fare_yen}, _existing(norute.values())),
         ReportSpec("co2", "事業所の CO2 排出量レポート", ("co2", "report"),
                    {**_str(co2), "example_businesses": params.co2_example_businesses}, _existing(co2.values())),
         ReportSpec("wellbeing", "地域幸福度 調査レポート", ("wellbeing", "report"),
