@@ -4,8 +4,8 @@ The model is a share model on the roster: every household on the roster comes on
 so a year's arrivals in a cell (venue day k × hour, or an ordinary-counter day × hour) are the
 roster size times the cell's share. Shares are averaged over the training years: venue days by
 their position (first and last day peaks), ordinary days pooled (they differ by hour only).
-Intervals are negative binomial, with the dispersion estimated from the training years' spread
-around the shares (method of moments; Poisson when there is none).
+Intervals are negative binomial, with the dispersion of each part estimated from leave-one-year-out
+forecasts of the training years (method of moments; Poisson when there is none).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class ArrivalForecast:
     """Forecast cells (date, part, position, hour, mean, low, high) and the dispersion used."""
 
     cells: pd.DataFrame
-    dispersion: float  # φ of var = μ + φ μ² (0 = Poisson)
+    dispersion: dict[str, float]  # φ of var = μ + φ μ² per part (0 = Poisson)
 
 
 def _predict_cells(train: pd.DataFrame, year: int, households: int, venue_days: int,
@@ -76,23 +76,27 @@ def _predict_cells(train: pd.DataFrame, year: int, households: int, venue_days: 
     return pd.DataFrame(rows, columns=["date", "part", "position", "hour", "mean"])
 
 
-def estimate_dispersion(train: pd.DataFrame, venue_days: int, open_hours: tuple[int, int]) -> float:
-    """φ by method of moments over the training years' cells against their in-sample means."""
+def estimate_dispersion(train: pd.DataFrame, venue_days: int, open_hours: tuple[int, int]) -> dict[str, float]:
+    """φ per part (venue, regular) by method of moments on leave-one-year-out forecasts.
+
+    Each training year is forecast from the other training years, so φ covers both the year's
+    own noise and the error of shares estimated from a few years (an in-sample fit would miss
+    the latter and give intervals that are too narrow).
+    """
     years = sorted(train["year"].unique())
     if len(years) < 2:
-        return 0.0
-    num, den = 0.0, 0.0
+        return {"venue": 0.0, "regular": 0.0}
+    num: dict[str, float] = {"venue": 0.0, "regular": 0.0}
+    den: dict[str, float] = {"venue": 0.0, "regular": 0.0}
     for y in years:
-        n_y = int(train.loc[train["year"] == y, "n"].sum())
-        fit = _predict_cells(train, int(y), n_y, venue_days, open_hours)
         obs = train[train["year"] == y]
+        fit = _predict_cells(train[train["year"] != y], int(y), int(obs["n"].sum()), venue_days, open_hours)
         merged = obs.merge(fit, on=["date", "part", "position", "hour"])
-        mu, yv = merged["mean"].to_numpy(), merged["n"].to_numpy()
-        num += float(((yv - mu) ** 2 - yv).sum())
-        den += float((mu**2).sum())
-    # in-sample means absorb one year's worth of freedom: scale by T/(T−1)
-    phi = num / den * len(years) / (len(years) - 1) if den > 0 else 0.0
-    return max(phi, 0.0)
+        for part, cells in merged.groupby("part"):
+            mu, yv = cells["mean"].to_numpy(), cells["n"].to_numpy()
+            num[str(part)] += float(((yv - mu) ** 2 - yv).sum())
+            den[str(part)] += float((mu**2).sum())
+    return {part: max(num[part] / den[part], 0.0) if den[part] > 0 else 0.0 for part in num}
 
 
 def interval(mean: np.ndarray, dispersion: float, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +117,10 @@ def forecast_arrivals(counts: pd.DataFrame, year: int, households: int, venue_da
     train_days = train_venue_days or venue_days
     cells = _predict_cells(counts, year, households, venue_days, open_hours)
     phi = estimate_dispersion(counts, train_days, open_hours)
-    low, high = interval(cells["mean"].to_numpy(), phi, level)
+    low, high = np.zeros(len(cells)), np.zeros(len(cells))
+    for part, value in phi.items():
+        mask = (cells["part"] == part).to_numpy()
+        low[mask], high[mask] = interval(cells.loc[mask, "mean"].to_numpy(), value, level)
     return ArrivalForecast(cells.assign(low=low, high=high), phi)
 
 

@@ -95,15 +95,17 @@ def run_counter(inputs: CounterInputs, params: CounterParams) -> StageOutputs:
     )
 
 
-def _metrics(bt: pd.DataFrame, dispersion: float, summary: pd.DataFrame, households: int,
+def _metrics(bt: pd.DataFrame, dispersion: dict[str, float], summary: pd.DataFrame, households: int,
              params: CounterParams) -> dict[str, Any]:
     overall = bt[bt["part"] == "all"]
+    venue = bt[bt["part"] == "venue"]
     return {
         "households": households,
         "forecast": {"backtest_years": [int(y) for y in overall["test_year"]],
                      "wape": float(overall["wape"].mean()), "wape_naive": float(overall["wape_naive"].mean()),
                      "coverage": float(overall["coverage"].mean()), "interval_level": params.interval_level,
-                     "dispersion": dispersion},
+                     "wape_venue": float(venue["wape"].mean()), "coverage_venue": float(venue["coverage"].mean()),
+                     "dispersion_venue": dispersion["venue"], "dispersion_regular": dispersion["regular"]},
         "wait_target_min": params.wait_target_min,
         "scenarios": {str(r["scenario"]): {k: r[k] for k in ("staff_hours", "max_counters", "mean_wait_min",
                                                              "p90_wait_min", "worst_hour_p90_min",
