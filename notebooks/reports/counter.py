@@ -107,7 +107,7 @@ show(b.table_block(scenarios, {
     {"venue_days": b.fmt_int, "staff_hours": b.fmt_int, "max_counters": b.fmt_int,
      "mean_wait_min": lambda v: b.fmt_num(v, 1), "p90_wait_min": lambda v: b.fmt_num(v, 1),
      "past_counters_p90_wait_min": lambda v: b.fmt_num(v, 1)},
-    caption=f"表 2-1 シナリオの比較 (目標: 待ち時間の 90% 点 ≤ {b.fmt_num(target, 0)} 分)"))
+    caption=f"表 2-1 シナリオの比較 (目標: 待ち時間の 90% 点を {b.fmt_num(target, 0)} 分以下に)"))
 
 # %% [markdown]
 # ## 3. 人員配置表 (オンライン事前提出 0 / 30 / 60 %)
