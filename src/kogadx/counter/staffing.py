@@ -83,7 +83,9 @@ def _simulate_day(rng: np.random.Generator, day: pd.DataFrame, counters: list[in
     online = rng.random(len(times)) < uptake
     service = np.where(online, service * (1 - saving), service)
     start, _ = serve(times, service, servers_by_hour=counters)
-    return start - times, first_hour + np.minimum((times // 60).astype(int), len(counters) - 1)
+    waits = start - times
+    waits[waits < 1e-9] = 0.0  # served on arrival: float noise of the event clock, not a wait
+    return waits, first_hour + np.minimum((times // 60).astype(int), len(counters) - 1)
 
 
 def _hour_quantiles(waits: np.ndarray, hours: np.ndarray, hour_list: list[int], q: float) -> np.ndarray:
