@@ -76,3 +76,19 @@ def test_serve_is_fcfs_and_respects_the_hourly_schedule():
     assert len(set(counter[4:])) == 1
     with pytest.raises(CounterInputError):
         serve(arrivals, np.where(service > 10, 0.0, service), servers=2)
+
+
+@pytest.mark.parametrize(("rate", "service", "servers"),
+                         [(30, 6, 4), (45, 4, 4), (20, 10, 5), (90, 3, 6), (100, 5, 10)])
+def test_closed_form_agrees_with_pyworkforce(rate, service, servers):
+    # pyworkforce (Erlang C for workforce planning) as an independent implementation
+    from pyworkforce.queuing import ErlangC
+
+    target = 15.0
+    ref = ErlangC(transactions=rate, aht=service, asa=target, interval=60, shrinkage=0.0)
+    ours = erlang_c_figures(rate, service, servers)
+    assert ours.p_wait == pytest.approx(ref.waiting_probability(positions=servers), rel=1e-9)
+    # service level = P(wait ≤ target) = 1 − C·exp(−(cμ − λ)·target)
+    lam, mu = rate / 60, 1 / service
+    ours_sl = 1 - ours.p_wait * math.exp(-(servers * mu - lam) * target)
+    assert ours_sl == pytest.approx(ref.service_level(positions=servers, scale_positions=False), rel=1e-9)
