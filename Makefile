@@ -51,7 +51,7 @@ lab: $(STAMP) ## JupyterLab をプロジェクト環境で起動 (カーネル�
 
 pdf: $(STAMP) ## レポートを A4 PDF に印刷 (ヘッドレス Chromium、reports/pdf/)
 	$(BIN)/dvc repro report
-	$(PY) -m kogadx.reporting.pdf --out-dir reports/pdf reports/norute.html reports/co2.html reports/wellbeing.html reports/privacy.html reports/regulation.html
+	$(PY) -m kogadx.reporting.pdf --out-dir reports/pdf reports/norute.html reports/co2.html reports/wellbeing.html reports/privacy.html reports/regulation.html reports/counter.html
 
 lock: ## requirements.lock を pyproject.toml から再生成
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet -o requirements.lock

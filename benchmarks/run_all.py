@@ -40,6 +40,8 @@ BENCHMARKS = [
     ("wellbeing_coverage", "wellbeing_coverage.py", [], False, ["--seeds", "2"]),
     ("wellbeing_sae", "wellbeing_sae.py", [], False, ["--seeds", "2", "--replicates", "20", "--driver-seeds", "1"]),
     ("regulation_eval", "regulation_eval.py", [], True, []),
+    # simpy counter queue vs Erlang C within 5 % (issue #22)
+    ("counter_erlang", "counter_erlang.py", [], False, ["--seeds", "1", "--visitors", "100000"]),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock
     ("machine_independence", "machine_independence.py", [], False, []),
 ]

@@ -40,6 +40,7 @@ TINY_OVERRIDES = {
     "wellbeing": {"drivers": {"n_bootstrap": 20, "n_bootstrap_lgbm": 3}, "sae": {"n_replicates": 10}},
     "regulation_scan": {"cv_folds": 2, "calibration_folds": 2, "features": "char", "hash_features_log2": 16,
                         "bootstrap_reps": 100},
+    "counter": {"replications": 4},
     # A tiny ride log has too few solo rides to calibrate speed: fix the calibrated values.
     "dispatch": {"scenarios": {"fleet_sizes": [2, 4], "demand_factors": [1.0, 1.5]}, "bootstrap_draws": 200,
                  "replications": {"n": 3},
@@ -148,6 +149,15 @@ def plant_canaries(raw: Path, n_per_table: int = 8) -> list[Canary]:
         businesses.loc[row, ["担当者氏名", "電話番号", "メールアドレス"]] = [full, phone(k + 60), email]
         canaries += [Canary("name", full), Canary("phone", phone(k + 60)), Canary("email", email)]
     write(businesses, path, encoding)
+    # 現況届 households (issue #22): applicant's name, phone and 住民票コード.
+    path = raw / "counter" / "households.csv"
+    households, encoding = read(path)
+    for k, row in enumerate(households.index[:n_per_table]):
+        full, _ = name(k + 80)
+        code = f"{8_800_100_000 + k:011d}"
+        households.loc[row, ["氏名", "電話番号", "住民票コード"]] = [full, phone(k + 80), code]
+        canaries += [Canary("name", full), Canary("phone", phone(k + 80)), Canary("resident_code", code)]
+    write(households, path, encoding)
     # Keep only distinct values (the neighbour names repeat register canaries on purpose).
     return list({(c.kind, c.value): c for c in canaries}.values())
 

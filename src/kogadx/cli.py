@@ -131,6 +131,7 @@ def _mount_domain_apps() -> None:
         ("kogadx.energy.cli", "co2", "CO2排出量の計算"),
         ("kogadx.regulation.cli", "regulation", "アナログ規制の点検"),
         ("kogadx.wellbeing.cli", "wellbeing", "地域幸福度 (ウェルビーイング) の集計"),
+        ("kogadx.counter.cli", "counter", "現況届 窓口の待ち行列と人員配置"),
         ("kogadx.reporting.cli", "report", "レポートの検査 (ブラウザ) と PDF 出力"),
     ]:
         try:

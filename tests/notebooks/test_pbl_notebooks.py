@@ -31,6 +31,7 @@ CI_PARAMETERS = {
     # 4 days: the tiny world can have no request at all in its last two (WAPE undefined)
     "03_demand_forecast": {"N_SPLITS": 4},
     "04_dispatch_simulation": {"N_DAYS": 2, "FLEET_SIZES": [1, 2, 3]},
+    "08_counter_queue": {"SIM_HOURS": 100},
 }
 
 
@@ -111,7 +112,7 @@ def test_no_planted_personal_value_reaches_a_notebook_output(executed, pbl_canar
 
 
 def test_the_series_is_complete():
-    assert [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(8)]
+    assert [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(9)]
     assert [p.stem for p in SOLUTIONS] == [p.stem for p in NOTEBOOKS]
 
 

@@ -33,7 +33,7 @@ from tests.regulation_fixtures import candidates, regulation_metrics
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium がありません (CI は .ci/run で apt-get install chromium)")
-REPORTS = ["norute", "co2", "wellbeing", "privacy", "regulation"]
+REPORTS = ["norute", "co2", "wellbeing", "privacy", "regulation", "counter"]
 FIGURES = {
     "demand": ["forecast_vs_actual", "residuals_by_hour", "feature_importance"],
     "co2": ["city_monthly_emissions", "city_weather_normalised_yoy", "city_scenario_waterfall",
@@ -41,6 +41,7 @@ FIGURES = {
             "business_scenario_waterfall"],
     "wellbeing": ["district_profile", "district_profile_heatmap", "map_happiness", "map_life_satisfaction",
                   "map_mobility", "drivers"],
+    "counter": ["arrivals_heatmap", "waits_by_scenario"],
 }
 
 
@@ -63,6 +64,32 @@ def _co2_metrics(total: float, fiscal_year: int) -> dict:
             "fiscal_year_factors": fiscal_year, "n_businesses_counted": 4, "n_businesses_without_factor": 0,
             "latest_fiscal_year": fiscal_year, "n_businesses": 4, "scenario_city_reduction_share": 0.25,
             "scenario_city_reduction_t_co2": total * 0.25, "scenario_city_reduction_t_co2_adjusted": total * 0.3}
+
+
+def _counter_outputs(d: dict[str, Path]) -> None:
+    """Stand-ins for the counter stage (issue #22): two venue days and one ordinary day, three scenarios."""
+    k = d["features"] / "counter"
+    dates = pd.to_datetime(["2025-08-04", "2025-08-05", "2025-08-12"])
+    cells = pd.DataFrame([(dd, part, pos, h) for dd, part, pos in zip(dates, ["venue", "venue", "regular"], [0, 1, 0],
+                                                                      strict=True) for h in range(9, 17)],
+                         columns=["date", "part", "position", "hour"])
+    cells["mean"] = np.where(cells["part"] == "venue", 8.0, 1.0) + (cells["hour"] == 16) * 4.0
+    write_parquet(cells.assign(low=cells["mean"] - 3, high=cells["mean"] + 3), k / "arrival_forecast.parquet")
+    names = ["オンライン 0 %", "オンライン 30 %", "オンライン 60 %"]
+    write_parquet(pd.DataFrame({"scenario": names, "venue_days": [2, 2, 2], "staff_hours": [40.0, 36.0, 30.0],
+                                "max_counters": [4, 3, 3], "mean_wait_min": [1.0, 1.2, 1.1],
+                                "p90_wait_min": [4.0, 5.0, 4.5], "past_counters": [3, 3, 3],
+                                "past_counters_p90_wait_min": [18.0, 10.0, 6.0]}), k / "scenarios.parquet")
+    write_parquet(pd.DataFrame([(n, day, h, 8.0, 2 + (h == 16), 5.0) for n in names for day in (1, 2)
+                                for h in range(9, 17)],
+                               columns=["scenario", "day", "hour", "arrivals", "counters", "p90_wait_min"]),
+                  k / "staffing_plan.parquet")
+    write_parquet(pd.DataFrame({"test_year": [2024], "train_years": [3], "part": ["all"], "cells": [24],
+                                "arrivals": [150], "wape": [0.4], "wape_naive": [0.5], "coverage": [0.85]}),
+                  k / "backtest.parquet")
+    write_json({"households": 150, "wait_target_min": 15.0,
+                "forecast": {"backtest_years": [2024], "wape": 0.4, "wape_naive": 0.5, "coverage": 0.85,
+                             "interval_level": 0.8, "dispersion": 0.0}}, d["metrics"] / "counter.json")
 
 
 def make_fixture_outputs(root: Path) -> dict[str, Path]:
@@ -206,6 +233,7 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                d["metrics"] / "anonymize.json")
     write_json({"residents": {"rows_in": 11, "rows_out": 10, "rows_quarantined": 1, "reasons": {"行: 重複行です": 1}},
                 "synthetic_demo": True}, d["metrics"] / "ingest.json")
+    _counter_outputs(d)
     # analog regulation: metrics and the staff workbook
     write_json(regulation_metrics(), d["metrics"] / "regulation.json")
     d["regulation"].mkdir(parents=True, exist_ok=True)

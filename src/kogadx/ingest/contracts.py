@@ -233,8 +233,48 @@ def _survey_contract() -> TableContract:
     )
 
 
+COUNTER_HOUSEHOLDS = TableContract(
+    table="counter_households",
+    columns=(
+        Column("受給者番号", "case_number", pattern=r"J\d+"),
+        Column("住民票コード", "resident_code", "digits", pattern=r"\d{11}"),
+        Column("氏名", "name", required=False),
+        Column("電話番号", "phone", required=False, pattern=r"0\d{1,4}-\d{1,4}-\d{3,4}"),
+        Column("町丁目コード", "town_code", "digits", pattern=r"\d{11}"),
+        Column("町丁目", "town_name"),
+        Column("就労形態", "work", allowed=("正規", "パート", "自営", "無職")),
+        Column("子どもの数", "children", "int", min=0, max=15),
+        Column("前年からの変更", "change", allowed=("有", "無")),
+        Column("不足書類数", "missing_docs", "int", min=0, max=10),
+        Column("事前オンライン提出", "online", allowed=("有", "無")),
+    ),
+    key=("case_number",),
+)
+
+COUNTER_LOG = TableContract(
+    table="counter_log",
+    columns=(
+        Column("受付番号", "reception_id", pattern=r"U\d+"),
+        Column("受給者番号", "case_number", pattern=r"J\d+"),
+        Column("年度", "year", "int", min=2000, max=2100),
+        Column("会場", "venue", allowed=("特設会場", "通常窓口")),
+        Column("到着日時", "arrived_at", "datetime"),
+        Column("呼出日時", "called_at", "datetime"),
+        Column("終了日時", "ended_at", "datetime"),
+        Column("案件種別", "case_type", allowed=("変更なし", "変更あり", "書類不足")),
+        Column("窓口番号", "counter", "int", min=1, max=50),
+    ),
+    key=("reception_id",),
+    row_rules=(
+        RowRule(("到着日時", "呼出日時"), "呼出が到着より前です", lambda f: f["called_at"] < f["arrived_at"]),
+        RowRule(("呼出日時", "終了日時"), "終了が呼出より前です", lambda f: f["ended_at"] < f["called_at"]),
+    ),
+)
+
 CONTRACTS: dict[str, TableContract] = {
     "survey": _survey_contract(),
+    "counter_households": COUNTER_HOUSEHOLDS,
+    "counter_log": COUNTER_LOG,
     "businesses": BUSINESSES,
     "business_energy": BUSINESS_ENERGY,
     "residents": RESIDENTS,

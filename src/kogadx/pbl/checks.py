@@ -37,6 +37,9 @@ __all__ = [
     "check_cv_rmse",
     "check_weighted_mean",
     "check_effective_sample_size",
+    "check_utilisation",
+    "check_erlang_c_wait",
+    "check_counters_needed",
     "check_stage_for_param",
     "check_exp_run_command",
 ]
@@ -436,6 +439,57 @@ def check_effective_sample_size(value: float, weights: Any) -> bool:
     if number >= len(w):
         return _report(False, "ウエイトがばらつくと、実効サンプルサイズは回答者数より「小さく」なります。")
     return _report(False, "Kish の式: (ウエイトの合計)² ÷ (ウエイトの二乗の合計) です。")
+
+
+# --------------------------------------------------------------------------- 08 counter queue
+
+
+@_never_raise
+def check_utilisation(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
+    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share."""
+    right = rate_per_hour * service_min / (60.0 * servers)
+    number = _as_float(value)
+    if number is None:
+        return _report(False, "割合 (0〜1 の数値) で答えます。")
+    if _close(number, right, rel=1e-3):
+        return _report(True)
+    if _close(number, right * servers, rel=1e-3):
+        return _report(False, "窓口が複数あるときは、負荷 (アーラン) を窓口数で割ります。")
+    if _close(number, rate_per_hour * service_min / servers, rel=1e-3):
+        return _report(False, "到着率は「1時間あたり」、処理時間は「分」です。単位をそろえましょう (1時間 = 60分)。")
+    return _report(False, _numeric_hint(number, right, "稼働率", share=True))
+
+
+@_never_raise
+def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
+    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ)."""
+    from kogadx.counter.queue import erlang_c_figures
+
+    right = erlang_c_figures(rate_per_hour, service_min, servers).mean_wait_min
+    number = _as_float(value)
+    if number is None:
+        return _report(False, "待ち時間 (分、数値) で答えます。")
+    if _close(number, right, rel=1e-3):
+        return _report(True)
+    if _close(number, right / 60.0, rel=1e-3):
+        return _report(False, "時間単位になっていませんか？ 分で答えます。")
+    return _report(False, "待つ確率 C(c, a) を、窓口全体の処理能力と到着率の差 (cμ − λ、1分あたり) で割ります。")
+
+
+@_never_raise
+def check_counters_needed(value: int, rate_per_hour: float, service_min: float, target_min: float) -> bool:
+    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target."""
+    from kogadx.counter.queue import servers_for_target
+
+    right = servers_for_target(rate_per_hour, service_min, target_min)
+    number = _as_float(value)
+    if number is None or number != int(number):
+        return _report(False, "窓口の数 (整数) で答えます。")
+    if int(number) == right:
+        return _report(True)
+    if int(number) < right:
+        return _report(False, "その窓口数では 90% 点の待ち時間が目標を超えます (または行列が伸び続けます)。")
+    return _report(False, "目標は満たしますが、もっと少ない窓口数でも満たせます。「最も少ない」数を探しましょう。")
 
 
 # --------------------------------------------------------------------------- 07 pipeline

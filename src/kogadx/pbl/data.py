@@ -42,6 +42,8 @@ __all__ = [
     "load_survey",
     "load_co2_table",
     "load_wellbeing_table",
+    "load_counter_log",
+    "load_counter_table",
 ]
 
 SECURE_MESSAGE = (
@@ -255,3 +257,13 @@ def load_co2_table(name: str, root: Path | None = None) -> pd.DataFrame:
 def load_wellbeing_table(name: str, root: Path | None = None) -> pd.DataFrame:
     """A table of the ``wellbeing`` stage, e.g. ``"survey_weights"``, ``"driver_importance"``."""
     return read_table(f"data/features/wellbeing/{name}.parquet", root=root)
+
+
+def load_counter_log(root: Path | None = None) -> pd.DataFrame:
+    """現況届 reception log of past years (pseudonymized): arrival, call and end times, counter."""
+    return read_table("data/pseudonymized/counter_log.parquet", root=root)
+
+
+def load_counter_table(name: str, root: Path | None = None) -> pd.DataFrame:
+    """A table of the ``counter`` stage, e.g. ``"arrival_forecast"``, ``"staffing_plan"``."""
+    return read_table(f"data/features/counter/{name}.parquet", root=root)

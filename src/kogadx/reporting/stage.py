@@ -1,4 +1,4 @@
-"""The ``report`` stage: render the five reports, check them in Chromium, keep screenshots.
+"""The ``report`` stage: render the six reports, check them in Chromium, keep screenshots.
 
 :func:`run_report` returns the pages and screenshots as bytes in a
 :class:`kogadx.stage.StageOutputs`; ``pipelines/report.py`` passes the folders to read and
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kogadx.counter.params import CounterParams
 from kogadx.params import validate_params
 from kogadx.reporting.page import footer_html
 from kogadx.reporting.params import ReportParams
@@ -82,7 +83,7 @@ def run_report(inputs: ReportInputs, params: ReportParams) -> StageOutputs:
 
 
 def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]:
-    """The five reports with absolute-path parameters; optional inputs are read only if present."""
+    """The six reports with absolute-path parameters; optional inputs are read only if present."""
     p = inputs
     norute = {
         "demand_metrics": p.metrics / "demand.json", "dispatch_metrics": p.metrics / "dispatch.json",
@@ -98,6 +99,9 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
                "anonymize_metrics": p.metrics / "anonymize.json", "ingest_metrics": p.metrics / "ingest.json",
                "student_tier_metrics": p.metrics / "student_tier.json"}
     regulation = {"regulation_metrics": p.metrics / "regulation.json", "review_xlsx": p.review}
+    counter = {"counter_metrics": p.metrics / "counter.json", "counter_figures": p.figures / "counter",
+               "counter_tables": p.features / "counter"}
+    counter_params = validate_params(CounterParams, p.all_params.get("counter"), prefix="counter")
     # the interval level the wellbeing stage used, read with that stage's own schema
     level = validate_params(WellbeingParams, p.all_params.get("wellbeing"), prefix="wellbeing").level
     return [
@@ -116,6 +120,10 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
         ReportSpec("regulation", "アナログ規制の点検レポート", ("regulation_scan", "report"),
                    {**_str(regulation), "top_n": params.regulation_top_n}, _existing(regulation.values()),
                    from_exports=False),
+        ReportSpec("counter", "現況届 窓口の混雑と人員配置", ("counter", "report"),
+                   {**_str(counter), "online_saving": counter_params.online_saving,
+                    "staff_per_counter": counter_params.staff_per_counter},
+                   _existing(counter.values())),
     ]
 
 

@@ -7,6 +7,7 @@ systems would write (CP932 CSV with CRLF, Shift_JIS shapefile).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,8 +17,9 @@ import pandas as pd
 from kogadx.geo.estat import to_estat_frame
 from kogadx.geo.reference import town_polygons
 from kogadx.rng import stream_rng
+from kogadx.synth.counter import generate_counter
 from kogadx.synth.energy import generate_business_energy
-from kogadx.synth.params import EnergySynth, Rides, SurveySynth, SynthesizeParams
+from kogadx.synth.params import CounterSynth, EnergySynth, Rides, SurveySynth, SynthesizeParams
 from kogadx.synth.residents import generate_residents
 from kogadx.synth.rides import generate_members, generate_ride_requests, generate_stops, residents_from_register_export
 from kogadx.synth.survey import generate_survey
@@ -62,6 +64,8 @@ def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, bound
     _generate_rides(result, towns, bus_stops, residents, params.rides, seed, scale)
     _generate_energy(result, towns, params.energy, seed, scale)
     _generate_survey(result, towns, residents_truth.register, params.survey, seed, scale)
+    _generate_counter(result, residents_truth.register, params.counter, seed, scale,
+                      dt.date.fromisoformat(params.residents.reference_date))
     result.summary = {
         "seed": seed,
         "scale": scale,
@@ -75,6 +79,8 @@ def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, bound
         "businesses": len(result.tables["businesses"].frame),
         "business_energy_rows": len(result.tables["business_energy"].frame),
         "survey_respondents": len(result.tables["survey"].frame),
+        "counter_households": len(result.tables["counter_households"].frame),
+        "counter_visits": len(result.tables["counter_log"].frame),
     }
     return result
 
@@ -89,6 +95,15 @@ def _generate_survey(result: SyntheticKoga, towns: gpd.GeoDataFrame, register: p
     for name, frame in truth.tables().items():
         result.truth[f"{name}.parquet"] = frame
     result.truth_json["survey_model.json"] = truth.model
+
+
+def _generate_counter(result: SyntheticKoga, register: pd.DataFrame, counter: CounterSynth, seed: int,
+                      scale: float, reference: dt.date) -> None:
+    """現況届 households (children's allowance office) and past reception logs served through a queue."""
+    households, log, truth = generate_counter(stream_rng(seed, "counter"), register, counter, scale, reference)
+    result.tables["counter_households"] = RawTable(households, "counter/households.csv")
+    result.tables["counter_log"] = RawTable(log, "counter/reception_log.csv")
+    result.truth["counter_visits.parquet"] = truth.visits
 
 
 def _generate_energy(result: SyntheticKoga, towns: gpd.GeoDataFrame, energy: EnergySynth, seed: int,

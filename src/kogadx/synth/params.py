@@ -196,6 +196,37 @@ class SurveySynth:
 
 
 @section
+class CounterSynth:
+    """現況届 households and past reception logs (:func:`kogadx.synth.counter.generate_counter`).
+
+    ``n_households`` and ``venue_share`` are from DOMAIN.md §10 (just under 600 households, about
+    70 % in the venue week); everything else is UNCONFIRMED. Service minutes are lognormal with
+    mean ``base + per_change·変更 + per_missing_doc·不足書類 + per_child·(子ども − 1)``.
+    """
+
+    n_households: Annotated[int, Field(ge=1)] = 590  # × scale (at least 60)
+    years: tuple[Annotated[int, Field(ge=2000, le=2024)], ...] = (2020, 2021, 2022, 2023, 2024)
+    yearly_change: float = 0.02  # growth of households per year (earlier years had fewer; UNCONFIRMED)
+    venue_days: Annotated[int, Field(ge=1, le=15)] = 5
+    venue_share: Share = 0.70
+    venue_day_weights: tuple[Positive, ...] = (1.5, 1.0, 0.85, 0.9, 1.35)  # first and last day peaks
+    open_hours: tuple[Hour, Hour] = (9, 17)
+    venue_counters: Annotated[int, Field(ge=1)] = 3
+    regular_counters: Annotated[int, Field(ge=1)] = 1
+    work_shares: dict[str, Share] = Field(default_factory=lambda: {
+        "正規": 0.45, "パート": 0.38, "自営": 0.05, "無職": 0.12})
+    mean_children: Annotated[float, Field(ge=1)] = 1.6
+    change_share: Share = 0.15
+    missing_doc_rate: Annotated[float, Field(ge=0)] = 0.3  # Poisson mean of documents missing
+    online_share: Share = 0.0  # households already submitting documents online (the past: none)
+    service_base_min: Positive = 8.0
+    service_per_change_min: Annotated[float, Field(ge=0)] = 8.0
+    service_per_missing_doc_min: Annotated[float, Field(ge=0)] = 5.0
+    service_per_child_min: Annotated[float, Field(ge=0)] = 1.5
+    service_sigma: Positive = 0.35  # log-sd of a visit's service time
+
+
+@section
 class SynthesizeParams:
     """Section ``synthesize``: the seed, the scale and each generator's settings."""
 
@@ -207,6 +238,7 @@ class SynthesizeParams:
     rides: Rides = Rides()
     energy: EnergySynth = EnergySynth()
     survey: SurveySynth = SurveySynth()
+    counter: CounterSynth = CounterSynth()
 
 
 @stage_params
