@@ -26,6 +26,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from kogadx.reporting import blocks as b
+from kogadx.reporting.findings import counter_decision, counter_options
 
 
 def show(html: str) -> None:
@@ -65,6 +66,16 @@ findings = [
     f"{b.fmt_pct(metrics['forecast']['wape'], 0)} (前年の同じ枠をそのまま使うと "
     f"{b.fmt_pct(metrics['forecast']['wape_naive'], 0)})。",
 ]
+options = counter_options(scenarios, int(metrics["households"]))
+decision = counter_decision(metrics, options)
+show(b.decision_block(decision["question"], decision["finding"], options,
+                      {"scenario": "案", "staff_hours": "職員時間 (人時)", "staff_min_per_household": "1 世帯あたり (分)",
+                       "max_counters": "最大の窓口数", "p90_wait_min": "待ちの 90% 点 (分)",
+                       "past_counters_p90_wait_min": f"過去の {int(scenarios['past_counters'].iloc[0])} 窓口のままなら (分)"},
+                      decision["uncertainty"], decision["decider"], decision["next_step"],
+                      {"staff_hours": b.fmt_int, "staff_min_per_household": lambda v: b.fmt_num(v, 1),
+                       "max_counters": b.fmt_int, "p90_wait_min": lambda v: b.fmt_num(v, 1),
+                       "past_counters_p90_wait_min": lambda v: b.fmt_num(v, 1)}))
 show(b.summary_block("この報告の要点", findings,
                      lead="現況届 (児童扶養手当・ひとり親家庭等医療費助成) の8月の窓口について、過去の受付ログから"
                           "日・時刻ごとの来庁数を予測し、待ち行列のシミュレーションで必要な窓口数と職員時間を求めました。"))

@@ -433,3 +433,30 @@ def norute_decision(options: pd.DataFrame, default_fleet: int, cost_per_vehicle_
         "next_step": ("運行事業者の実際の運行費と予約記録で同じ試算をやり直し、"
                       "台数を変える前に 1 か月の試行で待ち時間を確かめる。"),
     }
+
+
+def counter_options(scenarios: pd.DataFrame, households: int) -> pd.DataFrame:
+    """The counter scenarios as options: staff-hours and minutes of staff time per household, the
+    most counters open at once, the 90th-percentile wait, and what the past 3 counters would give."""
+    out = scenarios[["scenario", "staff_hours", "max_counters", "p90_wait_min", "past_counters_p90_wait_min"]].copy()
+    out["staff_min_per_household"] = out["staff_hours"] * 60 / households if households > 0 else float("nan")
+    return out
+
+
+def counter_decision(metrics: Mapping[str, Any], options: pd.DataFrame) -> dict[str, str]:
+    """The decision page's sentences for the counter report, every number from its inputs."""
+    target = float(metrics["wait_target_min"])
+    base, best = options.iloc[0], options.sort_values("staff_hours").iloc[0]
+    return {
+        "question": "8 月の現況届の窓口を何窓口・何人時で開き、オンライン事前提出をどこまで広げるか。",
+        "finding": (f"待ち時間の 90% 点を {fmt_num(target, 0)} 分以内にするには、オンライン事前提出なしで延べ "
+                    f"{fmt_int(base['staff_hours'])} 人時 (最大 {fmt_int(base['max_counters'])} 窓口) が要り、"
+                    f"職員時間が最も少ないのは「{best['scenario']}」の {fmt_int(best['staff_hours'])} 人時"
+                    f" (1 世帯あたり {fmt_num(best['staff_min_per_household'], 1)} 分) です。"),
+        "uncertainty": ("来庁数は過去の受付記録からの予測で、時間帯ごとの人数は少なく偶然の影響が大きいため、"
+                        "区間の幅で読んでください。オンライン事前提出で窓口の時間が何割減るかは仮定 "
+                        "(params.yaml の online_saving、未確認) で、職員時間の差はこの仮定に直接左右されます。"),
+        "decider": "こども家庭の担当課 (窓口の体制と日程)、DX 担当課 (オンライン申請の案内)。",
+        "next_step": ("今年の受付記録で予測とシミュレーションをやり直し、オンライン事前提出を使った世帯の"
+                      "実際の対応時間を計って online_saving の仮定を置き換える。"),
+    }
