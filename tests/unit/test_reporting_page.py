@@ -202,3 +202,16 @@ def test_norute_decision_page_costs_each_fleet_from_the_grid():
     decision = norute_decision(options, 4, 4000, 200)
     assert "約 1,800 円" in decision["finding"]  # today's 4 vans: 2,000 − 200
     assert "最少の台数は 3 台" in decision["finding"] and "約 1,400 円" in decision["finding"]
+
+
+def test_counter_decision_page_names_the_cheapest_scenario_from_the_table():
+    from kogadx.reporting.findings import counter_decision, counter_options
+
+    scenarios = pd.DataFrame({"scenario": ["オンライン 0 %", "オンライン 60 %"], "staff_hours": [145.0, 116.0],
+                              "max_counters": [5, 4], "p90_wait_min": [4.0, 5.3],
+                              "past_counters_p90_wait_min": [18.0, 6.0]})
+    options = counter_options(scenarios, households=580)
+    assert options["staff_min_per_household"].round(1).tolist() == [15.0, 12.0]
+    finding = counter_decision({"wait_target_min": 15}, options)["finding"]
+    assert "延べ 145 人時 (最大 5 窓口)" in finding and "「オンライン 60 %」の 116 人時" in finding
+    assert "12.0 分" in finding
