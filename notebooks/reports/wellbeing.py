@@ -82,9 +82,9 @@ if metrics.get("n_districts_withheld"):
 for name, caption in [("district_profile", "図 1-1 地区のプロファイル (区間つき。例として選んだ地区のみで、選び方は params.yaml の "
                       "wellbeing.figures.profile_districts。全地区の比較は図 1-2)"),
                       ("district_profile_heatmap", "図 1-2 地区 × 分野の平均 (市全体との差)"),
-                      ("map_happiness", "図 1-3 地区別の幸福度 (地図)"),
-                      ("map_life_satisfaction", "図 1-4 地区別の生活満足度 (地図)"),
-                      ("map_mobility", "図 1-5 地区別の「移動・交通」(地図)")]:
+                      ("map_happiness", "図 1-3 地区別の幸福度 (地図は区間が市全体の値より高い・含む・低いの 3 区分で、順位ではありません)"),
+                      ("map_life_satisfaction", "図 1-4 地区別の生活満足度 (地図は市全体との比較の 3 区分)"),
+                      ("map_mobility", "図 1-5 地区別の「移動・交通」(地図は市全体との比較の 3 区分)")]:
     show(b.figure_block(Path(wellbeing_figures) / f"{name}.png", caption))
 
 # %% [markdown]

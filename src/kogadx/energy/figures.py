@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kogadx.energy.schema import FUEL_KEYS, FUEL_LABELS
-from kogadx.plotting import setup
+from kogadx.plotting import PALETTE, setup
 
 
 def stacked_monthly_emissions(emissions: pd.DataFrame, title: str) -> Any:
@@ -82,11 +82,12 @@ def scenario_waterfall(steps: pd.DataFrame, title: str) -> Any:
     level = 0.0
     for i, row in enumerate(steps.itertuples()):
         if row.step in ("baseline", "after"):
-            ax.bar(i, row.t_co2, color="#1f5fa8")
+            ax.bar(i, row.t_co2, color=PALETTE[0])
             level = row.t_co2
             ax.text(i, row.t_co2, f"{row.t_co2:,.1f}", ha="center", va="bottom", fontsize=9)
         else:
-            colour = "#3a9b5c" if row.t_co2 <= 0 else "#c23b3b"
+            # reductions blue-green, increases vermillion (Okabe–Ito): not a red/green pair
+            colour = PALETTE[2] if row.t_co2 <= 0 else PALETTE[3]
             ax.bar(i, row.t_co2, bottom=level, color=colour)
             ax.text(i, max(level, level + row.t_co2), f"{row.t_co2:+,.1f}", ha="center", va="bottom", fontsize=9)
             level += row.t_co2

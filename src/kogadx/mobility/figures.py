@@ -141,7 +141,8 @@ def plot_grid(rows: list[Mapping[str, Any]]) -> Any:
     grid = pd.DataFrame(rows)
     fleets = sorted(grid["n_vehicles"].unique())
     factors = sorted(grid["demand_factor"].unique())
-    panels = [("served_rate", "乗車できた割合 (%)", 100.0, "RdYlGn"),
+    # cividis, not red–green: readable with the common colour-vision deficiencies
+    panels = [("served_rate", "乗車できた割合 (%)", 100.0, "cividis"),
               ("ride_now_wait_mean_min", "すぐ乗りたい予約の平均待ち (分)", 1.0, "YlOrRd")]
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
     for ax, (col, title, scale, cmap) in zip(axes, panels, strict=True):

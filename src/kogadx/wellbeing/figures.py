@@ -32,13 +32,29 @@ def choropleth_with_intervals(
     plt = setup()
     est = estimates[estimates["indicator"] == indicator].set_index("district")
     city = est.loc[CITY]
-    gdf = polygons.merge(est[["mean_eb", "n"]], left_on="district", right_index=True, how="left")
+    gdf = polygons.merge(est[["mean_eb", "ci_low_eb", "ci_high_eb", "n"]], left_on="district", right_index=True,
+                         how="left")
     fig, (ax_map, ax_ci) = plt.subplots(1, 2, figsize=(12, 6), gridspec_kw={"width_ratios": [1.2, 1]})
     has = gdf["mean_eb"].notna() & (gdf["n"].fillna(0) > 0)  # withheld districts have no estimate
     if (~has).any():
         gdf[~has].plot(ax=ax_map, color="#dddddd", edgecolor="white", hatch="///")
-    gdf[has].plot(column="mean_eb", ax=ax_map, cmap="YlGnBu", edgecolor="white", linewidth=0.6, legend=True,
-                  legend_kwds={"label": f"{label}（小地域推定）", "shrink": 0.7})
+    # Three classes against the city value instead of a colour ramp: a ramp invites reading the map
+    # as a ranking, which the indicator's authors ask us not to do; most intervals hold the city value.
+    city_mean = float(city["mean"])
+    holds = (gdf["ci_low_eb"] <= city_mean) & (gdf["ci_high_eb"] >= city_mean)
+    classes = [("区間が市全体より高い", PALETTE[0], gdf["ci_low_eb"] > city_mean),
+               ("区間が市全体の値を含む", "#e8e8e8", holds),
+               ("区間が市全体より低い", PALETTE[1], gdf["ci_high_eb"] < city_mean)]
+    from matplotlib.patches import Patch
+
+    handles = []
+    for name, colour, mask in classes:
+        part = gdf[has & mask.fillna(False)]
+        if len(part):
+            part.plot(ax=ax_map, color=colour, edgecolor="#888888", linewidth=0.6)
+        handles.append(Patch(facecolor=colour, edgecolor="#888888", label=f"{name} ({len(part)} 地区)"))
+    handles.append(Patch(facecolor="#dddddd", hatch="///", edgecolor="white", label="回答なし・非表示"))
+    ax_map.legend(handles=handles, fontsize=8, loc="lower left")
     for _, row in gdf.iterrows():
         point = row.geometry.representative_point()
         ax_map.annotate(row["district"], (point.x, point.y), ha="center", va="center", fontsize=7)
