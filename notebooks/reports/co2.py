@@ -179,38 +179,7 @@ show(b.table_block(scen_adj, {"label": "対策", "t_co2": "排出量の変化 (t
                    caption="表 4-2 同じ対策を調整後排出係数で数えた場合"))
 
 # %% [markdown]
-# ## 5. 事業所別シート (例)
-# 事業所ごとの排出量・原単位・削減策の例です。事業所は仮の ID で示しています。
-
-# %%
-scen_b = table("scenarios")
-yoy_b = yoy.set_index("business_id")
-# One business per sector, in ID order, so the examples show different kinds of business.
-examples = intensity.sort_values("business_id").drop_duplicates("sector_code").head(example_businesses)
-for i, row in enumerate(examples.itertuples(index=False), start=1):
-    bid = row.business_id
-    show(f"<h3>{b.esc(f'5-{i} 事業所 {bid} ({row.sector_name})')}</h3>")
-    show(b.kv_block([
-        ("業種", str(row.sector_name)),
-        ("従業員数", f"{b.fmt_int(row.employees)} 人"),
-        ("床面積", f"{b.fmt_int(row.floor_area_m2)} m²"),
-        (f"排出量 ({latest} 年度)", f"{b.fmt_num(row.t_co2)} t-CO2"),
-        ("床面積あたり", f"{b.fmt_num(row.t_co2_per_m2, 3)} t-CO2/m²"),
-        ("従業員あたり", f"{b.fmt_num(row.t_co2_per_employee, 2)} t-CO2/人"),
-        ("ベースライン (電力)", "; ".join(f"{MODEL_LABELS.get(r.model_type, r.model_type)} {r.g14_reason}" for r in mv[(mv["business_id"] == bid)
-                                     & (mv["fuel"] == "electricity") & (mv["status"] == "fitted")].itertuples())
-         or "作成できず"),
-    ]))
-    show(b.table_block(yoy_b.loc[[bid]].reset_index(), {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)",
-                                                        "t_co2_normalised": "気象補正後 (t-CO2)"},
-                       {"t_co2": b.fmt_num, "t_co2_normalised": b.fmt_num}))
-    steps = scen_b[scen_b["business_id"] == bid].sort_values("order")
-    show(b.table_block(steps, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)", "cost_yen_per_yr": "光熱費の変化 (円/年)",
-                               "capex_yen": "初期費用 (円)"},
-                       {"t_co2": b.fmt_num, "cost_yen_per_yr": b.fmt_int, "capex_yen": b.fmt_int}))
-show(b.paragraph("次の図は、パイプラインが例として選んだ事業所 (co2.figures.example_business_id) のものです。"))
-for name, caption in [("business_monthly_emissions", "図 5-1 例の事業所の月別排出量"),
-                      ("business_weather_normalised_yoy", "図 5-2 例の事業所の気象補正した推移"),
-                      ("business_sector_position", "図 5-3 同じ業種の中での位置"),
-                      ("business_scenario_waterfall", "図 5-4 例の事業所の削減策")]:
-    show(b.figure_block(Path(co2_figures) / f"{name}.png", caption))
+# ## 5. 事業所別シート
+# 事業所ごとの排出量・原単位・削減策のシートは、従業員数や床面積から事業所が分かることがあるため、
+# この報告書には載せていません。各事業所にだけ、その事業所のシートを個別に渡します
+# (作成: `kogadx report business-sheet --business 事業所ID`)。

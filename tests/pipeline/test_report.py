@@ -229,7 +229,8 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     write_json({"k": 7, "k_target": 5, "l": 2, "l_target": 2, "levels": {"age": 2, "sex": 0}, "max_suppression": 0.05,
                 "n_classes": 3, "quasi_identifiers": ["age", "sex"], "records_suppressed": 1,
                 "released_columns": ["age", "sex", "relationship"], "rows_in": 10, "rows_released": 9,
-                "suppression_rate": 0.1},
+                "suppression_rate": 0.1, "sensitive": "household_size", "sensitive_ja": "世帯人員",
+                "age_band_10y_or_narrower_share": 0.96},
                d["metrics"] / "anonymize.json")
     write_json({"residents": {"rows_in": 11, "rows_out": 10, "rows_quarantined": 1, "reasons": {"行: 重複行です": 1}},
                 "synthetic_demo": True}, d["metrics"] / "ingest.json")
@@ -466,3 +467,22 @@ def test_synthetic_banner_follows_the_runs_provenance(rendered, tmp_path):
     assert 'class="synthetic-banner"' not in page and 'class="synthetic-tag"' not in page
     assert "合成データ (架空)" not in page
     assert "<title>事業所の CO2 排出量レポート" in page
+
+
+def test_business_sheets_stay_out_of_the_public_report(rendered, tmp_path):
+    """A business's own figures (staff, floor area) are never in the public co2 report; its sheet is a
+    separate file for that business only."""
+    from kogadx.reporting.render import render_report
+
+    d, out = rendered
+    public = _visible_text((out / "co2.html").read_text(encoding="utf-8"))
+    assert "business-sheet" in public
+    assert "従業員数" not in public.replace("従業員数や床面積から", "")  # only the sentence saying why
+    assert "貴事業所" not in public and not re.search(r"5-\d 事業所", public)  # no per-business sheet
+    business = pd.read_parquet(d["features"] / "co2" / "intensity.parquet")["business_id"].iloc[0]
+    page = render_report(PROJECT_ROOT / "notebooks" / "reports" / "co2_business.py",
+                         {"co2_metrics": str(d["metrics"] / "co2.json"), "co2_tables": str(d["features"] / "co2"),
+                          "business_id": business}, f"事業所別 CO2 シート ({business})", "<footer></footer>",
+                         cwd=PROJECT_ROOT).decode("utf-8")
+    text = _visible_text(page)
+    assert f"事業所 {business} の概要" in text and "従業員数" in text and "この事業所にだけ渡してください" in text

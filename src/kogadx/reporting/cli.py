@@ -39,6 +39,35 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("business-sheet")
+def business_sheet(
+    business: Annotated[str, typer.Option("--business", help="事業所 ID (例: B0001)")],
+    out: Annotated[Path | None, typer.Option("--out", help="出力する HTML (既定: reports/business/<ID>.html)")] = None,
+) -> None:
+    """一つの事業所だけに渡す CO2 シートを作ります (公開する報告書には事業所別の情報を載せません)。"""
+    from kogadx.params import load_params, read_params_file
+    from kogadx.paths import find_project_root
+    from kogadx.reporting.page import footer_html
+    from kogadx.reporting.params import ReportParams
+    from kogadx.reporting.provenance import collect_provenance, synthetic_input
+    from kogadx.reporting.render import render_report
+
+    root = find_project_root()
+    params = load_params(ReportParams)
+    metrics, tables = root / "metrics" / "co2.json", root / "data" / "features" / "co2"
+    _require_files([metrics])
+    synthetic = synthetic_input(root / "metrics")
+    prov = collect_provenance(read_params_file(), ("co2", "report"), [metrics, tables], root, synthetic=synthetic)
+    page = render_report(root / "notebooks" / "reports" / "co2_business.py",
+                         {"co2_metrics": str(metrics), "co2_tables": str(tables), "business_id": business},
+                         f"事業所別 CO2 シート ({business})", footer_html(prov), cwd=root,
+                         max_bytes=int(params.max_mb * 1_000_000), synthetic=synthetic)
+    target = out or root / "reports" / "business" / f"{business}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(page)
+    typer.echo(f"事業所 {business} のシートを書き出しました: {target} (この事業所にだけ渡してください)")
+
+
 @app.command("pdf")
 def pdf(
     reports: Annotated[list[Path], typer.Argument(help="PDF にする HTML レポート")],

@@ -398,7 +398,8 @@ def norute_options(dispatch: Mapping[str, Any], cost_per_vehicle_hour_yen: float
         out.append({"n_vehicles": int(r["n_vehicles"]), "served_rate": float(r["served_rate"]),
                     "ride_now_wait": float(r["ride_now_wait_mean_min"]), "wait_p95": float(r["wait_p95_min"]),
                     "rides_per_hour": per_hour, "cost_per_ride": cost, "subsidy_per_ride": cost - fare_yen})
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["n_vehicles", "served_rate", "ride_now_wait", "wait_p95", "rides_per_hour",
+                                      "cost_per_ride", "subsidy_per_ride"])
 
 
 def norute_decision(options: pd.DataFrame, default_fleet: int, cost_per_vehicle_hour_yen: float,
