@@ -379,3 +379,131 @@ def test_wape_without_any_actual_says_so(capsys):
     # all-zero actuals leave WAPE undefined: the check says why instead of a numeric hint
     assert not checks.check_wape(0.0, [0, 0, 0], [1, 0, 2])
     assert "0 件" in capsys.readouterr().out
+
+
+# --- reading checks: the value a student could copy from a nearby output does not pass ----
+
+
+def test_leaky_columns_are_found_by_the_check_itself(capsys):
+    from kogadx.demand.forecast import build_design
+    from kogadx.demand.lags import PanelSpec, prepare_panel
+    from kogadx.demand.toy import toy_hourly_panel
+
+    raw = toy_hourly_panel(2, 21, seed=3).drop(columns=["lambda_true"]).rename(columns={"rain_mm": "precipitation_mm"})
+    raw["temperature_c"] = 20 + 5 * np.sin(np.arange(len(raw)) / 7.0)
+    prepared = prepare_panel(raw, PanelSpec("time", "y", "zone", "h"))
+    printed = list(build_design(prepared, 24).features)  # the listing the notebook shows before the exercise
+    _assert_rejects(capsys, lambda: checks.check_leaky_columns(printed, prepared, 24), "temperature_c")
+    _assert_rejects(capsys, lambda: checks.check_leaky_columns(["temperature_c", "lag_24"], prepared, 24),
+                    "precipitation_mm")
+    _assert_rejects(capsys, lambda: checks.check_leaky_columns(["temperature_c"], prepared, 24), "precipitation_mm")
+    _assert_accepts(capsys, lambda: checks.check_leaky_columns(["precipitation_mm", "temperature_c"], prepared, 24))
+
+
+def test_fleet_needed_rejects_the_last_row_of_the_table(capsys):
+    table = pd.DataFrame({"n_vehicles": [1, 2, 3, 4], "demand_factor": 1.5, "policy": "none",
+                          "rejection_rate": [0.4, 0.12, 0.04, 0.01]})
+    _assert_rejects(capsys, lambda: checks.check_fleet_needed(int(table["n_vehicles"].iloc[-1]), table, 0.05,
+                                                              demand_factor=1.5), 3)
+
+
+def test_exp_run_examples_shown_in_notebook_07_do_not_pass(capsys):
+    """07 shows example commands for num_boost_round; the exercise asks for another parameter."""
+    import jupytext
+
+    from tests.helpers import PROJECT_ROOT
+
+    notebook = jupytext.read(PROJECT_ROOT / "notebooks" / "pbl" / "07_pipeline_reproduce.py")
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    shown = [line.split("#")[0].strip() for line in markdown.splitlines() if line.strip().startswith("dvc exp run")]
+    assert shown
+    for command in shown:
+        _assert_rejects(capsys, lambda c=command: checks.check_exp_run_command(
+            c, "forecast.lightgbm.learning_rate", 0.02), "learning_rate=0.02")
+
+
+# --- notebooks 09–11 -------------------------------------------------------------------------
+
+
+def _scored():
+    ds = pd.date_range("2024-07-01", periods=72, freq="h")
+    y = (np.arange(72) % 5).astype(float)
+    return pd.DataFrame({"ds": ds, "y": y, "yhat": y + np.where(np.arange(72) % 3 == 0, 1.0, 0.0)})
+
+
+def test_daily_wape(capsys):
+    scored = _scored()
+
+    def right(s):
+        day = s["ds"].dt.floor("D")
+        return (s["yhat"] - s["y"]).abs().groupby(day).sum() / s["y"].groupby(day).sum()
+
+    def mean_of_hourly(s):
+        return ((s["yhat"] - s["y"]).abs() / s["y"].where(s["y"] > 0)).groupby(s["ds"].dt.floor("D")).mean()
+
+    _assert_rejects(capsys, lambda: checks.check_daily_wape(mean_of_hourly, scored), 0.1)
+    _assert_accepts(capsys, lambda: checks.check_daily_wape(right, scored))
+    assert checks.check_daily_wape(right(scored)) is False  # the values themselves
+    assert checks.check_daily_wape(_constant(right(scored)), scored) is False
+
+
+def test_coverage_counts_the_ends(capsys):
+    y, lo, hi = np.array([0.0, 1, 2, 3, 4]), np.array([0.0, 0, 0, 0, 0]), np.array([3.0, 3, 3, 3, 3])
+    def strict(a, low, high):
+        return np.mean((a > low) & (a < high))
+
+    def inclusive(a, low, high):
+        return np.mean((a >= low) & (a <= high))
+
+    _assert_rejects(capsys, lambda: checks.check_coverage(strict, y, lo, hi), 0.8)
+    _assert_accepts(capsys, lambda: checks.check_coverage(inclusive, y, lo, hi))
+    assert checks.check_coverage(_constant(0.8), y, lo, hi) is False
+    assert checks.check_coverage(0.8, y, lo, hi) is False
+
+
+def test_balanced(capsys):
+    ingest = {"a": {"rows_in": 10, "rows_out": 8, "rows_quarantined": 2}, "synthetic_demo": True}
+    _assert_rejects(capsys, lambda: checks.check_balanced(lambda m: m["rows_in"] >= m["rows_out"], ingest), "True")
+    _assert_accepts(capsys, lambda: checks.check_balanced(
+        lambda m: m["rows_in"] == m["rows_out"] + m["rows_quarantined"], ingest))
+    assert checks.check_balanced(_constant(True), ingest) is False
+    assert checks.check_balanced(True, ingest) is False
+
+
+def test_inconsistent_rows(capsys):
+    t = pd.Timestamp("2024-05-01 10:00")
+    rides = pd.DataFrame({
+        "requested_at": [t, t, t + pd.Timedelta(hours=2), t],
+        "desired_pickup_at": [t + pd.Timedelta(hours=1)] * 4,
+        "outcome": ["完了", "完了", "完了", "キャンセル"],
+        "actual_pickup_at": [t + pd.Timedelta(hours=1), pd.NaT, pd.NaT, pd.NaT],
+    })  # row 1: no pick-up; row 2: both faults (counts once); row 3: a cancellation (fine) → 2
+
+    def right(r):
+        return int(((r["desired_pickup_at"] < r["requested_at"])
+                    | ((r["outcome"] == "完了") & r["actual_pickup_at"].isna())).sum())
+
+    def double(r):
+        return int((r["desired_pickup_at"] < r["requested_at"]).sum()
+                   + ((r["outcome"] == "完了") & r["actual_pickup_at"].isna()).sum())
+
+    _assert_rejects(capsys, lambda: checks.check_inconsistent_rows(double, rides), 2)
+    _assert_accepts(capsys, lambda: checks.check_inconsistent_rows(right, rides))
+    assert checks.check_inconsistent_rows(_constant(2), rides) is False
+
+
+def test_covered_share(capsys):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    towns = gpd.GeoDataFrame({"town_code": ["a", "b"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+                             crs="EPSG:6670")
+    covered = Point(0, 0).buffer(50)
+
+    def right(t, c):
+        return t.geometry.intersection(c).area / t.geometry.area
+
+    _assert_rejects(capsys, lambda: checks.check_covered_share(lambda t, c: t.geometry.intersection(c).area,
+                                                               towns, covered), "0.196")
+    _assert_accepts(capsys, lambda: checks.check_covered_share(right, towns, covered))
+    assert checks.check_covered_share(_constant(right(towns, covered)), towns, covered) is False

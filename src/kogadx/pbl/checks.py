@@ -51,6 +51,11 @@ __all__ = [
     "check_effective_sample_size",
     "check_stage_for_param",
     "check_exp_run_command",
+    "check_daily_wape",
+    "check_coverage",
+    "check_balanced",
+    "check_inconsistent_rows",
+    "check_covered_share",
 ]
 
 OK = "✅ 正解です！"
@@ -789,3 +794,198 @@ def _same_value(text: str, value: Any) -> bool:
     if isinstance(value, int | float) and isinstance(parsed, int | float) and not isinstance(parsed, bool):
         return math.isclose(float(parsed), float(value))
     return parsed == value
+
+
+# --------------------------------------------------------------------------- 09 evaluation
+
+
+def _draw_scored(k: int) -> pd.DataFrame:
+    rng = _rng(900 + k)
+    days = int(rng.integers(3, 7))
+    ds = pd.date_range("2024-07-01", periods=days * 24, freq="h").repeat(2)
+    y = rng.poisson(1.5, len(ds)).astype(float)
+    y[:24] += 1  # every day has requests on the first day at least
+    return pd.DataFrame({"unique_id": np.tile(["A", "B"], days * 24), "ds": ds, "y": y,
+                         "yhat": np.clip(y + rng.normal(0, 1.2, len(ds)), 0, None)})
+
+
+def _daily_wape(scored: pd.DataFrame) -> pd.Series:
+    day = pd.to_datetime(scored["ds"]).dt.floor("D")
+    err = (scored["yhat"] - scored["y"]).abs().groupby(day).sum()
+    return err / scored["y"].groupby(day).sum()
+
+
+@_never_raise
+def check_daily_wape(daily_function: Any, scored: pd.DataFrame | None = None) -> bool:
+    """Exercise 09: a function ``daily_wape(scored)`` → WAPE per day (a Series indexed by day)
+    from rows with ``ds`` (hour), ``y`` (actual) and ``yhat`` (forecast)."""
+    cases: list[tuple[Any, ...]] = [(_draw_scored(i),) for i in range(N_DRAWS)]
+    if scored is not None:
+        cases.append((scored,))
+
+    def same(got: Any, right: pd.Series) -> bool:
+        values = np.asarray(pd.Series(got), dtype=float)
+        return values.shape == right.shape and bool(np.allclose(values, right.to_numpy(float), rtol=1e-6,
+                                                                equal_nan=True))
+
+    def hint(got: Any, right: pd.Series, case: tuple[Any, ...]) -> str:
+        if np.ndim(got) == 0:
+            return "日ごとの値 (日の数だけ並んだ Series) を返します。全体の WAPE を 1 つ返していませんか？"
+        if len(pd.Series(got)) != len(right):
+            return "日の数と長さが合いません。ds を日 (dt.floor(\"D\") や dt.date) にまとめてから groupby しましょう。"
+        return "日ごとに「誤差の絶対値の合計 ÷ 実績の合計」です。時間ごとの WAPE の平均ではありません。"
+
+    return _run_cases(daily_function, "daily_wape(scored)", cases, _daily_wape, same, hint)
+
+
+@_never_raise
+def check_coverage(coverage_function: Any, y: Any = None, lower: Any = None, upper: Any = None) -> bool:
+    """Exercise 09: a function ``coverage(y, lower, upper)`` → share of actuals inside
+    [lower, upper] (both ends included)."""
+    cases: list[tuple[Any, ...]] = []
+    for i in range(N_DRAWS):
+        rng = _rng(950 + i)
+        n = int(rng.integers(40, 90))
+        mu = rng.uniform(0.5, 4, n)
+        actual = rng.poisson(mu).astype(float)
+        low = np.floor(mu - rng.uniform(0, 1.5, n)).clip(0)
+        cases.append((actual, low, low + rng.integers(0, 4, n)))  # some actuals sit on a bound
+    if y is not None and lower is not None and upper is not None:
+        cases.append((np.asarray(y, float), np.asarray(lower, float), np.asarray(upper, float)))
+
+    def reference(a: Any, lo: Any, hi: Any) -> float:
+        a, lo, hi = (np.asarray(v, float) for v in (a, lo, hi))
+        return float(np.mean((a >= lo) & (a <= hi)))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        a, lo, hi = (np.asarray(v, float) for v in case)
+        if _close(float(got), float(np.mean((a > lo) & (a < hi))), rel=1e-9):
+            return "区間の端ちょうどの値 (件数は整数なのでよくあります) も「区間に入った」と数えます (<= を使う)。"
+        return _numeric_hint(float(got), float(right), "カバー率", share=True)
+
+    return _run_cases(coverage_function, "coverage(y, lower, upper)", cases, reference, _same_number(1e-9), hint)
+
+
+# --------------------------------------------------------------------------- 10 data quality
+
+
+def _draw_table_metrics(k: int) -> dict[str, Any]:
+    rng = _rng(1000 + k)
+    rows_in = int(rng.integers(50, 5000))
+    quarantined = int(rng.integers(0, rows_in // 10))
+    out = rows_in - quarantined - (int(rng.integers(1, 5)) if k % 2 else 0)  # odd draws lose rows
+    return {"rows_in": rows_in, "rows_out": out, "rows_quarantined": quarantined}
+
+
+@_never_raise
+def check_balanced(balanced_function: Any, ingest_metrics: dict[str, Any] | None = None) -> bool:
+    """Exercise 10: a function ``is_balanced(table_metrics)`` → True when every row read is
+    either kept or quarantined (rows_in == rows_out + rows_quarantined)."""
+    cases: list[tuple[Any, ...]] = [(_draw_table_metrics(i),) for i in range(2 * N_DRAWS)]
+    for block in (ingest_metrics or {}).values():
+        if isinstance(block, dict) and "rows_in" in block:
+            cases.append((block,))
+
+    def reference(m: dict[str, Any]) -> bool:
+        return int(m["rows_in"]) == int(m["rows_out"]) + int(m.get("rows_quarantined", 0))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        if not isinstance(got, bool | np.bool_):
+            return "True か False を返します (== で比べた結果)。"
+        return "読んだ行 (rows_in) が「残った行 (rows_out) + 隔離した行 (rows_quarantined)」と等しいかを比べます。"
+
+    return _run_cases(balanced_function, "is_balanced(table_metrics)", cases, reference,
+                      lambda got, right: isinstance(got, bool | np.bool_) and bool(got) == right, hint)
+
+
+def _inconsistent(rides: pd.DataFrame) -> int:
+    early = pd.to_datetime(rides["desired_pickup_at"]) < pd.to_datetime(rides["requested_at"])
+    no_pickup = (rides["outcome"] == "完了") & rides["actual_pickup_at"].isna()
+    return int((early | no_pickup).sum())
+
+
+def _draw_faulty_rides(k: int) -> pd.DataFrame:
+    rng = _rng(1100 + k)
+    rides = _draw_rides(k)
+    n = len(rides)
+    done = (rides["outcome"] == "完了").to_numpy()
+    pickup = rides["desired_pickup_at"] + pd.to_timedelta(rng.integers(0, 10, n), unit="min")
+    rides["actual_pickup_at"] = pickup.where(done)
+    bad_time = rng.random(n) < 0.05
+    rides.loc[bad_time, "requested_at"] = rides.loc[bad_time, "desired_pickup_at"] + pd.Timedelta(hours=1)
+    lost = done & (rng.random(n) < 0.05)
+    rides.loc[lost, "actual_pickup_at"] = pd.NaT
+    both = bad_time & lost
+    if not both.any() and n > 0:  # one row with both faults: counted once
+        rides.loc[rides.index[0], ["requested_at", "actual_pickup_at"]] = [
+            rides.loc[rides.index[0], "desired_pickup_at"] + pd.Timedelta(hours=1), pd.NaT]
+        rides.loc[rides.index[0], "outcome"] = "完了"
+    return rides
+
+
+@_never_raise
+def check_inconsistent_rows(count_function: Any, rides: pd.DataFrame | None = None) -> bool:
+    """Exercise 10: a function ``count_inconsistent(rides)`` → rows that break a rule of the
+    booking log: pick-up wished before the booking was made, or 完了 without an actual pick-up
+    time (a row breaking both counts once)."""
+    cases: list[tuple[Any, ...]] = [(_draw_faulty_rides(i),) for i in range(N_DRAWS)]
+    if rides is not None:
+        cases.append((rides,))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        r = case[0]
+        early = int((pd.to_datetime(r["desired_pickup_at"]) < pd.to_datetime(r["requested_at"])).sum())
+        no_pickup = int(((r["outcome"] == "完了") & r["actual_pickup_at"].isna()).sum())
+        if _close(float(got), early + no_pickup, rel=1e-9) and early + no_pickup != right:
+            return "二つの規則の両方に反する行を二重に数えています。行ごとに「どちらかに反する」(|) で数えましょう。"
+        if _close(float(got), early, rel=1e-9) or _close(float(got), no_pickup, rel=1e-9):
+            return "規則の片方だけを数えています。"
+        return "行の数 (整数) を返します。キャンセルの行は乗車時刻が空で正常です。"
+
+    return _run_cases(count_function, "count_inconsistent(rides)", cases, _inconsistent, _same_number(1e-9), hint)
+
+
+# --------------------------------------------------------------------------- 11 accessibility
+
+
+def _covered_share(towns: Any, covered: Any) -> pd.Series:
+    inter = towns.geometry.intersection(covered).area
+    return pd.Series(np.asarray(inter, float) / np.asarray(towns.geometry.area, float), index=towns.index)
+
+
+def _draw_towns(k: int) -> tuple[Any, Any]:
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+    from shapely.ops import unary_union
+
+    rng = _rng(1200 + k)
+    size = float(rng.uniform(300, 900))
+    cells = [box(i * size, j * size, (i + 1) * size, (j + 1) * size) for i in range(3) for j in range(2)]
+    towns = gpd.GeoDataFrame({"town_code": [f"T{k}{i}" for i in range(len(cells))]}, geometry=cells,
+                             crs="EPSG:6670")
+    stops = [Point(rng.uniform(0, 3 * size), rng.uniform(0, 2 * size)) for _ in range(int(rng.integers(2, 5)))]
+    return towns, unary_union([p.buffer(float(rng.uniform(150, 400))) for p in stops])
+
+
+@_never_raise
+def check_covered_share(share_function: Any, towns: Any = None, covered: Any = None) -> bool:
+    """Exercise 11: a function ``covered_share(towns, covered)`` → per town (same index), the
+    share (0–1) of its area inside ``covered`` (the union of stop buffers), both in a metric CRS."""
+    cases: list[tuple[Any, ...]] = [_draw_towns(i) for i in range(N_DRAWS)]
+    if towns is not None and covered is not None:
+        cases.append((towns, covered))
+
+    def same(got: Any, right: pd.Series) -> bool:
+        values = np.asarray(pd.Series(got), dtype=float)
+        return values.shape == right.shape and bool(np.allclose(values, right.to_numpy(float), rtol=1e-6,
+                                                                atol=1e-9))
+
+    def hint(got: Any, right: pd.Series, case: tuple[Any, ...]) -> str:
+        values = np.asarray(pd.Series(got), dtype=float)
+        if values.shape == right.shape and np.allclose(values, right.to_numpy(float) * 100, rtol=1e-6):
+            return "割合 (0〜1) で返します。百分率になっていませんか？"
+        if values.shape == right.shape and np.allclose(values, right.to_numpy(float) * case[0].geometry.area):
+            return "重なった面積を、町丁目の面積で割って割合にしましょう。"
+        return "町丁目ごとに intersection(covered).area ÷ 町丁目の面積 です (メートル単位の CRS で)。"
+
+    return _run_cases(share_function, "covered_share(towns, covered)", cases, _covered_share, same, hint)
