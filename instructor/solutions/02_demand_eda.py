@@ -54,18 +54,7 @@ assert checks.check_completion_rate(completion_rate, rides)
 # %% [markdown]
 # ## 2. 時間帯と曜日
 # 平日は 9〜17 時、土日祝は 8〜18 時の運行です。
-
-# %%
-pickup = rides["desired_pickup_at"]
-by_hour = pickup.dt.hour.value_counts().sort_index()
-fig, ax = plt.subplots()
-by_hour.plot.bar(ax=ax)
-ax.set_xlabel("希望乗車時刻 (時)")
-ax.set_ylabel("予約件数")
-ax.set_title("時間帯別の予約件数")
-plt.show()
-
-# %% [markdown]
+#
 # **演習 2.** 予約の表を受け取り、予約が一番多い時間帯 (希望乗車時刻の「時」、0〜23 の整数) を返す
 # 関数 `peak_hour` を書いてください。
 #
@@ -77,6 +66,17 @@ def peak_hour(rides):
 
 
 assert checks.check_peak_hour(peak_hour, rides)
+
+# %%
+# 答え合わせの図 (チェックの後に見る)
+pickup = rides["desired_pickup_at"]
+by_hour = pickup.dt.hour.value_counts().sort_index()
+fig, ax = plt.subplots()
+by_hour.plot.bar(ax=ax)
+ax.set_xlabel("希望乗車時刻 (時)")
+ax.set_ylabel("予約件数")
+ax.set_title("時間帯別の予約件数")
+plt.show()
 
 # %% [markdown]
 # ## 3. カレンダー効果 (特徴量パネルを使う)

@@ -36,11 +36,11 @@ def lab_root() -> str:
 
 def test_make_lab_serves_no_solution():
     root = PROJECT_ROOT / lab_root()
-    assert root.is_dir() and any(root.glob("[0-9][0-9]_*.py")), f"{root} に学生用ノートブックがありません"
     for path in root.rglob("*"):
         assert "solution" not in path.as_posix().lower(), f"make lab のルートに解答例があります: {path}"
         if path.is_file() and path.suffix in (".py", ".md", ".ipynb"):
             assert "解答例・教員用" not in path.read_text(encoding="utf-8"), f"{path} は教員用です"
+    assert root.is_dir() and any(root.glob("[0-9][0-9]_*.py")), f"{root} に学生用ノートブックがありません"
     assert not (root / "instructor").exists() and INSTRUCTOR_DIR.resolve() not in root.resolve().parents
 
 

@@ -507,3 +507,11 @@ def test_covered_share(capsys):
                                                                towns, covered), "0.196")
     _assert_accepts(capsys, lambda: checks.check_covered_share(right, towns, covered))
     assert checks.check_covered_share(_constant(right(towns, covered)), towns, covered) is False
+
+
+def test_copying_the_policy_table_does_not_pass(capsys):
+    """01 shows the policy table before exercise 1: all its output columns are not the answer."""
+    from kogadx.privacy.policy import load_policy
+
+    every = [r.output or r.column for r in load_policy().table("residents").rules.values()]
+    _assert_rejects(capsys, lambda: checks.check_pseudonym_columns(every), "household_id")

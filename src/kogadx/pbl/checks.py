@@ -78,8 +78,9 @@ def _report(ok: bool, hint: str = "") -> bool:
 
 
 def _setup_problem(exc: BaseException) -> bool:
-    print(f"{SETUP} 原因: {type(exc).__name__}: {exc}。`dvc pull` または `dvc repro` でデータを用意し、"
-          "`make install` (Anaconda では `pip install -e .`) を済ませてから、もう一度実行してください。")
+    reason = str(exc).rstrip("。")
+    print(f"{SETUP} 原因: {type(exc).__name__}: {reason}。データがなければ `dvc pull` または `dvc repro`、"
+          "ライブラリがなければ `make install` (Anaconda では `pip install -e .`) のあと、もう一度実行してください。")
     return False
 
 
