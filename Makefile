@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench ui lab pdf lock clean
+.PHONY: help install run test lint bench ui lab instructor-pack pdf lock clean
 
 help: ## この一覧を表示 (list targets)
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,12 +42,14 @@ bench: $(STAMP) ## ベンチマーク (速度・品質、結果は benchmarks/re
 ui: $(STAMP) ## MLflow UI を http://127.0.0.1:5000 で起動
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
 
-lab: $(STAMP) ## JupyterLab をプロジェクト環境で起動 (カーネル登録込み、.py ノートブックはそのまま開ける)
-	$(PY) -m ipykernel install --sys-prefix --name kogadx --display-name "Python (kogadx)"
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' \
-		> $(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+LAB_ROOT := notebooks/pbl
+
+lab: $(STAMP) ## JupyterLab を起動 (学生用ノートブック notebooks/pbl/ だけを開く。カーネル登録込み、.py はそのまま開ける)
+	$(PY) -m kogadx.pbl.lab
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_ROOT)
+
+instructor-pack: $(STAMP) ## 教員用パッケージ (解答例・模範解答・ルーブリック・課題テンプレート) を dist/ に zip で作成
+	$(PY) -m kogadx.pbl.instructor --out dist/kogadx-pbl-instructor.zip
 
 pdf: $(STAMP) ## レポートを A4 PDF に印刷 (ヘッドレス Chromium、reports/pdf/)
 	$(BIN)/dvc repro report

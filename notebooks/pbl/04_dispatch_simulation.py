@@ -91,11 +91,15 @@ violations = check_dispatch(result, fleet, rules)
 print("約束違反:", len(violations), "件")
 
 # %% [markdown]
-# **演習 1.** `result.trips` から、運べた (`status == "served"`) 予約の割合を計算してください。
+# **演習 1.** シミュレーション結果の表 `trips` (例: `result.trips`) を受け取り、運べた
+# (`status == "served"`) 予約の割合を返す関数 `served_rate` を書いてください。チェックは自分で作った別の小さな表でもその関数を試すので、表示された数字を写しても正解になりません。
 
 # %%
-answer_served = None  # ← ここを書き換える
-checks.check_served_rate(answer_served, result.trips)
+def served_rate(trips):
+    return None  # ← ここを書き換える
+
+
+checks.check_served_rate(served_rate, result.trips)
 
 # %% [markdown]
 # ## 3. もしも: 台数と需要を変える
@@ -146,13 +150,18 @@ pd.DataFrame({"先回りなし": result.kpis, "先回りあり": moved.kpis}).lo
     ["served_rate", "wait_mean_min", "wait_p95_min", "vehicle_km", "empty_km"]].round(3)
 
 # %% [markdown]
-# **演習 3.** 先回りで、運べた予約の平均待ち時間は何分変わりましたか？
-# 「先回りあり − 先回りなし」で答えます (短くなったならマイナス)。`result.trips` と `moved.trips` の
-# `wait_min` 列を使います。
+# **演習 3.** 先回りで、運べた予約の平均待ち時間は何分変わりましたか？ 2 つの結果の表
+# (`base_trips` = 先回りなし、`new_trips` = 先回りあり) を受け取り、「先回りあり − 先回りなし」
+# (短くなったならマイナス、分) を返す関数 `wait_change` を書いてください。`wait_min` 列を使います。
+#
+# **予想してから実行しよう**: 先回りで待ち時間は短くなる？ 空車の走行距離 (empty_km) はどうなる？
 
 # %%
-answer_wait_change = None  # ← ここを書き換える
-checks.check_wait_change(answer_wait_change, result.trips, moved.trips)
+def wait_change(base_trips, new_trips):
+    return None  # ← ここを書き換える
+
+
+checks.check_wait_change(wait_change, result.trips, moved.trips)
 
 # %% [markdown]
 # 数日分の再生では、たまたまその日の予約の並びで差が出ることがあります。同じ予約どうしの差を、

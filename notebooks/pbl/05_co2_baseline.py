@@ -49,11 +49,18 @@ factors.assign(燃料=factors["fuel"].map(FUEL_LABELS))[["燃料", "unit", "fact
 # 計算式: **t-CO2 = 使用量 (係数の単位に換算) × 係数**。電力は kWh のまま、灯油は L → kL (÷1000)、
 # 都市ガスは m3 → 千m3 (÷1000)、LPG は kg → t (÷1000) に直します。
 #
-# **演習 1.** ある事業所が FY2023 に灯油 (`kerosene`) を 2,000 L 使いました。排出量は何 t-CO2 ですか？
+# **演習 1.** 使用量 `amount` (元の単位: kWh・m3・kg・L)、燃料 `fuel` (例: `"kerosene"`)、上の係数表
+# `factors` を受け取り、排出量 (t-CO2) を返す関数 `t_co2` を書いてください。チェックは表にある
+# すべての燃料について、自分で選んだ使用量で確かめます。
+#
+# **予想してから実行しよう**: 灯油 2,000 L はおよそ何 t-CO2？ (桁だけでよい)
 
 # %%
-answer_kerosene = None  # ← ここを書き換える
-checks.check_emissions(answer_kerosene, amount=2000, fuel="kerosene", fiscal_year=FISCAL_YEAR)
+def t_co2(amount, fuel, factors):
+    return None  # ← ここを書き換える
+
+
+checks.check_emissions(t_co2, factors)
 
 # %% [markdown]
 # ## 2. 度日 (どにち)
@@ -67,12 +74,16 @@ weather = data.load_weather()
 weather.head()
 
 # %% [markdown]
-# **演習 2.** `weather` (毎時の気温) から、`EXAMPLE_MONTH` の CDD と HDD を計算してください。
-# まず日平均気温を作り、基準温度との差をとります (ライブラリの `degree_days` は使わずに)。
+# **演習 2.** 毎時の気象表 `weather` (列 `time`, `temperature_c`)、月 `year_month` ("YYYY-MM")、
+# 基準温度 2 つを受け取り、その月の (CDD, HDD) を返す関数 `degree_days_of` を書いてください。
+# まず日平均気温を作り、基準温度との差をとります (ライブラリの `degree_days` は使わずに)。チェックは自分で作った別の小さな表でもその関数を試すので、表示された数字を写しても正解になりません。
 
 # %%
-answer_cdd, answer_hdd = None, None  # ← ここを書き換える
-checks.check_degree_days(answer_cdd, answer_hdd, weather, EXAMPLE_MONTH,
+def degree_days_of(weather, year_month, base_cooling, base_heating):
+    return None  # ← ここを書き換える (CDD, HDD の 2 つを返す)
+
+
+checks.check_degree_days(degree_days_of, weather, EXAMPLE_MONTH,
                          base_cooling=base.base_cooling_c, base_heating=base.base_heating_c)
 
 # %%
@@ -109,13 +120,17 @@ pipeline = models.set_index(["business_id", "fuel"]).loc[(business_id, "electric
 pd.DataFrame({"自分の当てはめ": mine, "パイプライン": pipeline.astype(float)}).round(2)
 
 # %% [markdown]
-# **演習 3.** ASHRAE Guideline 14 の CV(RMSE) = √(Σ(y − ŷ)² / (n − p)) ÷ ȳ を、
-# `y` と自分のモデルの予測 `my_model.predict(X)` から計算してください (p = 推定したパラメータの数 = 4)。
+# **演習 3.** ASHRAE Guideline 14 の CV(RMSE) = √(Σ(y − ŷ)² / (n − p)) ÷ ȳ を返す関数
+# `cv_rmse(y, y_hat, n_params)` を書いてください (p = 推定したパラメータの数。ここでは 4)。
+# チェックは `y` と自分のモデルの予測 `my_model.predict(X)`、それに別の系列で確かめます。
 # 15 % 以下なら「ベースラインとして使える」とされます。
 
 # %%
-answer_cv = None  # ← ここを書き換える
-checks.check_cv_rmse(answer_cv, y, my_model.predict(X), n_params=4)
+def cv_rmse(y, y_hat, n_params):
+    return None  # ← ここを書き換える
+
+
+checks.check_cv_rmse(cv_rmse, y, my_model.predict(X), n_params=4)
 
 # %%
 fig, ax = plt.subplots()

@@ -38,8 +38,9 @@ plt = setup()
 # %% [markdown]
 # ## 1. 回答とウエイト
 # パイプラインと同じ関数で、回答を数値に直します (無回答は NaN)。幸福度は 0〜10、各分野は 1〜5 です。
-# `wellbeing` ステージは、住民データの「年齢 × 性別」と「地区」の人数に合うように、回答者ごとの
-# ウエイトを計算しています (レイキング)。
+# `wellbeing` ステージは、住民データ (成人) の「年齢 × 性別」と「地区 × 年齢」の人数に合うように、
+# 回答者ごとのウエイトを計算しています (レイキング。回答者が少なすぎる地区 × 年齢のセルは、
+# 隣の年齢階級とまとめてから合わせます)。
 
 # %%
 params = load_params(WellbeingParams)
@@ -59,32 +60,46 @@ share.plot.bar(title="年齢階級の構成: 回答者そのまま vs ウエイ�
 plt.show()
 
 # %% [markdown]
-# **演習 1.** 市全体の幸福度 (`happiness`) の **重み付き平均** を計算してください。
-# 無回答 (NaN) の人は除きます。
+# **演習 1.** 回答 `values` とウエイト `weights` (同じ長さの Series) を受け取り、**重み付き平均**を
+# 返す関数 `weighted_mean` を書いてください。無回答 (NaN) の人は除きます。チェックは市全体の
+# 幸福度 (`happiness`) と、自分で作った別の回答で確かめます。
+#
+# **予想してから実行しよう**: 重み付き平均は、重みなしの平均より上がる？下がる？ (上の図がヒント)
 
 # %%
-answer_mean = None  # ← ここを書き換える
-checks.check_weighted_mean(answer_mean, respondents["happiness"], respondents["weight"])
+def weighted_mean(values, weights):
+    return None  # ← ここを書き換える
+
+
+checks.check_weighted_mean(weighted_mean, respondents["happiness"], respondents["weight"])
 
 # %% [markdown]
 # ウエイトがばらつくと、推定の精度は「回答者数ぶん」より落ちます。その目安が
 # Kish の **実効サンプルサイズ** n_eff = (Σw)² ÷ Σw² です。
 #
-# **演習 2.** `respondents["weight"]` から n_eff を計算してください。
+# **演習 2.** ウエイト `weights` を受け取り、n_eff を返す関数 `n_eff` を書いてください
+# (チェックは `respondents["weight"]` と別のウエイトで確かめます)。
 
 # %%
-answer_neff = None  # ← ここを書き換える
-checks.check_effective_sample_size(answer_neff, respondents["weight"])
+def n_eff(weights):
+    return None  # ← ここを書き換える
+
+
+checks.check_effective_sample_size(n_eff, respondents["weight"])
 
 # %% [markdown]
 # ## 2. 地区ごとの推定と不確かさ
-# 回答者が少ない地区の平均は大きくぶれます。パイプラインは、区間 (95 %) と、市全体の平均へ
-# 少し引き寄せた推定 (経験ベイズの縮小推定) の両方を出しています。
+# 回答者が少ない地区の平均 (直接推定) は大きくぶれます。パイプラインは、直接推定の区間 (95 %、
+# 回答者を選び直して毎回ウエイトを付け直すブートストラップ) と、**小地域推定 (Fay–Herriot モデル)**
+# の両方を出しています。Fay–Herriot は、地区の直接推定を「住民台帳から分かる地区の属性 (年齢構成など)
+# による予測」へ引き寄せます。直接推定の不確かさが大きい (回答者が少ない) 地区ほど強く引き寄せ、
+# その割合が `shrinkage` (0 = 直接推定のまま、1 = 予測そのもの) です。公表する値は `mean_eb` です。
 
 # %%
 indicators = data.load_wellbeing_table("district_indicators")
 happy = indicators[indicators["indicator"] == "happiness"]
-happy[["district", "n", "n_eff", "mean", "ci_low", "ci_high"]].round(2).head(12)
+happy[["district", "n", "n_eff", "mean", "ci_low", "ci_high", "mean_eb", "ci_low_eb", "ci_high_eb",
+       "shrinkage"]].round(2).head(12)
 
 # %% [markdown]
 # ## 3. 幸福度の要因 (ドライバー分析)

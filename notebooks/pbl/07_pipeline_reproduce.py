@@ -22,7 +22,6 @@ RUN_DVC = False
 
 # %%
 import json
-import subprocess
 
 import pandas as pd
 import yaml
@@ -30,6 +29,7 @@ import yaml
 from kogadx.demand.params import ForecastParams
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
+from kogadx.pbl.commands import run_command  # UTF-8 でデコード (Windows の CP932 対策)
 from kogadx.plotting import setup
 
 plt = setup()
@@ -70,12 +70,12 @@ checks.check_stage_for_param(answer_stage, "forecast.num_boost_round")
 # dvc exp apply trees-300              # 気に入った実験を作業ツリーに反映
 # ```
 #
-# **演習 2.** `forecast.num_boost_round` を 300 にして実験する `dvc exp run` コマンドを、
-# 文字列で書いてください。
+# **演習 2.** LightGBM の学習率 `forecast.lightgbm.learning_rate` を 0.02 にして実験する
+# `dvc exp run` コマンドを、文字列で書いてください。
 
 # %%
 answer_command = None  # ← ここを書き換える (例: "dvc ...")
-checks.check_exp_run_command(answer_command, "forecast.num_boost_round", 300)
+checks.check_exp_run_command(answer_command, "forecast.lightgbm.learning_rate", 0.02)
 
 # %% [markdown]
 # 次のセルは `RUN_DVC = True` のときだけ実験を実行します。CI やこの教材の確認では実行しません。
@@ -83,10 +83,9 @@ checks.check_exp_run_command(answer_command, "forecast.num_boost_round", 300)
 
 # %%
 if RUN_DVC:
-    subprocess.run(["dvc", "exp", "run", "--set-param", "forecast.num_boost_round=300", "--name", "trees-300"],
-                   cwd=root, check=True)
-    print(subprocess.run(["dvc", "exp", "show", "--only-changed", "--md"], cwd=root, check=True,
-                         capture_output=True, text=True).stdout)
+    run_command(["dvc", "exp", "run", "--set-param", "forecast.num_boost_round=300", "--name", "trees-300"],
+                cwd=root, capture=False)
+    print(run_command(["dvc", "exp", "show", "--only-changed", "--md"], cwd=root).stdout)
 else:
     print("RUN_DVC = False なので dvc コマンドは実行しません")
 
@@ -105,8 +104,7 @@ table.round(3)
 
 # %%
 if RUN_DVC:
-    shown = json.loads(subprocess.run(["dvc", "exp", "show", "--json"], cwd=root, check=True,
-                                      capture_output=True, text=True).stdout)
+    shown = json.loads(run_command(["dvc", "exp", "show", "--json"], cwd=root).stdout)
     print(json.dumps(shown, ensure_ascii=False)[:2000])
 
 # %% [markdown]

@@ -95,3 +95,23 @@ def test_outside_both_zones_raises(project):
 def test_missing_shareable_file_says_how_to_get_it(project):
     with pytest.raises(FileNotFoundError, match="dvc repro"):
         data.load_ride_requests()
+
+
+def test_input_fingerprint_is_the_files_md5_and_the_locks(project):
+    """The MLflow tags of notebook 03: the file's MD5 and what dvc.lock recorded for it."""
+    import hashlib
+
+    import yaml
+
+    path = "data/pseudonymized/residents.parquet"
+    digest = hashlib.md5((project / path).read_bytes(), usedforsecurity=False).hexdigest()
+    assert data.input_fingerprint(path) == {f"input_md5:{path}": digest, f"dvc_lock_md5:{path}": "記録なし"}
+    lock = {"stages": {"pseudonymize": {"outs": [{"path": path, "md5": digest}]}}}
+    (project / "dvc.lock").write_text(yaml.safe_dump(lock), encoding="utf-8")
+    tags = data.input_fingerprint(path)
+    assert tags[f"input_md5:{path}"] == tags[f"dvc_lock_md5:{path}"] == digest
+    write_parquet(pd.DataFrame({"person_id": ["zz"], "age": [1]}), project / path)  # the data changed
+    tags = data.input_fingerprint(path)
+    assert tags[f"input_md5:{path}"] != tags[f"dvc_lock_md5:{path}"]
+    with pytest.raises(data.SecureZoneError):
+        data.input_fingerprint("data/raw/residents.parquet")

@@ -1,10 +1,20 @@
 """Self-check functions for the PBL exercises: 正解 / 不正解 with a hint, never the answer.
 
-Each ``check_*`` function computes the right answer itself — from the data passed in, or
-from the pipeline's outputs through :mod:`kogadx.pbl.data` — compares, prints one line
-starting with ``✅ 正解`` or ``❌ 不正解`` (plus a hint that does not contain the right
-value), and returns ``True`` / ``False``. It never raises: a wrong type or a missing
-answer (``None``) is just another wrong answer with a hint.
+Two kinds of check:
+
+- **Computation checks** take the student's *function* (e.g. ``weighted_mean(values,
+  weights)``) and run it on data the check draws itself (a few small random tables, seeded)
+  and on the notebook's data when it is passed. A value copied from a printed table, or a
+  function that returns a constant, cannot pass: the drawn tables have other answers.
+- **Reading checks** (which folder, which stage, which columns) take a value; the notebooks
+  show the cells that would reveal the answer only *after* the check.
+
+Every check prints one line starting with ``✅ 正解`` or ``❌ 不正解`` (plus a hint that
+does not contain the right value) and returns ``True`` / ``False``. It never raises: a wrong
+type or a missing answer (``None``) is another wrong answer with a hint, an error inside the
+student's function is reported as such, and a problem of the environment (a missing data
+file, a library that cannot be imported) is reported as a **setup problem** (``⚠️ 準備``),
+not as a wrong answer.
 """
 
 from __future__ import annotations
@@ -30,8 +40,10 @@ __all__ = [
     "check_completion_rate",
     "check_seasonal_lag",
     "check_wape",
+    "check_leaky_columns",
     "check_served_rate",
     "check_fleet_needed",
+    "check_wait_change",
     "check_emissions",
     "check_degree_days",
     "check_cv_rmse",
@@ -42,11 +54,22 @@ __all__ = [
     "check_counters_needed",
     "check_stage_for_param",
     "check_exp_run_command",
+    "check_daily_wape",
+    "check_coverage",
+    "check_balanced",
+    "check_inconsistent_rows",
+    "check_covered_share",
 ]
 
 OK = "✅ 正解です！"
 NG = "❌ 不正解です。"
-UNANSWERED = "まだ答えが入っていません (None のままです)。`answer = ...` の行を書き換えてください。"
+SETUP = "⚠️ 準備の問題で確かめられませんでした (あなたの答えが間違いという意味ではありません)。"
+UNANSWERED = "まだ答えが入っていません (None のままです)。`answer = ...` や関数の `return` の行を書き換えてください。"
+# Errors that come from the environment, not from the answer: a data file the pipeline has not
+# written, a folder the helpers refuse to read, a library that is not installed.
+SETUP_ERRORS: tuple[type[BaseException], ...] = (OSError, ImportError, MemoryError)
+SEED = 20240401  # the drawn tables are the same on every run (a hint can be reproduced)
+N_DRAWS = 3
 
 
 def _report(ok: bool, hint: str = "") -> bool:
@@ -57,8 +80,26 @@ def _report(ok: bool, hint: str = "") -> bool:
     return bool(ok)
 
 
+def _setup_problem(exc: BaseException) -> bool:
+    reason = str(exc).rstrip("。")
+    print(f"{SETUP} 原因: {type(exc).__name__}: {reason}。データがなければ `dvc pull` または `dvc repro`、"
+          "ライブラリがなければ `make install` (Anaconda では `pip install -e .`) のあと、もう一度実行してください。")
+    return False
+
+
+class StudentCodeError(Exception):
+    """The student's function raised: reported as a wrong answer with the error, not a setup problem."""
+
+
+def _call(func: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return func(*args)
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        raise StudentCodeError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def _never_raise(func: Callable[..., bool]) -> Callable[..., bool]:
-    """A check that meets an unexpected error reports it as a wrong answer instead of raising."""
+    """A check that meets an unexpected error reports it (wrong answer, student code or setup)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> bool:
@@ -66,11 +107,22 @@ def _never_raise(func: Callable[..., bool]) -> Callable[..., bool]:
             return _report(False, UNANSWERED)
         try:
             return func(*args, **kwargs)
+        except _Unanswered:
+            return _report(False, UNANSWERED)
+        except StudentCodeError as exc:
+            return _report(False, f"あなたの関数がエラーになりました ({exc})。"
+                                  "チェックは別の小さな表でも関数を呼びます。列名や型を決め打ちしていませんか？")
+        except SETUP_ERRORS as exc:
+            return _setup_problem(exc)
         except Exception as exc:  # noqa: BLE001 - a check must never stop a student's notebook
             return _report(False, f"答えを確かめられませんでした ({type(exc).__name__}: {exc})。"
-                                  "答えの型 (数値・文字列・リスト) と、渡したデータを確認してください。")
+                                  "答えの型 (数値・文字列・リスト・関数) と、渡したデータを確認してください。")
 
     return wrapper
+
+
+class _Unanswered(Exception):
+    """The student's function still returns None (the template)."""
 
 
 def _as_float(value: Any) -> float | None:
@@ -94,6 +146,46 @@ def _numeric_hint(value: float, right: float, what: str, share: bool = False) ->
         return f"{what}の符号を確認してください。"
     direction = "大きすぎます" if value > right else "小さすぎます"
     return f"{what}が{direction}。計算の分子と分母 (どの行を数えるか) を確認してください。"
+
+
+def _rng(k: int) -> np.random.Generator:
+    return np.random.default_rng([SEED, k])
+
+
+def _not_a_function(signature: str) -> bool:
+    return _report(False, f"この演習は数値ではなく関数で答えます: `def {signature}: ...` を書き、"
+                          "その関数の名前を渡してください (チェックは自分で作った別の表でも計算を確かめます)。")
+
+
+def _run_cases(func: Any, signature: str, cases: list[tuple[Any, ...]], reference: Callable[..., Any],
+               same: Callable[[Any, Any], bool], hint: Callable[[Any, Any, tuple[Any, ...]], str]) -> bool:
+    """Run the student's ``func`` on every case (the check's own tables first); the first
+    mismatch gets ``hint(got, right, case)``."""
+    if not callable(func):
+        return _not_a_function(signature)
+    for case in cases:
+        right = reference(*case)
+        got = _call(func, *case)
+        if got is None:
+            raise _Unanswered
+        if not same(got, right):
+            return _report(False, hint(got, right, case))
+    return _report(True)
+
+
+def _same_number(rel: float = 1e-4) -> Callable[[Any, Any], bool]:
+    def same(got: Any, right: Any) -> bool:
+        value = _as_float(got)
+        if value is None:
+            raise TypeError("数値ではない値が返りました")
+        return _close(value, float(right), rel=rel, abs_tol=1e-9)
+    return same
+
+
+def _number_hint(what: str, share: bool = False) -> Callable[[Any, Any, tuple[Any, ...]], str]:
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        return _numeric_hint(float(got), float(right), what, share=share)
+    return hint
 
 
 # --------------------------------------------------------------------------- 00 environment
@@ -156,83 +248,160 @@ def check_pseudonym_columns(answer: Iterable[str], table: str = "residents") -> 
     return _report(False, "仮IDの列がまだあります。人だけでなく、世帯など「台帳と照合できる番号」も仮IDになります。")
 
 
+def _draw_people(k: int, columns: Sequence[str] = ("age", "sex", "town_code"), sensitive: str = "relationship",
+                 template: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A small register with the given quasi-identifier columns (values from ``template`` when
+    given, so a student's function meets familiar values) and a sensitive column."""
+    rng = _rng(k)
+    n = int(rng.integers(40, 90))
+    out = {}
+    for col in [*columns, sensitive]:
+        if template is not None and col in template.columns and template[col].notna().any():
+            pool = pd.unique(template[col].dropna())[:6]
+        else:
+            pool = np.array([f"{col}_{i}" for i in range(3)], dtype=object)
+        pool = np.asarray(pool, dtype=object)
+        out[col] = pool[rng.integers(0, max(1, min(len(pool), 2 + k % 3)), n)]
+    return pd.DataFrame(out)
+
+
 @_never_raise
-def check_k_anonymity(k_value: int, df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> bool:
-    """Exercise 01: k of ``df`` for the given quasi-identifiers (smallest equivalence class)."""
+def check_k_anonymity(k_function: Any, df: pd.DataFrame | None = None,
+                      quasi_identifiers: Sequence[str] = ("age", "sex", "town_code")) -> bool:
+    """Exercise 01: a function ``k_of(df, quasi_identifiers)`` → k (smallest equivalence class).
+
+    Run on tables the check draws and on ``df`` when given.
+    """
     from kogadx.privacy.anonymity import k_anonymity
 
-    right = k_anonymity(df, list(quasi_identifiers))
-    value = _as_float(k_value)
-    if value is None:
-        return _report(False, "k は整数で答えます。")
-    if value == right:
-        return _report(True)
-    if value > right:
-        return _report(False, "k は同じ準識別子の組み合わせを持つグループの「最小」の大きさです。"
-                              "平均や最大になっていませんか？ groupby(...).size() の結果の最小値を見ましょう。")
-    return _report(False, "小さすぎます。グループ分けに準識別子以外の列 (ID など) を使っていませんか？")
+    qi = list(quasi_identifiers)
+    cases: list[tuple[Any, ...]] = [(_draw_people(i, qi, template=df), qi) for i in range(N_DRAWS)]
+    if df is not None:
+        cases.append((df, qi))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        if float(got) > right:
+            return ("k は同じ準識別子の組み合わせを持つグループの「最小」の大きさです。"
+                    "平均や最大になっていませんか？ groupby(...).size() の結果の最小値を見ましょう。")
+        return "小さすぎます。グループ分けに準識別子以外の列 (ID など) を使っていませんか？"
+
+    return _run_cases(k_function, "k_of(df, quasi_identifiers)", cases,
+                      lambda d, q: float(k_anonymity(d, list(q))), _same_number(1e-9), hint)
 
 
 @_never_raise
-def check_l_diversity(l_value: int, df: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: str) -> bool:
-    """Exercise 01: distinct l-diversity of ``df`` (smallest number of distinct sensitive values)."""
+def check_l_diversity(l_function: Any, df: pd.DataFrame | None = None,
+                      quasi_identifiers: Sequence[str] = ("age_band", "sex", "district"),
+                      sensitive: str = "relationship") -> bool:
+    """Exercise 01: a function ``l_of(df, quasi_identifiers, sensitive)`` → distinct l-diversity."""
     from kogadx.privacy.anonymity import l_diversity
 
-    right = l_diversity(df, list(quasi_identifiers), sensitive)
-    value = _as_float(l_value)
-    if value is None:
-        return _report(False, "l は整数で答えます。")
-    if value == right:
-        return _report(True)
-    return _report(False, "l は各グループの中の機微属性の「種類の数」(nunique) の最小値です。"
-                          "行数 (size) と取り違えていないか確認しましょう。")
+    qi = list(quasi_identifiers)
+    cases: list[tuple[Any, ...]] = [(_draw_people(10 + i, qi, sensitive, template=df), qi, sensitive)
+                                    for i in range(N_DRAWS)]
+    if df is not None:
+        cases.append((df, qi, sensitive))
+    return _run_cases(
+        l_function, "l_of(df, quasi_identifiers, sensitive)", cases,
+        lambda d, q, sv: float(l_diversity(d, list(q), sv)), _same_number(1e-9),
+        lambda got, right, case: ("l は各グループの中の機微属性の「種類の数」(nunique) の最小値です。"
+                                  "行数 (size) と取り違えていないか確認しましょう。"))
 
 
 # --------------------------------------------------------------------------- 02 demand EDA
+
+
+def _draw_rides(k: int, template: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A small booking log: one peak hour, one busiest stop (both ends counted) that is not the
+    busiest origin, and outcomes with the labels of ``template`` when given."""
+    rng = _rng(100 + k)
+    n = int(rng.integers(60, 120))
+    peak = int(rng.choice([9, 10, 11, 13, 14, 15, 16]))
+    hours = np.where(rng.random(n) < 0.3, peak, rng.integers(8, 18, n))
+    day = pd.Timestamp("2024-05-01") + pd.to_timedelta(rng.integers(0, 20, n), unit="D")
+    pickup = day + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(rng.integers(0, 60, n), unit="min")
+    stops = [f"S{100 + k * 10 + i:03d}" for i in range(5)]
+    origin = rng.choice(stops[:3], n, p=[0.45, 0.35, 0.2])  # stops[0]: busiest origin
+    destination = np.where(rng.random(n) < 0.75, stops[3], rng.choice(stops[:3], n))  # stops[3]: busiest overall
+    labels = (sorted(pd.unique(template["outcome"].dropna())) if template is not None and "outcome" in template
+              else ["完了", "キャンセル", "不成立"])
+    if "完了" not in labels:
+        labels = ["完了", *labels]
+    p = np.full(len(labels), 0.4 / max(1, len(labels) - 1))
+    p[labels.index("完了")] = 0.6 if len(labels) > 1 else 1.0
+    return pd.DataFrame({
+        "request_id": [f"R{k}_{i}" for i in range(n)],
+        "requested_at": pickup - pd.Timedelta(hours=2),
+        "desired_pickup_at": pickup,
+        "origin_stop_id": origin, "destination_stop_id": destination,
+        "outcome": rng.choice(labels, n, p=p / p.sum()),
+    })
+
+
+def _rides_cases(rides: pd.DataFrame | None, offset: int = 0) -> list[tuple[Any, ...]]:
+    cases: list[tuple[Any, ...]] = [(_draw_rides(offset + i, rides),) for i in range(N_DRAWS)]
+    if rides is not None:
+        cases.append((rides,))
+    return cases
 
 
 def _pickup_hours(ride_requests: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(ride_requests["desired_pickup_at"]).dt.hour
 
 
-@_never_raise
-def check_peak_hour(hour: int, ride_requests: pd.DataFrame) -> bool:
-    """Exercise 02: the hour of day (0–23, desired pick-up time) with the most requests."""
+def _peak_hours(ride_requests: pd.DataFrame) -> set[int]:
     counts = _pickup_hours(ride_requests).value_counts()
-    right = set(counts.index[counts == counts.max()].astype(int))  # ties: any of them is right
-    value = _as_float(hour)
-    if value is None or not 0 <= value <= 23:
-        return _report(False, "時 (0〜23 の整数) で答えます。")
-    if int(value) in right:
-        return _report(True)
-    if int(value) in counts.index and counts[int(value)] >= 0.9 * counts.max():
-        return _report(False, "惜しい！ほぼ同じ件数の時間帯があります。value_counts() の一番上を確かめましょう。")
-    return _report(False, "予約日時 (requested_at) ではなく希望乗車日時 (desired_pickup_at) の「時」で数えていますか？")
+    return set(counts.index[counts == counts.max()].astype(int))  # ties: any of them is right
 
 
 @_never_raise
-def check_busiest_stop(stop_id: str, ride_requests: pd.DataFrame) -> bool:
-    """Exercise 02: the stop_id used most as origin or destination (both ends counted)."""
+def check_peak_hour(peak_function: Any, ride_requests: pd.DataFrame | None = None) -> bool:
+    """Exercise 02: a function ``peak_hour(rides)`` → the hour of day (0–23, desired pick-up
+    time) with the most requests."""
+    def same(got: Any, right: set[int]) -> bool:
+        value = _as_float(got)
+        return value is not None and int(value) == value and int(value) in right
+
+    def hint(got: Any, right: set[int], case: tuple[Any, ...]) -> str:
+        rides = case[0]
+        requested = pd.to_datetime(rides["requested_at"]).dt.hour.value_counts() if "requested_at" in rides else None
+        value = _as_float(got)
+        if value is None or not 0 <= value <= 23:
+            return "時 (0〜23 の整数) を返します。value_counts() の一番上の「時」です。"
+        if requested is not None and int(value) in set(requested.index[requested == requested.max()]):
+            return "予約日時 (requested_at) ではなく希望乗車日時 (desired_pickup_at) の「時」で数えましょう。"
+        return "件数ではなく、一番多い「時」を返していますか？ .dt.hour で時を取り出して数えましょう。"
+
+    return _run_cases(peak_function, "peak_hour(rides)", _rides_cases(ride_requests), _peak_hours, same, hint)
+
+
+def _busiest(ride_requests: pd.DataFrame) -> set[str]:
     both = pd.concat([ride_requests["origin_stop_id"], ride_requests["destination_stop_id"]])
     counts = both.value_counts()
-    right = set(counts.index[counts == counts.max()].astype(str))  # ties: any of them is right
-    if str(stop_id) in right:
-        return _report(True)
-    if str(stop_id) in set(ride_requests["origin_stop_id"]):
-        return _report(False, "乗車 (origin) と降車 (destination) の両方を合わせて数えましょう (pd.concat)。")
-    return _report(False, "stop_id (例: \"S0xx\") の形で、停留所IDを答えてください。")
+    return set(counts.index[counts == counts.max()].astype(str))  # ties: any of them is right
 
 
 @_never_raise
-def check_completion_rate(rate: float, ride_requests: pd.DataFrame) -> bool:
-    """Exercise 02: share (0–1) of requests whose outcome is 完了 (completed)."""
-    right = float((ride_requests["outcome"] == "完了").mean())
-    value = _as_float(rate)
-    if value is None:
-        return _report(False, "割合 (0〜1 の小数) で答えます。")
-    if _close(value, right, rel=1e-3):
-        return _report(True)
-    return _report(False, _numeric_hint(value, right, "完了率", share=True))
+def check_busiest_stop(stop_function: Any, ride_requests: pd.DataFrame | None = None) -> bool:
+    """Exercise 02: a function ``busiest_stop(rides)`` → the stop_id used most as origin or
+    destination (both ends counted)."""
+    def hint(got: Any, right: set[str], case: tuple[Any, ...]) -> str:
+        origins = case[0]["origin_stop_id"].value_counts()
+        if str(got) in set(origins.index[origins == origins.max()].astype(str)):
+            return "乗車 (origin) と降車 (destination) の両方を合わせて数えましょう (pd.concat)。"
+        return "停留所ID (例: \"S0xx\") を文字列で返します。件数ではなく index (停留所ID) の方です。"
+
+    return _run_cases(stop_function, "busiest_stop(rides)", _rides_cases(ride_requests, 10), _busiest,
+                      lambda got, right: str(got) in right, hint)
+
+
+@_never_raise
+def check_completion_rate(rate_function: Any, ride_requests: pd.DataFrame | None = None) -> bool:
+    """Exercise 02: a function ``completion_rate(rides)`` → share (0–1) of requests whose
+    outcome is 完了 (completed)."""
+    return _run_cases(rate_function, "completion_rate(rides)", _rides_cases(ride_requests, 20),
+                      lambda r: float((r["outcome"] == "完了").mean()), _same_number(1e-6),
+                      _number_hint("完了率", share=True))
 
 
 # --------------------------------------------------------------------------- 03 forecasting
@@ -255,60 +424,108 @@ def check_seasonal_lag(lag: int, horizon: int, freq: str = "h") -> bool:
                           "1週間が何ステップか数えましょう。")
 
 
-@_never_raise
-def check_wape(value: float, y_true: Any, y_pred: Any) -> bool:
-    """Exercise 03: WAPE = Σ|予測 − 実績| / Σ実績 (a share, 0.21 = 21 %)."""
+def _wape(y_true: Any, y_pred: Any) -> float:
     from kogadx.demand.metrics import point_metrics
 
-    right = point_metrics(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float))["wape"]
-    if math.isnan(right):
-        return _report(False, "評価期間の実績の合計が 0 件なので、WAPE は計算できません (期間を広げてください)。")
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "WAPE は小数 (割合) で答えます。")
-    if _close(number, right, rel=1e-4):
+    return float(point_metrics(np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float))["wape"])
+
+
+@_never_raise
+def check_wape(wape_function: Any, y_true: Any = None, y_pred: Any = None) -> bool:
+    """Exercise 03: a function ``wape(y_true, y_pred)`` → Σ|予測 − 実績| / Σ実績 (a share)."""
+    cases: list[tuple[Any, ...]] = []
+    for i in range(N_DRAWS):
+        rng = _rng(200 + i)
+        n = int(rng.integers(30, 80))
+        actual = rng.poisson(rng.uniform(0.5, 3), n).astype(float)
+        actual[0] += 1  # a positive total: WAPE is defined
+        cases.append((actual, np.clip(actual + rng.normal(0, 1.5, n), 0, None)))
+    if y_true is not None and y_pred is not None:
+        if np.nansum(np.asarray(y_true, dtype=float)) <= 0:
+            return _report(False, "評価期間の実績の合計が 0 件なので、WAPE は計算できません (期間を広げてください)。")
+        cases.append((np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        a, f = np.asarray(case[0], dtype=float), np.clip(np.asarray(case[1], dtype=float), 0, None)
+        if _close(float(got), float(np.mean(np.abs(f - a))), rel=1e-4):
+            return "それは MAE (平均絶対誤差) です。WAPE は誤差の合計を実績の合計で割ります。"
+        if _close(float(got), float(np.sum(f - a) / np.sum(a)), rel=1e-4):
+            return "誤差の絶対値 (np.abs) をとってから合計しましょう。プラスとマイナスが打ち消し合っています。"
+        return _numeric_hint(float(got), float(right), "WAPE", share=True)
+
+    return _run_cases(wape_function, "wape(y_true, y_pred)", cases, _wape, _same_number(1e-4), hint)
+
+
+@_never_raise
+def check_leaky_columns(answer: Iterable[str], prepared: Any, horizon: int) -> bool:
+    """Exercise 03: the feature columns that carry information not known at the issue time.
+
+    The check builds the design twice itself (weather as observed, weather as known at the
+    issue time, :func:`kogadx.demand.forecast.build_design`) and takes the columns that differ.
+    """
+    from kogadx.demand.forecast import WEATHER_COLS, build_design
+
+    if isinstance(answer, str):
+        return _report(False, "列名のリスト (例: [\"列名1\", \"列名2\"]) で答えてください。")
+    observed = build_design(prepared, int(horizon))
+    issued = build_design(prepared, int(horizon), issue_time_cols=WEATHER_COLS)
+    right = {c for c in observed.features
+             if not observed.frame[c].equals(issued.frame[c])}
+    given = {str(a).strip() for a in answer}
+    if given == right:
         return _report(True)
-    a = np.asarray(y_true, dtype=float)
-    f = np.clip(np.asarray(y_pred, dtype=float), 0, None)
-    if a.sum() > 0 and _close(number, float(np.mean(np.abs(f - a))), rel=1e-4):
-        return _report(False, "それは MAE (平均絶対誤差) です。WAPE は誤差の合計を実績の合計で割ります。")
-    return _report(False, _numeric_hint(number, right, "WAPE", share=True))
+    if given & {c for c in observed.features if c.startswith("lag_")}:
+        return _report(False, "ラグ (lag_...) は予測距離より古い実績だけなので、起点で分かっています。")
+    if given - right:
+        return _report(False, "カレンダー (曜日・祝日) やゾーンの属性は前もって分かる情報です。")
+    return _report(False, "まだ足りない列があります。予測する時刻に「観測して初めて分かる」ものをすべて挙げましょう。")
 
 
 # --------------------------------------------------------------------------- 04 dispatch
 
 
-def _kpis(result: Any) -> dict[str, Any]:
-    return result.kpis if hasattr(result, "kpis") else dict(result)
+def _draw_trips(k: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = _rng(300 + k)
+    n = int(rng.integers(30, 70))
+    served = rng.random(n) < rng.uniform(0.6, 0.95)
+    wait = np.where(served, np.round(rng.gamma(2.0, 4.0, n) + shift, 1).clip(0), np.nan)
+    return pd.DataFrame({"request_id": [f"R{i}" for i in range(n)],
+                         "status": np.where(served, "served", "rejected"), "wait_min": wait})
 
 
 @_never_raise
-def check_served_rate(rate: float, trips: pd.DataFrame) -> bool:
-    """Exercise 04: share (0–1) of simulated requests that were served (status == "served")."""
-    right = float((trips["status"] == "served").mean())
-    value = _as_float(rate)
-    if value is None:
-        return _report(False, "割合 (0〜1 の小数) で答えます。")
-    if _close(value, right, rel=1e-3):
-        return _report(True)
-    if _close(value, 1 - right, rel=1e-3):
-        return _report(False, "それは断られた割合 (rejection) です。")
-    return _report(False, _numeric_hint(value, right, "運べた割合", share=True))
+def check_served_rate(rate_function: Any, trips: pd.DataFrame | None = None) -> bool:
+    """Exercise 04: a function ``served_rate(trips)`` → share (0–1) of simulated requests that
+    were served (``status == "served"``)."""
+    cases: list[tuple[Any, ...]] = [(_draw_trips(i),) for i in range(N_DRAWS)]
+    if trips is not None:
+        cases.append((trips,))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        if _close(float(got), 1 - float(right), rel=1e-6):
+            return "それは断られた割合 (rejection) です。"
+        return _numeric_hint(float(got), float(right), "運べた割合", share=True)
+
+    return _run_cases(rate_function, "served_rate(trips)", cases,
+                      lambda t: float((t["status"] == "served").mean()), _same_number(1e-6), hint)
 
 
 @_never_raise
 def check_fleet_needed(n_vehicles: int, scenarios: pd.DataFrame, max_rejection_rate: float,
                        demand_factor: float = 1.0, policy: str = "none") -> bool:
-    """Exercise 04: the smallest fleet in the what-if table whose rejection rate ≤ the target."""
+    """Exercise 04: the smallest fleet in the what-if table whose rejection rate ≤ the target
+    (a reading exercise: the value comes from the table the student ran)."""
     table = scenarios[(scenarios["demand_factor"] == demand_factor) & (scenarios["policy"] == policy)]
+    if table.empty:
+        return _setup_problem(ValueError(f"シナリオ表に需要 ×{demand_factor} の行がありません"))
     ok = table.loc[table["rejection_rate"] <= max_rejection_rate, "n_vehicles"]
     value = _as_float(n_vehicles)
-    if value is None:
-        return _report(False, "台数 (整数) で答えます。")
+    if value is None or value != int(value) or value < 1:
+        return _report(False, "台数 (1 以上の整数) で答えます。")
     if ok.empty:
-        if value == 0 or value > table["n_vehicles"].max():
+        if value > table["n_vehicles"].max():
             return _report(True)
-        return _report(False, "この表のどの台数でも目標を満たしていません。表にない台数が必要です。")
+        return _report(False, "この表のどの台数でも目標を満たしていません。表にない (もっと多い) 台数が必要です。")
     right = int(ok.min())
     if int(value) == right:
         return _report(True)
@@ -317,128 +534,190 @@ def check_fleet_needed(n_vehicles: int, scenarios: pd.DataFrame, max_rejection_r
     return _report(False, "その台数では断られる割合が目標を超えます。表の rejection_rate を見直しましょう。")
 
 
-@_never_raise
-def check_wait_change(minutes: float, base_trips: pd.DataFrame, new_trips: pd.DataFrame) -> bool:
-    """Exercise 04: change in mean wait (minutes) of served requests, new policy − base policy."""
-    def mean_wait(trips: pd.DataFrame) -> float:
-        served = trips[trips["status"] == "served"]
-        return float(served["wait_min"].mean())
+def _mean_served_wait(trips: pd.DataFrame) -> float:
+    return float(trips.loc[trips["status"] == "served", "wait_min"].mean())
 
-    right = mean_wait(new_trips) - mean_wait(base_trips)
-    value = _as_float(minutes)
-    if value is None:
-        return _report(False, "分 (小数) で答えます。短くなったならマイナスです。")
-    if _close(value, right, rel=1e-3) or abs(value - right) < 1e-6:
-        return _report(True)
-    if _close(value, -right, rel=1e-3):
-        return _report(False, "引く順番が逆です。「先回りあり − 先回りなし」で、短くなったならマイナスになります。")
-    if _close(value, right * 60, rel=1e-3):
-        return _report(False, "単位は分です。秒になっていませんか？")
-    every = float(new_trips["wait_min"].fillna(0).mean() - base_trips["wait_min"].fillna(0).mean())
-    if _close(value, every, rel=1e-3):
-        return _report(False, "断られた予約 (wait_min が空) まで 0 分として平均していませんか？"
-                              "運べた予約だけで平均します。")
-    return _report(False, _numeric_hint(value, right, "待ち時間の変化"))
+
+@_never_raise
+def check_wait_change(change_function: Any, base_trips: pd.DataFrame | None = None,
+                      new_trips: pd.DataFrame | None = None) -> bool:
+    """Exercise 04: a function ``wait_change(base_trips, new_trips)`` → change in the mean wait
+    (minutes) of served requests, new − base."""
+    cases: list[tuple[Any, ...]] = [(_draw_trips(10 + i), _draw_trips(20 + i, shift=-1.0 + i))
+                                    for i in range(N_DRAWS)]
+    if base_trips is not None and new_trips is not None:
+        cases.append((base_trips, new_trips))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        value, right = float(got), float(right)
+        if _close(value, -right, rel=1e-3):
+            return "引く順番が逆です。「先回りあり − 先回りなし」で、短くなったならマイナスになります。"
+        if _close(value, right * 60, rel=1e-3):
+            return "単位は分です。秒になっていませんか？"
+        every = float(case[1]["wait_min"].fillna(0).mean() - case[0]["wait_min"].fillna(0).mean())
+        if _close(value, every, rel=1e-3):
+            return "断られた予約 (wait_min が空) まで 0 分として平均していませんか？運べた予約だけで平均します。"
+        return _numeric_hint(value, right, "待ち時間の変化")
+
+    return _run_cases(change_function, "wait_change(base_trips, new_trips)", cases,
+                      lambda b, n: _mean_served_wait(n) - _mean_served_wait(b),
+                      lambda got, right: _as_float(got) is not None and abs(float(got) - right) < 1e-6
+                      or _same_number(1e-4)(got, right), hint)
 
 
 # --------------------------------------------------------------------------- 05 CO2
 
 
 @_never_raise
-def check_emissions(t_co2: float, amount: float, fuel: str, fiscal_year: int = 2023,
+def check_emissions(emissions_function: Any, factors: pd.DataFrame | None = None, fiscal_year: int = 2023,
                     electricity_basis: str = "basic") -> bool:
-    """Exercise 05: t-CO2 of ``amount`` (native unit: kWh, m3, kg, L) of ``fuel`` in a fiscal year."""
+    """Exercise 05: a function ``t_co2(amount, fuel, factors)`` → t-CO2 of ``amount`` (native
+    unit: kWh, m3, kg, L) of ``fuel`` with the factor table ``factors``
+    (:func:`kogadx.energy.factors.select_emission_factors`). The check picks the amounts and
+    fuels (every fuel of the table) itself."""
     from kogadx.energy.emissions import compute_emissions
     from kogadx.energy.factors import load_emission_factors, select_emission_factors
 
-    factors = select_emission_factors(load_emission_factors(), int(fiscal_year), electricity_basis)
-    row = pd.DataFrame({"business_id": ["x"], "year_month": [f"{int(fiscal_year)}-04"], "fuel": [fuel],
-                        "value": [float(amount)]})
-    right = float(compute_emissions(row, factors)["t_co2"].iloc[0])
-    value = _as_float(t_co2)
-    if value is None:
-        return _report(False, "t-CO2 (数値) で答えます。")
-    if _close(value, right, rel=1e-3):
-        return _report(True)
-    if right and (_close(value, right * 1000, rel=1e-3) or _close(value, right / 1000, rel=1e-3)):
-        return _report(False, "単位の換算を確認しましょう: 係数は kL・千m3・t あたり、使用量は L・m3・kg です。"
-                              "kg-CO2 と t-CO2 の取り違えもよくあります。")
-    return _report(False, "係数表 (select_emission_factors) から、その年度・その燃料の係数を選んでいますか？"
-                          " 電力は基礎排出係数 (basic) と調整後 (adjusted) で値が違います。")
+    table = (factors if factors is not None
+             else select_emission_factors(load_emission_factors(), int(fiscal_year), electricity_basis))
+    rng = _rng(400)
+    cases = [(float(np.round(rng.uniform(100, 50_000))), str(fuel), table) for fuel in sorted(table["fuel"])]
+
+    def reference(amount: float, fuel: str, factor_table: pd.DataFrame) -> float:
+        row = pd.DataFrame({"business_id": ["x"], "year_month": [f"{int(fiscal_year)}-04"], "fuel": [fuel],
+                            "value": [amount]})
+        return float(compute_emissions(row, factor_table)["t_co2"].iloc[0])
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        value, right = float(got), float(right)
+        where = f"燃料 {case[1]} ({case[0]:g} 単位) で"
+        if right and (_close(value, right * 1000, rel=1e-3) or _close(value, right / 1000, rel=1e-3)):
+            return (f"{where}合いません。単位の換算を確認しましょう: 係数は kL・千m3・t あたり、使用量は L・m3・kg"
+                    " です (電力は kWh のまま)。kg-CO2 と t-CO2 の取り違えもよくあります。")
+        return f"{where}合いません。factors からその燃料の行の factor と unit を選んでいますか？"
+
+    return _run_cases(emissions_function, "t_co2(amount, fuel, factors)", cases, reference, _same_number(1e-3),
+                      hint)
+
+
+def _draw_weather(k: int) -> tuple[pd.DataFrame, str]:
+    rng = _rng(500 + k)
+    month = pd.Period(f"2023-{int(rng.integers(1, 13)):02d}", "M")
+    time = pd.date_range(month.start_time - pd.Timedelta(days=2), month.end_time + pd.Timedelta(days=2), freq="h")
+    level = rng.uniform(5, 30)
+    temp = level + 4 * np.sin(np.arange(len(time)) / 24 * 2 * np.pi) + rng.normal(0, 2, len(time)).cumsum() / 10
+    return pd.DataFrame({"time": time, "temperature_c": np.round(temp, 1)}), str(month)
 
 
 @_never_raise
-def check_degree_days(cdd: float, hdd: float, weather: pd.DataFrame, year_month: str,
+def check_degree_days(dd_function: Any, weather: pd.DataFrame | None = None, year_month: str | None = None,
                       base_cooling: float = 22.0, base_heating: float = 14.0) -> bool:
-    """Exercise 05: cooling and heating degree days (°C·day) of one month, from hourly weather."""
+    """Exercise 05: a function ``degree_days_of(weather, year_month, base_cooling, base_heating)``
+    → (CDD, HDD) in °C·day of one month, from hourly weather."""
     from kogadx.energy.weather import degree_days
 
-    table = degree_days(weather, base_cooling, base_heating).set_index("year_month")
-    right = table.loc[str(year_month)]
-    c, h = _as_float(cdd), _as_float(hdd)
-    if c is None or h is None:
-        return _report(False, "CDD と HDD を数値で渡してください。")
-    ok_c = _close(c, float(right["cdd"]), rel=1e-3, abs_tol=1e-6)
-    ok_h = _close(h, float(right["hdd"]), rel=1e-3, abs_tol=1e-6)
-    if ok_c and ok_h:
-        return _report(True)
-    which = "冷房度日 (CDD)" if not ok_c else "暖房度日 (HDD)"
-    return _report(False, f"{which}が合いません。毎時の気温をまず「日平均」にしてから基準温度との差をとり、"
-                          "マイナスは 0 にして月で合計します。")
+    cases: list[tuple[Any, ...]] = [(*_draw_weather(i), base_cooling, base_heating) for i in range(N_DRAWS)]
+    if weather is not None and year_month is not None:
+        cases.append((weather, str(year_month), base_cooling, base_heating))
+
+    def reference(w: pd.DataFrame, ym: str, bc: float, bh: float) -> tuple[float, float]:
+        row = degree_days(w, bc, bh).set_index("year_month").loc[ym]
+        return float(row["cdd"]), float(row["hdd"])
+
+    def same(got: Any, right: tuple[float, float]) -> bool:
+        c, h = (_as_float(v) for v in got)
+        if c is None or h is None:
+            raise TypeError("(CDD, HDD) の 2 つの数値を返してください")
+        return _close(c, right[0], rel=1e-3, abs_tol=1e-6) and _close(h, right[1], rel=1e-3, abs_tol=1e-6)
+
+    def hint(got: Any, right: tuple[float, float], case: tuple[Any, ...]) -> str:
+        which = "冷房度日 (CDD)" if not _close(float(got[0]), right[0], rel=1e-3, abs_tol=1e-6) else "暖房度日 (HDD)"
+        return (f"{which}が合いません。毎時の気温をまず「日平均」にしてから基準温度との差をとり、"
+                "マイナスは 0 にして、その月の日だけ合計します。")
+
+    return _run_cases(dd_function, "degree_days_of(weather, year_month, base_cooling, base_heating)", cases,
+                      reference, same, hint)
 
 
 @_never_raise
-def check_cv_rmse(value: float, y: Any, y_hat: Any, n_params: int) -> bool:
-    """Exercise 05: CV(RMSE) of a baseline (ASHRAE Guideline 14, n − p in the denominator)."""
+def check_cv_rmse(cv_function: Any, y: Any = None, y_hat: Any = None, n_params: int = 4) -> bool:
+    """Exercise 05: a function ``cv_rmse(y, y_hat, n_params)`` → CV(RMSE) of a baseline
+    (ASHRAE Guideline 14, n − p in the denominator)."""
     from kogadx.energy.baseline import goodness_of_fit
 
-    right, _ = goodness_of_fit(np.asarray(y, float), np.asarray(y_hat, float), int(n_params))
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "CV(RMSE) は割合 (小数) で答えます。")
-    if _close(number, right, rel=1e-3):
-        return _report(True)
-    y_arr, f_arr = np.asarray(y, float), np.asarray(y_hat, float)
-    plain = float(np.sqrt(np.mean((y_arr - f_arr) ** 2)) / np.mean(y_arr))
-    if _close(number, plain, rel=1e-4):
-        return _report(False, "Guideline 14 では二乗誤差の和を n ではなく (n − p) で割ります。")
-    return _report(False, _numeric_hint(number, right, "CV(RMSE)", share=True))
+    cases: list[tuple[Any, ...]] = []
+    for i in range(N_DRAWS):
+        rng = _rng(600 + i)
+        n = int(rng.integers(12, 36))
+        actual = rng.uniform(500, 5000, n)
+        cases.append((actual, actual + rng.normal(0, 200, n), int(rng.integers(2, 5))))
+    if y is not None and y_hat is not None:
+        cases.append((np.asarray(y, float), np.asarray(y_hat, float), int(n_params)))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        y_arr, f_arr = np.asarray(case[0], float), np.asarray(case[1], float)
+        plain = float(np.sqrt(np.mean((y_arr - f_arr) ** 2)) / np.mean(y_arr))
+        if _close(float(got), plain, rel=1e-4):
+            return "Guideline 14 では二乗誤差の和を n ではなく (n − p) で割ります (p は引数 n_params)。"
+        return _numeric_hint(float(got), float(right), "CV(RMSE)", share=True)
+
+    return _run_cases(cv_function, "cv_rmse(y, y_hat, n_params)", cases,
+                      lambda a, f, p: float(goodness_of_fit(np.asarray(a, float), np.asarray(f, float), int(p))[0]),
+                      _same_number(1e-4), hint)
 
 
 # --------------------------------------------------------------------------- 06 well-being
 
 
-@_never_raise
-def check_weighted_mean(value: float, values: Any, weights: Any) -> bool:
-    """Exercise 06: the survey-weighted mean Σ w·x / Σ w (answers missing → left out)."""
+def _weighted_mean(values: Any, weights: Any) -> float:
     x = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce").to_numpy(float)
     w = np.asarray(weights, float)
     ok = ~np.isnan(x)
-    right = float(np.sum(w[ok] * x[ok]) / np.sum(w[ok]))
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "平均値 (数値) で答えます。")
-    if _close(number, right, rel=1e-4):
-        return _report(True)
-    if _close(number, float(np.nanmean(x)), rel=1e-6):
-        return _report(False, "それは重みなしの平均です。"
-                              "回答者ごとのウエイトを掛けて合計し、ウエイトの合計で割りましょう。")
-    return _report(False, "無回答 (欠損) の人は分子だけでなく分母 (ウエイトの合計) からも除きます。")
+    return float(np.sum(w[ok] * x[ok]) / np.sum(w[ok]))
+
+
+def _draw_answers(k: int) -> tuple[pd.Series, pd.Series]:
+    rng = _rng(700 + k)
+    n = int(rng.integers(30, 80))
+    values = pd.Series(rng.integers(0, 11, n), dtype="float64")
+    values[rng.random(n) < 0.15] = np.nan  # 無回答
+    weights = pd.Series(np.round(rng.lognormal(0, 0.6, n), 3))
+    return values, weights
 
 
 @_never_raise
-def check_effective_sample_size(value: float, weights: Any) -> bool:
-    """Exercise 06: Kish's effective sample size n_eff = (Σw)² / Σw²."""
-    w = np.asarray(weights, float)
-    right = float(w.sum() ** 2 / np.sum(w**2))
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "人数 (小数でよい) で答えます。")
-    if _close(number, right, rel=1e-4):
-        return _report(True)
-    if number >= len(w):
-        return _report(False, "ウエイトがばらつくと、実効サンプルサイズは回答者数より「小さく」なります。")
-    return _report(False, "Kish の式: (ウエイトの合計)² ÷ (ウエイトの二乗の合計) です。")
+def check_weighted_mean(mean_function: Any, values: Any = None, weights: Any = None) -> bool:
+    """Exercise 06: a function ``weighted_mean(values, weights)`` → Σ w·x / Σ w over the
+    answered rows (missing answers left out of both sums)."""
+    cases: list[tuple[Any, ...]] = [_draw_answers(i) for i in range(N_DRAWS)]
+    if values is not None and weights is not None:
+        cases.append((values, weights))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        x = pd.to_numeric(pd.Series(np.asarray(case[0])), errors="coerce").to_numpy(float)
+        if _close(float(got), float(np.nanmean(x)), rel=1e-6):
+            return "それは重みなしの平均です。回答者ごとのウエイトを掛けて合計し、ウエイトの合計で割りましょう。"
+        return "無回答 (欠損) の人は分子だけでなく分母 (ウエイトの合計) からも除きます。"
+
+    return _run_cases(mean_function, "weighted_mean(values, weights)", cases, _weighted_mean,
+                      _same_number(1e-6), hint)
+
+
+@_never_raise
+def check_effective_sample_size(neff_function: Any, weights: Any = None) -> bool:
+    """Exercise 06: a function ``n_eff(weights)`` → Kish's effective sample size (Σw)² / Σw²."""
+    cases: list[tuple[Any, ...]] = [(_draw_answers(10 + i)[1],) for i in range(N_DRAWS)]
+    if weights is not None:
+        cases.append((weights,))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        if float(got) >= len(case[0]):
+            return "ウエイトがばらつくと、実効サンプルサイズは回答者数より「小さく」なります。"
+        return "Kish の式: (ウエイトの合計)² ÷ (ウエイトの二乗の合計) です。"
+
+    return _run_cases(neff_function, "n_eff(weights)", cases,
+                      lambda w: float(np.asarray(w, float).sum() ** 2 / np.sum(np.asarray(w, float) ** 2)),
+                      _same_number(1e-6), hint)
 
 
 # --------------------------------------------------------------------------- 08 counter queue
@@ -570,3 +849,198 @@ def _same_value(text: str, value: Any) -> bool:
     if isinstance(value, int | float) and isinstance(parsed, int | float) and not isinstance(parsed, bool):
         return math.isclose(float(parsed), float(value))
     return parsed == value
+
+
+# --------------------------------------------------------------------------- 09 evaluation
+
+
+def _draw_scored(k: int) -> pd.DataFrame:
+    rng = _rng(900 + k)
+    days = int(rng.integers(3, 7))
+    ds = pd.date_range("2024-07-01", periods=days * 24, freq="h").repeat(2)
+    y = rng.poisson(1.5, len(ds)).astype(float)
+    y[:24] += 1  # every day has requests on the first day at least
+    return pd.DataFrame({"unique_id": np.tile(["A", "B"], days * 24), "ds": ds, "y": y,
+                         "yhat": np.clip(y + rng.normal(0, 1.2, len(ds)), 0, None)})
+
+
+def _daily_wape(scored: pd.DataFrame) -> pd.Series:
+    day = pd.to_datetime(scored["ds"]).dt.floor("D")
+    err = (scored["yhat"] - scored["y"]).abs().groupby(day).sum()
+    return err / scored["y"].groupby(day).sum()
+
+
+@_never_raise
+def check_daily_wape(daily_function: Any, scored: pd.DataFrame | None = None) -> bool:
+    """Exercise 09: a function ``daily_wape(scored)`` → WAPE per day (a Series indexed by day)
+    from rows with ``ds`` (hour), ``y`` (actual) and ``yhat`` (forecast)."""
+    cases: list[tuple[Any, ...]] = [(_draw_scored(i),) for i in range(N_DRAWS)]
+    if scored is not None:
+        cases.append((scored,))
+
+    def same(got: Any, right: pd.Series) -> bool:
+        values = np.asarray(pd.Series(got), dtype=float)
+        return values.shape == right.shape and bool(np.allclose(values, right.to_numpy(float), rtol=1e-6,
+                                                                equal_nan=True))
+
+    def hint(got: Any, right: pd.Series, case: tuple[Any, ...]) -> str:
+        if np.ndim(got) == 0:
+            return "日ごとの値 (日の数だけ並んだ Series) を返します。全体の WAPE を 1 つ返していませんか？"
+        if len(pd.Series(got)) != len(right):
+            return "日の数と長さが合いません。ds を日 (dt.floor(\"D\") や dt.date) にまとめてから groupby しましょう。"
+        return "日ごとに「誤差の絶対値の合計 ÷ 実績の合計」です。時間ごとの WAPE の平均ではありません。"
+
+    return _run_cases(daily_function, "daily_wape(scored)", cases, _daily_wape, same, hint)
+
+
+@_never_raise
+def check_coverage(coverage_function: Any, y: Any = None, lower: Any = None, upper: Any = None) -> bool:
+    """Exercise 09: a function ``coverage(y, lower, upper)`` → share of actuals inside
+    [lower, upper] (both ends included)."""
+    cases: list[tuple[Any, ...]] = []
+    for i in range(N_DRAWS):
+        rng = _rng(950 + i)
+        n = int(rng.integers(40, 90))
+        mu = rng.uniform(0.5, 4, n)
+        actual = rng.poisson(mu).astype(float)
+        low = np.floor(mu - rng.uniform(0, 1.5, n)).clip(0)
+        cases.append((actual, low, low + rng.integers(0, 4, n)))  # some actuals sit on a bound
+    if y is not None and lower is not None and upper is not None:
+        cases.append((np.asarray(y, float), np.asarray(lower, float), np.asarray(upper, float)))
+
+    def reference(a: Any, lo: Any, hi: Any) -> float:
+        a, lo, hi = (np.asarray(v, float) for v in (a, lo, hi))
+        return float(np.mean((a >= lo) & (a <= hi)))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        a, lo, hi = (np.asarray(v, float) for v in case)
+        if _close(float(got), float(np.mean((a > lo) & (a < hi))), rel=1e-9):
+            return "区間の端ちょうどの値 (件数は整数なのでよくあります) も「区間に入った」と数えます (<= を使う)。"
+        return _numeric_hint(float(got), float(right), "カバー率", share=True)
+
+    return _run_cases(coverage_function, "coverage(y, lower, upper)", cases, reference, _same_number(1e-9), hint)
+
+
+# --------------------------------------------------------------------------- 10 data quality
+
+
+def _draw_table_metrics(k: int) -> dict[str, Any]:
+    rng = _rng(1000 + k)
+    rows_in = int(rng.integers(50, 5000))
+    quarantined = int(rng.integers(0, rows_in // 10))
+    out = rows_in - quarantined - (int(rng.integers(1, 5)) if k % 2 else 0)  # odd draws lose rows
+    return {"rows_in": rows_in, "rows_out": out, "rows_quarantined": quarantined}
+
+
+@_never_raise
+def check_balanced(balanced_function: Any, ingest_metrics: dict[str, Any] | None = None) -> bool:
+    """Exercise 10: a function ``is_balanced(table_metrics)`` → True when every row read is
+    either kept or quarantined (rows_in == rows_out + rows_quarantined)."""
+    cases: list[tuple[Any, ...]] = [(_draw_table_metrics(i),) for i in range(2 * N_DRAWS)]
+    for block in (ingest_metrics or {}).values():
+        if isinstance(block, dict) and "rows_in" in block:
+            cases.append((block,))
+
+    def reference(m: dict[str, Any]) -> bool:
+        return int(m["rows_in"]) == int(m["rows_out"]) + int(m.get("rows_quarantined", 0))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        if not isinstance(got, bool | np.bool_):
+            return "True か False を返します (== で比べた結果)。"
+        return "読んだ行 (rows_in) が「残った行 (rows_out) + 隔離した行 (rows_quarantined)」と等しいかを比べます。"
+
+    return _run_cases(balanced_function, "is_balanced(table_metrics)", cases, reference,
+                      lambda got, right: isinstance(got, bool | np.bool_) and bool(got) == right, hint)
+
+
+def _inconsistent(rides: pd.DataFrame) -> int:
+    early = pd.to_datetime(rides["desired_pickup_at"]) < pd.to_datetime(rides["requested_at"])
+    no_pickup = (rides["outcome"] == "完了") & rides["actual_pickup_at"].isna()
+    return int((early | no_pickup).sum())
+
+
+def _draw_faulty_rides(k: int) -> pd.DataFrame:
+    rng = _rng(1100 + k)
+    rides = _draw_rides(k)
+    n = len(rides)
+    done = (rides["outcome"] == "完了").to_numpy()
+    pickup = rides["desired_pickup_at"] + pd.to_timedelta(rng.integers(0, 10, n), unit="min")
+    rides["actual_pickup_at"] = pickup.where(done)
+    bad_time = rng.random(n) < 0.05
+    rides.loc[bad_time, "requested_at"] = rides.loc[bad_time, "desired_pickup_at"] + pd.Timedelta(hours=1)
+    lost = done & (rng.random(n) < 0.05)
+    rides.loc[lost, "actual_pickup_at"] = pd.NaT
+    both = bad_time & lost
+    if not both.any() and n > 0:  # one row with both faults: counted once
+        rides.loc[rides.index[0], ["requested_at", "actual_pickup_at"]] = [
+            rides.loc[rides.index[0], "desired_pickup_at"] + pd.Timedelta(hours=1), pd.NaT]
+        rides.loc[rides.index[0], "outcome"] = "完了"
+    return rides
+
+
+@_never_raise
+def check_inconsistent_rows(count_function: Any, rides: pd.DataFrame | None = None) -> bool:
+    """Exercise 10: a function ``count_inconsistent(rides)`` → rows that break a rule of the
+    booking log: pick-up wished before the booking was made, or 完了 without an actual pick-up
+    time (a row breaking both counts once)."""
+    cases: list[tuple[Any, ...]] = [(_draw_faulty_rides(i),) for i in range(N_DRAWS)]
+    if rides is not None:
+        cases.append((rides,))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        r = case[0]
+        early = int((pd.to_datetime(r["desired_pickup_at"]) < pd.to_datetime(r["requested_at"])).sum())
+        no_pickup = int(((r["outcome"] == "完了") & r["actual_pickup_at"].isna()).sum())
+        if _close(float(got), early + no_pickup, rel=1e-9) and early + no_pickup != right:
+            return "二つの規則の両方に反する行を二重に数えています。行ごとに「どちらかに反する」(|) で数えましょう。"
+        if _close(float(got), early, rel=1e-9) or _close(float(got), no_pickup, rel=1e-9):
+            return "規則の片方だけを数えています。"
+        return "行の数 (整数) を返します。キャンセルの行は乗車時刻が空で正常です。"
+
+    return _run_cases(count_function, "count_inconsistent(rides)", cases, _inconsistent, _same_number(1e-9), hint)
+
+
+# --------------------------------------------------------------------------- 11 accessibility
+
+
+def _covered_share(towns: Any, covered: Any) -> pd.Series:
+    inter = towns.geometry.intersection(covered).area
+    return pd.Series(np.asarray(inter, float) / np.asarray(towns.geometry.area, float), index=towns.index)
+
+
+def _draw_towns(k: int) -> tuple[Any, Any]:
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+    from shapely.ops import unary_union
+
+    rng = _rng(1200 + k)
+    size = float(rng.uniform(300, 900))
+    cells = [box(i * size, j * size, (i + 1) * size, (j + 1) * size) for i in range(3) for j in range(2)]
+    towns = gpd.GeoDataFrame({"town_code": [f"T{k}{i}" for i in range(len(cells))]}, geometry=cells,
+                             crs="EPSG:6670")
+    stops = [Point(rng.uniform(0, 3 * size), rng.uniform(0, 2 * size)) for _ in range(int(rng.integers(2, 5)))]
+    return towns, unary_union([p.buffer(float(rng.uniform(150, 400))) for p in stops])
+
+
+@_never_raise
+def check_covered_share(share_function: Any, towns: Any = None, covered: Any = None) -> bool:
+    """Exercise 11: a function ``covered_share(towns, covered)`` → per town (same index), the
+    share (0–1) of its area inside ``covered`` (the union of stop buffers), both in a metric CRS."""
+    cases: list[tuple[Any, ...]] = [_draw_towns(i) for i in range(N_DRAWS)]
+    if towns is not None and covered is not None:
+        cases.append((towns, covered))
+
+    def same(got: Any, right: pd.Series) -> bool:
+        values = np.asarray(pd.Series(got), dtype=float)
+        return values.shape == right.shape and bool(np.allclose(values, right.to_numpy(float), rtol=1e-6,
+                                                                atol=1e-9))
+
+    def hint(got: Any, right: pd.Series, case: tuple[Any, ...]) -> str:
+        values = np.asarray(pd.Series(got), dtype=float)
+        if values.shape == right.shape and np.allclose(values, right.to_numpy(float) * 100, rtol=1e-6):
+            return "割合 (0〜1) で返します。百分率になっていませんか？"
+        if values.shape == right.shape and np.allclose(values, right.to_numpy(float) * case[0].geometry.area):
+            return "重なった面積を、町丁目の面積で割って割合にしましょう。"
+        return "町丁目ごとに intersection(covered).area ÷ 町丁目の面積 です (メートル単位の CRS で)。"
+
+    return _run_cases(share_function, "covered_share(towns, covered)", cases, _covered_share, same, hint)

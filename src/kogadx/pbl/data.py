@@ -27,6 +27,7 @@ __all__ = [
     "read_table",
     "read_json",
     "load_metrics",
+    "input_fingerprint",
     "list_shareable_files",
     "load_residents",
     "load_anonymized_residents",
@@ -158,6 +159,30 @@ def read_json(path: str | os.PathLike[str], root: Path | None = None) -> Any:
 def load_metrics(stage: str, root: Path | None = None) -> dict[str, Any]:
     """``metrics/<stage>.json`` written by a DVC stage (e.g. ``"demand"``, ``"co2"``)."""
     return read_json(f"metrics/{stage}.json", root)
+
+
+def input_fingerprint(path: str | os.PathLike[str], root: Path | None = None) -> dict[str, str]:
+    """MLflow tags that say which data a notebook run read: the file's MD5 (how DVC hashes a
+    binary file) and, when ``dvc.lock`` lists the file as a stage output, the MD5 recorded
+    there (``"記録なし"`` otherwise). Equal values mean the run used the data the pipeline
+    produced; different values mean the file or the lock is out of date."""
+    import hashlib
+
+    import yaml
+
+    root = Path(root) if root is not None else project_root()
+    file = _existing(path, root)
+    digest = hashlib.md5(file.read_bytes(), usedforsecurity=False).hexdigest()
+    key = Path(path).as_posix()
+    recorded = "記録なし"
+    lock = root / "dvc.lock"
+    if lock.is_file():
+        stages = (yaml.safe_load(lock.read_text(encoding="utf-8")) or {}).get("stages", {})
+        for stage in stages.values():
+            for out in stage.get("outs", []) or []:
+                if out.get("path") == key:
+                    recorded = str(out.get("md5") or out.get("hash") or recorded)
+    return {f"input_md5:{key}": digest, f"dvc_lock_md5:{key}": recorded}
 
 
 def list_shareable_files(root: Path | None = None) -> pd.DataFrame:

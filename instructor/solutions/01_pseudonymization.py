@@ -90,18 +90,24 @@ plt.show()
 # %% [markdown]
 # 大きさ 1 のクラスがたくさんあります。その人たちは、準識別子だけで 1 人に絞り込めてしまいます。
 #
-# **演習 2.** 準識別子を `["age", "sex", "town_code"]` としたときの、住民データの k を
-# 自分で計算してください (`groupby(...).size()` を使い、ライブラリ関数は使わずに)。
+# **演習 2.** 表 `df` と準識別子のリスト `quasi_identifiers` を受け取り、k を返す関数 `k_of` を
+# 書いてください (`groupby(...).size()` を使い、ライブラリ関数は使わずに)。チェックは自分で作った別の小さな表でもその関数を試すので、表示された数字を写しても正解になりません。
+
 
 # %%
-# dropna=False: a missing value forms its own class (the safe side)
-answer_k = int(residents.groupby(qi, observed=True, dropna=False).size().min())
-assert checks.check_k_anonymity(answer_k, df=residents, quasi_identifiers=qi)
+def k_of(df, quasi_identifiers):
+    # dropna=False: a missing value forms its own class (the safe side)
+    return int(df.groupby(quasi_identifiers, observed=True, dropna=False).size().min())
+
+
+assert checks.check_k_anonymity(k_of, df=residents, quasi_identifiers=qi)
 
 # %% [markdown]
 # ## 3. 一般化すると k はどう変わるか
 #
 # 年齢を 10 歳刻みにし、町丁目を「丁目」を除いた地区名にまとめると、同値クラスは大きくなります。
+#
+# **予想してから実行しよう**: 一般化したあとの k はいくつくらいになると思いますか？ 1 のまま？ 10 以上？
 
 # %%
 coarse = residents.assign(
@@ -112,12 +118,17 @@ coarse_qi = ["age_band", "sex", "district"]
 coarse.groupby(coarse_qi, observed=True).size().describe()
 
 # %% [markdown]
-# **演習 3.** 一般化した表 `coarse` で、準識別子 `coarse_qi`、機微属性 `"relationship"` (続柄) の
-# l-多様性 (各同値クラスの続柄の種類数の最小値) を計算してください。
+# **演習 3.** 表 `df`・準識別子 `quasi_identifiers`・機微属性の列名 `sensitive` を受け取り、
+# l-多様性 (各同値クラスの機微属性の種類数の最小値) を返す関数 `l_of` を書いてください。
+# チェックは一般化した表 `coarse` (準識別子 `coarse_qi`、機微属性 `"relationship"` = 続柄) と、
+# 自分で作った別の表で確かめます。
 
 # %%
-answer_l = int(coarse.groupby(coarse_qi, observed=True, dropna=False)["relationship"].nunique(dropna=False).min())
-assert checks.check_l_diversity(answer_l, df=coarse, quasi_identifiers=coarse_qi, sensitive="relationship")
+def l_of(df, quasi_identifiers, sensitive):
+    return int(df.groupby(quasi_identifiers, observed=True, dropna=False)[sensitive].nunique(dropna=False).min())
+
+
+assert checks.check_l_diversity(l_of, df=coarse, quasi_identifiers=coarse_qi, sensitive="relationship")
 
 # %% [markdown]
 # 手で数えた値を、パイプラインと同じ関数 `kogadx.privacy.anonymity` で確かめます。

@@ -42,17 +42,34 @@ rides.head()
 rides["outcome"].value_counts()
 
 # %% [markdown]
-# **演習 1.** 予約のうち、結果 (`outcome`) が「完了」だった割合を 0〜1 の小数で答えてください。
+# **演習 1.** 予約の表 `rides` を受け取り、結果 (`outcome`) が「完了」だった割合 (0〜1 の小数) を
+# 返す関数 `completion_rate` を書いてください。チェックは自分で作った別の小さな表でもその関数を試すので、表示された数字を写しても正解になりません。
 
 # %%
-answer_completion = float((rides["outcome"] == "完了").mean())
-assert checks.check_completion_rate(answer_completion, rides)
+def completion_rate(rides):
+    return float((rides["outcome"] == "完了").mean())
+
+
+assert checks.check_completion_rate(completion_rate, rides)
 
 # %% [markdown]
 # ## 2. 時間帯と曜日
 # 平日は 9〜17 時、土日祝は 8〜18 時の運行です。
+#
+# **演習 2.** 予約の表を受け取り、予約が一番多い時間帯 (希望乗車時刻の「時」、0〜23 の整数) を返す
+# 関数 `peak_hour` を書いてください。
+#
+# **予想してから実行しよう**: グラフを見る前に、何時が一番多いと思いますか？ 理由は？
 
 # %%
+def peak_hour(rides):
+    return int(rides["desired_pickup_at"].dt.hour.value_counts().idxmax())
+
+
+assert checks.check_peak_hour(peak_hour, rides)
+
+# %%
+# 答え合わせの図 (チェックの後に見る)
 pickup = rides["desired_pickup_at"]
 by_hour = pickup.dt.hour.value_counts().sort_index()
 fig, ax = plt.subplots()
@@ -61,13 +78,6 @@ ax.set_xlabel("希望乗車時刻 (時)")
 ax.set_ylabel("予約件数")
 ax.set_title("時間帯別の予約件数")
 plt.show()
-
-# %% [markdown]
-# **演習 2.** 予約が一番多い時間帯 (希望乗車時刻の「時」、0〜23) はいつですか？
-
-# %%
-answer_peak_hour = int(by_hour.idxmax())
-assert checks.check_peak_hour(answer_peak_hour, rides)
 
 # %% [markdown]
 # ## 3. カレンダー効果 (特徴量パネルを使う)
@@ -120,11 +130,15 @@ ax.set_axis_off()
 plt.show()
 
 # %% [markdown]
-# **演習 3.** 乗車と降車を合わせて、一番よく使われる停留所の `stop_id` は？
+# **演習 3.** 予約の表を受け取り、乗車と降車を合わせて一番よく使われる停留所の `stop_id` を返す
+# 関数 `busiest_stop` を書いてください。
 
 # %%
-answer_stop = pd.concat([rides_stops["origin_stop_id"], rides_stops["destination_stop_id"]]).value_counts().idxmax()
-assert checks.check_busiest_stop(answer_stop, rides_stops)
+def busiest_stop(rides):
+    return pd.concat([rides["origin_stop_id"], rides["destination_stop_id"]]).value_counts().idxmax()
+
+
+assert checks.check_busiest_stop(busiest_stop, rides_stops)
 
 # %%
 stops.set_index("stop_id").loc[stops_gdf.sort_values("uses", ascending=False)["stop_id"].head(5), ["stop_name", "kind"]]

@@ -25,7 +25,6 @@ RUN_DVC = False
 
 # %%
 import json
-import subprocess
 
 import pandas as pd
 import yaml
@@ -33,6 +32,7 @@ import yaml
 from kogadx.demand.params import ForecastParams
 from kogadx.params import load_params
 from kogadx.pbl import checks, data
+from kogadx.pbl.commands import run_command  # UTF-8 でデコード (Windows の CP932 対策)
 from kogadx.plotting import setup
 
 plt = setup()
@@ -73,12 +73,12 @@ assert checks.check_stage_for_param(answer_stage, "forecast.num_boost_round")
 # dvc exp apply trees-300              # 気に入った実験を作業ツリーに反映
 # ```
 #
-# **演習 2.** `forecast.num_boost_round` を 300 にして実験する `dvc exp run` コマンドを、
-# 文字列で書いてください。
+# **演習 2.** LightGBM の学習率 `forecast.lightgbm.learning_rate` を 0.02 にして実験する
+# `dvc exp run` コマンドを、文字列で書いてください。
 
 # %%
-answer_command = "dvc exp run --set-param forecast.num_boost_round=300"
-assert checks.check_exp_run_command(answer_command, "forecast.num_boost_round", 300)
+answer_command = "dvc exp run --set-param forecast.lightgbm.learning_rate=0.02"
+assert checks.check_exp_run_command(answer_command, "forecast.lightgbm.learning_rate", 0.02)
 
 # %% [markdown]
 # 次のセルは `RUN_DVC = True` のときだけ実験を実行します。CI やこの教材の確認では実行しません。
@@ -86,10 +86,9 @@ assert checks.check_exp_run_command(answer_command, "forecast.num_boost_round", 
 
 # %%
 if RUN_DVC:
-    subprocess.run(["dvc", "exp", "run", "--set-param", "forecast.num_boost_round=300", "--name", "trees-300"],
-                   cwd=root, check=True)
-    print(subprocess.run(["dvc", "exp", "show", "--only-changed", "--md"], cwd=root, check=True,
-                         capture_output=True, text=True).stdout)
+    run_command(["dvc", "exp", "run", "--set-param", "forecast.num_boost_round=300", "--name", "trees-300"],
+                cwd=root, capture=False)
+    print(run_command(["dvc", "exp", "show", "--only-changed", "--md"], cwd=root).stdout)
 else:
     print("RUN_DVC = False なので dvc コマンドは実行しません")
 
@@ -108,8 +107,7 @@ table.round(3)
 
 # %%
 if RUN_DVC:
-    shown = json.loads(subprocess.run(["dvc", "exp", "show", "--json"], cwd=root, check=True,
-                                      capture_output=True, text=True).stdout)
+    shown = json.loads(run_command(["dvc", "exp", "show", "--json"], cwd=root).stdout)
     print(json.dumps(shown, ensure_ascii=False)[:2000])
 
 # %% [markdown]
