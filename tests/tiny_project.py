@@ -176,7 +176,9 @@ def build_tiny_project(root: Path, policy_override: tuple[str, str] | None = Non
                            cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
     for rel in filter(None, files):
         source = PROJECT_ROOT / rel
-        if source.is_file() and not rel.startswith(("data/", "models/", "reports/", "metrics/", "benchmarks/results")):
+        # data/ holds pipeline outputs, except the git-tracked inputs under data/regulation (corpus, labels)
+        generated = rel.startswith(("data/", "models/", "reports/", "metrics/", "benchmarks/results"))
+        if source.is_file() and (not generated or rel.startswith("data/regulation/")):
             target = project / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
