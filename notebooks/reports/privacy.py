@@ -43,7 +43,8 @@ decision = privacy_decision(audit, anonymize, tier)
 zones = pd.DataFrame(legal.get("zones") or [], columns=["zone", "what", "who", "basis"])
 show(b.decision_block(decision["question"], decision["finding"], zones,
                       {"zone": "区域", "who": "渡してよい相手", "basis": "根拠"},
-                      decision["uncertainty"], decision["decider"], decision["next_step"]))
+                      decision["uncertainty"], decision["decider"], decision["next_step"],
+                      options_caption="区域ごとの渡してよい相手と根拠"))
 show(b.summary_block("この報告の要点", privacy_findings(audit, anonymize, tier),
                      lead=f"市は{legal.get('regime_text', '行政機関等 (個人情報保護法 第5章)')}として、"
                           "分析用データから何を削除・置き換え、誰に渡せるかを記録します。"))

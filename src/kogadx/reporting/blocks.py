@@ -50,7 +50,8 @@ def summary_block(title: str, findings: Sequence[str], lead: str | None = None) 
 
 
 def decision_block(question: str, finding: str, options: pd.DataFrame, columns: Mapping[str, str],
-                   uncertainty: str, decider: str, next_step: str, formats: Mapping[str, Any] | None = None) -> str:
+                   uncertainty: str, decider: str, next_step: str, formats: Mapping[str, Any] | None = None,
+                   options_caption: str = "選択肢と費用") -> str:
     """The decision page that opens a report (one A4 page when printed).
 
     The question, the finding in one sentence, the options with the cost per unit that matters,
@@ -60,7 +61,7 @@ def decision_block(question: str, finding: str, options: pd.DataFrame, columns: 
             ("次の一歩", next_step)]
     head = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[:2])
     tail = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows[2:])
-    table = table_block(options, columns, formats, caption="選択肢と費用")
+    table = table_block(options, columns, formats, caption=options_caption)
     return (f"<section class=\"decision\"><h2 class=\"decision-title\">判断のためのページ</h2>"
             f"<dl>{head}</dl>{table}<dl>{tail}</dl></section>")
 
