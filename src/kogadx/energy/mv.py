@@ -59,6 +59,20 @@ class MvResult:
     monthly: pd.DataFrame
 
 
+def monthly_degree_days(daily_temperature: pd.Series, params: MeasurementVerification
+                        ) -> tuple[CaltrackConfig, pd.DataFrame, pd.DataFrame, set[str]]:
+    """The CalTRACK config, the HDD/CDD per calendar month over the balance-point grids and the
+    months with enough weather; a month below ``min_weather_coverage`` gets no degree days (NaN)."""
+    config = caltrack_config(params)
+    coverage = monthly_weather_coverage(daily_temperature)
+    weather_ok = set(coverage.index[coverage >= params.min_weather_coverage])
+    labels = pd.Series(daily_temperature.index.to_period("M").strftime("%Y-%m"), index=daily_temperature.index)
+    labels = labels.where(labels.isin(weather_ok))
+    hdd = period_degree_days(daily_temperature, labels, config.heating_grid, heating=True)
+    cdd = period_degree_days(daily_temperature, labels, config.cooling_grid, heating=False)
+    return config, hdd, cdd, weather_ok
+
+
 def caltrack_config(params: MeasurementVerification) -> CaltrackConfig:
     """The CalTRACK grid and rules from params."""
     def grid(lo: float, hi: float) -> tuple[float, ...]:
@@ -73,13 +87,7 @@ def measure_savings(energy: pd.DataFrame, daily_temperature: pd.Series, interven
 
     ``interventions``: business_id, intervention_month ("YYYY-MM" or missing).
     """
-    config = caltrack_config(params)
-    coverage = monthly_weather_coverage(daily_temperature)
-    weather_ok = set(coverage.index[coverage >= params.min_weather_coverage])
-    labels = pd.Series(daily_temperature.index.to_period("M").strftime("%Y-%m"), index=daily_temperature.index)
-    labels = labels.where(labels.isin(weather_ok))
-    hdd = period_degree_days(daily_temperature, labels, config.heating_grid, heating=True)
-    cdd = period_degree_days(daily_temperature, labels, config.cooling_grid, heating=False)
+    config, hdd, cdd, weather_ok = monthly_degree_days(daily_temperature, params)
     measure = interventions.set_index("business_id")["intervention_month"] if len(interventions) else pd.Series()
     rows, monthly = [], []
     for (business_id, fuel), group in energy.groupby(["business_id", "fuel"], sort=True):

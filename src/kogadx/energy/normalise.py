@@ -26,15 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kogadx.energy.baseline import goodness_of_fit
+from kogadx.energy.baseline import fill_with_baseline, goodness_of_fit
 from kogadx.energy.caltrack import (
     BillingFit,
     CaltrackConfig,
     fit_billing_model,
-    monthly_weather_coverage,
-    period_degree_days,
 )
-from kogadx.energy.mv import VALID_STATUS, caltrack_config
+from kogadx.energy.mv import VALID_STATUS, monthly_degree_days
 from kogadx.energy.params import BaselineForecast, MeasurementVerification
 
 MODEL_COLUMNS = ["business_id", "fuel", "segment", "first_month", "last_month", "n_months", "status", "reason",
@@ -69,13 +67,7 @@ def fit_period_models(energy: pd.DataFrame, daily_temperature: pd.Series, interv
     it gets a prediction row. ``interventions``: business_id, intervention_month ("YYYY-MM" or
     missing). ``anomaly`` marks |actual − predicted| > ``anomaly_sigma`` × RMSE.
     """
-    config = caltrack_config(params)
-    coverage = monthly_weather_coverage(daily_temperature)
-    weather_ok = set(coverage.index[coverage >= params.min_weather_coverage])
-    labels = pd.Series(daily_temperature.index.to_period("M").strftime("%Y-%m"), index=daily_temperature.index)
-    labels = labels.where(labels.isin(weather_ok))
-    hdd = period_degree_days(daily_temperature, labels, config.heating_grid, heating=True)
-    cdd = period_degree_days(daily_temperature, labels, config.cooling_grid, heating=False)
+    config, hdd, cdd, weather_ok = monthly_degree_days(daily_temperature, params)
     hdd_normal, cdd_normal = _normals(hdd), _normals(cdd)
     measure = (interventions.set_index("business_id")["intervention_month"] if len(interventions)
                else pd.Series(dtype="string"))
@@ -160,13 +152,9 @@ def _one_segment(business_id: str, fuel: str, segment: str, part: pd.DataFrame, 
 
 def fill_gaps(energy: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
     """Add ``value_filled`` and ``is_estimated``: excluded/missing months take their segment
-    model's prediction (clipped at 0); months with no model stay NaN."""
-    merged = energy.merge(predictions[["business_id", "fuel", "year_month", "predicted"]],
-                          on=["business_id", "fuel", "year_month"], how="left")
-    gap = ~merged["status"].isin(VALID_STATUS) | merged["value"].isna()
-    merged["value_filled"] = merged["value"].where(~gap, merged["predicted"].clip(lower=0))
-    merged["is_estimated"] = gap & merged["value_filled"].notna()
-    return merged.drop(columns=["predicted"])
+    model's prediction (clipped at 0); months with no model stay NaN (the same rule as
+    :func:`kogadx.energy.baseline.fill_with_baseline`, with the CalTRACK segment predictions)."""
+    return fill_with_baseline(energy, predictions)
 
 
 def weather_normalised(models: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
