@@ -108,3 +108,16 @@ def write_demo_marker(folder: Path) -> Path:
     marker.write_text(json.dumps({"synthetic": True, "generator": "tests", "files_sha256": files,
                                   "public_shapefiles": []}, sort_keys=True), encoding="utf-8")
     return marker
+
+
+def synthesize_and_ingest(root: Path, scale: float) -> Path:
+    """Run the synthesize and ingest stages at ``scale`` into ``root`` (raw/, truth/, validated/,
+    ingest.json) with params written there; returns the params file."""
+    import pytest
+
+    params_path = write_params(root, {"synthesize": {"scale": scale}})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params_path))
+        load_stage_script("synthesize").main([str(root / "raw"), str(root / "truth")])
+        load_stage_script("ingest").main([str(root / "raw"), str(root / "validated"), str(root / "ingest.json")])
+    return params_path

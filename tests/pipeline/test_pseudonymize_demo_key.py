@@ -15,7 +15,7 @@ from kogadx.privacy.keys import DEMO_MARKER, ENV_VAR, KeyMaterial, KeyRefusedErr
 from kogadx.privacy.params import PseudonymizeParams
 from kogadx.privacy.policy import default_policy_path
 from kogadx.privacy.stage import PseudonymizeInputs, run_pseudonymize
-from tests.helpers import TEST_KEY_HEX, load_stage_script, write_params
+from tests.helpers import TEST_KEY_HEX, load_stage_script, synthesize_and_ingest
 
 SCALE = 0.005
 
@@ -27,15 +27,7 @@ _stage = load_stage_script
 def synthetic(tmp_path_factory):
     """synthesize + ingest at a tiny scale; returns (root, params path)."""
     root = tmp_path_factory.mktemp("demo")
-    params_path = write_params(root, {"synthesize": {"scale": SCALE}})
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KOGADX_PARAMS", str(params_path))
-    try:
-        _stage("synthesize").main([str(root / "raw"), str(root / "truth")])
-        _stage("ingest").main([str(root / "raw"), str(root / "validated"), str(root / "ingest.json")])
-    finally:
-        mp.undo()
-    return root, params_path
+    return root, synthesize_and_ingest(root, SCALE)
 
 
 def _pseudonymize(root, raw, key=None):

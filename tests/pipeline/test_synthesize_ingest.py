@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kogadx.io import InputFileError
-from tests.helpers import load_stage_script, tree_digest, write_params
+from tests.helpers import load_stage_script, synthesize_and_ingest, tree_digest, write_params
 
 SCALE = 0.02
 
@@ -23,14 +23,7 @@ def tiny_run(tmp_path_factory):
     roots = []
     for attempt in range(2):
         root = tmp_path_factory.mktemp(f"run{attempt}")
-        params_path = write_params(root, {"synthesize": {"scale": SCALE}})
-        mp = pytest.MonkeyPatch()
-        mp.setenv("KOGADX_PARAMS", str(params_path))
-        try:
-            _stage("synthesize").main([str(root / "raw"), str(root / "truth")])
-            _stage("ingest").main([str(root / "raw"), str(root / "validated"), str(root / "ingest.json")])
-        finally:
-            mp.undo()
+        synthesize_and_ingest(root, SCALE)
         roots.append(root)
     return roots
 
