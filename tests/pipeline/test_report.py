@@ -105,7 +105,8 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     write_json({"backtest": {"h24": {"lightgbm": model(0.12), "seasonal_naive": model(0.2)}},
                 "comparison": {"h24": {"seasonal_naive": {"wape_diff": -0.08, "ci95_low": -0.1, "ci95_high": -0.05,
                                                           "excludes_zero": True, "origins": 1}}},
-                "origins": {"h24": ["2024-09-02T23:00:00"]}, "rows": 96, "series": 2, "top_features": []},
+                "origins": {"h24": ["2024-09-02T23:00:00"]}, "rows": 96, "series": 2,
+                "top_features": [{"feature": "lag_168", "gain_share": 0.31}]},
                d["metrics"] / "demand.json")
     times = pd.date_range("2024-09-01", periods=48, freq="h")
     panel = pd.DataFrame({"zone": np.repeat(["C01", "C02"], 48), "time": np.tile(times, 2),

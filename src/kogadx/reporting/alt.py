@@ -49,7 +49,10 @@ def co2_waterfall(scenarios: pd.DataFrame) -> str:
     """``scenarios``: order, label, t_co2 (row 0 is today's total, the others are changes)."""
     rows = scenarios.sort_values("order")
     base = float(rows["t_co2"].iloc[0])
+    # the last row of the stage's table is the total after all measures ("after"), not a step
     steps = rows.iloc[1:]
+    if "step" in steps:
+        steps = steps[steps["step"] != "after"]
     biggest = steps.loc[steps["t_co2"].idxmin()]
     after = base + float(steps["t_co2"].sum())
     return (f"現状の {fmt_int(base)} t-CO2/年から、削減策を一つずつ重ねたときの減り方を示す滝グラフです。"
@@ -74,7 +77,7 @@ def counter_waits(scenarios: pd.DataFrame, target_min: float) -> str:
     return (f"シナリオごとの待ち時間の 90% 点と延べ職員時間を並べた図です。職員時間は「{high['scenario']}」の "
             f"{fmt_int(high['staff_hours'])} 人時から「{low['scenario']}」の {fmt_int(low['staff_hours'])} 人時まで、"
             f"待ちの 90% 点が目標の {fmt_num(target_min, 0)} 分を超えるシナリオは "
-            f"{'なし' if over.empty else '、'.join(map(str, over['scenario']))}です。")
+            f"{'なし' if over.empty else '、'.join(map(str, over['scenario'])) + ' '}です。")
 
 
 # ------------------------------------------------------------------ well-being
@@ -104,8 +107,8 @@ def wellbeing_profile(indicators: pd.DataFrame, districts: Sequence[str], labels
         if sub.empty:
             continue
         low = sub.loc[sub["diff"].idxmin()]
-        parts.append(f"{district}は「{labels[low['indicator']]}」が市全体より {fmt_num(-float(low['diff']), 2)} 点低く")
-    reading = "、".join(parts) + " (各地区で最も低い分野)。" if parts else ""
+        parts.append(f"{district}は「{labels[low['indicator']]}」が市全体より {fmt_num(-float(low['diff']), 2)} 点")
+    reading = ("各地区で最も低い分野は、" + "、".join(parts) + "低くなっています。") if parts else ""
     return ("選んだ地区ごとに 24 分野の平均を区間つきの点で、市全体の値を縦線で示した図です。" + reading)
 
 
@@ -195,9 +198,9 @@ def dispatch_figure(stem: str, dispatch: Mapping[str, Any]) -> str:
         many = max(rows, key=lambda r: int(r["n_vehicles"]))
         key, unit = (("wait_mean_min", "平均待ち時間"), "分") if stem == "wait_vs_fleet" else \
             (("served_rate", "乗車できた割合"), "")
-        show = (lambda v: f"{fmt_num(v, 2)} 分") if unit else fmt_pct
+        show = (lambda v: f"{fmt_num(v, 2)} 分") if unit else fmt_pct  # noqa: E731
         return (f"車両の台数を横軸に{key[1]}を示した折れ線グラフです。需要が実績どおりのとき、"
-                f"{few['n_vehicles']} 台で {show(few[key[0]])}、{many['n_vehicles']} 台で {show(many[key[0]])} です。")
+                f"{few['n_vehicles']} 台で {show(few[key[0]])}、{many['n_vehicles']} 台で {show(many[key[0]])}です。")
     if stem == "grid":
         rows = (dispatch.get("grid") or {}).get("rows", [])
         below = [r for r in rows if float(r["served_rate"]) < 0.95]
@@ -227,7 +230,9 @@ def dispatch_figure(stem: str, dispatch: Mapping[str, Any]) -> str:
                 f"{fmt_num(paired['ci95_high'], 2)} 分) です。")
     if stem == "route_map":
         route = dispatch.get("route_map", {})
-        return (f"{route.get('day', '再現した日')}に各車両が走った経路を、停留所間を直線で結んで色分けした地図です"
+        day = pd.Timestamp(route["day"]) if route.get("day") else None
+        when = f"{day.year} 年 {day.month} 月 {day.day} 日" if day is not None else "再現した日"
+        return (f"{when}に各車両が走った経路を、停留所間を直線で結んで色分けした地図です"
                 f" (車両 {n} 台)。")
     return "配車シミュレーションの補足図です。"
 
