@@ -24,7 +24,8 @@ def test_co2_monthly_names_the_largest_month_and_fuel() -> None:
 
 def test_waterfall_names_the_biggest_step_and_the_end_point() -> None:
     scen = pd.DataFrame({"order": [0, 1, 2, 3], "step": ["baseline", "led", "pv", "after"],
-                         "label": ["現状", "LED化", "屋根置き太陽光", "対策後"], "t_co2": [1000.0, -50.0, -300.0, 650.0]})
+                         "label": ["現状", "LED化", "屋根置き太陽光", "対策後"],
+                         "t_co2": [1000.0, -50.0, -300.0, 650.0]})
     text = alt.co2_waterfall(scen)
     assert "「屋根置き太陽光」の 300 t-CO2/年" in text and "650 t-CO2/年" in text
 
