@@ -521,5 +521,5 @@ def test_every_figure_has_alt_text_that_reads_the_figure(rendered):
         page = (out / f"{name}.html").read_text(encoding="utf-8")
         assert figure_alt_problems(page) == [], name
         alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
-        assert alts, name
+        assert len(alts) == page.count('<figure class="fig">'), name  # the privacy report has no figure
         assert all(re.search(r"\d", a) for a in alts), (name, [a for a in alts if not re.search(r"\d", a)])
