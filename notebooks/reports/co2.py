@@ -15,7 +15,6 @@
 co2_metrics = "metrics/co2.json"
 co2_figures = "reports/figures/co2"
 co2_tables = "data/features/co2"
-example_businesses = 3
 
 # %%
 import json
@@ -24,7 +23,10 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
+from kogadx.reporting import alt
 from kogadx.reporting import blocks as b
+from kogadx.energy.emissions import fiscal_year_of
+from kogadx.reporting.consistency import check_agree
 from kogadx.reporting.findings import co2_decision, co2_findings, co2_options
 
 
@@ -79,7 +81,12 @@ show(b.table_block(scope_fy, {"fiscal_year": "年度", "scope1": "Scope 1 (t-CO2
                               "total": "合計 (t-CO2)"},
                    {"scope1": b.fmt_int, "scope2": b.fmt_int, "total": b.fmt_int},
                    caption=f"表 1-1 年度別の排出量 (対象事業所の合計、各年度とも {latest} 年度の排出係数で換算)"))
-show(b.figure_block(Path(co2_figures) / "city_monthly_emissions.png", "図 1-1 対象事業所の合計の月別排出量"))
+city_monthly = table("emissions_city_monthly")
+# the figure is drawn by the co2 stage from the monthly sums; its yearly totals must be table 1-1's
+check_agree(city_monthly.groupby(fiscal_year_of(city_monthly["year_month"]))["t_co2"].sum(),
+            scope_fy.set_index("fiscal_year")["total"], "図 1-1", "表 1-1", "年度の排出量 (t-CO2)", rel_tol=1e-4)
+show(b.figure_block(Path(co2_figures) / "city_monthly_emissions.png", "図 1-1 対象事業所の合計の月別排出量",
+                    alt.co2_monthly(city_monthly, FUEL_LABELS)))
 sector_table = sector_latest.assign(share=sector_latest["t_co2"] / sector_latest["t_co2"].sum())
 sector_table = sector_table.merge(sectors, on="sector_name").sort_values("sector_code")
 show(b.table_block(sector_table, {"sector_code": "業種コード", "sector_name": "業種", "t_co2": "排出量 (t-CO2)",
@@ -125,7 +132,7 @@ if len(status):
 
 # %%
 show(b.figure_block(Path(co2_figures) / "city_weather_normalised_yoy.png",
-                    "図 2-1 対象事業所の合計の排出量 (実績と気象補正後)"))
+                    "図 2-1 対象事業所の合計の排出量 (実績と気象補正後)", alt.co2_yoy(city_yoy)))
 show(b.table_block(city_yoy, {"fiscal_year": "年度", "t_co2": "実績 (t-CO2)", "t_co2_normalised": "気象補正後 (t-CO2)"},
                    {"t_co2": b.fmt_int, "t_co2_normalised": b.fmt_int}, caption="表 2-1 年度別 実績と気象補正後"))
 baseline = metrics["baseline"]
@@ -168,7 +175,8 @@ show(b.table_block(measured.head(15), {
 # 削減として数えられるため、基礎排出係数の表では 0 になります。
 
 # %%
-show(b.figure_block(Path(co2_figures) / "city_scenario_waterfall.png", "図 4-1 削減策ごとの削減量 (対象事業所の合計)"))
+show(b.figure_block(Path(co2_figures) / "city_scenario_waterfall.png", "図 4-1 削減策ごとの削減量 (対象事業所の合計)",
+                    alt.co2_waterfall(table("scenarios_city"))))
 scen = table("scenarios_city").sort_values("order")
 show(b.table_block(scen, {"label": "対策", "t_co2": "排出量の変化 (t-CO2/年)", "cost_yen_per_yr": "光熱費の変化 (円/年)",
                           "capex_yen": "初期費用 (円)"},

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
+from kogadx.reporting import alt
 from kogadx.reporting import blocks as b
 from kogadx.reporting.findings import counter_decision, counter_options
 
@@ -88,7 +89,8 @@ show(b.note_block("処理時間やオンラインの効果など、市で確認�
 # 初日と最終日、昼休みと夕方 (仕事帰り) に山があります。
 
 # %%
-show(b.figure_block(Path(counter_figures) / "arrivals_heatmap.png", "図 1-1 予測来庁数 (人/時、日 × 時刻)"))
+show(b.figure_block(Path(counter_figures) / "arrivals_heatmap.png", "図 1-1 予測来庁数 (人/時、日 × 時刻)",
+                    alt.counter_heatmap(forecast)))
 days = venue.groupby("date").agg(mean=("mean", "sum"), peak=("mean", "max")).reset_index()
 days["label"] = [f"{d.month}/{d.day}({WEEKDAYS[d.weekday()]})" for d in pd.to_datetime(days["date"])]
 show(b.table_block(days, {"label": "会場の日", "mean": "予測来庁数 (人/日)", "peak": "最も混む時間帯 (人/時)"},
@@ -110,7 +112,8 @@ show(b.note_block("1 時間あたり数人〜十数人の枠では、偶然の�
 # 会場の各日を 20 回ずつシミュレーションして確かめました。
 
 # %%
-show(b.figure_block(Path(counter_figures) / "waits_by_scenario.png", "図 2-1 シナリオ別の待ち時間と延べ職員時間"))
+show(b.figure_block(Path(counter_figures) / "waits_by_scenario.png", "図 2-1 シナリオ別の待ち時間と延べ職員時間",
+                    alt.counter_waits(scenarios, target)))
 show(b.table_block(scenarios, {
     "scenario": "シナリオ", "venue_days": "会場日数", "staff_hours": "延べ職員時間 (人時)", "max_counters": "最大窓口数",
     "mean_wait_min": "平均待ち (分)", "p90_wait_min": "待ち 90% 点 (分)", "past_counters_p90_wait_min": "従来の窓口数での 90% 点 (分)"},

@@ -36,6 +36,7 @@ from IPython.display import HTML, display
 from kogadx.demand.params import FeaturesParams
 from kogadx.demand.plots import MODEL_LABELS_JA
 from kogadx.params import load_params
+from kogadx.reporting import alt
 from kogadx.reporting import blocks as b
 from kogadx.reporting import norute
 from kogadx.reporting.findings import norute_decision, norute_findings, norute_options
@@ -76,9 +77,10 @@ stop_table = pd.read_parquet(stops)
 features_params = load_params(FeaturesParams)
 zone_names = norute.zone_town_labels(stop_table, features_params.zone_level, features_params.n_clusters)
 show(b.figure_bytes_block(norute.figure_png(norute.plot_monthly_outcomes(monthly)),
-                          "図 1-1 月別の予約件数 (結果別)"))
-show(b.figure_bytes_block(norute.figure_png(norute.plot_hourly_profile(norute.hourly_profile(panel))),
-                          "図 1-2 時間帯別の平均予約件数 (平日と土日祝)"))
+                          "図 1-1 月別の予約件数 (結果別)", alt.norute_monthly(monthly)))
+profile = norute.hourly_profile(panel)
+show(b.figure_bytes_block(norute.figure_png(norute.plot_hourly_profile(profile)),
+                          "図 1-2 時間帯別の平均予約件数 (平日と土日祝)", alt.norute_hourly(profile)))
 zone_totals = panel.groupby("zone", as_index=False)["y"].sum().sort_values("zone")
 zone_totals["share"] = zone_totals["y"] / zone_totals["y"].sum()
 zone_totals["zone"] = zone_totals["zone"].map(lambda z: norute.zone_display(z, zone_names))
@@ -129,7 +131,8 @@ show(b.note_block(
 for name, caption in [("forecast_vs_actual", "図 2-1 予測と実績 (全区域の合計、最後の起点)"),
                       ("residuals_by_hour", "図 2-2 時間帯別の予測誤差 (運行時間内)"),
                       ("feature_importance", "図 2-3 予測に効いている要因")]:
-    show(b.figure_block(Path(demand_figures) / f"{name}.png", caption))
+    show(b.figure_block(Path(demand_figures) / f"{name}.png", caption,
+                        alt.demand_figure(name, demand)))
 show(b.table_block(norute.top_features_table(demand.get("top_features", [])),
                    {"feature": "要因", "share": "予測への寄与 (ゲインの割合)"}, {"share": b.fmt_pct},
                    caption="表 2-4 予測に効いている要因 (上位)"))
@@ -229,7 +232,8 @@ if has_dispatch:
                            numeric=["diff", "interval"],
                            caption="表 4-6 作り直した予約での差 (同じ予約どうしの差、マイナスは左の方針の待ち時間が短い)"))
         show(b.figure_block(Path(dispatch_figures) / "replications.png",
-                            "図 4-1 再配置なしとの平均待ち時間の差 (作り直した予約での平均と 95% 区間)"))
+                            "図 4-1 再配置なしとの平均待ち時間の差 (作り直した予約での平均と 95% 区間)",
+                            alt.dispatch_figure("replications", dispatch)))
     show(b.paragraph(norute.replication_note(dispatch)))
     if "reopt" in dispatch:
         # rolling re-optimisation against insertion (mobility.reopt): KPIs side by side, then paired differences
@@ -284,7 +288,8 @@ if has_dispatch:
     first = 2 if len(replicated) else 1  # 図 4-1 is the replicated comparison above
     for i, stem in enumerate(norute.order_dispatch_figures(stems), start=first):
         show(b.figure_block(Path(dispatch_figures) / f"{stem}.png",
-                            f"図 4-{i} {norute.dispatch_figure_caption(stem, dispatch)}"))
+                            f"図 4-{i} {norute.dispatch_figure_caption(stem, dispatch)}",
+                            alt.dispatch_figure(stem, dispatch)))
 else:
     show(b.note_block("配車シミュレーションの結果はまだありません", kind="missing"))
 
@@ -297,6 +302,6 @@ stop_table = pd.read_parquet(stops)
 town_shapes = gpd.read_parquet(towns)
 pairs = norute.top_od_pairs(requests, stop_table, top_od_pairs)
 show(b.figure_bytes_block(norute.figure_png(norute.plot_stop_map(stop_table, town_shapes, pairs)),
-                          "図 5-1 乗降地点と利用の多い区間 (線が太いほど多い)"))
+                          "図 5-1 乗降地点と利用の多い区間 (線が太いほど多い)", alt.stop_map(pairs, len(stop_table))))
 show(b.table_block(pairs, {"o_stop_name": "乗車地点", "d_stop_name": "降車地点", "trips": "完了した乗車"},
                    {"trips": b.fmt_int}, caption=f"表 5-1 利用の多い区間 (上位 {len(pairs)})"))

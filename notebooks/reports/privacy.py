@@ -26,6 +26,7 @@ from IPython.display import HTML, display
 
 from kogadx.privacy.audit import ACTION_JA
 from kogadx.reporting import blocks as b
+from kogadx.reporting.columns import column_label
 from kogadx.reporting.findings import APPI_ITEM_JA, privacy_decision, privacy_findings
 
 
@@ -80,6 +81,7 @@ rows = [{"table": t, **c} for t, v in sorted(audit["tables"].items()) for c in v
 columns = pd.DataFrame(rows)
 columns["action_ja"] = [ACTION_JA.get(a, a) for a in columns["action"]]
 columns["item_ja"] = [APPI_ITEM_JA.get(i, i) for i in columns["appi"]]
+columns["column"] = [column_label(t, c) for t, c in zip(columns["table"], columns["column"], strict=True)]
 by_item = (columns[columns["appi"] != "not_personal"]
            .groupby(["item_ja", "action_ja"], as_index=False)
            .agg(n_columns=("column", "size"),
@@ -138,7 +140,8 @@ show(b.kv_block([
 ps = audit["pseudonym"]
 show(b.kv_block([
     ("方式", f"{ps['algorithm']} (秘密鍵つきハッシュ)、先頭 {ps['hex_length']} 桁 ({ps['bits']} ビット)"),
-    ("偶然の重複確率 (10 万人 / 今回の人数)", f"{ps['collision_probability_n100000']:.1e} / {ps['collision_probability_observed']:.1e}"),
+    ("偶然の重複確率 (10 万人 / 今回の人数)", f"{b.fmt_tiny(ps['collision_probability_n100000'])} / "
+                                           f"{b.fmt_tiny(ps['collision_probability_observed'])}"),
     ("鍵の出所", str(audit["key"]["source"])),
     ("加工ポリシーの版", f"{audit['policy']['version']} (SHA-256 {audit['policy']['sha256'][:16]})"),
     ("削除情報等の保管", "安全管理区域 (data/secure/) に分析用データと分けて保管"),

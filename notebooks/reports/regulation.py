@@ -22,6 +22,7 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
+from kogadx.reporting import alt
 from kogadx.reporting import blocks as b
 from kogadx.reporting import regulation as reg
 from kogadx.reporting.norute import figure_png
@@ -71,7 +72,8 @@ else:
 # 縦軸は該当する条項のうち見つかる割合 (再現率) です。括弧内は法令を選び直して求めた 95% 区間です。
 
 # %%
-show(b.figure_bytes_block(figure_png(reg.plot_recall_curve(cv)), "図 2-1 読む条項の割合と見つかる割合"))
+show(b.figure_bytes_block(figure_png(reg.plot_recall_curve(cv)), "図 2-1 読む条項の割合と見つかる割合",
+                          alt.recall_curve(cv)))
 model, kw = cv["model"], cv["keywords"]
 rows = [(f"上位 {b.fmt_pct(cv['budget'], 0)} を読んだときの再現率 (判定モデル)",
          f"{b.fmt_pct(model['recall_at_budget'], 0)} ({b.fmt_pct(model['recall_interval']['low'], 0)}〜{b.fmt_pct(model['recall_interval']['high'], 0)})"),

@@ -25,8 +25,12 @@ from statistics import NormalDist
 import pandas as pd
 from IPython.display import HTML, display
 
+from kogadx.reporting import alt
 from kogadx.reporting import blocks as b
+from kogadx.reporting.consistency import check_agree
 from kogadx.reporting.findings import wellbeing_decision, wellbeing_findings, wellbeing_options
+from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS
+from kogadx.wellbeing.compare import city_comparison, class_counts
 
 
 def show(html: str) -> None:
@@ -85,7 +89,19 @@ for name, caption in [("district_profile", "図 1-1 地区のプロファイル 
                       ("map_happiness", "図 1-3 地区別の幸福度 (地図は区間が市全体の値より高い・含む・低いの 3 区分で、順位ではありません)"),
                       ("map_life_satisfaction", "図 1-4 地区別の生活満足度 (地図は市全体との比較の 3 区分)"),
                       ("map_mobility", "図 1-5 地区別の「移動・交通」(地図は市全体との比較の 3 区分)")]:
-    show(b.figure_block(Path(wellbeing_figures) / f"{name}.png", caption))
+    if name == "district_profile":
+        # the panel titles' n (drawn by the wellbeing stage) must be table 1-1's 回答者
+        drawn = table("profile_figure").set_index("district")["n"]
+        check_agree(drawn, summary.set_index("district")["n"], "図 1-1", "表 1-1", "回答者数")
+    if name.startswith("map_"):
+        indicator = name.removeprefix("map_")
+        text = alt.wellbeing_map(class_counts(city_comparison(indicators, indicator)), INDICATOR_LABELS[indicator])
+    elif name == "district_profile":
+        categories = {k: INDICATOR_LABELS[k] for k in CATEGORY_KEYS}
+        text = alt.wellbeing_profile(indicators, metrics.get("profile_districts", []), categories)
+    else:
+        text = alt.wellbeing_heatmap(indicators, {k: INDICATOR_LABELS[k] for k in CATEGORY_KEYS})
+    show(b.figure_block(Path(wellbeing_figures) / f"{name}.png", caption, text))
 
 # %% [markdown]
 # ### 推定方法の比較 (幸福度)
@@ -136,7 +152,8 @@ if sens_path.exists() and "sensitivity" in metrics:
 # 関係があるように見えることがあります。ある分野を良くすれば幸福度が上がる、とは読まないでください。
 
 # %%
-show(b.figure_block(Path(wellbeing_figures) / "drivers.png", "図 2-1 幸福度と各分野の関係の強さ"))
+show(b.figure_block(Path(wellbeing_figures) / "drivers.png", "図 2-1 幸福度と各分野の関係の強さ",
+                    alt.wellbeing_drivers(drivers)))
 drv = drivers.sort_values("rank_linear")
 drv["ci"] = [f"{b.fmt_num(lo, 3)}〜{b.fmt_num(hi, 3)}" for lo, hi in zip(drv["coef_ci_low"], drv["coef_ci_high"], strict=True)]
 drv["perm_ci"] = [f"{b.fmt_num(lo, 4)}〜{b.fmt_num(hi, 4)}" if pd.notna(lo) else "—" for lo, hi in

@@ -24,8 +24,9 @@ from kogadx.params import load_params, read_params_file
 from kogadx.plotting import save_figure, setup
 from kogadx.regulation.review import review_workbook
 from kogadx.reporting.browser import check_reports, find_chromium
-from kogadx.reporting.page import external_references
+from kogadx.reporting.page import external_references, figure_alt_problems
 from kogadx.reporting.params import ReportParams
+from kogadx.reporting.render import ReportError
 from kogadx.reporting.stage import ReportInputs, render_reports
 from tests.helpers import PROJECT_ROOT, write_params
 from tests.regulation_fixtures import candidates, regulation_metrics
@@ -36,9 +37,7 @@ needs_chromium = pytest.mark.skipif(
 REPORTS = ["norute", "co2", "wellbeing", "privacy", "regulation", "counter"]
 FIGURES = {
     "demand": ["forecast_vs_actual", "residuals_by_hour", "feature_importance"],
-    "co2": ["city_monthly_emissions", "city_weather_normalised_yoy", "city_scenario_waterfall",
-            "business_monthly_emissions", "business_weather_normalised_yoy", "business_sector_position",
-            "business_scenario_waterfall"],
+    "co2": ["city_monthly_emissions", "city_weather_normalised_yoy", "city_scenario_waterfall"],
     "wellbeing": ["district_profile", "district_profile_heatmap", "map_happiness", "map_life_satisfaction",
                   "map_mobility", "drivers"],
     "counter": ["arrivals_heatmap", "waits_by_scenario"],
@@ -106,7 +105,8 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     write_json({"backtest": {"h24": {"lightgbm": model(0.12), "seasonal_naive": model(0.2)}},
                 "comparison": {"h24": {"seasonal_naive": {"wape_diff": -0.08, "ci95_low": -0.1, "ci95_high": -0.05,
                                                           "excludes_zero": True, "origins": 1}}},
-                "origins": {"h24": ["2024-09-02T23:00:00"]}, "rows": 96, "series": 2, "top_features": []},
+                "origins": {"h24": ["2024-09-02T23:00:00"]}, "rows": 96, "series": 2,
+                "top_features": [{"feature": "lag_168", "gain_share": 0.31}]},
                d["metrics"] / "demand.json")
     times = pd.date_range("2024-09-01", periods=48, freq="h")
     panel = pd.DataFrame({"zone": np.repeat(["C01", "C02"], 48), "time": np.tile(times, 2),
@@ -154,6 +154,10 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                                 "sector_code": ["06", "09", "06", "09", "83"],
                                 "scope": [1, 2, 1, 2, 2], "t_co2": [100.0, 200.0, 110.0, 190.0, 60.0]}),
                   c / "emissions_by_sector.parquet")
+    # monthly sums behind figure 1-1: their fiscal-year totals are table 1-1's (300 and 360)
+    write_parquet(pd.DataFrame({"year_month": ["2022-04", "2023-01", "2023-05", "2024-03"],
+                                "fuel": ["electricity", "city_gas", "electricity", "electricity"],
+                                "t_co2": [150.0, 150.0, 200.0, 160.0]}), c / "emissions_city_monthly.parquet")
     write_parquet(pd.DataFrame({"business_id": np.repeat(ids, 2), "fiscal_year": [2022, 2023] * 4,
                                 "t_co2": np.arange(8, dtype=float) + 10,
                                 "t_co2_normalised": np.arange(8, dtype=float) + 9}),
@@ -181,8 +185,10 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
     w = d["features"] / "wellbeing"
     districts = ["市全体", "花鶴丘", "日吉"]
     labels = [("happiness", "幸福度"), ("life_satisfaction", "生活満足度")]
-    rows = [{"district": dd, "indicator": ind, "indicator_label": lab, "mean": 6.0 + k, "ci_low": 5.5 + k,
-             "ci_high": 6.5 + k}
+    labels += [("mobility", "移動・交通")]
+    rows = [{"district": dd, "indicator": ind, "indicator_label": lab, "n": [27, 12, 15][k], "mean": 6.0 + k,
+             "ci_low": 5.5 + k, "ci_high": 6.5 + k, "mean_eb": 6.0 + k, "ci_low_eb": 5.5 + k, "ci_high_eb": 6.5 + k,
+             "withheld": False}
             for k, dd in enumerate(districts) for ind, lab in labels]
     write_parquet(pd.DataFrame(rows), w / "district_indicators.parquet")
     write_parquet(pd.DataFrame({"item": ["health", "self_efficacy", "housing"],
@@ -197,6 +203,7 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
         summary[f"{ind}_ci_low_eb"] = [5.2, 5.6]
         summary[f"{ind}_ci_high_eb"] = [7.0, 7.1]
     write_parquet(summary, w / "district_summary.parquet")
+    write_parquet(pd.DataFrame({"district": ["花鶴丘", "日吉"], "n": [12, 15]}), w / "profile_figure.parquet")
     write_parquet(pd.DataFrame({"district": ["花鶴丘", "日吉"], "population": [3000, 2500], "share_65plus": [0.4, 0.35],
                                 "density_per_km2": [3000.0, 2800.0], "dist_stop_m": [300.0, 450.0]}),
                   w / "district_objective.parquet")
@@ -204,6 +211,7 @@ def make_fixture_outputs(root: Path) -> dict[str, Path]:
                 "happiness": {"city_ci_high": 6.5, "city_ci_low": 6.3, "city_mean_unweighted": 6.2,
                               "city_mean_weighted": 6.4, "median_shrinkage": 0.45},
                 "n_districts": 2, "n_districts_without_respondents": 0, "n_respondents": 27,
+                "profile_districts": ["花鶴丘", "日吉"],
                 "raking": {"converged": True, "iterations": 5, "kish_deff": 1.3, "max_weight_over_mean": 3.2}},
                d["metrics"] / "wellbeing.json")
     # Privacy
@@ -264,7 +272,7 @@ def _render(d: dict[str, Path], only: list[str]) -> dict[str, bytes]:
     return render_reports(inputs, load_params(ReportParams), only=only)
 
 
-REPORT_PARAMS = {"top_od_pairs": 5, "co2_example_businesses": 2, "max_mb": 5, "browser_check": CHROMIUM is not None,
+REPORT_PARAMS = {"top_od_pairs": 5, "max_mb": 5, "browser_check": CHROMIUM is not None,
                  "chromium_path": CHROMIUM or "/usr/bin/chromium", "viewport_width": 900}
 
 
@@ -486,3 +494,32 @@ def test_business_sheets_stay_out_of_the_public_report(rendered, tmp_path):
                          cwd=PROJECT_ROOT).decode("utf-8")
     text = _visible_text(page)
     assert f"事業所 {business} の概要" in text and "従業員数" in text and "この事業所にだけ渡してください" in text
+
+
+def test_figure_and_table_mismatch_stops_the_report(rendered, tmp_path):
+    """Planted: figure 1-1's panel says 255 respondents for 花鶴丘, table 1-1 says 12 — the
+    wellbeing report must fail while rendering, naming both and the district (the 天神 bug)."""
+    d, _ = rendered
+    changed = {k: tmp_path / k for k in d}
+    for key, folder in d.items():
+        shutil.copytree(folder, changed[key])
+    write_parquet(pd.DataFrame({"district": ["花鶴丘", "日吉"], "n": [255, 15]}),
+                  changed["features"] / "wellbeing" / "profile_figure.parquet")
+    params = write_params(tmp_path, {"report": {**REPORT_PARAMS, "browser_check": False}})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KOGADX_PARAMS", str(params))
+        with pytest.raises(ReportError) as failed:
+            _render(changed, only=["wellbeing"])
+    message = str(failed.value)
+    assert "図 1-1と表 1-1が食い違っています" in message and "花鶴丘" in message and "255" in message
+
+
+def test_every_figure_has_alt_text_that_reads_the_figure(rendered):
+    """Each <img> says what its figure shows: a sentence with a number, never the caption again."""
+    _, out = rendered
+    for name in REPORTS:
+        page = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert figure_alt_problems(page) == [], name
+        alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+        assert len(alts) == page.count('<figure class="fig">'), name  # the privacy report has no figure
+        assert all(re.search(r"\d", a) for a in alts), (name, [a for a in alts if not re.search(r"\d", a)])

@@ -51,7 +51,7 @@ def feature_label(feature: str) -> str:
     """The Japanese name of a feature (lags: "k 時間前の件数")."""
     if feature.startswith("lag_") and feature[4:].isdigit():
         k = int(feature[4:])
-        return f"{k // 24} 日前の同時刻の件数" if k % 24 == 0 else f"{k} ステップ前の件数"
+        return f"{k // 24} 日前の同時刻の件数" if k % 24 == 0 else f"{k} 時間前の件数"
     return FEATURE_LABELS_JA.get(feature, feature)
 
 
@@ -67,7 +67,7 @@ def plot_forecast_vs_actual(predictions: pd.DataFrame, horizon: int) -> Any:
     ax.plot(actual["ds"], actual["y"], color="black", linewidth=1.6, label="実績")
     for model, rows in totals.groupby("model", sort=True):
         ax.plot(rows["ds"], rows["yhat"], linewidth=1.0, label=model_label(model))
-    ax.set_title(f"予測と実績 (全区域の合計、最後の起点から {horizon} ステップ先まで)")
+    ax.set_title(f"予測と実績 (全区域の合計、最後の起点から {horizon} 時間先まで)")
     ax.set_xlabel("日時")
     ax.set_ylabel("リクエスト数 (件/時)")
     ax.legend(loc="upper left", fontsize=8, ncol=3)
@@ -87,9 +87,9 @@ def plot_residuals_by_hour(predictions: pd.DataFrame, horizon: int, model: str =
     fig, ax = plt.subplots(figsize=(10, 4.5))
     ax.boxplot(data, positions=list(range(24)), showfliers=False)
     ax.axhline(0.0, color="grey", linewidth=0.8)
-    ax.set_title(f"時間帯別の残差 ({model_label(model)}、{horizon} ステップ先、運行時間内、全起点)")
+    ax.set_title(f"時間帯別の予測の外れ ({model_label(model)}、{horizon} 時間先、運行時間内、全起点)")
     ax.set_xlabel("時刻 (時)")
-    ax.set_ylabel("残差 = 実績 − 予測 (件/時)")
+    ax.set_ylabel("外れ = 実績 − 予測 (件/時)")
     return fig
 
 
@@ -101,6 +101,6 @@ def plot_feature_importance(importance: pd.DataFrame, top: int = 20) -> Any:
     positions = list(range(len(head)))  # positions, not labels: two features may share a name
     ax.barh(positions, head["gain_share"])
     ax.set_yticks(positions, [feature_label(f) for f in head["feature"]])
-    ax.set_title("LightGBM の特徴量重要度 (ゲインの割合)")
-    ax.set_xlabel("ゲインの割合")
+    ax.set_title("予測に効いている要因 (LightGBM)")
+    ax.set_xlabel("予測への寄与 (ゲインの割合)")
     return fig

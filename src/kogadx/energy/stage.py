@@ -54,7 +54,6 @@ class Co2Results:
 
     tables: dict[str, pd.DataFrame]
     metrics: dict[str, Any]
-    example_business_id: str
     sector_names: dict[str, str]
     factor_year: int = 0
     metrics_excluded: frozenset[str] = frozenset()
@@ -171,7 +170,6 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     intensity["t_co2_per_employee"] = intensity["t_co2"] / intensity["employees"]
 
     g14 = business_g14_summary(mv.models)
-    example = params.figures.example_business_id or str(sorted(g14["business_id"])[0])
     metrics = _metrics(businesses, counted, summaries, clean, periods, mv_models, city_scen, city_scen_adj,
                        latest_fy, no_factor)
     sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
@@ -189,7 +187,7 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "degree_days": dd, "emission_factors_used": rows, "emission_factor_status": factor_status,
         "emission_factor_table": factor_table,
     }
-    return Co2Results(tables=tables, metrics=metrics, example_business_id=example, sector_names=sector_names,
+    return Co2Results(tables=tables, metrics=metrics, sector_names=sector_names,
                       factor_year=latest_fy, metrics_excluded=frozenset(no_factor))
 
 
@@ -288,31 +286,23 @@ def _metrics(businesses: pd.DataFrame, emissions: pd.DataFrame, summaries: dict[
 
 
 def make_figures(outputs: Co2Results) -> dict[str, Any]:
-    """The report figures: {file stem: matplotlib Figure}."""
+    """The report figures: {file stem: matplotlib Figure}.
+
+    Only sums over the businesses: a single business's own charts (its monthly use, its place in
+    its sector) could identify it in a shareable folder, so they are drawn only on the business's
+    own sheet (`kogadx report business-sheet`), never here.
+    """
     from kogadx.energy import figures as fg
 
     t = outputs.tables
-    example = outputs.example_business_id
     emissions = t["emissions"]
-    intensity = t["intensity"]
-    sector = intensity.loc[intensity["business_id"] == example, "sector_code"]
-    sector_code = str(sector.iloc[0]) if len(sector) else ""
-    peers = intensity.loc[intensity["sector_code"] == sector_code]
-    yoy_city = t["weather_normalised_yoy"]
-    sector_label = outputs.sector_names.get(sector_code, sector_code)
     return {
         "city_monthly_emissions": fg.stacked_monthly_emissions(
             emissions.loc[~emissions["business_id"].isin(outputs.metrics_excluded)],
             f"対象事業所の合計: 月別CO2排出量 (エネルギー源別, {outputs.factor_year}年度の係数)"),
-        "business_monthly_emissions": fg.stacked_monthly_emissions(
-            emissions.loc[emissions["business_id"] == example], "事業所の月別CO2排出量 (エネルギー源別)"),
         "city_weather_normalised_yoy": fg.weather_normalised_yoy(
-            yoy_city, f"年度別CO2排出量: 実績と気象補正後 (対象事業所の合計, {outputs.factor_year}年度の係数)"),
-        "business_weather_normalised_yoy": fg.weather_normalised_yoy(
-            yoy_city.loc[yoy_city["business_id"] == example], "年度別CO2排出量: 実績と気象補正後 (事業所)"),
-        "business_sector_position": fg.sector_position(peers, example, sector_label),
-        "business_scenario_waterfall": fg.scenario_waterfall(
-            t["scenarios"].loc[t["scenarios"]["business_id"] == example], "削減対策の効果 (事業所, t-CO2/年)"),
+            t["weather_normalised_yoy"],
+            f"年度別CO2排出量: 実績と気象補正後 (対象事業所の合計, {outputs.factor_year}年度の係数)"),
         "city_scenario_waterfall": fg.scenario_waterfall(
             t["scenarios_city"], "削減対策の効果 (対象事業所の合計, 基礎排出係数, t-CO2/年)"),
     }

@@ -36,6 +36,23 @@ def fmt_pct(share: float, digits: int = 1) -> str:
     return f"{100 * float(share):.{digits}f}%"
 
 
+_JA_UNITS = ((1e16, "京"), (1e12, "兆"), (1e8, "億"), (1e4, "万"))
+
+
+def fmt_tiny(probability: float) -> str:
+    """A small probability as a reader says it: 9.4e-11 → '約 110 億分の 1' (not '9.4e-11')."""
+    p = float(probability)
+    if p <= 0:
+        return "0"
+    if p >= 1e-4:
+        return f"{100 * p:.2g}%"
+    odds = 1.0 / p
+    for size, unit in _JA_UNITS:
+        if odds >= size and odds / size < 10_000:
+            return f"約 {float(f'{odds / size:.2g}'):,.0f} {unit}分の 1"
+    return f"およそ 10 の {round(math.log10(odds))} 乗分の 1"
+
+
 def esc(text: Any) -> str:
     """HTML-escape any value's string form."""
     return html.escape(str(text), quote=True)
@@ -78,17 +95,17 @@ def image_data_uri(path: str | Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def figure_block(path: str | Path, caption: str, alt: str | None = None) -> str:
+def figure_block(path: str | Path, caption: str, alt: str) -> str:
     """An embedded figure with a Japanese caption; ``alt`` says what the figure shows (for a screen
-    reader, a sentence with the reading, not the caption again); without it, the caption."""
-    return (f"<figure class=\"fig\"><img src=\"{image_data_uri(path)}\" alt=\"{esc(alt or caption)}\">"
+    reader: a sentence with the reading, from :mod:`kogadx.reporting.alt`, not the caption again)."""
+    return (f"<figure class=\"fig\"><img src=\"{image_data_uri(path)}\" alt=\"{esc(alt)}\">"
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
-def figure_bytes_block(png: bytes, caption: str) -> str:
+def figure_bytes_block(png: bytes, caption: str, alt: str) -> str:
     """Like :func:`figure_block` for a PNG already in memory (figures drawn by the template)."""
     uri = f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}"
-    return (f"<figure class=\"fig\"><img src=\"{uri}\" alt=\"{esc(caption)}\">"
+    return (f"<figure class=\"fig\"><img src=\"{uri}\" alt=\"{esc(alt)}\">"
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct
+from kogadx.reporting.blocks import fmt_int, fmt_num, fmt_pct, fmt_tiny
 from kogadx.reporting.norute import interval_contains_zero, policy_label, signed_minutes
 
 MODEL_JA = {"lightgbm": "LightGBM", "seasonal_naive": "前週同時刻", "moving_average": "移動平均",
@@ -234,9 +234,9 @@ def privacy_findings(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
         f"{anonymize['l']} 種類以上ある状態 (l 多様性、目標 "
         f"{anonymize['l_target']}) です。削除した行は {fmt_int(anonymize['records_suppressed'])} 行です。"
         "この表は公開用ではなく、提案募集と契約を経た相手にのみ提供します。",
-        f"仮IDは {audit['pseudonym']['algorithm']} の先頭 {audit['pseudonym']['bits']} ビットで、"
+        f"仮IDは鍵付きハッシュ ({audit['pseudonym']['algorithm']}) の先頭 {audit['pseudonym']['bits']} ビットで、"
         f"{fmt_int(audit['pseudonym']['persons_observed'])} 人で偶然同じ仮IDになる確率は "
-        f"{audit['pseudonym']['collision_probability_observed']:.1e} です。",
+        f"{fmt_tiny(audit['pseudonym']['collision_probability_observed'])} です。",
     ]
     if tier is not None:
         out.append(f"学生向けの乗車記録では、{tier['max_p']} 点の乗車で一意に特定できる利用者×日の割合は "

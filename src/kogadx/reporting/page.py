@@ -7,6 +7,7 @@ No external resource of any kind: no scripts, no stylesheets, no web fonts, no t
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from kogadx.reporting.blocks import esc
 from kogadx.reporting.fonts import FONT_FAMILY, font_face_css
@@ -201,3 +202,50 @@ def external_references(html_text: str) -> list[str]:
             start = max(match.start() - 30, 0)
             found.append(html_text[start:match.end() + 50])
     return found
+
+
+class _FigureParser(HTMLParser):
+    """Collects (alt, caption) of every ``<figure>`` in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: list[tuple[str | None, str]] = []
+        self._alt: str | None = None
+        self._in_figure = self._in_caption = False
+        self._caption: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "figure":
+            self._in_figure, self._alt, self._caption = True, None, []
+        elif tag == "img" and self._in_figure:
+            self._alt = dict(attrs).get("alt")
+        elif tag == "figcaption":
+            self._in_caption = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "figcaption":
+            self._in_caption = False
+        elif tag == "figure" and self._in_figure:
+            self.figures.append((self._alt, "".join(self._caption).strip()))
+            self._in_figure = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_caption:
+            self._caption.append(data)
+
+
+def figure_alt_problems(html_text: str) -> list[str]:
+    """Figures whose alt text does not say what they show: missing, the caption again, or not a
+    sentence (it must end with 「。」). [] when every figure is described."""
+    parser = _FigureParser()
+    parser.feed(html_text)
+    problems = []
+    for alt, caption in parser.figures:
+        text = (alt or "").strip()
+        if not text:
+            problems.append(f"{caption}: 代替テキストがありません")
+        elif text == caption or caption.endswith(text):
+            problems.append(f"{caption}: 代替テキストが図の題と同じです")
+        elif not text.endswith("。"):
+            problems.append(f"{caption}: 代替テキストが文になっていません (「。」で終わる文で図の読み方を書く)")
+    return problems

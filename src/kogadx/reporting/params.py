@@ -16,7 +16,6 @@ class ReportParams:
     SECTION: ClassVar[str] = "report"
 
     top_od_pairs: Annotated[int, Field(ge=1)] = 15  # のるーと: busiest completed origin→destination pairs
-    co2_example_businesses: Annotated[int, Field(ge=0)] = 3  # per-business sheets (one per sector)
     regulation_top_n: Annotated[int, Field(ge=1)] = 30  # アナログ規制: highest-scoring candidates listed
     max_mb: Annotated[float, Field(gt=0)] = 5  # a larger report stops the stage
     browser_check: bool = True  # false: no browser check, no screenshots, a note instead

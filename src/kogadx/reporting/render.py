@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kogadx.errors import UserFacingError
-from kogadx.reporting.page import assemble_page, external_references
+from kogadx.reporting.page import assemble_page, external_references, figure_alt_problems
 
 log = logging.getLogger("kogadx.report")
 
@@ -115,6 +115,9 @@ def render_report(template: str | Path, parameters: Mapping[str, Any], title: st
     external = external_references(page)
     if external:
         raise ReportError(f"{template}: 外部から読み込む参照があります: {external[:3]}")
+    undescribed = figure_alt_problems(page)
+    if undescribed:
+        raise ReportError(f"{template}: 図の代替テキストに問題があります: {undescribed[:3]}")
     data = page.encode("utf-8")
     if len(data) > max_bytes:
         raise ReportError(f"{template}: レポートが {len(data):,} バイトで上限 {max_bytes:,} バイトを超えています")

@@ -110,7 +110,7 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
                     "cost_per_vehicle_hour_yen": params.norute_cost_per_vehicle_hour_yen,
                     "fare_yen": params.norute_fare_yen}, _existing(norute.values())),
         ReportSpec("co2", "事業所の CO2 排出量レポート", ("co2", "report"),
-                   {**_str(co2), "example_businesses": params.co2_example_businesses}, _existing(co2.values())),
+                   _str(co2), _existing(co2.values())),
         ReportSpec("wellbeing", "地域幸福度 調査レポート", ("wellbeing", "report"),
                    {**_str(wellbeing), "level": level},
                    _existing(wellbeing.values())),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kogadx.plotting import PALETTE, setup
+from kogadx.wellbeing.compare import city_comparison
 from kogadx.wellbeing.indicators import CITY
 
 
@@ -40,11 +41,10 @@ def choropleth_with_intervals(
         gdf[~has].plot(ax=ax_map, color="#dddddd", edgecolor="white", hatch="///")
     # Three classes against the city value instead of a colour ramp: a ramp invites reading the map
     # as a ranking, which the indicator's authors ask us not to do; most intervals hold the city value.
-    city_mean = float(city["mean"])
-    holds = (gdf["ci_low_eb"] <= city_mean) & (gdf["ci_high_eb"] >= city_mean)
-    classes = [("区間が市全体より高い", PALETTE[0], gdf["ci_low_eb"] > city_mean),
-               ("区間が市全体の値を含む", "#e8e8e8", holds),
-               ("区間が市全体より低い", PALETTE[1], gdf["ci_high_eb"] < city_mean)]
+    klass = gdf["district"].map(city_comparison(estimates, indicator))
+    classes = [("区間が市全体より高い", PALETTE[0], klass == "higher"),
+               ("区間が市全体の値を含む", "#e8e8e8", klass == "holds"),
+               ("区間が市全体より低い", PALETTE[1], klass == "lower")]
     from matplotlib.patches import Patch
 
     handles = []

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-CITY = "市全体"
+from kogadx.wellbeing.compare import CITY  # one definition, shared with the report
 
 
 def weighted_mean_ci(values: np.ndarray, weights: np.ndarray, level: float = 0.95) -> dict[str, float]:

@@ -18,6 +18,7 @@ from kogadx.params import as_dict
 from kogadx.rng import stream_rng
 from kogadx.stage import LoggedModel, StageOutputs, TrackedRun
 from kogadx.wellbeing.categories import CATEGORY_KEYS, INDICATOR_LABELS, OVERALL_ITEMS
+from kogadx.wellbeing.compare import profile_districts
 from kogadx.wellbeing.data import SurveyDataError, standardize_register, standardize_survey
 from kogadx.wellbeing.districts import assign_districts, district_order, district_polygons
 from kogadx.wellbeing.drivers import DriverResult, cv_summary, fit_drivers
@@ -187,8 +188,14 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
         "driver_cv_scores": drivers.cv_scores,
         "nonresponse_sensitivity": sensitivity,
     }
-    figures = _figures(towns, published, importances, order, params, answered) if make_figures else {}
+    shown = set(published.loc[~published["withheld"], "district"])
+    profile = profile_districts(params.figures.profile_districts, order, shown)
+    figures = _figures(towns, published, importances, order, params, answered, profile) if make_figures else {}
     metrics = _metrics(respondents, estimates, raking, drivers, order, params)
+    metrics["profile_districts"] = profile  # the report's alt text reads the figure's districts from here
+    # the respondents each profile panel's title shows, so the report can check them against its table
+    tables["profile_figure"] = pd.DataFrame({"district": profile,
+                                             "n": [int(answered.get(d, 0)) for d in profile]})
     metrics["small_area"] = _sae_metrics(estimates, covariates, replicates)
     metrics["sensitivity"] = {"response_rate": params.sensitivity.response_rate,
                               "city_happiness_if_nonrespondents_lower": {
@@ -201,7 +208,7 @@ def analyse_wellbeing(inputs: WellbeingInputs, params: WellbeingParams, make_fig
 
 
 def _figures(towns: gpd.GeoDataFrame, published: pd.DataFrame, importances: pd.DataFrame, order: list[str],
-             params: WellbeingParams, answered: pd.Series) -> dict[str, Any]:
+             params: WellbeingParams, answered: pd.Series, profile: list[str]) -> dict[str, Any]:
     """Maps with intervals, the driver chart and the district profiles (published districts only).
 
     ``answered``: respondents per district, the same counts as the summary table's 回答者, so a
@@ -213,9 +220,6 @@ def _figures(towns: gpd.GeoDataFrame, published: pd.DataFrame, importances: pd.D
         figures[f"map_{indicator}.png"] = choropleth_with_intervals(
             polys, published, indicator, INDICATOR_LABELS[indicator], order, params.level)
     figures["drivers.png"] = driver_chart(importances, INDICATOR_LABELS, params.level)
-    shown = set(published.loc[~published["withheld"], "district"])
-    profile = [x for x in params.figures.profile_districts if x in order and x in shown] or \
-        [x for x in order if x in shown][:4] or order[:4]
     figures["district_profile.png"] = district_profile_chart(published, profile, CATEGORY_KEYS, INDICATOR_LABELS,
                                                              respondents=answered.to_dict())
     figures["district_profile_heatmap.png"] = profile_heatmap(published, order, CATEGORY_KEYS, INDICATOR_LABELS)
