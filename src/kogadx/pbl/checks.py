@@ -1105,7 +1105,8 @@ def check_zone_of(zone_function: Any, paths: Iterable[str] | None = None) -> boo
         if got is None:
             raise _Unanswered
         if got not in ZONES:
-            return _report(False, f"「{ZONE_SECURE}」「{ZONE_SHAREABLE}」「{ZONE_OTHER}」のどれか (文字列) を返します。")
+            return _report(False, f"「{ZONE_SECURE}」「{ZONE_SHAREABLE}」「{ZONE_OTHER}」のどれか (文字列) "
+                                  "を返します。")
         right = _zone(path)
         if got != right:
             if right == ZONE_OTHER or (right == ZONE_SHAREABLE and got == ZONE_SECURE):
@@ -1307,7 +1308,8 @@ def check_recall_at_budget(recall_function: Any, scores: Any = None, is_analog: 
         k = _read_count(len(t), b)
         best = _ordered_truth(s, t, False)
         if _close(value, best[:k].sum() / k, rel=1e-6):
-            return "それは読んだ条項のうち該当の割合 (適合率) です。再現率は「該当の条項全体のうち、見つかった割合」です。"
+            return ("それは読んだ条項のうち該当の割合 (適合率) です。"
+                    "再現率は「該当の条項全体のうち、見つかった割合」です。")
         if _close(value, best[: int(np.floor(b * len(t)))].sum() / t.sum(), rel=1e-6) and k != int(b * len(t)):
             return "読む条項数は budget × 条項数 を切り上げます (math.ceil)。"
         if _close(value, np.asarray(t)[np.argsort(np.asarray(s, float))][:k].sum() / t.sum(), rel=1e-6):
@@ -1381,7 +1383,8 @@ def check_expected_recall(expected_function: Any, probabilities: Any = None, bud
         if _close(value, float(top.sum()), rel=1e-6):
             return "それは上位に入る該当の「件数」の見込みです。全体の見込み件数 (確率の合計) で割って割合にします。"
         if _close(value, float(top.mean()), rel=1e-6):
-            return "それは上位の条項の確率の平均 (適合率の見込み) です。再現率は「全体の見込み件数のうち上位に入る割合」です。"
+            return ("それは上位の条項の確率の平均 (適合率の見込み) です。"
+                    "再現率は「全体の見込み件数のうち上位に入る割合」です。")
         return _numeric_hint(value, float(right), "見込みの再現率", share=True)
 
     return _run_cases(expected_function, "expected_recall(probabilities, budget)", cases, _expected_recall,
