@@ -201,7 +201,11 @@ def _number_hint(what: str, share: bool = False) -> Callable[[Any, Any, tuple[An
 
 @_never_raise
 def check_secure_dirs(answer: Iterable[str]) -> bool:
-    """Exercise 00: list the folders of the secure zone (personal data never leaves them)."""
+    """Exercise 00: list the folders of the secure zone (personal data never leaves them).
+
+    Superseded by :func:`check_zone_of` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.paths import SECURE_DIRS
 
     if isinstance(answer, str):
@@ -219,7 +223,11 @@ def check_secure_dirs(answer: Iterable[str]) -> bool:
 
 @_never_raise
 def check_row_count(answer: int, table: str = "ride_requests", root: Path | None = None) -> bool:
-    """Exercise 00: the number of rows of a pseudonymized table (``data/pseudonymized/<table>``)."""
+    """Exercise 00: the number of rows of a pseudonymized table (``data/pseudonymized/<table>``).
+
+    Superseded by :func:`check_table_shape` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.pbl.data import read_table
 
     right = len(read_table(f"data/pseudonymized/{table}.parquet", root=root))
@@ -733,7 +741,11 @@ def check_effective_sample_size(neff_function: Any, weights: Any = None) -> bool
 
 @_never_raise
 def check_utilisation(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share."""
+    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share.
+
+    Superseded by :func:`check_utilisation_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     right = rate_per_hour * service_min / (60.0 * servers)
     number = _as_float(value)
     if number is None:
@@ -749,7 +761,11 @@ def check_utilisation(value: float, rate_per_hour: float, service_min: float, se
 
 @_never_raise
 def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ)."""
+    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ).
+
+    Superseded by :func:`check_mean_wait_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.counter.queue import erlang_c_figures
 
     right = erlang_c_figures(rate_per_hour, service_min, servers).mean_wait_min
@@ -765,7 +781,11 @@ def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, 
 
 @_never_raise
 def check_counters_needed(value: int, rate_per_hour: float, service_min: float, target_min: float) -> bool:
-    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target."""
+    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target.
+
+    Superseded by :func:`check_counters_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.counter.queue import servers_for_target
 
     right = servers_for_target(rate_per_hour, service_min, target_min)
