@@ -198,25 +198,24 @@ for example in ["data/features/raw_counts.parquet", "src/kogadx/pbl/data.py"]:
     print(example, "→", zone_of(example))
 
 # %% [markdown]
-# **演習 2.** 表 (DataFrame) を受け取って `(行数, 列数)` を返す関数 `table_shape(df)` を書き、
-# のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` で確かめてください。
+# **演習 2.** 表 (DataFrame) を受け取って `(行数, 列数)` を返す関数 `table_shape(df)` を書いてください。
+# チェックは、のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` を
+# `data.read_table` で読み込んだ表と、自分で作った別の表で確かめます。
 #
 # **予想してから実行しよう**: 予約ログは何行くらいあると思いますか？ (1 行が 1 件の予約です)
 
 # %%
-rides = data.read_table("data/student/ride_requests.parquet")
-
-
 def table_shape(df):
     return (len(df), len(df.columns))
 
 
-assert checks.check_table_shape(table_shape, rides)
+assert checks.check_table_shape(table_shape, "data/student/ride_requests.parquet")
 
 # %% [markdown]
 # 答え合わせ (チェックのあとに実行): 予約ログの大きさです。予想と比べてみましょう。
 
 # %%
+rides = data.read_table("data/student/ride_requests.parquet")
 print(f"予約ログ: {rides.shape[0]:,} 行 × {rides.shape[1]} 列")
 
 # %% [markdown]

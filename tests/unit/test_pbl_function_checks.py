@@ -208,3 +208,17 @@ def test_no_notebook_uses_a_check_that_takes_a_value():
             text = notebook.read_text(encoding="utf-8")
             used = [name for name in SUPERSEDED if f"checks.{name}(" in text]
             assert not used, f"{notebook.name} が値で答えるチェックを使っています: {used}"
+
+
+def test_table_shape_reads_the_path_itself_and_a_missing_file_is_a_setup_problem(tmp_path, monkeypatch, capsys):
+    from kogadx.io import write_parquet
+
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    monkeypatch.setenv("KOGADX_ROOT", str(tmp_path))
+    assert checks.check_table_shape(lambda d: d.shape, "data/student/ride_requests.parquet") is False
+    out = capsys.readouterr().out
+    assert "準備の問題" in out and "不正解" not in out
+    write_parquet(pd.DataFrame({"a": range(13), "b": range(13)}), tmp_path / "data/student/ride_requests.parquet")
+    assert checks.check_table_shape(lambda d: d.shape, "data/student/ride_requests.parquet") is True
+    assert checks.check_table_shape(_constant((13, 2)), "data/student/ride_requests.parquet") is False
+    capsys.readouterr()

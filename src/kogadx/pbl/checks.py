@@ -1147,10 +1147,15 @@ def _draw_frame(k: int) -> pd.DataFrame:
 
 
 @_never_raise
-def check_table_shape(shape_function: Any, df: pd.DataFrame | None = None) -> bool:
+def check_table_shape(shape_function: Any, df: pd.DataFrame | str | Path | None = None) -> bool:
     """Exercise 00 (function): ``table_shape(df)`` → (行数, 列数) of a table, run on tables the
-    check draws and on ``df`` (the table the notebook read) when given."""
+    check draws and on ``df`` when given: a table, or the path of a shareable-zone table that
+    the check reads itself (a missing file is then a setup problem, not a wrong answer)."""
     cases: list[tuple[Any, ...]] = [(_draw_frame(i),) for i in range(N_DRAWS)]
+    if isinstance(df, str | Path):
+        from kogadx.pbl.data import read_table
+
+        df = read_table(df)
     if df is not None:
         cases.append((df,))
 
