@@ -222,3 +222,19 @@ def test_table_shape_reads_the_path_itself_and_a_missing_file_is_a_setup_problem
     assert checks.check_table_shape(lambda d: d.shape, "data/student/ride_requests.parquet") is True
     assert checks.check_table_shape(_constant((13, 2)), "data/student/ride_requests.parquet") is False
     capsys.readouterr()
+
+
+def test_load_regulation_review_reads_the_staff_sheet_from_the_root(tmp_path):
+    from kogadx.pbl import data
+    from kogadx.regulation.review import REVIEW_SHEET
+
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="review.xlsx がありません"):
+        data.load_regulation_review(root=tmp_path)
+    target = tmp_path / "reports/regulation/review.xlsx"
+    target.parent.mkdir(parents=True)
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        pd.DataFrame({"順位": [1, 2], "確率": [0.4, 0.1]}).to_excel(writer, sheet_name=REVIEW_SHEET, index=False)
+        pd.DataFrame({"類型": ["目視規制"]}).to_excel(writer, sheet_name="類型別件数", index=False)
+    review = data.load_regulation_review(root=tmp_path)
+    assert list(review.columns) == ["順位", "確率"] and review["確率"].tolist() == [0.4, 0.1]
