@@ -167,20 +167,56 @@ print("誓約を確認しました" if pledge["read_rules"] else "ルールを�
 # %% [markdown]
 # ## 演習
 #
-# **演習 1.** 安全管理区域のフォルダをすべて、文字列のリストで答えてください
-# (例: `["data/xxx", "data/yyy"]`)。
+# 演習は「数値を書き写す」のではなく **関数** で答えます。チェックは、あなたの関数を自分で作った別の
+# 小さな例でも呼び出して確かめます (上の表示をそのまま写した答えは通りません)。
+#
+# **演習 1.** プロジェクトのルートからのパス (例: `"data/pseudonymized/residents.parquet"`) を受け取り、
+# そのファイルの区域を 「安全管理区域」「共有ゾーン」「その他」 のどれか (文字列) で返す関数 `zone_of(path)` を
+# 書いてください。区域は 1 の表のとおり、**置き場所のフォルダ** で決まります。
+#
+# **予想してから実行しよう**: `data/features/raw_counts.parquet` (ファイル名に raw が入っている) と
+# `src/kogadx/pbl/data.py` は、それぞれどの区域でしょう？ 予想をメモしてから関数を書きましょう。
 
 # %%
-answer_secure_dirs = ["data/raw", "data/truth", "data/raw_validated", "data/secure"]
-assert checks.check_secure_dirs(answer_secure_dirs)
+def zone_of(path):
+    text = path.replace("\\", "/")  # Windows の区切り文字もそろえる
+    if any(text.startswith(folder + "/") for folder in SECURE_DIRS):
+        return "安全管理区域"
+    if any(text.startswith(folder + "/") for folder in SHAREABLE_DIRS):
+        return "共有ゾーン"
+    return "その他"
+
+
+assert checks.check_zone_of(zone_of, files["path"])
 
 # %% [markdown]
-# **演習 2.** のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` は何行ありますか？
-# `data.read_table("data/student/ride_requests.parquet")` で読み込んで数えてください。
+# 答え合わせ: 予想した 2 つのパスを、あなたの関数 (またはチェックの考え方) で確かめましょう。
+# 区域は名前ではなく置き場所で決まるので、`data/features/` の下なら名前に raw があっても共有ゾーンです。
 
 # %%
-answer_rows = len(data.read_table("data/student/ride_requests.parquet"))
-assert checks.check_row_count(answer_rows, table="ride_requests")
+for example in ["data/features/raw_counts.parquet", "src/kogadx/pbl/data.py"]:
+    print(example, "→", zone_of(example))
+
+# %% [markdown]
+# **演習 2.** 表 (DataFrame) を受け取って `(行数, 列数)` を返す関数 `table_shape(df)` を書いてください。
+# チェックは、のるーと古賀の予約ログ (学生向け) `data/student/ride_requests.parquet` を
+# `data.read_table` で読み込んだ表と、自分で作った別の表で確かめます。
+#
+# **予想してから実行しよう**: 予約ログは何行くらいあると思いますか？ (1 行が 1 件の予約です)
+
+# %%
+def table_shape(df):
+    return (len(df), len(df.columns))
+
+
+assert checks.check_table_shape(table_shape, "data/student/ride_requests.parquet")
+
+# %% [markdown]
+# 答え合わせ (チェックのあとに実行): 予約ログの大きさです。予想と比べてみましょう。
+
+# %%
+rides = data.read_table("data/student/ride_requests.parquet")
+print(f"予約ログ: {rides.shape[0]:,} 行 × {rides.shape[1]} 列")
 
 # %% [markdown]
 # ## ふりかえり

@@ -27,7 +27,7 @@ SIM_HOURS = 300  # シミュレーションする時間 (長いほど理論値�
 import numpy as np
 import pandas as pd
 
-from kogadx.counter.queue import erlang_c, erlang_c_figures, simulate_stationary
+from kogadx.counter.queue import erlang_c, erlang_c_figures, servers_for_target, simulate_stationary
 from kogadx.pbl import checks, data
 from kogadx.plotting import setup
 from kogadx.rng import stream_rng
@@ -57,16 +57,30 @@ plt.show()
 print(venue.groupby("case_type")["service_min"].mean().round(1))
 
 # %% [markdown]
-# **演習 1.** 一番混む時間帯の到着率 λ (人/時) を `by_hour` から、平均処理時間 (分) を
-# `venue["service_min"]` から求め、窓口 3 つのときの **稼働率** ρ = λ × 処理時間 ÷ (60 × 窓口数)
-# を計算してください (0〜1 の割合)。
+# **演習 1.** 到着率 λ (人/時)、平均処理時間 (分)、窓口数を受け取り、**稼働率**
+# ρ = λ × 処理時間 ÷ (60 × 窓口数) (0〜1 の割合) を返す関数 `utilisation(rate_per_hour, service_min, servers)` を
+# 書いてください。チェックは、一番混む時間帯の到着率 (`by_hour` の最大) と平均処理時間
+# (`venue["service_min"]` の平均)、窓口 3 つのほか、自分で作った別の条件でも関数を呼びます。
+#
+# **予想してから実行しよう**: 一番混む時間帯に窓口 3 つだと、職員は時間の何割くらい手がふさがっていると思いますか？
 
 # %%
 rate = float(by_hour.max())
 service = float(venue["service_min"].mean())
 servers = 3
-answer_rho = rate * service / (60 * servers)
-assert checks.check_utilisation(answer_rho, rate, service, servers)
+
+
+def utilisation(rate_per_hour, service_min, servers):
+    return rate_per_hour * service_min / (60 * servers)
+
+
+assert checks.check_utilisation_function(utilisation, rate, service, servers)
+
+# %% [markdown]
+# 答え合わせ (チェックのあとに実行): 予想と比べましょう。
+
+# %%
+print(f"到着率 {rate:.1f} 人/時、平均処理時間 {service:.1f} 分、窓口 {servers} → 稼働率 {rate * service / (60 * servers):.2f}")
 
 # %% [markdown]
 # ## 2. Erlang C: 待つ確率と平均待ち時間
@@ -75,13 +89,17 @@ assert checks.check_utilisation(answer_rho, rate, service, servers)
 # 平均待ち時間は Wq = C(c, a) ÷ (cμ − λ) です。ρ ≥ 1 だと行列は限りなく伸びます
 # (`erlang_c_figures` はそのとき分かりやすいエラーを出します)。
 #
-# **演習 2.** `erlang_c(servers, a)` を使って、演習 1 の設定の平均待ち時間 (分) を計算してください。
-# ヒント: 1分あたりの到着率は λ/60、1分あたりの処理率 μ は 1/処理時間。
+# **演習 2.** `erlang_c(servers, a)` を使って、M/M/c の平均待ち時間 (分) を返す関数
+# `mean_wait(rate_per_hour, service_min, servers)` を書いてください。
+# ヒント: 1分あたりの到着率は λ/60、1分あたりの処理率 μ は 1/処理時間、負荷 a = λ/μ。
 
 # %%
-lam, mu = rate / 60, 1 / service
-answer_wait = erlang_c(servers, lam / mu) / (servers * mu - lam)
-assert checks.check_erlang_c_wait(answer_wait, rate, service, servers)
+def mean_wait(rate_per_hour, service_min, servers):
+    lam, mu = rate_per_hour / 60, 1 / service_min
+    return erlang_c(servers, lam / mu) / (servers * mu - lam)
+
+
+assert checks.check_mean_wait_function(mean_wait, rate, service, servers)
 
 # %% [markdown]
 # ### シミュレーションと比べる
@@ -107,15 +125,30 @@ table.round(2)
 # ## 3. 何窓口あれば「90% の人が 15 分以内」か
 # Erlang C では、待ち時間が t 分を超える確率は C(c, a)·exp(−(cμ − λ)t) です。
 #
-# **演習 3.** 到着率 `rate`、処理時間 `service` のとき、待ち時間の 90% 点が 15 分以下になる
-# **最も少ない** 窓口数を求めてください。
+# **演習 3.** 到着率、処理時間、目標 (分) を受け取り、待ち時間の 90% 点が目標以下になる **最も少ない**
+# 窓口数を返す関数 `counters_needed(rate_per_hour, service_min, target_min)` を書いてください
+# (窓口数を 1 つずつ増やして、「目標を超えて待つ確率」が 10% 以下になったところで止めます)。
+#
+# **予想してから実行しよう**: 「平均待ちが 15 分以内」と「90% の人が 15 分以内」、必要な窓口が多いのはどちらでしょう？
 
 # %%
-lam, mu = rate / 60, 1 / service
-answer_counters = int(lam / mu) + 1  # the fewest stable number of counters, then one more until the target holds
-while erlang_c(answer_counters, lam / mu) * np.exp(-(answer_counters * mu - lam) * 15.0) > 0.1:
-    answer_counters += 1
-assert checks.check_counters_needed(answer_counters, rate, service, 15.0)
+def counters_needed(rate_per_hour, service_min, target_min):
+    lam, mu = rate_per_hour / 60, 1 / service_min
+    counters = int(lam / mu) + 1  # the fewest counters with a stable queue, then one more until the target holds
+    while erlang_c(counters, lam / mu) * np.exp(-(counters * mu - lam) * target_min) > 0.1:
+        counters += 1
+    return counters
+
+
+assert checks.check_counters_function(counters_needed, rate, service, 15.0)
+
+# %% [markdown]
+# 答え合わせ (チェックのあとに実行): パイプラインの関数 `servers_for_target` の答えと、そのときの平均・90% 点です。
+
+# %%
+needed = servers_for_target(rate, service, 15.0)
+figures = erlang_c_figures(rate, service, needed)
+print(f"窓口 {needed}: 平均待ち {figures.mean_wait_min:.1f} 分, 90% 点 {figures.p90_wait_min:.1f} 分")
 
 # %% [markdown]
 # ## 4. パイプラインの人員配置計画

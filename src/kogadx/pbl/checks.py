@@ -59,6 +59,14 @@ __all__ = [
     "check_balanced",
     "check_inconsistent_rows",
     "check_covered_share",
+    "check_zone_of",
+    "check_table_shape",
+    "check_utilisation_function",
+    "check_mean_wait_function",
+    "check_counters_function",
+    "check_recall_at_budget",
+    "check_clauses_to_find",
+    "check_expected_recall",
 ]
 
 OK = "✅ 正解です！"
@@ -193,7 +201,11 @@ def _number_hint(what: str, share: bool = False) -> Callable[[Any, Any, tuple[An
 
 @_never_raise
 def check_secure_dirs(answer: Iterable[str]) -> bool:
-    """Exercise 00: list the folders of the secure zone (personal data never leaves them)."""
+    """Exercise 00: list the folders of the secure zone (personal data never leaves them).
+
+    Superseded by :func:`check_zone_of` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.paths import SECURE_DIRS
 
     if isinstance(answer, str):
@@ -211,7 +223,11 @@ def check_secure_dirs(answer: Iterable[str]) -> bool:
 
 @_never_raise
 def check_row_count(answer: int, table: str = "ride_requests", root: Path | None = None) -> bool:
-    """Exercise 00: the number of rows of a pseudonymized table (``data/pseudonymized/<table>``)."""
+    """Exercise 00: the number of rows of a pseudonymized table (``data/pseudonymized/<table>``).
+
+    Superseded by :func:`check_table_shape` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.pbl.data import read_table
 
     right = len(read_table(f"data/pseudonymized/{table}.parquet", root=root))
@@ -725,7 +741,11 @@ def check_effective_sample_size(neff_function: Any, weights: Any = None) -> bool
 
 @_never_raise
 def check_utilisation(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share."""
+    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share.
+
+    Superseded by :func:`check_utilisation_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     right = rate_per_hour * service_min / (60.0 * servers)
     number = _as_float(value)
     if number is None:
@@ -741,7 +761,11 @@ def check_utilisation(value: float, rate_per_hour: float, service_min: float, se
 
 @_never_raise
 def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ)."""
+    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ).
+
+    Superseded by :func:`check_mean_wait_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.counter.queue import erlang_c_figures
 
     right = erlang_c_figures(rate_per_hour, service_min, servers).mean_wait_min
@@ -757,7 +781,11 @@ def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, 
 
 @_never_raise
 def check_counters_needed(value: int, rate_per_hour: float, service_min: float, target_min: float) -> bool:
-    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target."""
+    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target.
+
+    Superseded by :func:`check_counters_function` (#24: a value can be copied from a printed cell); kept
+    for old copies of the notebooks.
+    """
     from kogadx.counter.queue import servers_for_target
 
     right = servers_for_target(rate_per_hour, service_min, target_min)
@@ -1044,3 +1072,345 @@ def check_covered_share(share_function: Any, towns: Any = None, covered: Any = N
         return "町丁目ごとに intersection(covered).area ÷ 町丁目の面積 です (メートル単位の CRS で)。"
 
     return _run_cases(share_function, "covered_share(towns, covered)", cases, _covered_share, same, hint)
+
+
+# --------------------------------------------------------------------------- 00 environment (function-based, #24)
+
+ZONE_SECURE = "安全管理区域"
+ZONE_SHAREABLE = "共有ゾーン"
+ZONE_OTHER = "その他"
+ZONES = (ZONE_SECURE, ZONE_SHAREABLE, ZONE_OTHER)
+# Files outside both zones (code, notebooks) and shareable files whose names contain a secure
+# folder's word: a function that looks for "raw" or "secure" anywhere in the path fails on them.
+_OTHER_FILES = ("src/kogadx/pbl/data.py", "pipelines/ingest.py", "notebooks/pbl/00_data_map.py", "README.md",
+                "tests/unit/test_raw_names.py", "params.yaml")
+_TRAP_FILES = ("data/features/raw_counts.parquet", "reports/secure_zone_audit.html",
+               "data/pseudonymized/truth_table_notes.parquet", "metrics/raw_validated.json")
+
+
+def _zone(path: str) -> str:
+    from kogadx.paths import SECURE_DIRS, SHAREABLE_DIRS
+
+    text = str(path).replace("\\", "/").removeprefix("./")
+    if any(text == d or text.startswith(f"{d}/") for d in SECURE_DIRS):
+        return ZONE_SECURE
+    if any(text == d or text.startswith(f"{d}/") for d in SHAREABLE_DIRS):
+        return ZONE_SHAREABLE
+    return ZONE_OTHER
+
+
+def _draw_paths(k: int) -> list[str]:
+    from kogadx.paths import SECURE_DIRS, SHAREABLE_DIRS
+
+    rng = _rng(1300 + k)
+    names = ["residents", "members", "ride_requests", "survey", "weather", "counter_log", "towns", "stops"]
+    paths = [f"{folder}/{rng.choice(names)}.{rng.choice(['csv', 'parquet', 'json'])}"
+             for folder in (*SECURE_DIRS, *SHAREABLE_DIRS)]
+    paths += [str(p) for p in rng.choice(_OTHER_FILES, 2, replace=False)]
+    paths += [str(p) for p in rng.choice(_TRAP_FILES, 2, replace=False)]
+    return [paths[i] for i in rng.permutation(len(paths))]
+
+
+@_never_raise
+def check_zone_of(zone_function: Any, paths: Iterable[str] | None = None) -> bool:
+    """Exercise 00 (function): ``zone_of(path)`` → "安全管理区域", "共有ゾーン" or "その他" for a
+    path relative to the project root. Run on paths the check draws (every zone folder, code
+    files, shareable files whose names contain "raw" or "secure") and on ``paths`` when given."""
+    if not callable(zone_function):
+        return _not_a_function("zone_of(path)")
+    cases = [p for i in range(N_DRAWS) for p in _draw_paths(i)]
+    cases += [str(p) for p in (paths if paths is not None else [])]
+    for path in cases:
+        got = _call(zone_function, path)
+        if got is None:
+            raise _Unanswered
+        if got not in ZONES:
+            return _report(False, f"「{ZONE_SECURE}」「{ZONE_SHAREABLE}」「{ZONE_OTHER}」のどれか (文字列) "
+                                  "を返します。")
+        right = _zone(path)
+        if got != right:
+            if right == ZONE_OTHER or (right == ZONE_SHAREABLE and got == ZONE_SECURE):
+                extra = ("フォルダの名前 (パスの先頭) で決めます。ファイル名に raw や secure が入っていても、"
+                         "置き場所のフォルダで区域が決まります。")
+            else:
+                extra = "1 の表のフォルダと見比べましょう (フォルダ名のあとの「/」まで含めて比べると確実です)。"
+            return _report(False, f"`{path}` の区域が違います。{extra}")
+    return _report(True)
+
+
+def _draw_frame(k: int) -> pd.DataFrame:
+    rng = _rng(1400 + k)
+    rows, cols = int(rng.integers(3, 60)), int(rng.integers(2, 9))
+    if rows == cols:
+        rows += 1
+    return pd.DataFrame(rng.integers(0, 100, (rows, cols)), columns=[f"列{j}" for j in range(cols)])
+
+
+@_never_raise
+def check_table_shape(shape_function: Any, df: pd.DataFrame | str | Path | None = None) -> bool:
+    """Exercise 00 (function): ``table_shape(df)`` → (行数, 列数) of a table, run on tables the
+    check draws and on ``df`` when given: a table, or the path of a shareable-zone table that
+    the check reads itself (a missing file is then a setup problem, not a wrong answer)."""
+    cases: list[tuple[Any, ...]] = [(_draw_frame(i),) for i in range(N_DRAWS)]
+    if isinstance(df, str | Path):
+        from kogadx.pbl.data import read_table
+
+        df = read_table(df)
+    if df is not None:
+        cases.append((df,))
+
+    def same(got: Any, right: tuple[int, int]) -> bool:
+        return isinstance(got, tuple | list) and len(got) == 2 and tuple(int(v) for v in got) == right
+
+    def hint(got: Any, right: tuple[int, int], case: tuple[Any, ...]) -> str:
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            return "(行数, 列数) の 2 つを組 (タプル) で返します。例: `return (a, b)`。"
+        if tuple(int(v) for v in got) == right[::-1]:
+            return "行数と列数が逆になっています。"
+        return "読み込んだままの表を数えましょう (len(df) と len(df.columns)、または df.shape)。"
+
+    return _run_cases(shape_function, "table_shape(df)", cases, lambda d: (int(d.shape[0]), int(d.shape[1])),
+                      same, hint)
+
+
+# --------------------------------------------------------------------------- 08 counter (function-based, #24)
+
+
+def _draw_queues(k: int, stable: bool = True) -> list[tuple[float, float, int]]:
+    """(arrivals per hour, service minutes, counters) with utilisation 0.3–0.9 (stable queues)."""
+    rng = _rng(1500 + k)
+    out = []
+    for _ in range(3):
+        servers = int(rng.integers(1, 6))
+        service = float(rng.uniform(3, 15))
+        rho = float(rng.uniform(0.3, 0.9)) if stable else float(rng.uniform(0.3, 1.4))
+        out.append((round(rho * 60 * servers / service, 2), round(service, 2), servers))
+    return out
+
+
+def _queue_cases(k: int, given: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    cases: list[tuple[Any, ...]] = [c for i in range(N_DRAWS) for c in _draw_queues(k + i)]
+    if all(v is not None for v in given):
+        cases.append(given)
+    return cases
+
+
+@_never_raise
+def check_utilisation_function(utilisation_function: Any, rate_per_hour: float | None = None,
+                               service_min: float | None = None, servers: int | None = None) -> bool:
+    """Exercise 08 (function): ``utilisation(rate_per_hour, service_min, servers)`` → ρ =
+    λ × service / (60 × counters), run on queues the check draws and on the notebook's."""
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        rate, service, c = case
+        number = float(got)
+        if _close(number, right * c, rel=1e-3):
+            return "窓口が複数あるときは、負荷 (アーラン) を窓口数で割ります。"
+        if _close(number, rate * service / c, rel=1e-3):
+            return "到着率は「1時間あたり」、処理時間は「分」です。単位をそろえましょう (1時間 = 60分)。"
+        return _numeric_hint(number, float(right), "稼働率", share=True)
+
+    return _run_cases(utilisation_function, "utilisation(rate_per_hour, service_min, servers)",
+                      _queue_cases(0, (rate_per_hour, service_min, servers)),
+                      lambda r, s, c: float(r) * float(s) / (60.0 * int(c)), _same_number(1e-6), hint)
+
+
+@_never_raise
+def check_mean_wait_function(wait_function: Any, rate_per_hour: float | None = None,
+                             service_min: float | None = None, servers: int | None = None) -> bool:
+    """Exercise 08 (function): ``mean_wait(rate_per_hour, service_min, servers)`` → M/M/c mean
+    wait in minutes, Wq = C(c, a) / (cμ − λ), run on stable queues the check draws and on the notebook's."""
+    from kogadx.counter.queue import erlang_c_figures
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        number = float(got)
+        if _close(number, right / 60.0, rel=1e-3):
+            return "時間単位になっていませんか？ 分で返します (λ は 1分あたり = 1時間あたり ÷ 60)。"
+        rate, service, c = case
+        lam, mu = rate / 60.0, 1.0 / service
+        if _close(number, right * (c * mu - lam), rel=1e-3):
+            return "それは待つ確率 C(c, a) です。窓口全体の処理能力と到着率の差 (cμ − λ) で割ります。"
+        return "待つ確率 C(c, a) を、窓口全体の処理能力と到着率の差 (cμ − λ、1分あたり) で割ります。"
+
+    return _run_cases(wait_function, "mean_wait(rate_per_hour, service_min, servers)",
+                      _queue_cases(10, (rate_per_hour, service_min, servers)),
+                      lambda r, s, c: erlang_c_figures(float(r), float(s), int(c)).mean_wait_min,
+                      _same_number(1e-4), hint)
+
+
+@_never_raise
+def check_counters_function(counters_function: Any, rate_per_hour: float | None = None,
+                            service_min: float | None = None, target_min: float | None = None) -> bool:
+    """Exercise 08 (function): ``counters_needed(rate_per_hour, service_min, target_min)`` → the
+    fewest counters whose Erlang C 90th-percentile wait is at most ``target_min``."""
+    from kogadx.counter.queue import servers_for_target
+
+    rng = _rng(1600)
+    cases: list[tuple[Any, ...]] = [(round(float(rng.uniform(8, 90)), 1), round(float(rng.uniform(3, 15)), 1),
+                                     float(rng.choice([5.0, 10.0, 15.0, 20.0]))) for _ in range(3 * N_DRAWS)]
+    if rate_per_hour is not None and service_min is not None and target_min is not None:
+        cases.append((rate_per_hour, service_min, target_min))
+
+    def same(got: Any, right: int) -> bool:
+        value = _as_float(got)
+        return value is not None and value == int(value) and int(value) == right
+
+    def hint(got: Any, right: int, case: tuple[Any, ...]) -> str:
+        value = _as_float(got)
+        if value is None or value != int(value):
+            return "窓口の数 (整数) を返します。"
+        if int(value) < right:
+            return "その窓口数では 90% 点の待ち時間が目標を超えます (または行列が伸び続けます)。"
+        return "目標は満たしますが、もっと少ない窓口数でも満たせます。「最も少ない」数を探しましょう。"
+
+    return _run_cases(counters_function, "counters_needed(rate_per_hour, service_min, target_min)", cases,
+                      lambda r, s, t: servers_for_target(float(r), float(s), float(t)), same, hint)
+
+
+# --------------------------------------------------------------------------- 12 regulation review (#24)
+
+
+def _draw_ranked(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores without ties and labels that follow them loosely (5–15 % positive)."""
+    rng = _rng(1700 + k)
+    n = int(rng.integers(150, 400))
+    truth = rng.random(n) < rng.uniform(0.05, 0.15)
+    truth[rng.integers(0, n)] = True
+    scores = rng.normal(0, 1, n) + 1.5 * truth
+    return scores, truth
+
+
+def _ordered_truth(scores: Any, truth: Any, worst: bool) -> np.ndarray:
+    """Labels in reading order; within tied scores, positives last (worst) or first (best)."""
+    s = np.asarray(scores, dtype=np.float64)
+    t = np.asarray(truth, dtype=bool)
+    order = np.lexsort((t if worst else ~t, -s))
+    return t[order]
+
+
+def _found_range(scores: Any, truth: Any, k: int) -> tuple[int, int]:
+    """Positives found in the first ``k`` read, over every order of tied scores."""
+    return (int(_ordered_truth(scores, truth, True)[:k].sum()), int(_ordered_truth(scores, truth, False)[:k].sum()))
+
+
+def _clauses_to_find(ordered: np.ndarray, target: float) -> int:
+    need = target * ordered.sum() - 1e-9
+    return int(np.argmax(np.cumsum(ordered) >= need)) + 1
+
+
+def _read_count(n: int, budget: float) -> int:
+    from kogadx.regulation.ranking import budget_size
+
+    return budget_size(n, budget)
+
+
+@_never_raise
+def check_recall_at_budget(recall_function: Any, scores: Any = None, is_analog: Any = None,
+                           budget: float = 0.1) -> bool:
+    """Exercise 12: ``recall_at_budget(scores, is_analog, budget)`` → the share of analog clauses
+    found by reading the top ``ceil(budget × n)`` clauses by score. Run on ranked lists the check
+    draws and on the notebook's (any order of tied scores is accepted)."""
+    rng = _rng(1750)
+    cases: list[tuple[Any, ...]] = [(*_draw_ranked(i), float(rng.choice([0.05, 0.1, 0.15, 0.2, 0.3])))
+                                    for i in range(N_DRAWS)]
+    if scores is not None and is_analog is not None:
+        cases.append((np.asarray(scores, float), np.asarray(is_analog, bool), float(budget)))
+
+    def reference(s: Any, t: Any, b: float) -> tuple[float, float]:
+        positives = float(np.asarray(t, bool).sum())
+        low, high = _found_range(s, t, _read_count(len(t), b))
+        return low / positives, high / positives
+
+    def same(got: Any, right: tuple[float, float]) -> bool:
+        value = _as_float(got)
+        if value is None:
+            raise TypeError("数値ではない値が返りました")
+        return right[0] - 1e-9 <= value <= right[1] + 1e-9
+
+    def hint(got: Any, right: tuple[float, float], case: tuple[Any, ...]) -> str:
+        s, t, b = case
+        t = np.asarray(t, bool)
+        value = float(got)
+        k = _read_count(len(t), b)
+        best = _ordered_truth(s, t, False)
+        if _close(value, best[:k].sum() / k, rel=1e-6):
+            return ("それは読んだ条項のうち該当の割合 (適合率) です。"
+                    "再現率は「該当の条項全体のうち、見つかった割合」です。")
+        if _close(value, best[: int(np.floor(b * len(t)))].sum() / t.sum(), rel=1e-6) and k != int(b * len(t)):
+            return "読む条項数は budget × 条項数 を切り上げます (math.ceil)。"
+        if _close(value, np.asarray(t)[np.argsort(np.asarray(s, float))][:k].sum() / t.sum(), rel=1e-6):
+            return "スコアの高い順 (降順) に読みます。"
+        if value > 1 + 1e-9:
+            return "割合 (0〜1) で返します。"
+        return "スコアの高い順に並べ、先頭から ceil(budget × 条項数) 件に入った該当の数 ÷ 該当の総数 です。"
+
+    return _run_cases(recall_function, "recall_at_budget(scores, is_analog, budget)", cases, reference, same, hint)
+
+
+@_never_raise
+def check_clauses_to_find(find_function: Any, scores: Any = None, is_analog: Any = None,
+                          target: float = 0.8) -> bool:
+    """Exercise 12: ``clauses_to_find(scores, is_analog, target)`` → the fewest clauses staff
+    read from the top of the list to find at least ``target`` (a share) of the analog clauses."""
+    rng = _rng(1760)
+    cases: list[tuple[Any, ...]] = [(*_draw_ranked(10 + i), float(rng.choice([0.5, 0.7, 0.8, 0.9])))
+                                    for i in range(N_DRAWS)]
+    if scores is not None and is_analog is not None:
+        cases.append((np.asarray(scores, float), np.asarray(is_analog, bool), float(target)))
+
+    def reference(s: Any, t: Any, share: float) -> tuple[int, int]:
+        return (_clauses_to_find(_ordered_truth(s, t, False), share),
+                _clauses_to_find(_ordered_truth(s, t, True), share))
+
+    def same(got: Any, right: tuple[int, int]) -> bool:
+        value = _as_float(got)
+        if value is None:
+            raise TypeError("数値ではない値が返りました")
+        return value == int(value) and right[0] <= int(value) <= right[1]
+
+    def hint(got: Any, right: tuple[int, int], case: tuple[Any, ...]) -> str:
+        s, t, share = case
+        value = _as_float(got)
+        if value is None or value != int(value):
+            return "読む条項の数 (整数) を返します。"
+        if int(value) == int(np.ceil(share * np.asarray(t, bool).sum() - 1e-9)):
+            return "それは見つけたい該当の条項の数です。読む条項の数 (該当でない条項も含めて上から数える) を返します。"
+        if int(value) == right[0] - 1:
+            return "1 件足りません。「目標の割合以上」になった最初の位置を、1 から数えた件数で返しましょう。"
+        if int(value) > right[1]:
+            return "多すぎます。上から読んでいき、見つかった割合が目標に「初めて届いた」ところで止めます。"
+        return "スコアの高い順に並べ、見つかった該当の累積 (cumsum) ÷ 該当の総数 が目標以上になる最初の件数です。"
+
+    return _run_cases(find_function, "clauses_to_find(scores, is_analog, target)", cases, reference, same, hint)
+
+
+def _expected_recall(probabilities: Any, budget: float) -> float:
+    p = np.sort(np.asarray(probabilities, dtype=np.float64))[::-1]
+    return float(p[: _read_count(len(p), budget)].sum() / p.sum())
+
+
+@_never_raise
+def check_expected_recall(expected_function: Any, probabilities: Any = None, budget: float = 0.1) -> bool:
+    """Exercise 12: ``expected_recall(probabilities, budget)`` → on a list nobody has judged yet,
+    the share of analog clauses expected in the top ``ceil(budget × n)``: the sum of the top
+    probabilities ÷ the sum of all (valid when the probabilities are calibrated)."""
+    cases: list[tuple[Any, ...]] = []
+    for i in range(N_DRAWS):
+        rng = _rng(1780 + i)
+        cases.append((rng.beta(0.4, 4.0, int(rng.integers(40, 200))), float(rng.choice([0.05, 0.1, 0.2]))))
+    if probabilities is not None:
+        cases.append((np.asarray(probabilities, float), float(budget)))
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        p, b = np.asarray(case[0], float), case[1]
+        k = _read_count(len(p), b)
+        top = np.sort(p)[::-1][:k]
+        value = float(got)
+        if _close(value, float(top.sum()), rel=1e-6):
+            return "それは上位に入る該当の「件数」の見込みです。全体の見込み件数 (確率の合計) で割って割合にします。"
+        if _close(value, float(top.mean()), rel=1e-6):
+            return ("それは上位の条項の確率の平均 (適合率の見込み) です。"
+                    "再現率は「全体の見込み件数のうち上位に入る割合」です。")
+        return _numeric_hint(value, float(right), "見込みの再現率", share=True)
+
+    return _run_cases(expected_function, "expected_recall(probabilities, budget)", cases, _expected_recall,
+                      _same_number(1e-6), hint)

@@ -45,6 +45,7 @@ __all__ = [
     "load_wellbeing_table",
     "load_counter_log",
     "load_counter_table",
+    "load_regulation_review",
 ]
 
 SECURE_MESSAGE = (
@@ -292,3 +293,12 @@ def load_counter_log(root: Path | None = None) -> pd.DataFrame:
 def load_counter_table(name: str, root: Path | None = None) -> pd.DataFrame:
     """A table of the ``counter`` stage, e.g. ``"arrival_forecast"``, ``"staffing_plan"``."""
     return read_table(f"data/features/counter/{name}.parquet", root=root)
+
+
+def load_regulation_review(root: Path | None = None) -> pd.DataFrame:
+    """The ranked review list of the ``regulation_scan`` stage: sheet 見直し候補 of
+    ``reports/regulation/review.xlsx`` (every clause of the scanned 例規 in rank order: 順位,
+    上位の目安, 法令名, 条項, 確率 (スコア when the ranker is not calibrated), 類型の候補 …).
+    Public ordinance texts only; no staff decision is filled in yet."""
+    resolved = _existing("reports/regulation/review.xlsx", root)
+    return pd.read_excel(resolved, sheet_name="見直し候補", engine="openpyxl")  # kogadx.regulation.review.REVIEW_SHEET
