@@ -287,7 +287,7 @@ def run_factor(factor: int, args: argparse.Namespace, env: dict[str, str], log: 
     result["raw_mb"] = round(sum(p.stat().st_size for p in raw.rglob("*") if p.is_file()) / 2**20, 1)
     digests: dict[str, dict[str, dict[str, str]]] = {}
     for engine in args.engines:
-        run = world / engine
+        run = world / f"{engine}{args.tag}"
         if run.exists():
             shutil.rmtree(run)
         compute = {"engine": engine, "n_workers": args.workers, "memory_limit": args.worker_memory,
@@ -303,18 +303,33 @@ def run_factor(factor: int, args: argparse.Namespace, env: dict[str, str], log: 
             if measured["exit_code"] != 0:
                 break
             digests.setdefault(stage, {})[engine] = digest(outputs)
-    result["identical"] = {}
+    result["identical"] = compare(digests)
+    if args.keep_outputs is False:
+        for engine in args.engines:
+            shutil.rmtree(world / f"{engine}{args.tag}", ignore_errors=True)
+    return result
+
+
+def compare(digests: dict[str, dict[str, dict[str, str]]]) -> dict[str, Any]:
+    """Per stage: do the pandas and Dask runs' files have the same SHA-256?"""
+    out = {}
     for stage, by_engine in digests.items():
         if {"pandas", "dask"} <= by_engine.keys():
             a, b = by_engine["pandas"], by_engine["dask"]
             differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-            result["identical"][stage] = {"files": len(a), "differing": differing, "identical": not differing,
-                                          "sha256_of_all": hashlib.sha256(
-                                              json.dumps(sorted(b.items())).encode()).hexdigest()}
-    if args.keep_outputs is False:
-        for engine in args.engines:
-            shutil.rmtree(world / engine, ignore_errors=True)
-    return result
+            out[stage] = {"files": len(a), "differing": differing, "identical": not differing,
+                          "sha256_of_all": hashlib.sha256(json.dumps(sorted(b.items())).encode()).hexdigest()}
+    return out
+
+
+def compare_kept(factor: str, pandas_run: Path, dask_run: Path, raw: Path) -> dict[str, Any]:
+    """The comparison of two kept runs of one world made by separate invocations (run in parallel)."""
+    digests: dict[str, dict[str, dict[str, str]]] = {}
+    for engine, run in (("pandas", pandas_run), ("dask", dask_run)):
+        for stage, (_, outputs) in stage_commands(raw, run).items():
+            if all(p.exists() for p in outputs):
+                digests.setdefault(stage, {})[engine] = digest(outputs)
+    return compare(digests)
 
 
 def ratios(factors: dict[str, Any]) -> dict[str, Any]:
@@ -421,6 +436,8 @@ def main() -> int:
     parser.add_argument("--keep-outputs", action="store_true")
     parser.add_argument("--merge", action="store_true", help="add to the factors already in scale.json")
     parser.add_argument("--note", action="append", default=[])
+    parser.add_argument("--tag", default="", help="suffix of the run folders (parallel runs of one world)")
+    parser.add_argument("--compare-runs", nargs="*", default=[], help="FACTOR:PANDAS_DIR:DASK_DIR of kept runs")
     parser.add_argument("--name", default="scale", help="results file stem in benchmarks/results")
     parser.add_argument("--merge-from", type=Path, nargs="*", default=[],
                         help="results JSON files whose factors are added (another run of this script)")
@@ -436,11 +453,21 @@ def main() -> int:
         result = json.loads(result_path.read_text(encoding="utf-8"))
     for other in args.merge_from:
         extra = json.loads(other.read_text(encoding="utf-8"))
-        result["factors"].update(extra["factors"])
+        for factor, block in extra["factors"].items():  # stages of one world from several runs
+            mine = result["factors"].setdefault(factor, {"factor": int(factor), "stages": {}})
+            mine["stages"].update(block["stages"])
+            for key in ("world", "raw_mb"):
+                mine.setdefault(key, block.get(key))
+            mine.setdefault("identical", {}).update(block.get("identical", {}))
         result.setdefault("runs", []).extend(extra.get("runs", []))
     result["machine"] = machine()
     result.setdefault("runs", []).append({"command": "python benchmarks/scale.py " + " ".join(sys.argv[1:]),
                                           "machine": result["machine"]})
+    for spec in args.compare_runs:  # FACTOR:PANDAS_RUN_DIR:DASK_RUN_DIR
+        factor, pandas_run, dask_run = spec.split(":")
+        block = result["factors"].setdefault(factor, {"factor": int(factor), "stages": {}})
+        block.setdefault("identical", {}).update(
+            compare_kept(factor, Path(pandas_run), Path(dask_run), args.work / f"x{factor}" / "raw"))
     for factor in args.factors:
         if factor:  # --factors 0: only merge and redraw
             result["factors"][str(factor)] = run_factor(factor, args, env, log)
