@@ -356,7 +356,10 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
              f"- ほかに CPU を使っていたプロセス: {', '.join(m['other_busy_processes']) or 'なし'}",
              "- 各段階は新しいプロセスで実行 (python pipelines/<stage>.py); "
              "メモリはプロセス木 (Dask ワーカー込み) の RSS 合計の最大",
-             "- ×100 は ×10 の世界を 10 枚タイル化 (ID を振り直し); 詳細は benchmarks/scale.py の冒頭", "",
+             *[f"- ×{f} の世界: {b.get('world', '—')} (生データ {b.get('raw_mb', '—')} MB)"
+               for f, b in sorted(result["factors"].items(), key=lambda kv: int(kv[0]))],
+             "- タイル化の方法 (ID の振り直し) は benchmarks/scale.py の冒頭; "
+             "CPU 時間はプロセス木 (待ち合わせた子プロセスを含む) の user + sys で、ほかの負荷に左右されにくい", "",
              "| 倍率 | 段階 | エンジン | 時間 (秒) | CPU 時間 (秒) | 最大メモリ (MB) | 終了 | 負荷 (前→後, 1 分) |",
              "|---:|---|---|---:|---:|---:|---|---|"]
     for factor, block in sorted(result["factors"].items(), key=lambda kv: int(kv[0])):
@@ -430,7 +433,7 @@ def main() -> int:
     parser.add_argument("--x1-from", type=Path, help="use this raw folder (synthesize.scale = 1) as the ×1 world")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-memory", default="1GiB")
-    parser.add_argument("--partition-rows", type=int, default=500_000)
+    parser.add_argument("--partition-rows", type=int, default=100_000)
     parser.add_argument("--memory-limit-mb", type=float, default=4096)
     parser.add_argument("--reuse-world", action="store_true", help="keep an existing raw folder")
     parser.add_argument("--keep-outputs", action="store_true")

@@ -42,7 +42,7 @@ class ComputeParams:
     engine: Literal["pandas", "dask"] = "pandas"
     # Scheduler of an existing Dask cluster (tcp://host:8786); None = a LocalCluster on this machine.
     dask_address: str | None = None
-    partition_rows: Annotated[int, Field(ge=1)] = 500_000  # rows per partition (both engines)
+    partition_rows: Annotated[int, Field(ge=1)] = 100_000  # rows per partition (both engines; a worker holds a few)
     n_workers: Annotated[int, Field(ge=1)] = 2  # LocalCluster worker processes
     threads_per_worker: Annotated[int, Field(ge=1)] = 1
     memory_limit: str = "1.5GiB"  # per LocalCluster worker (Dask spills, then pauses, beyond it)
