@@ -23,8 +23,9 @@ pandas or dask; Dask on a LocalCluster of ``--workers`` processes with ``--worke
 Wall time, and peak memory of the whole process tree (the stage and its Dask workers: the sum of
 their resident set sizes, sampled every 0.2 s with psutil; shared pages counted once per process,
 so the figure is an upper bound). A run whose tree passes ``--memory-limit-mb`` is stopped and
-recorded as such. The pseudonym key is a random key made for the run (KOGADX_PSEUDONYM_KEY),
-the same for both engines; tiled worlds carry no demo marker.
+recorded as such. The pseudonym key is KOGADX_PSEUDONYM_KEY when set, else a random key made for
+the run, the same for both engines (parallel runs of one world must share it: set it); tiled
+worlds carry no demo marker.
 
 Results: benchmarks/results/scale.json, scale.md and scale.png (machine, nproc and load noted).
 Wall time depends on the other jobs sharing the cores; the CPU seconds of the process tree
@@ -400,14 +401,19 @@ def plot(result: dict[str, Any], path: Path) -> None:
     for factor, block in result["factors"].items():
         for stage, s in block["stages"].items():
             if "seconds" in s and s.get("exit_code", 0) == 0:
-                series.setdefault(stage, []).append((int(factor), s["seconds"], s.get("peak_mb", float("nan"))))
+                series.setdefault(stage, []).append((int(factor), s.get("cpu_seconds", s["seconds"]),
+                                                     s.get("peak_mb", float("nan"))))
+            elif s.get("stopped_over_memory_limit"):
+                ax_m.plot([int(factor)], [s["peak_mb"]], "x", color="red", markersize=10,
+                          label=f"{stage} ×{factor} (4 GB で停止)")
     for stage, points in sorted(series.items()):
         points.sort()
         xs = [p[0] for p in points]
         style = "--" if stage.endswith("/dask") else "-"
         ax_t.plot(xs, [p[1] for p in points], style, marker="o", label=stage)
         ax_m.plot(xs, [p[2] for p in points], style, marker="o", label=stage)
-    for ax, title, unit in ((ax_t, "段階ごとの実行時間", "秒"), (ax_m, "段階ごとの最大メモリ (プロセス木)", "MB")):
+    for ax, title, unit in ((ax_t, "段階ごとの CPU 時間 (プロセス木)", "CPU 秒"),
+                            (ax_m, "段階ごとの最大メモリ (プロセス木)", "MB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("合成古賀市の規模 (×1 = 市全体)")
@@ -415,7 +421,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     ax_m.axhline(4096, color="red", linewidth=1, label="4 GB")
-    ax_t.legend(fontsize=7)
+    if series:
+        ax_t.legend(fontsize=7)
+    ax_m.legend(fontsize=7, loc="lower right")
     m = result["machine"]
     fig.suptitle(f"規模とコスト (nproc {m['nproc']}, 開始時の負荷 {m['load_average'][0]}, 実線 pandas・破線 Dask)")
     fig.tight_layout()
@@ -446,7 +454,10 @@ def main() -> int:
                         help="results JSON files whose factors are added (another run of this script)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "KOGADX_PSEUDONYM_KEY": secrets.token_hex(32), "KOGADX_PROGRESS": "lines",
+    # One key for the run; runs of one world in parallel (--tag) must share it (set it in the
+    # environment), or their pseudonyms differ by design.
+    key = os.environ.get("KOGADX_PSEUDONYM_KEY") or secrets.token_hex(32)
+    env = {**os.environ, "KOGADX_PSEUDONYM_KEY": key, "KOGADX_PROGRESS": "lines",
            "MLFLOW_TRACKING_URI": f"sqlite:///{args.work / 'mlflow.db'}",
            "KOGADX_MLFLOW_ARTIFACTS": str(args.work / "mlartifacts")}
     log = args.work / "scale.log"
