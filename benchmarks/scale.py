@@ -453,6 +453,8 @@ def main() -> int:
     parser.add_argument("--merge-from", type=Path, nargs="*", default=[],
                         help="results JSON files whose factors are added (another run of this script)")
     args = parser.parse_args()
+    if args.x1_from is not None and not args.x1_from.is_absolute():
+        args.x1_from = ROOT / args.x1_from  # make bench runs from anywhere
     args.work.mkdir(parents=True, exist_ok=True)
     # One key for the run; runs of one world in parallel (--tag) must share it (set it in the
     # environment), or their pseudonyms differ by design.
