@@ -44,6 +44,9 @@ BENCHMARKS = [
     ("counter_erlang", "counter_erlang.py", [], False, ["--seeds", "1", "--visitors", "100000"]),
     # a full pipeline run as another CPU would run it; compares every output hash with dvc.lock
     ("machine_independence", "machine_independence.py", [], False, []),
+    # cost growth ×1 → ×10 (→ ×100: add --factors 100) per stage, pandas vs Dask hashes (issue #25; needs data/raw)
+    ("scale", "scale.py", ["--x1-from", "data/raw", "--factors", "1", "10"], False,
+     ["--x1-from", "data/raw", "--factors", "1", "--name", "scale_quick"]),
 ]
 
 

@@ -18,8 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def section_classes() -> dict[str, type]:
     """Section name → its schema class, found in every ``kogadx/<domain>/params.py``."""
     found: dict[str, type] = {}
-    for path in sorted((ROOT / "src" / "kogadx").glob("*/params.py")):
-        module = importlib.import_module(f"kogadx.{path.parent.name}.params")
+    modules = [f"kogadx.{p.parent.name}.params" for p in sorted((ROOT / "src" / "kogadx").glob("*/params.py"))]
+    # Core modules with a section of their own (read by stages of several domains).
+    modules.append("kogadx.compute")
+    for name in modules:
+        module = importlib.import_module(name)
         for value in vars(module).values():
             name = getattr(value, "SECTION", None)
             if isinstance(value, type) and isinstance(name, str) and value.__module__ == module.__name__:

@@ -27,6 +27,7 @@ falls on a weekend or holiday (年金支給日の規則).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import holidays
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
+from kogadx.compute import PANDAS, Engine
 from kogadx.demand.params import FeaturesParams, defaults_of
 from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 
@@ -295,10 +297,11 @@ def town_attributes(towns: gpd.GeoDataFrame, residents_agg: pd.DataFrame | None)
     return towns_attr.set_index("town_code")
 
 
-def canonical_ride_requests(requests: pd.DataFrame) -> pd.DataFrame:
+def canonical_ride_requests(requests: pd.DataFrame, first_row: int = 0) -> pd.DataFrame:
     """Rename raw Japanese headers to canonical names (already-canonical columns pass through)
     and parse ``desired_pickup_at`` to datetime64[us]. Raises ValueError naming the column and
-    first bad row when a timestamp cannot be read."""
+    first bad row (counted from ``first_row``, the position of a partition's first row) when a
+    timestamp cannot be read."""
     frame = requests.rename(columns={k: v for k, v in RIDE_COLUMNS_RAW_TO_CANONICAL.items() if k in requests.columns})
     needed = ["desired_pickup_at", "origin_stop_id", "outcome"]
     missing = [c for c in needed if c not in frame.columns]
@@ -309,11 +312,53 @@ def canonical_ride_requests(requests: pd.DataFrame) -> pd.DataFrame:
         bad = parsed.isna() & frame["desired_pickup_at"].notna() & (frame["desired_pickup_at"].astype("string") != "")
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"ride_requests 行 {row + 1} 列 desired_pickup_at (希望乗車日時): 日時として読めません: "
+            raise ValueError(f"ride_requests 行 {first_row + row + 1} 列 desired_pickup_at (希望乗車日時): "
+                             "日時として読めません: "
                              f"{frame['desired_pickup_at'].iloc[row]!r}")
         frame["desired_pickup_at"] = parsed
     frame["desired_pickup_at"] = frame["desired_pickup_at"].astype("datetime64[us]")
     return frame
+
+
+@dataclass
+class PartitionCounts:
+    """:class:`RequestCounts` of one partition: requests per zone and hour, the outcomes not in
+    ``OUTCOMES``, and the first request whose origin stop is unknown (row position, stop ID)."""
+
+    counts: pd.DataFrame
+    unknown_outcomes: set[str]
+    unknown_origin: tuple[int, str] | None
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """The per-request part of :func:`build_demand_panel` on a row partition of the ride
+    requests (index = row position; a picklable partition function for
+    :meth:`kogadx.compute.Engine.map_partitions`): canonical columns, checks, and the counted
+    requests per zone and hour."""
+
+    stop_zone: dict[str, str]
+    count_outcomes: tuple[str, ...]
+
+    def __call__(self, requests: pd.DataFrame) -> PartitionCounts:
+        first_row = int(requests.index[0]) if len(requests) else 0
+        frame = canonical_ride_requests(requests, first_row)
+        unknown_outcomes = set(frame["outcome"].dropna().astype(str)) - set(OUTCOMES)
+        origin = frame["origin_stop_id"].astype(str)
+        unknown = ~origin.isin(self.stop_zone.keys())
+        unknown_origin = None
+        if unknown.any():
+            row = int(np.flatnonzero(unknown.to_numpy())[0])
+            unknown_origin = (first_row + row, str(origin.iloc[row]))
+        counted = frame[frame["outcome"].isin(list(self.count_outcomes))]
+        counts = (
+            pd.DataFrame({
+                "zone": counted["origin_stop_id"].astype(str).map(self.stop_zone).astype("string"),
+                "time": counted["desired_pickup_at"].dt.floor("h").astype("datetime64[us]"),
+            })
+            .groupby(["zone", "time"], observed=True).size().rename("y").reset_index()
+        )
+        return PartitionCounts(counts, unknown_outcomes, unknown_origin)
 
 
 def build_demand_panel(
@@ -323,6 +368,7 @@ def build_demand_panel(
     residents_agg: pd.DataFrame | None,
     weather: pd.DataFrame | None,
     params: FeaturesParams,
+    running: Engine = PANDAS,
 ) -> pd.DataFrame:
     """The zone × hour panel (columns ``PANEL_COLUMNS``), sorted by zone then time.
 
@@ -334,29 +380,25 @@ def build_demand_panel(
     ``params``: the period (``start`` … ``end``, days inclusive), the zones, the outcomes
     counted and the calendar settings.
     Requests whose origin stop is unknown raise ValueError (they would silently vanish).
+    ``running``: the engine of the per-request part (:class:`RequestCounts`, pandas or Dask).
     """
-    frame = canonical_ride_requests(requests)
-    unknown_outcomes = sorted(set(frame["outcome"].dropna().astype(str)) - set(OUTCOMES))
-    if unknown_outcomes:
-        raise ValueError(f"ride_requests 列 outcome (結果) に想定外の値: {unknown_outcomes}")
     zones = stop_zones(stops, params.zone_level, params.n_clusters)
     stop_zone = dict(zip(stops["stop_id"].astype(str), zones.astype(str), strict=True))
-    origin = frame["origin_stop_id"].astype(str)
-    unknown = ~origin.isin(stop_zone.keys())
-    if unknown.any():
-        row = int(np.flatnonzero(unknown.to_numpy())[0])
+    # Row positions as the index: partitions (pandas or Dask) name a bad row by its position.
+    parts = running.map_partitions(requests.reset_index(drop=True), RequestCounts(stop_zone, params.count_outcomes))
+    unknown_outcomes = sorted(set().union(*(p.unknown_outcomes for p in parts)))
+    if unknown_outcomes:
+        raise ValueError(f"ride_requests 列 outcome (結果) に想定外の値: {unknown_outcomes}")
+    unknown_origin = next((p.unknown_origin for p in parts if p.unknown_origin is not None), None)
+    if unknown_origin is not None:
+        row, origin = unknown_origin
         raise ValueError(f"ride_requests 行 {row + 1} 列 origin_stop_id (乗車停留所ID): "
-                         f"停留所表にない ID {origin.iloc[row]!r}")
+                         f"停留所表にない ID {origin!r}")
 
     calendar = params_calendar(params.start, params.end, params)
-    counted = frame[frame["outcome"].isin(list(params.count_outcomes))]
-    counts = (
-        pd.DataFrame({
-            "zone": counted["origin_stop_id"].astype(str).map(stop_zone).astype("string"),
-            "time": counted["desired_pickup_at"].dt.floor("h").astype("datetime64[us]"),
-        })
-        .groupby(["zone", "time"], observed=True).size().rename("y").reset_index()
-    )
+    # A zone-hour's count is the sum of its partitions' counts (integers: any order, same sum).
+    counts = (pd.concat([p.counts for p in parts]).groupby(["zone", "time"], observed=True)["y"].sum()
+              .reset_index())
     zone_list = pd.Series(sorted(set(zones.astype(str))), dtype="string", name="zone")
     panel = zone_list.to_frame().merge(calendar, how="cross")
     panel = panel.merge(counts, on=["zone", "time"], how="left")

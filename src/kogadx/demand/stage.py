@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from kogadx.compute import ComputeParams, engine
 from kogadx.demand.backtest import (
     BacktestResult,
     FinalModel,
@@ -50,10 +51,12 @@ class FeaturesInputs:
     residents: pd.DataFrame
 
 
-def run_features(inputs: FeaturesInputs, params: FeaturesParams) -> StageOutputs:
-    """The zone × hour demand panel (output ``panel``), shareable: no personal column."""
-    panel = build_demand_panel(inputs.requests, inputs.stops, inputs.towns,
-                               residents_town_aggregate(inputs.residents), inputs.weather, params)
+def run_features(inputs: FeaturesInputs, params: FeaturesParams, compute: ComputeParams | None = None) -> StageOutputs:
+    """The zone × hour demand panel (output ``panel``), shareable: no personal column.
+    ``compute``: the ride requests counted on pandas or Dask partitions (same bytes either way)."""
+    with engine(compute) as running:
+        panel = build_demand_panel(inputs.requests, inputs.stops, inputs.towns,
+                                   residents_town_aggregate(inputs.residents), inputs.weather, params, running)
     return StageOutputs(
         tables={"panel": panel},
         summary=f"需要パネル: {len(panel)} 行, {panel['zone'].nunique()} ゾーン, 需要合計 {int(panel['y'].sum())} 件",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
+from kogadx.compute import PANDAS, Engine
 from kogadx.ingest.contracts import (
     CHECK_REASONS,
     EXTRA_PREFIX,
@@ -97,6 +98,11 @@ class _Reasons:
         for i in index:
             self.add(int(i), column, reason)
 
+    def extend(self, other: _Reasons) -> None:
+        """Add the reasons of ``other`` after the ones already held for each row."""
+        for index, items in other.by_row.items():
+            self.by_row.setdefault(index, []).extend(items)
+
     def __contains__(self, index: int) -> bool:
         return int(index) in self.by_row
 
@@ -132,6 +138,7 @@ def ingest_table(
     rules: Rules | None = None,
     lines: np.ndarray | None = None,
     field_counts: Mapping[int, int] | None = None,
+    engine: Engine = PANDAS,
 ) -> IngestResult:
     """Normalise and validate ``raw`` (all-text columns with the export's headers).
 
@@ -141,7 +148,9 @@ def ingest_table(
     as ``rules.extra_columns`` says; the privacy stage drops them unless its policy names
     them. ``lines``: file line of each record (default: position + 2); ``field_counts``:
     records whose field count differs from the header's (quarantined). ``source`` names the
-    file in messages.
+    file in messages. ``engine`` runs the record-by-record checks (:class:`RowChecks`) partition by
+    partition (pandas or Dask, :mod:`kogadx.compute`); the checks across records (copies, keys)
+    run on the whole table after them.
     """
     rules = rules or Rules()
     if rules.date_order not in DATE_ORDERS:
@@ -154,19 +163,15 @@ def ingest_table(
     width = len(raw.columns)
     for position, count in (field_counts or {}).items():
         reasons.add(position, "", f"列の数が見出しと違います ({count} 列; 見出しは {width} 列)")
-    _mark_private_use(raw, reasons)
-    frame = _normalised(raw, contract, extras)
-    # Types that need parsing: a failed parse is a reason, not a guess.
-    for col in contract.columns:
-        if col.kind in _PARSERS:
-            frame[col.name] = _PARSERS[col.kind](frame, col, reasons, rules)
-    _check_dates(frame, contract, reasons, rules)
-    for rule in contract.row_rules:
-        reasons.add_many(frame.index[rule.bad(frame)], ", ".join(rule.columns), rule.reason)
-    if contract.town_from:
-        _derive_town(frame, contract, contract.town_from, towns or {}, reasons)
+    parts = engine.map_partitions(raw, RowChecks(contract, towns or {}, rules, tuple(extras)))
+    frame = parts[0].frame if len(parts) == 1 else pd.concat([p.frame for p in parts])
+    schema_reasons = _Reasons()
+    for part in parts:  # row order, then check order within a row: as one pass over the table
+        reasons.extend(part.reasons)
+        schema_reasons.extend(part.schema_reasons)
+    del parts
     copies = _mark_duplicate_rows(frame, reasons, lines)
-    _validate_with_schema(frame, contract, reasons)
+    reasons.extend(schema_reasons)
     for key in (contract.key, *contract.unique):
         if key:
             _mark_conflicting_keys(frame, contract, key, reasons, lines, copies)
@@ -174,10 +179,52 @@ def ingest_table(
 
 
 def ingest_text_table(table: TextTable, contract: TableContract, towns: dict[str, str] | None = None,
-                      rules: Rules | None = None) -> IngestResult:
+                      rules: Rules | None = None, engine: Engine = PANDAS) -> IngestResult:
     """:func:`ingest_table` on a :class:`kogadx.io.TextTable` (its lines and field counts)."""
     return ingest_table(table.frame, contract, towns, source=table.source, rules=rules,
-                        lines=table.lines, field_counts=table.field_counts)
+                        lines=table.lines, field_counts=table.field_counts, engine=engine)
+
+
+@dataclass
+class CheckedRows:
+    """What :class:`RowChecks` gives for one partition: the normalised, parsed rows (index of
+    the raw table) and the reasons found, by row (schema reasons apart: they come after the
+    duplicate check, as in one pass)."""
+
+    frame: pd.DataFrame
+    reasons: _Reasons
+    schema_reasons: _Reasons
+
+
+@dataclass(frozen=True)
+class RowChecks:
+    """The record-by-record part of :func:`ingest_table`, on any row partition of the raw table
+    (a picklable partition function for :meth:`kogadx.compute.Engine.map_partitions`):
+    private-use characters, normalisation, parsing, dates, the contract's row rules, the town
+    from the address, and the schema's element checks. A row's result does not depend on the
+    partition it is in."""
+
+    contract: TableContract
+    towns: dict[str, str]
+    rules: Rules
+    extras: tuple[str, ...]
+
+    def __call__(self, raw: pd.DataFrame) -> CheckedRows:
+        reasons = _Reasons()
+        _mark_private_use(raw, reasons)
+        frame = _normalised(raw, self.contract, list(self.extras))
+        # Types that need parsing: a failed parse is a reason, not a guess.
+        for col in self.contract.columns:
+            if col.kind in _PARSERS:
+                frame[col.name] = _PARSERS[col.kind](frame, col, reasons, self.rules)
+        _check_dates(frame, self.contract, reasons, self.rules)
+        for rule in self.contract.row_rules:
+            reasons.add_many(frame.index[rule.bad(frame)], ", ".join(rule.columns), rule.reason)
+        if self.contract.town_from:
+            _derive_town(frame, self.contract, self.contract.town_from, self.towns, reasons)
+        schema_reasons = _Reasons()
+        _validate_with_schema(frame, self.contract, schema_reasons)
+        return CheckedRows(frame, reasons, schema_reasons)
 
 
 def _mark_private_use(raw: pd.DataFrame, reasons: _Reasons) -> None:

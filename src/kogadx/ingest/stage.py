@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from kogadx.compute import PANDAS, ComputeParams, Engine, engine
 from kogadx.geo.estat import towns_from_small_areas
 from kogadx.ingest.contracts import CONTRACTS, EXTRA_PREFIX
 from kogadx.ingest.core import IngestResult, Rules, enforce_references, ingest_text_table
@@ -40,21 +41,23 @@ class IngestInputs:
     demo_marker: bytes | None = None
 
 
-def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
+def run_ingest(inputs: IngestInputs, params: IngestParams, compute: ComputeParams | None = None) -> StageOutputs:
     """Validate every table against its contract, foreign keys against the kept rows.
 
     Outputs (slot ``out``): ``<table>.parquet``, ``towns.parquet`` (GeoParquet, EPSG:6668),
     ``weather.parquet``, ``quarantine/<table>.csv`` (one row per rejected record with its line,
     columns and reason) and the demo marker; ``metrics``: rows in = rows out + rows quarantined
-    per table (no personal values).
+    per table (no personal values). ``compute`` (section ``compute``): the record checks on
+    pandas or Dask partitions; the outputs are the same bytes either way.
     """
     towns = towns_from_small_areas(inputs.small_areas, params.towns_hcode, params.towns_file)
     outputs = StageOutputs(tables={"out/towns.parquet": towns})
     metrics: dict[str, Any] = {"towns": _passed_through(len(towns))}
     rules = Rules(reference_date=params.reference_date, date_order=params.date_order,
                   extra_columns=params.extra_columns)
-    results = ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)), rules,
-                             params.nonempty_tables)
+    with engine(compute) as running:
+        results = ingest_tables(inputs.tables, dict(zip(towns["town_name"], towns["town_code"], strict=True)), rules,
+                                params.nonempty_tables, running)
     for table, result in results.items():
         source = inputs.tables[table]
         outputs.tables[f"out/{table}.parquet"] = result.valid
@@ -74,7 +77,7 @@ def run_ingest(inputs: IngestInputs, params: IngestParams) -> StageOutputs:
 
 
 def ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], rules: Rules,
-                   nonempty: tuple[str, ...] = ()) -> dict[str, IngestResult]:
+                   nonempty: tuple[str, ...] = (), running: Engine = PANDAS) -> dict[str, IngestResult]:
     """Each table against its contract, then foreign keys against the kept rows of the others.
     A table of ``nonempty`` with a header and no record stops the stage."""
     results = {}
@@ -83,7 +86,7 @@ def ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], r
             raise InputFileError(f"{source.file}: テーブル '{table}' のデータ契約が定義されていません")
         if table in nonempty and source.frame.empty:
             raise InputFileError(f"{source.source}: 見出し行だけでレコードがありません (テーブル {table} は必須です)")
-        results[table] = ingest_text_table(source, CONTRACTS[table], town_codes, rules)
+        results[table] = ingest_text_table(source, CONTRACTS[table], town_codes, rules, running)
     kept = {name: result.valid for name, result in results.items()}
     checked = {}
     for table, result in results.items():

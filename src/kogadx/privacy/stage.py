@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from kogadx.compute import PANDAS, ComputeParams, Engine, engine
 from kogadx.errors import UserFacingError
 from kogadx.io import InputFileError
 from kogadx.params import as_dict
@@ -34,7 +35,7 @@ from kogadx.privacy.params import AnonymizeParams, PseudonymizeParams, StudentTi
 from kogadx.privacy.policy import Policy, PolicyError, TablePolicy, column_label, parse_policy_text
 from kogadx.privacy.reident import build_student_tier, parse_student_tiers, stop_zones, uniqueness_table
 from kogadx.privacy.scrub import build_name_matcher
-from kogadx.privacy.transform import TableStats, TransformContext, pseudonymize_frame
+from kogadx.privacy.transform import PseudonymizePartition, TableStats, TransformContext
 from kogadx.stage import Artifact, ExcelCsvFile, JsonFile, StageOutputs, TextFile, TrackedRun
 
 AUDIT_JSON = "audit/pseudonymize_audit.json"
@@ -86,7 +87,8 @@ def check_secure_zone(secure_dir: str | Path, *shareable: str | Path) -> None:
 
 
 # ----------------------------------------------------------------------------- pseudonymize
-def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> StageOutputs:
+def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams,
+                     compute: ComputeParams | None = None) -> StageOutputs:
     """The stage: pseudonymized tables, audit (JSON + Markdown), 削除情報等, one MLflow run.
 
     Extra columns of the export (ingest's ``extra__`` prefix) that the policy does not name are
@@ -114,16 +116,17 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams) -> 
     )
     outputs: dict[str, pd.DataFrame] = {}
     audits: dict[str, dict[str, Any]] = {}
-    for name, file in selected.items():
-        table = policy.table(name)
-        frame = inputs.tables[file]
-        labels = [column_label(c, list(frame.columns).index(c)) for c in dropped[name]]
-        if dropped[name]:
-            log.warning("%s: ポリシーにない追加列 %d 列を削除しました: %s", name, len(labels), ", ".join(labels))
-            frame = frame.drop(columns=dropped[name])
-        outputs[file], stats = pseudonymize_table(frame, table, context, params.chunk_rows)
-        audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
-        log.info("%s: %d 行を仮名加工しました", name, stats.rows)
+    with engine(compute) as running:
+        for name, file in selected.items():
+            table = policy.table(name)
+            frame = inputs.tables[file]
+            labels = [column_label(c, list(frame.columns).index(c)) for c in dropped[name]]
+            if dropped[name]:
+                log.warning("%s: ポリシーにない追加列 %d 列を削除しました: %s", name, len(labels), ", ".join(labels))
+                frame = frame.drop(columns=dropped[name])
+            outputs[file], stats = pseudonymize_table(frame, table, context, params.chunk_rows, running)
+            audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
+            log.info("%s: %d 行を仮名加工しました", name, stats.rows)
     audit = build_audit(policy, audits, key.source, _is_demo(inputs.synthetic_demo))
     audit["legal"] = legal_basis(params.route)
     if not audit["passed"]:
@@ -167,19 +170,22 @@ def select_tables(files: Mapping[str, str], names: Sequence[str] | None, source:
 
 
 def pseudonymize_table(
-    frame: pd.DataFrame, table: TablePolicy, context: TransformContext, chunk_rows: int
+    frame: pd.DataFrame, table: TablePolicy, context: TransformContext, chunk_rows: int, running: Engine = PANDAS
 ) -> tuple[pd.DataFrame, TableStats]:
     """The table by its policy, ``chunk_rows`` rows at a time, and its audit counts.
 
     Each chunk is transformed on its own (keyed hashing, no global lookup), so the result
-    does not depend on ``chunk_rows`` and the same code runs on Dask partitions. A table
+    does not depend on ``chunk_rows`` and the same code runs on Dask partitions (``running``:
+    pandas or Dask, :mod:`kogadx.compute`; the chunks are the same either way). A table
     the policy keeps whole (e.g. the public town boundaries, GeoParquet) passes through as
     it came — the writer gives the same bytes as kogadx.io.write_parquet wrote — and is
     still transformed chunk by chunk for the audit counts.
     """
     stats = TableStats()
-    parts = [pseudonymize_frame(frame.iloc[start:start + chunk_rows], table, context, stats)
-             for start in range(0, max(len(frame), 1), chunk_rows)]
+    parts = []
+    for part, part_stats in running.map_partitions(frame, PseudonymizePartition(table, context), chunk_rows):
+        parts.append(part)
+        stats.update(part_stats)
     if all(r.action == "keep" and r.output == r.column for r in table.rules.values()):
         return frame, stats
     result = (parts[0] if len(parts) == 1 else pd.concat(parts)).reset_index(drop=True)

@@ -51,6 +51,11 @@ class HashSet:
         self._compact()
         return self._size
 
+    def update(self, other: HashSet) -> None:
+        """Add the hashes of ``other`` (a partition's)."""
+        for part in other._parts:
+            self.add(part)
+
 
 @dataclass
 class ColumnStats:
@@ -80,6 +85,34 @@ class TableStats:
     columns: dict[str, ColumnStats] = field(default_factory=dict)
     survival_hits: dict[str, int] = field(default_factory=dict)
     substring_hits: dict[str, int] = field(default_factory=dict)
+
+    def update(self, other: TableStats) -> None:
+        """Add the counts of ``other`` (a partition's, in row order) to these."""
+        self.rows += other.rows
+        for name, theirs in other.columns.items():
+            mine = self.columns.setdefault(name, ColumnStats())
+            mine.rows += theirs.rows
+            mine.missing_before += theirs.missing_before
+            mine.missing_after += theirs.missing_after
+            mine.hashes_before.update(theirs.hashes_before)
+            mine.hashes_after.update(theirs.hashes_after)
+        for hits, their_hits in ((self.survival_hits, other.survival_hits),
+                                 (self.substring_hits, other.substring_hits)):
+            for column, count in their_hits.items():
+                hits[column] = hits.get(column, 0) + count
+
+
+@dataclass(frozen=True)
+class PseudonymizePartition:
+    """:func:`pseudonymize_frame` as a partition function (picklable, for
+    :meth:`kogadx.compute.Engine.map_partitions`): the partition's frame and its own counts."""
+
+    policy: TablePolicy
+    context: TransformContext
+
+    def __call__(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, TableStats]:
+        stats = TableStats()
+        return pseudonymize_frame(frame, self.policy, self.context, stats), stats
 
 
 @dataclass(frozen=True)
