@@ -5,7 +5,8 @@ better than any real operator (shorter waits). The check: simulate a day with ev
 then with only the requests made by t; the vans' positions at every minute up to t, the
 pick-ups done by t and the decision (status, offered time) on every request made by t must
 be identical. Re-optimisation and the forecast policy (which looks ``lookahead_min`` ahead)
-are both on, since they are the parts that look forward.
+are both on, since they are the parts that look forward; drivers' breaks are planned from the
+start of the day, so they are on too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from kogadx.synth.requests import generate_synthetic_requests
 
 DAY = pd.Timestamp("2024-03-01")
 RULES = DispatchRules(pickup_window_min=15, ride_time_alpha=1.5, ride_time_beta_min=5, dwell_min=1,
-                      max_wait_min=30, lookahead_min=30)
+                      max_wait_min=30, lookahead_min=30, ride_now_access_min=2.0,
+                      break_min=30, break_starts_h=(10.0, 10.5, 11.0), break_flex_min=20)
 FLEET = Fleet(n_vehicles=3, depot_x=1500, depot_y=0, capacity=8, service_start_hour=9, service_end_hour=12)
 CENTROIDS = pd.DataFrame({"zone": ["A", "B", "C"], "x": [0.0, 3000.0, 1500.0], "y": [0.0, 0.0, 2500.0]})
 

@@ -62,6 +62,7 @@ class OpenProblem:
     capacity: int
     dwell: float
     wait_weight: float
+    service: np.ndarray | None = None  # minutes at each stop (a driver's break is longer); None = dwell
 
 
 def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[int]] | None:
@@ -74,7 +75,7 @@ def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[i
     travel = np.zeros((v_n + s_n + 1, v_n + s_n + 1))
     travel[:end, :end] = problem.travel
     travel[:, end] = 0.0
-    svc = np.r_[np.zeros(v_n), np.full(s_n, problem.dwell), 0.0]
+    svc = np.r_[np.zeros(v_n), np.full(s_n, problem.dwell) if problem.service is None else problem.service, 0.0]
     transit = np.ceil((svc[:, None] + travel) * SCALE - 1e-9).astype(np.int64)
     transit[:, end] = 0
     cost = np.rint(travel * SCALE * COST_SCALE).astype(np.int64)
