@@ -21,8 +21,8 @@ from kogadx.synth.requests import generate_synthetic_requests
 
 DAY = pd.Timestamp("2024-03-01")
 RULES = DispatchRules(pickup_window_min=15, ride_time_alpha=1.5, ride_time_beta_min=5, dwell_min=1,
-                      max_wait_min=30, lookahead_min=30, ride_now_access_min=2.0,
-                      break_min=30, break_starts_h=(10.0, 10.5, 11.0), break_flex_min=20)
+                      max_wait_min=30, lookahead_min=30, ride_now_access_min=2.0)
+BREAKS = {"break_min": 30.0, "break_starts_h": (10.0, 10.5, 11.0), "break_flex_min": 20.0}
 FLEET = Fleet(n_vehicles=3, depot_x=1500, depot_y=0, capacity=8, service_start_hour=9, service_end_hour=12)
 CENTROIDS = pd.DataFrame({"zone": ["A", "B", "C"], "x": [0.0, 3000.0, 1500.0], "y": [0.0, 0.0, 2500.0]})
 
@@ -67,13 +67,17 @@ def _known_by(res: DispatchResult, t: float) -> pd.DataFrame:
                       done[["vehicle", "pickup_min"]].assign(kind="picked_up")])
 
 
-@pytest.mark.parametrize("policy", ["none", "forecast"])
-def test_vans_up_to_t_do_not_depend_on_requests_made_after_t(policy):
+@pytest.mark.parametrize(("policy", "breaks"), [("none", False), ("forecast", False), ("none", True)])
+def test_vans_up_to_t_do_not_depend_on_requests_made_after_t(policy, breaks):
     reqs, rates = _day()
+    rules = DispatchRules(**{**RULES.__dict__, **BREAKS}) if breaks else RULES
     request_min = ((reqs["request_time"] - DAY) / pd.Timedelta(minutes=1)).to_numpy()
     kwargs = {"zone_demand": rates, "zone_centroids": CENTROIDS} if policy == "forecast" else {}
-    full = simulate_dispatch(reqs, FLEET, RULES, policy=policy, reopt_interval_min=10, **kwargs)
-    assert full.kpis["n_reoptimised"] > 0 and full.kpis["n_served"] > 30
+    full = simulate_dispatch(reqs, FLEET, rules, policy=policy, reopt_interval_min=10, **kwargs)
+    assert full.kpis["n_served"] > 30
+    # re-optimisation adopted at least once (with breaks it adopts none on this day, see the #17 note)
+    assert full.kpis["n_reoptimised"] > 0 or breaks
+    assert len(full.breaks) == (FLEET.n_vehicles if breaks else 0)
     # just before four ride-now requests (a van moving toward one too early shows at once),
     # spread over the day
     ride_now = full.trips[(full.trips["booking"] == "ride_now") & (full.trips["status"] == "served")]
@@ -81,7 +85,7 @@ def test_vans_up_to_t_do_not_depend_on_requests_made_after_t(policy):
     picks = picks[picks < 11 * 60 + 20]  # leaves later requests to remove
     assert len(picks) >= 8
     for t in picks[np.linspace(1, len(picks) - 2, 4).astype(int)] - 1e-3:
-        cut = simulate_dispatch(reqs[request_min <= t], FLEET, RULES, policy=policy, reopt_interval_min=10,
+        cut = simulate_dispatch(reqs[request_min <= t], FLEET, rules, policy=policy, reopt_interval_min=10,
                                 **kwargs)
         # the later requests exist and changed something after t (else the check proves nothing)
         assert (request_min > t).sum() > 5

@@ -232,7 +232,10 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
     for q in range(n):
         e = order[q]
         leg = T[prev, e + 1]
-        drive += leg
+        if pax[e] > 0:
+            # the drive to a driver's break (pax 0) is not the dispatcher's cost: planned from
+            # opening, it would make every van far from the depot look cheap (its return "paid")
+            drive += leg
         t = max(earliest[e], t + leg)
         if t > latest[e] + 1e-9:
             return (1 if e == new_p else 0), 0.0, t_new
