@@ -86,9 +86,14 @@ def main(parts: bool = typer.Option(True, help="部分ごとの時間も測る")
             tic = time.perf_counter()
             run_reopt_comparison(setup.replay, setup.service, setup.demand.oracle, d.reopt, d.seed, d.workers)
             seconds["reopt"] = round(time.perf_counter() - tic, 1)
+    # the grid reuses the scenario runs of its policy at demand 1.0 and the frontier its default point
+    reused_grid = (len(set(d.grid.fleet_sizes) & set(d.scenarios.fleet_sizes))
+                   if 1.0 in d.grid.demand_factors and 1.0 in d.scenarios.demand_factors
+                   and d.grid.policy in d.scenarios.policies else 0)
+    reused_frontier = int(d.rules.move_weight in d.frontier.move_weights and d.frontier.policy in d.scenarios.policies)
     n_sims = {"scenarios": len(d.scenarios.fleet_sizes) * len(d.scenarios.demand_factors) * len(d.scenarios.policies),
-              "grid": len(d.grid.fleet_sizes) * len(d.grid.demand_factors),
-              "frontier": len(d.frontier.move_weights),
+              "grid": len(d.grid.fleet_sizes) * len(d.grid.demand_factors) - reused_grid,
+              "frontier": len(d.frontier.move_weights) - reused_frontier,
               "replications": d.replications.n * len(d.replications.policies),
               "reopt": _reopt_runs(d)}
     result = {

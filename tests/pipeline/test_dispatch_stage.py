@@ -104,7 +104,7 @@ def tiny(tmp_path, monkeypatch, project_root):
     return _load_stage(project_root), data, rides, tmp_path
 
 
-def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
+def test_dispatch_stage_kpis_consistent_and_deterministic(tiny, monkeypatch):
     stage, data, rides, root = tiny
     metrics = _run(stage, data, root / "a")
     replay = rides[(rides["desired_pickup_at"] >= "2024-09-09") & rides["outcome"].isin(DISPATCH["replay_outcomes"])]
@@ -140,7 +140,11 @@ def test_dispatch_stage_kpis_consistent_and_deterministic(tiny):
     assert list(series.columns) == ["n_vehicles", "none", "depot", "forecast", "oracle"]
     base = table[table["demand_factor"] == 1.0].pivot(index="n_vehicles", columns="policy", values="wait_mean_min")
     np.testing.assert_allclose(series.set_index("n_vehicles")[base.columns].to_numpy(), base.to_numpy())
-    # same inputs + params → byte-identical metrics, table and figures
+    # same inputs + params, but 2 worker processes instead of 1 (re-optimisation on) → byte-identical
+    # metrics, table and figures
+    (root / "two_workers").mkdir()
+    two = write_params(root / "two_workers", {"dispatch": {**DISPATCH, "workers": 2}, "features": {"n_clusters": 3}})
+    monkeypatch.setenv("KOGADX_PARAMS", str(two))
     _run(stage, data, root / "b")
     assert (root / "a" / "dispatch.json").read_bytes() == (root / "b" / "dispatch.json").read_bytes()
     assert (root / "a" / "scenarios.parquet").read_bytes() == (root / "b" / "scenarios.parquet").read_bytes()

@@ -181,8 +181,8 @@ def test_operator_promises_in_params_equal_the_replay_rules():
     params = yaml.safe_load((Path(__file__).parents[2] / "params.yaml").read_text(encoding="utf-8"))
     operator = params["synthesize"]["rides"]["operations"]["rules"]
     replay = params["dispatch"]["rules"]
-    for key in ("pickup_window_min", "ride_now_lead_min", "max_wait_min", "ride_time_alpha",
-                "ride_time_beta_min", "wait_weight"):
+    for key in ("pickup_window_min", "ride_now_lead_min", "max_wait_min", "ride_now_access_min", "ride_time_alpha",
+                "ride_time_beta_min", "wait_weight", "break_min", "break_starts_h", "break_flex_min"):
         assert operator[key] == replay[key], key
     assert params["synthesize"]["rides"]["fleet_size"] == params["dispatch"]["fleet"]["n_vehicles"]
 

@@ -64,6 +64,9 @@ class DispatchRules:
         feasible insertion, and its wait counts from the request.
     max_wait_min: a ride-now pick-up starts within [request, request + max wait], else the
         request is rejected (cause 最大待ち時間内に配車不可).
+    ride_now_access_min: a ride-now pick-up starts no earlier than request + this: the rider
+        has to get to the virtual stop first, so the operator never offers an earlier time
+        (the van would only wait there). 0 = the van may arrive at the desired minute.
     ride_time_alpha, ride_time_beta_min: a rider's time on board (drop-off start − pick-up
         start − dwell) is at most α × direct time + β minutes, the form of MATSim DRT's
         ``maxTravelTimeAlpha`` / ``maxTravelTimeBeta`` (the earlier max(α·t, t + β) let short
@@ -89,11 +92,16 @@ class DispatchRules:
         ``greedy``: one vehicle at a time to the zone with the largest λ / (1 + vehicles
         already there) — the first rule, kept for comparison.
     move_weight: rider-minutes of expected reach one minute of empty driving is worth.
+    break_min, break_starts_h, break_flex_min: each driver's break (minutes, 0 = none) at the
+        depot; van k starts it within [break_starts_h[k mod n] h, + break_flex_min]. It is a stop
+        of the van's plan like any other, so insertions and re-optimisation plan around it and
+        no promise is broken by it.
     """
 
     pickup_window_min: Minutes = 15.0
     ride_now_lead_min: Minutes = 2.0
     max_wait_min: Minutes = 30.0
+    ride_now_access_min: Minutes = 0.0
     ride_time_alpha: Annotated[float, Field(ge=1)] = 1.5
     ride_time_beta_min: Minutes = 5.0
     dwell_min: Minutes | Calibrated = DEFAULT_DWELL_MIN
@@ -104,6 +112,9 @@ class DispatchRules:
     reposition_rule: Literal["coverage", "greedy"] = "coverage"
     move_weight: Annotated[float, Field(ge=0)] = 0.0
     max_enumeration: Annotated[int, Field(ge=1)] = 20000
+    break_min: Minutes = 0.0
+    break_starts_h: tuple[float, ...] = ()
+    break_flex_min: Minutes = 30.0
 
     @property
     def dwell(self) -> float:

@@ -62,6 +62,7 @@ class OpenProblem:
     capacity: int
     dwell: float
     wait_weight: float
+    service: np.ndarray | None = None  # minutes at each stop (a driver's break is longer); None = dwell
 
 
 def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[int]] | None:
@@ -74,10 +75,12 @@ def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[i
     travel = np.zeros((v_n + s_n + 1, v_n + s_n + 1))
     travel[:end, :end] = problem.travel
     travel[:, end] = 0.0
-    svc = np.r_[np.zeros(v_n), np.full(s_n, problem.dwell), 0.0]
+    svc = np.r_[np.zeros(v_n), np.full(s_n, problem.dwell) if problem.service is None else problem.service, 0.0]
     transit = np.ceil((svc[:, None] + travel) * SCALE - 1e-9).astype(np.int64)
     transit[:, end] = 0
     cost = np.rint(travel * SCALE * COST_SCALE).astype(np.int64)
+    # the drive to a driver's break (pax 0) is not in the simulator's cost either (see simulation._schedule)
+    cost[:, v_n + np.flatnonzero(np.asarray(problem.pax) == 0)] = 0
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost.tolist()))
     horizon = int(math.ceil((float(np.max(problem.base)) + 24 * 60) * SCALE))
     tdim_cb = routing.RegisterTransitMatrix(transit.tolist())
@@ -103,6 +106,9 @@ def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[i
         tdim.CumulVar(idx).SetRange(lo, hi)
         if problem.van[s] >= 0:
             routing.VehicleVar(idx).SetValue(int(problem.van[s]))
+        if problem.pax[s] == 0:
+            # a driver's break: nobody on board (riders already aboard have no pair to bound their ride)
+            ldim.CumulVar(idx).SetValue(0)
         if problem.pax[s] > 0 and wait_coef > 0:
             # the wait term of the simulator's cost: wait_weight × (start − desired), start ≥ desired
             tdim.SetCumulVarSoftUpperBound(idx, int(math.ceil(problem.desired[s] * SCALE - 1e-9)), wait_coef)

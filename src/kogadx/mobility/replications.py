@@ -137,7 +137,8 @@ def run_replications(replay: Replay, service: Service, demand: ExpectedDemand, c
     tables = replication_demand(demand)
     policies = [p for p in config.policies if p == "none" or tables.get(p) is not None]
     jobs = [_ReplicationJob(k, replay, service, demand.oracle, tables, tuple(policies), seed) for k in range(config.n)]
-    table = pd.DataFrame([row for rows in parallel_map(_run, jobs, workers) for row in rows])
+    runs = parallel_map(_run, jobs, workers, "配車: 繰り返し (需要の引き直し)")
+    table = pd.DataFrame([row for rows in runs for row in rows])
     wide = table.pivot(index="replication", columns="policy", values="wait_mean_min")
     means = table.groupby("policy", sort=False).mean(numeric_only=True)
     metrics: dict[str, Any] = {
@@ -245,7 +246,7 @@ def run_reopt_comparison(replay: Replay, service: Service, oracle: pd.DataFrame 
     intervals."""
     n = config.replications if oracle is not None else 0
     jobs = [_ReoptJob(k, replay, service, oracle, config.interval_min, seed) for k in range(-1, n)]
-    rows = parallel_map(_run_reopt, jobs, workers)
+    rows = parallel_map(_run_reopt, jobs, workers, "配車: 再最適化と挿入の比較")
     out: dict[str, Any] = {
         "interval_min": config.interval_min, "n_vehicles": service.fleet.n_vehicles, "policy": "none",
         "replay": {kind: {k: round_metric(v) for k, v in rows[0][kind].items()} for kind in ("insertion", "reopt")},

@@ -170,6 +170,7 @@ class DispatchResult:
     kpis: dict
     decision_ms: np.ndarray
     decision_cpu_ms: np.ndarray | None = None
+    breaks: pd.DataFrame | None = None  # drivers' breaks: service_date, vehicle, start_min, end_min, x, y
 
 
 # --------------------------------------------------------------------------- internals
@@ -184,6 +185,7 @@ class _Stop:
     pax: int
     max_ride: float
     desired: float = 0.0  # desired pick-up time (minutes), for the wait term of the cost
+    service: float = math.nan  # minutes spent at the stop; NaN = rules.dwell (a driver's break: its length)
 
 
 @dataclass
@@ -214,7 +216,7 @@ def _compiled(fn: _F) -> _F:
 
 @_compiled
 def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
-              desired, rid, known, picked, new_p, new_d):  # pragma: no cover - compiled
+              desired, rid, known, svc, picked, new_p, new_d):  # pragma: no cover - compiled
     """Greedy schedule of ``order[:n]`` (leave at once, wait at a stop if early).
 
     Returns (code, cost, new pick-up start): code 3 = feasible, 1 = the new pick-up is late,
@@ -230,7 +232,10 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
     for q in range(n):
         e = order[q]
         leg = T[prev, e + 1]
-        drive += leg
+        if pax[e] > 0:
+            # the drive to a driver's break (pax 0) is not the dispatcher's cost: planned from
+            # opening, it would make every van far from the depot look cheap (its return "paid")
+            drive += leg
         t = max(earliest[e], t + leg)
         if t > latest[e] + 1e-9:
             return (1 if e == new_p else 0), 0.0, t_new
@@ -246,14 +251,14 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
             load -= pax[e]
             if t - picked[rid[e]] - dwell > max_ride[e] + 1e-9:
                 return (2 if e == new_d else 0), 0.0, t_new
-        t += dwell
+        t += svc[e]
         prev = e + 1
     return 3, drive + wait_weight * wait, t_new
 
 
 @_compiled
 def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
-                    desired, rid, known, best0):  # pragma: no cover - compiled
+                    desired, rid, known, svc, best0):  # pragma: no cover - compiled
     """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
     plan of m stops, first found wins ties; only one cheaper than ``best0`` - 1e-9 counts
     (the best of the vehicles before). Returns (added cost, i, j, offered pick-up); i = -1
@@ -265,7 +270,7 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     for q in range(m):
         order[q] = q
     code, old_cost, _ = _schedule(order, m, T, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax,
-                                  max_ride, desired, rid, known, picked, -1, -1)
+                                  max_ride, desired, rid, known, svc, picked, -1, -1)
     if code != 3:
         old_cost = 0.0
     best, bi, bj, offer = best0, -1, -1, math.nan
@@ -288,7 +293,7 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
                 order[n] = q
                 n += 1
             code, cost, t_new = _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest,
-                                          pickup, pax, max_ride, desired, rid, known, picked, m, m + 1)
+                                          pickup, pax, max_ride, desired, rid, known, svc, picked, m, m + 1)
             if code == 1:
                 late = True
                 break
@@ -306,9 +311,10 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
 
 
 
-# travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up
+# travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up,
+# minutes at the stop
 _KernelArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                      np.ndarray]
+                      np.ndarray, np.ndarray]
 
 
 class _Day:
@@ -319,6 +325,13 @@ class _Day:
         self.fleet, self.rules, self.travel, self.day = fleet, rules, travel, day
         t0 = (fleet.service_start_hour if start_hour is None else start_hour) * 60
         self.vehicles = [_Vehicle(v, fleet.depot_x, fleet.depot_y, t0) for v in range(fleet.n_vehicles)]
+        self.breaks: list[tuple] = []  # (day, vehicle, start, end, x, y) of drivers' breaks taken
+        if rules.break_min > 0 and rules.break_starts_h:
+            # van k's driver breaks at the depot, starting within [start_k, start_k + flex]
+            for v in self.vehicles:
+                b0 = rules.break_starts_h[v.vid % len(rules.break_starts_h)] * 60.0
+                v.plan = [_Stop(-1 - v.vid, False, fleet.depot_x, fleet.depot_y, b0, b0 + rules.break_flex_min, 0,
+                                math.inf, 0.0, float(rules.break_min))]
         self.pickup_start: dict[int, float] = {}
         self.dropoff_start: dict[int, float] = {}
         self.assigned: dict[int, int] = {}
@@ -365,8 +378,10 @@ class _Day:
                     break
                 self._record(v, "service", x, y, s.x, s.y, depart, depart + leg, v.load, s.req, s.pickup)
                 v.plan.pop(0)
-                v.x, v.y, v.t_avail = s.x, s.y, start + self.rules.dwell
-                if s.pickup:
+                v.x, v.y, v.t_avail = s.x, s.y, start + self.service_of(s)
+                if s.req < 0:
+                    self.breaks.append((self.day, v.vid, start, start + self.service_of(s), s.x, s.y))
+                elif s.pickup:
                     v.load += s.pax
                     self.pickup_start[s.req] = start
                 else:
@@ -435,7 +450,11 @@ class _Day:
         return (T, np.array([s.earliest for s in seq], dtype=float), np.array([s.latest for s in seq], dtype=float),
                 np.array([s.pickup for s in seq], dtype=bool), np.array([s.pax for s in seq], dtype=np.int64),
                 np.array([s.max_ride for s in seq], dtype=float), np.array([s.desired for s in seq], dtype=float),
-                rid, known)
+                rid, known, np.array([self.service_of(s) for s in seq], dtype=float))
+
+    def service_of(self, s: _Stop) -> float:
+        """Minutes a van spends at stop ``s`` (boarding/alighting, or a driver's break)."""
+        return self.rules.dwell if math.isnan(s.service) else s.service
 
     def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
         """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
@@ -445,7 +464,7 @@ class _Day:
         order = np.arange(len(seq), dtype=np.int64)
         code, cost, _ = _schedule(order, len(seq), arrays[0], float(base), int(v.load), int(self.fleet.capacity),
                                   float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
-                                  np.empty(len(arrays[-1])), -1, -1)
+                                  np.empty(len(arrays[8])), -1, -1)
         return float(cost) if code == 3 else None
 
     def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
@@ -506,7 +525,8 @@ class _Day:
             max_ride=np.array([s.max_ride for s in stops]), desired=np.array([s.desired for s in stops]), van=van,
             travel=np.asarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), float),
             routes=[[pos[id(s)] for s in v.plan] for v in self.vehicles], capacity=self.fleet.capacity,
-            dwell=self.rules.dwell, wait_weight=self.rules.wait_weight)
+            dwell=self.rules.dwell, wait_weight=self.rules.wait_weight,
+            service=np.array([self.service_of(s) for s in stops], dtype=float))
 
     def _adopt(self, v: _Vehicle, seq: list[_Stop], now: float) -> None:
         """Give ``v`` a new plan at ``now`` (as an insertion would: a waiting van leaves from now)."""
@@ -741,6 +761,7 @@ def simulate_dispatch(
     replay = _Replay.of(requests, travel, rules)
     hours_of = dict(service_hours or {})
     legs: list[tuple] = []
+    breaks: list[tuple] = []
     vehicle_hours = 0.0
     for day in sorted(replay.day_of.unique()):
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
@@ -748,12 +769,14 @@ def simulate_dispatch(
         sim = _Day(fleet, rules, travel, pd.Timestamp(day), open_h)
         replay.run_day(sim, policy, demand, open_h * 60, close_h * 60, reopt_interval_min)
         legs.extend(sim.legs)
+        breaks.extend(sim.breaks)
     trips = replay.trips(rules)
     legs_df = _legs_frame(legs, replay.reqs)
     kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
     if reopt_interval_min > 0:
         kpis["n_reoptimised"] = replay.n_reoptimised
-    return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms)
+    return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms,
+                          pd.DataFrame(breaks, columns=["service_date", "vehicle", "start_min", "end_min", "x", "y"]))
 
 
 @dataclass(frozen=True)
@@ -828,6 +851,9 @@ class _Replay:
         # Ride-now: booked for "as soon as possible"; the rider waits from the request.
         ride_now = (lead_min < rules.ride_now_lead_min) & (req_day == day_of).to_numpy()
         wait_from = np.where(ride_now, request_min, desired_min)
+        # a ride-now rider first walks to the virtual stop: no pick-up before request + access
+        desired_min = np.where(ride_now, np.maximum(desired_min, request_min + rules.ride_now_access_min),
+                               desired_min)
         # a booking made on an earlier day is seen at the start of the service day
         request_min = np.where(req_day < day_of, -1.0, request_min)
         accept = (reqs["accept_wait_min"].to_numpy(float) if "accept_wait_min" in reqs.columns

@@ -63,6 +63,7 @@ from kogadx.mobility.validation import compare, logged_kpis, mean_kpis, replayed
 from kogadx.mobility.variability import TravelConditions, execute_plans
 from kogadx.mobility.whatif import run_fleet_scenarios, run_frontier, run_grid
 from kogadx.params import as_dict
+from kogadx.progress import steps
 from kogadx.rng import stream_rng
 from kogadx.stage import StageOutputs, TrackedRun
 
@@ -121,6 +122,7 @@ class ScenarioResults:
     default: dict[str, DispatchResult] = field(default_factory=dict)
     by_fleet: dict[int, dict[str, DispatchResult]] = field(default_factory=dict)
     decision_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    kpis: dict[tuple[int, float, str], dict[str, Any]] = field(default_factory=dict)  # unrounded, per scenario
 
 
 def prepare_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> DispatchSetup:
@@ -158,12 +160,13 @@ def run_dispatch(inputs: DispatchInputs, params: DispatchStageParams) -> StageOu
     if d.grid.fleet_sizes:
         metrics["grid"] = {"policy": d.grid.policy, "rows": _rounded(run_grid(
             setup.service, setup.replay.requests, d.grid.fleet_sizes, d.grid.demand_factors, d.grid.policy, d.seed,
-            d.workers))}
+            d.workers, {(n, f): k for (n, f, p), k in results.kpis.items() if p == d.grid.policy}))}
     if d.frontier.move_weights and d.frontier.policy in setup.policies:
         demand = {"forecast": setup.demand.table, "oracle": setup.demand.oracle}.get(d.frontier.policy)
         metrics["frontier"] = _rounded(run_frontier(setup.service, setup.replay.requests, demand,
                                                     d.frontier.move_weights, d.frontier.policy, d.workers,
-                                                    results.default.get("none")))
+                                                    results.default.get("none"),
+                                                    results.default.get(d.frontier.policy)))
     if setup.demand.oracle is not None and d.replications.n > 0:
         metrics["replications"] = run_replications(setup.replay, setup.service, setup.demand, d.replications, d.seed,
                                                    d.workers)
@@ -213,8 +216,9 @@ def validate_replay(setup: DispatchSetup, results: ScenarioResults, rides: pd.Da
             opens = {d: h[0] * 60 for d, h in service.hours.items()}
             runs = [replayed_kpis(requests, replay, service.travel, depot,
                                   execute_plans(replay.trips, requests, depot, opens, conditions,
-                                                stream_rng(params.seed, f"validation_{k}")))
-                    for k in range(params.validation_executions)]
+                                                stream_rng(params.seed, f"validation_{k}"), replay.breaks))
+                    for k in steps(range(params.validation_executions), desc="配車: 運行記録の再現 (走行の引き直し)",
+                                   unit="回")]
             replayed = mean_kpis(runs)
     out = compare(logged, replayed if conditions is not None else planned)
     out["replayed_as_planned"] = planned
@@ -241,6 +245,7 @@ def run_scenarios(setup: DispatchSetup, params: DispatchParams) -> ScenarioResul
             service, setup.replay.requests, params.scenarios.fleet_sizes, params.scenarios.demand_factors,
             setup.policies, demand, params.seed, params.workers):
         out.rows.append({"n_vehicles": size, "demand_factor": factor, "policy": policy, **reported_kpis(res)})
+        out.kpis[(size, factor, policy)] = res.kpis
         ms = res.decision_ms[~np.isnan(res.decision_ms)]
         out.decision_ms[scenario_name(policy, size, factor)] = {
             "decision_ms_mean": float(ms.mean()) if len(ms) else 0.0,

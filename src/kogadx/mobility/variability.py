@@ -60,14 +60,16 @@ def draw_conditions(rng: np.random.Generator, speed_kmh: tuple[float, float], de
 
 def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[float, float],
                   open_min: dict[pd.Timestamp, float], world: TravelConditions,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                  rng: np.random.Generator, breaks: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Realised pick-up and drop-off start (minutes of the day) of every served trip.
 
     ``trips``: :class:`kogadx.mobility.simulation.DispatchResult` trips (planned
     ``pickup_min`` / ``dropoff_min``, ``desired_min`` = the earliest pick-up, vehicle,
     service_date); ``requests``: the simulated requests (request_id, origin/dest xy);
     ``plan_minutes(ax, ay, bx, by)``: the dispatcher's travel model; ``open_min``: service
-    opening per date. Trips that were not served get NaN. Deterministic for a seeded ``rng``.
+    opening per date; ``breaks``: the drivers' breaks of the plans (``DispatchResult.breaks``),
+    driven to and kept in order (the break lasts as planned, from when the van gets there).
+    Trips that were not served get NaN. Deterministic for a seeded ``rng``.
     """
     xy = requests.set_index(requests["request_id"].astype(str))[["origin_x", "origin_y", "dest_x", "dest_y"]]
     served = trips[trips["status"] == "served"]
@@ -84,11 +86,20 @@ def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[f
         "known": np.concatenate([served["request_min"].to_numpy(float), np.full(n, -np.inf)]),
         "row": np.concatenate([np.arange(n)] * 2),
         "pickup": np.concatenate([np.ones(n, bool), np.zeros(n, bool)]),
-    }).sort_values(["day", "vehicle", "planned", "pickup"], kind="stable").reset_index(drop=True)
+        "stay": world.dwell_min,
+    })
+    if breaks is not None and len(breaks):
+        events = pd.concat([events, pd.DataFrame({
+            "day": breaks["service_date"].to_numpy(), "vehicle": breaks["vehicle"].to_numpy(),
+            "planned": breaks["start_min"].to_numpy(float), "x": breaks["x"].to_numpy(float),
+            "y": breaks["y"].to_numpy(float), "earliest": breaks["start_min"].to_numpy(float), "known": -np.inf,
+            "row": -1, "pickup": False,
+            "stay": (breaks["end_min"] - breaks["start_min"]).to_numpy(float)})], ignore_index=True)
+    events = events.sort_values(["day", "vehicle", "planned", "pickup"], kind="stable").reset_index(drop=True)
     noise = np.exp(rng.normal(-world.leg_sigma ** 2 / 2, world.leg_sigma, len(events)))
     km_per_min = world.speed_kmh / 60.0
     real = np.full(len(events), np.nan)
-    ex, ey, earliest, known = (events[c].to_numpy(float) for c in ("x", "y", "earliest", "known"))
+    ex, ey, earliest, known, stay = (events[c].to_numpy(float) for c in ("x", "y", "earliest", "known", "stay"))
     group_key = events["day"].astype(str) + "|" + events["vehicle"].astype(str)
     starts = np.flatnonzero(group_key.ne(group_key.shift()).to_numpy())
     bounds = list(starts) + [len(events)]
@@ -100,13 +111,14 @@ def execute_plans(trips: pd.DataFrame, requests: pd.DataFrame, depot_xy: tuple[f
             km = float(np.hypot(ex[k] - px, ey[k] - py)) / 1000.0 * world.detour_factor
             leg = km / km_per_min * float(world.slowdown(np.array([depart]))[0]) * noise[k]
             real[k] = max(earliest[k], depart + leg)
-            t_end = real[k] + world.dwell_min
+            t_end = real[k] + stay[k]
             px, py = ex[k], ey[k]
     pick = np.full(len(trips), np.nan)
     drop = np.full(len(trips), np.nan)
     served_idx = np.flatnonzero((trips["status"] == "served").to_numpy())
-    is_pick = events["pickup"].to_numpy(bool)
     rows = events["row"].to_numpy(int)
+    is_pick = events["pickup"].to_numpy(bool) & (rows >= 0)
+    is_drop = ~events["pickup"].to_numpy(bool) & (rows >= 0)
     pick[served_idx[rows[is_pick]]] = real[is_pick]
-    drop[served_idx[rows[~is_pick]]] = real[~is_pick]
+    drop[served_idx[rows[is_drop]]] = real[is_drop]
     return pick, drop

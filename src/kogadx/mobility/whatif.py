@@ -23,6 +23,7 @@ import pandas as pd
 
 from kogadx.mobility.inputs import Service
 from kogadx.mobility.simulation import DispatchResult, scale_demand
+from kogadx.progress import steps
 from kogadx.rng import stream_rng
 
 T = TypeVar("T")
@@ -33,12 +34,13 @@ GRID_KPIS = ("served_rate", "rejection_rate", "decline_rate", "wait_mean_min", "
              "empty_km", "empty_km_share", "rides_per_vehicle_revenue_hour", "n_requests")
 
 
-def parallel_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R]:
-    """``[fn(j) for j in jobs]`` in ``workers`` forked processes (in order; 1 = in this process)."""
+def parallel_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int, desc: str = "配車シミュレーション") -> list[R]:
+    """``[fn(j) for j in jobs]`` in ``workers`` forked processes (in order; 1 = in this process),
+    with progress as ``desc`` (results in order, so the count moves as they come back)."""
     if workers <= 1 or len(jobs) <= 1:
-        return [fn(j) for j in jobs]
+        return [fn(j) for j in steps(jobs, desc=desc, unit="回")]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, jobs))
+        return list(steps(pool.map(fn, jobs), desc=desc, total=len(jobs), unit="回"))
 
 
 def scaled_requests(requests: pd.DataFrame, factor: float, seed: int) -> pd.DataFrame:
@@ -71,10 +73,16 @@ def _call(job: Callable[[], R]) -> R:
 
 
 def run_grid(service: Service, requests: pd.DataFrame, fleet_sizes: Sequence[int], factors: Sequence[float],
-             policy: str, seed: int, workers: int) -> list[dict[str, Any]]:
-    """One row per fleet size × demand factor (:data:`GRID_KPIS`)."""
-    jobs = [_GridJob(service, requests, int(n), float(f), policy, seed) for f in factors for n in fleet_sizes]
-    return parallel_map(_call, jobs, workers)
+             policy: str, seed: int, workers: int,
+             known: dict[tuple[int, float], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One row per fleet size × demand factor (:data:`GRID_KPIS`). ``known``: KPIs of cells
+    already simulated with the same service, policy and draws (the scenario table's), not run again."""
+    known = known or {}
+    cells = [(int(n), float(f)) for f in factors for n in fleet_sizes]
+    jobs = [_GridJob(service, requests, n, f, policy, seed) for n, f in cells if (n, f) not in known]
+    done = iter(parallel_map(_call, jobs, workers, "配車: 台数×需要の表"))
+    return [{"n_vehicles": n, "demand_factor": f, **{k: known[(n, f)].get(k) for k in GRID_KPIS}}
+            if (n, f) in known else next(done) for n, f in cells]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,11 +100,18 @@ class _FrontierJob:
 
 
 def run_frontier(service: Service, requests: pd.DataFrame, demand: pd.DataFrame, move_weights: Sequence[float],
-                 policy: str, workers: int, baseline: DispatchResult | None = None) -> dict[str, Any]:
+                 policy: str, workers: int, baseline: DispatchResult | None = None,
+                 at_default: DispatchResult | None = None) -> dict[str, Any]:
     """Wait against empty km over ``move_weight`` for the repositioning ``policy`` (and
-    the no-repositioning point for reference)."""
-    jobs = [_FrontierJob(service, requests, demand, float(w), policy) for w in move_weights]
-    rows = parallel_map(_call, jobs, workers)
+    the no-repositioning point for reference). ``at_default``: the policy's run with the
+    service's own ``move_weight`` (the scenario table's), reused for that point."""
+    weights = [float(w) for w in move_weights]
+    reuse = at_default is not None and service.rules.move_weight in weights
+    jobs = [_FrontierJob(service, requests, demand, w, policy) for w in weights
+            if not (reuse and w == service.rules.move_weight)]
+    done = iter(parallel_map(_call, jobs, workers, "配車: 待ち時間と空車距離の関係"))
+    rows = [{"move_weight": w, **_kpis(at_default)} if reuse and at_default is not None
+            and w == service.rules.move_weight else next(done) for w in weights]
     base = baseline if baseline is not None else service.simulate(requests, "none")
     return {"policy": policy, "points": rows, "none": _kpis(base)}
 
@@ -127,4 +142,4 @@ def run_fleet_scenarios(service: Service, requests: pd.DataFrame, fleet_sizes: S
     expected demand scaled by the factor), in that order: (size, factor, policy, result)."""
     jobs = [_ScenarioJob(service, requests, int(n), float(f), p, demand.get(p), seed)
             for f in factors for n in fleet_sizes for p in policies]
-    return parallel_map(_call, jobs, workers)
+    return parallel_map(_call, jobs, workers, "配車: シナリオ")

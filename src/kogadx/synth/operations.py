@@ -92,7 +92,7 @@ def operate(rng: np.random.Generator, requested: np.ndarray, desired: np.ndarray
     result = simulate_dispatch(requests, fleet, ops.rules, plan, "none", service_hours=hours)
     trips = result.trips
     pick_min, drop_min = execute_plans(trips, requests, depot_xy, {d: h[0] * 60 for d, h in hours.items()},
-                                       world, rng)
+                                       world, rng, result.breaks)
     row_of = {rid: int(rid[1:]) for rid in trips["request_id"].astype(str)}
     rows = np.array([row_of[r] for r in trips["request_id"].astype(str)], dtype=int)
     day = trips["service_date"].to_numpy().astype("datetime64[s]")
