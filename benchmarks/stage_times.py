@@ -149,12 +149,18 @@ def main() -> None:
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     stages: dict[str, dict[str, float]] = {}
     wanted = set(args.stages or [])
-    for stage in stage_order(project):
-        if wanted and stage not in wanted:
-            continue
+    order = [s for s in stage_order(project) if not wanted or s in wanted]
+    for stage in order:
         print(f"[stage_times] {stage} ...", file=sys.stderr, flush=True)
         stages[stage] = timed(["dvc", "repro", "-s", "-f", stage], project, logs / f"{stage}.log", env)
         print(f"[stage_times] {stage}: {stages[stage]}", file=sys.stderr, flush=True)
+        # written after every stage, so a run stopped part-way still leaves its figures
+        partial = {"what": "PARTIAL: stopped before every stage had run", "source": label,
+                   "started_utc": started, "load_avg_1_5_15_before": [round(x, 2) for x in load_before],
+                   "load_avg_1_5_15_now": [round(x, 2) for x in os.getloadavg()], "stages": stages,
+                   "not_run": [s for s in order if s not in stages]}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(partial, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     total = {"wall_s": round(sum(s["wall_s"] for s in stages.values()), 1),
              "cpu_s": round(sum(s["cpu_s"] for s in stages.values()), 1)}
     # a no-op repro means something only once every stage has run in this copy
