@@ -37,7 +37,7 @@ from kogadx.demand.forecast import (
 from kogadx.demand.intervals import IntervalModel, fit_interval_model, sequential_intervals
 from kogadx.demand.lags import GROUP, TARGET, TIME, PreparedPanel, steps_per_week
 from kogadx.parallel import chunks, ordered_map, worker_count
-from kogadx.progress import steps
+from kogadx.progress import note, steps
 
 
 @dataclass
@@ -157,6 +157,7 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
                 pieces.append(part)
     predictions = pd.concat(pieces, ignore_index=True)
     predictions = predictions.rename(columns={TARGET: "y"})
+    note("需要予測", "予測区間を較正しています (起点ごとに過去の起点の誤差から)")
     predictions = sequential_intervals(predictions, config.coverage, config.warmup)
     closed_y = predictions.loc[~predictions["scored"], "y"]
     closed = {"n": int(len(closed_y) // max(1, len(models))), "actual_sum": float(closed_y.sum() / max(1, len(models))),
