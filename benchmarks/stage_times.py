@@ -143,7 +143,9 @@ def main() -> None:
     # the project's own venv (its bin first on PATH), progress as lines into the logs
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "KOGADX_PROGRESS": "lines", "MLFLOW_TRACKING_URI": f"sqlite:///{(tmp / 'mlflow.db').as_posix()}",
-           "KOGADX_MLFLOW_ARTIFACTS": (tmp / "mlartifacts").as_posix()}
+           "KOGADX_MLFLOW_ARTIFACTS": (tmp / "mlartifacts").as_posix(),
+           # the copy's code, not the editable install of this checkout (matters with --commit)
+           "PYTHONPATH": str(project / "src")}
     env.pop("VIRTUAL_ENV", None)
     load_before = os.getloadavg()
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
