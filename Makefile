@@ -19,7 +19,9 @@ $(PY):
 
 $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip uv==0.13.9
-	$(BIN)/uv pip install --python $(PY) --quiet -r requirements.lock
+	# Byte-compile at install: with PYTHONDONTWRITEBYTECODE set (as on the shared machine) every
+	# stage would otherwise recompile pandas, sklearn, dvc, ... from source on each start (#25).
+	$(BIN)/uv pip install --python $(PY) --quiet --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --python $(PY) --quiet --no-deps -e .
 	@touch $(STAMP)
 

@@ -26,6 +26,7 @@ from kogadx.io import write_json
 from kogadx.mobility.checker import check_solution
 from kogadx.mobility.cli import load_cordeau
 from kogadx.mobility.darp import solve_darp, solve_darp_portfolio
+from kogadx.progress import steps
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SET = [f"a{k}-{k * m}" for k in (2, 3, 4, 5) for m in (8, 10, 12)]
@@ -54,7 +55,7 @@ def main(
     json_dir = out_dir / "darp_cordeau"
     json_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name in names:
+    for name in steps(names, desc="Cordeau DARP 求解", unit="インスタンス"):
         inst = load_cordeau(data_dir / "original" / f"{name}.txt")
         if workers > 1:
             sol = solve_darp_portfolio(inst, time_limit_s=time_limit, workers=workers)

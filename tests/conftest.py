@@ -9,6 +9,10 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# pytest-xdist already keeps every core busy: stages run their folds and reports in-process
+# (tests that check the parallel path set KOGADX_WORKERS themselves).
+os.environ.setdefault("KOGADX_WORKERS", "1")
+
 
 def _shared_dir() -> Path | None:
     env = os.environ.get("KOGADX_SHARED_DIR")

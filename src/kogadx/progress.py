@@ -29,8 +29,12 @@ def _mode() -> str:
     return "bar" if sys.stderr.isatty() else "lines"
 
 
-def steps(iterable: Iterable[T], *, desc: str, total: int | None = None, unit: str = "件") -> Iterator[T]:
-    """Yield from `iterable`, showing progress as `desc` (Japanese, read by the user)."""
+def steps(iterable: Iterable[T], *, desc: str, total: int | None = None, unit: str = "件",
+          min_interval: float = 0.0) -> Iterator[T]:
+    """Yield from `iterable`, showing progress as `desc` (Japanese, read by the user).
+
+    ``min_interval`` (seconds): in line mode, a line only when that long has passed since the
+    last one (and always for the last step), for loops of thousands of quick steps."""
     if total is None:
         try:
             total = len(iterable)  # type: ignore[arg-type]
@@ -43,12 +47,15 @@ def steps(iterable: Iterable[T], *, desc: str, total: int | None = None, unit: s
     if mode == "bar":
         yield from tqdm(iterable, desc=desc, total=total, unit=unit, mininterval=1.0, file=sys.stderr)
         return
-    start = time.monotonic()
+    start = last = time.monotonic()
+    of = f"/{total}" if total is not None else ""
     for done, item in enumerate(iterable, start=1):
         yield item
-        of = f"/{total}" if total is not None else ""
-        elapsed = time.monotonic() - start
-        print(f"[{desc}] {done}{of} {unit} 完了 (経過 {elapsed:.0f} 秒)", file=sys.stderr, flush=True)
+        now = time.monotonic()
+        if min_interval and now - last < min_interval and done != total:
+            continue
+        last = now
+        print(f"[{desc}] {done}{of} {unit} 完了 (経過 {now - start:.0f} 秒)", file=sys.stderr, flush=True)
 
 
 def note(desc: str, message: str) -> None:

@@ -8,6 +8,7 @@ Nothing is configured at import time: the URI is set when a run starts.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 from collections.abc import Iterator, Mapping
@@ -37,13 +38,23 @@ def stage_dep_hashes(stage: str, lock_path: Path | None = None) -> dict[str, str
     lock_path = lock_path or find_project_root() / "dvc.lock"
     if not lock_path.is_file():
         return {}
-    lock = yaml.safe_load(lock_path.read_text(encoding="utf-8")) or {}
+    stat = lock_path.stat()
+    lock = _read_lock(str(lock_path.resolve()), stat.st_mtime_ns, stat.st_size)
     entry = (lock.get("stages") or {}).get(stage) or {}
     hashes = {}
     for dep in entry.get("deps", []):
         value = dep.get("md5") or dep.get("hash") or dep.get("etag") or ""
         hashes[dep["path"]] = str(value)
     return hashes
+
+
+@functools.lru_cache(maxsize=4)
+def _read_lock(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """dvc.lock parsed once per version (a stage logs several runs; the lock has ~2,500
+    lines): libyaml's C loader when PyYAML has it. mtime and size are the cache key."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader) or {}  # noqa: S506 - a safe loader
 
 
 class RunLogger:

@@ -90,12 +90,15 @@ def test_rolling_origins_and_short_history():
         rolling_origins(panel, _config(horizons=(24, 168), n_folds=3))
 
 
-def test_backtest_lightgbm_beats_naive_and_is_deterministic():
+def test_backtest_lightgbm_beats_naive_and_is_deterministic(monkeypatch):
     raw = toy_hourly_panel(3, 49, seed=2)
     panel = prepare_panel(raw, PanelSpec("time", "y", "zone", "h", truth_col="lambda_true"))
     config = _config(horizons=(24,), n_folds=3, step=24, models=("seasonal_naive", "lightgbm", "oracle"),
                      num_boost_round=60, seed=4)
+    monkeypatch.setenv("KOGADX_WORKERS", "1")
     first = run_backtest(panel, config).predictions
+    # the folds in two worker processes: the same predictions, in the same order (#25)
+    monkeypatch.setenv("KOGADX_WORKERS", "2")
     second = run_backtest(panel, config).predictions
     pd.testing.assert_frame_equal(first, second)
     summary = summarize(first, 0.8)["h24"]

@@ -34,3 +34,12 @@ def test_off_mode_is_silent(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     assert list(steps(range(3), desc="x")) == [0, 1, 2]
     note("x", "解いています")
     assert capsys.readouterr().err == ""
+
+
+def test_min_interval_keeps_the_last_line_only_for_quick_steps(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KOGADX_PROGRESS", "lines")
+    assert list(steps(range(1000), desc="世帯", unit="世帯", min_interval=60.0)) == list(range(1000))
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in err] == ["[世帯] 1000/1000 世帯 完了"]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kogadx.reporting.render import execute_template
+import asyncio
+import signal
+
+import pytest
+
+from kogadx.reporting.render import _kernel_manager_class, execute_template
 
 
 def test_template_runs_and_kernel_start_prints_no_tcp_warning(tmp_path, capfd):
@@ -13,3 +18,23 @@ def test_template_runs_and_kernel_start_prints_no_tcp_warning(tmp_path, capfd):
     assert "42\n" in texts
     err = capfd.readouterr().err
     assert "without encryption" not in err
+
+
+def test_kernel_gets_no_sigint_when_shut_down():
+    """The SIGINT jupyter_client sends before a shutdown request printed "[IPKernelApp] ERROR |
+    KeyboardInterrupt caught in kernel." during `make run`; a finished notebook's kernel is only
+    asked to shut down. An interrupt outside shutdown is still passed on."""
+    manager = _kernel_manager_class()()
+    sent: list[int] = []
+
+    async def record(signum: int) -> None:
+        sent.append(signum)
+
+    manager._async_signal_kernel = record  # type: ignore[method-assign]
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())
+    assert sent == []
+    manager.shutting_down = False
+    with pytest.raises(RuntimeError, match="No kernel is running"):  # passed on to jupyter_client
+        asyncio.run(manager._async_interrupt_kernel())
+    assert signal.SIGINT not in sent

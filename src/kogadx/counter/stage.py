@@ -18,6 +18,7 @@ from kogadx.counter.params import CounterParams
 from kogadx.counter.queue import CounterInputError
 from kogadx.counter.staffing import plan_scenario
 from kogadx.params import as_dict
+from kogadx.progress import steps
 from kogadx.rng import stream_rng
 from kogadx.stage import StageOutputs, TrackedRun
 
@@ -58,7 +59,7 @@ def run_counter(inputs: CounterInputs, params: CounterParams) -> StageOutputs:
     pool = service_pool(inputs.log).to_numpy()
     past_counters = int(inputs.log.loc[inputs.log["venue"] == "特設会場", "counter"].max())
     plans, summaries = [], []
-    for k, scenario in enumerate(params.scenarios):
+    for k, scenario in steps(list(enumerate(params.scenarios)), desc="窓口シミュレーション (シナリオ)", unit="件"):
         result = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}"))
         today = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}/today"),
                               fixed_counters=past_counters)

@@ -36,6 +36,8 @@ from kogadx.demand.forecast import (
 )
 from kogadx.demand.intervals import IntervalModel, fit_interval_model, sequential_intervals
 from kogadx.demand.lags import GROUP, TARGET, TIME, PreparedPanel, steps_per_week
+from kogadx.parallel import chunks, ordered_map, worker_count
+from kogadx.progress import note, steps
 
 
 @dataclass
@@ -132,16 +134,21 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
         known = frame[TARGET].notna().to_numpy()
         in_service = service_mask(panel, frame)
         band = hour_band(frame[TIME], freq, config.hour_bands)
-        for fold, origin in enumerate(origins[horizon]):
-            window = (times > origin.to_datetime64()) & (times <= (origin + horizon * delta).to_datetime64())
-            window &= known
-            history = (times <= origin.to_datetime64()) & known
+        folds = list(enumerate(origins[horizon]))
+        workers = worker_count()
+        tasks = [(design, naive, known, in_service, [folds[i] for i in piece], models, truth, config, freq)
+                 for piece in chunks(len(folds), workers)]
+        # folds are independent: computed in parallel processes, gathered in fold order
+        results = (item for chunk in ordered_map(_score_folds, tasks, workers) for item in chunk)
+        for (fold, origin), fold_preds in zip(
+            folds, steps(results, desc=f"需要予測 バックテスト ({horizon} ステップ先)", total=len(folds), unit="起点"),
+            strict=True,
+        ):
+            window = _fold_window(times, known, origin, horizon, delta)
             base = frame.loc[window, [GROUP, TIME, TARGET]].reset_index(drop=True)
             scored = in_service[window]
-            for model in models:
-                start = _time.perf_counter()
-                yhat = _predict(model, design, window, history & in_service, origin, naive, truth, config, freq)
-                timings[model] += _time.perf_counter() - start
+            for model, (yhat, seconds) in zip(models, fold_preds, strict=True):
+                timings[model] += seconds
                 yhat = np.nan_to_num(np.clip(yhat, 0.0, None), nan=0.0)
                 closed_raw[model].extend(yhat[~scored].tolist())
                 yhat = np.where(scored, yhat, 0.0)
@@ -150,6 +157,7 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
                 pieces.append(part)
     predictions = pd.concat(pieces, ignore_index=True)
     predictions = predictions.rename(columns={TARGET: "y"})
+    note("需要予測", "予測区間を較正しています (起点ごとに過去の起点の誤差から)")
     predictions = sequential_intervals(predictions, config.coverage, config.warmup)
     closed_y = predictions.loc[~predictions["scored"], "y"]
     closed = {"n": int(len(closed_y) // max(1, len(models))), "actual_sum": float(closed_y.sum() / max(1, len(models))),
@@ -157,6 +165,41 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
               "raw_max_forecast": {m: float(np.max(v)) if v else 0.0 for m, v in closed_raw.items()}}
     first = min(min(o) for o in origins.values())
     return BacktestResult(predictions, origins, timings, rmsse_scales(panel, first), closed)
+
+
+def _fold_window(times: np.ndarray, known: np.ndarray, origin: pd.Timestamp, horizon: int,
+                 delta: pd.Timedelta) -> np.ndarray:
+    """Steps scored by the fold at ``origin``: ``(origin, origin + horizon]`` with a known target."""
+    window = (times > origin.to_datetime64()) & (times <= (origin + horizon * delta).to_datetime64())
+    return window & known
+
+
+def _score_folds(
+    design: Design,
+    naive: pd.Series,
+    known: np.ndarray,
+    in_service: np.ndarray,
+    folds: list[tuple[int, pd.Timestamp]],
+    models: list[str],
+    truth: str | None,
+    config: ForecastConfig,
+    freq: str,
+) -> list[list[tuple[np.ndarray, float]]]:
+    """Raw forecasts (and fit seconds) of every model on each of ``folds``; runs in a worker
+    process or in the caller's, with the same result either way."""
+    times = design.frame[TIME].to_numpy()
+    delta = pd.Timedelta(1, unit=freq)
+    out = []
+    for _fold, origin in folds:
+        window = _fold_window(times, known, origin, design.horizon, delta)
+        history = (times <= origin.to_datetime64()) & known
+        preds = []
+        for model in models:
+            start = _time.perf_counter()
+            yhat = _predict(model, design, window, history & in_service, origin, naive, truth, config, freq)
+            preds.append((yhat, _time.perf_counter() - start))
+        out.append(preds)
+    return out
 
 
 def _predict(

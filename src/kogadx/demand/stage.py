@@ -32,6 +32,7 @@ from kogadx.demand.lags import GROUP, TIME, PreparedPanel, panel_spec_from_param
 from kogadx.demand.params import FeaturesParams, ForecastParams, ForecastStageParams
 from kogadx.demand.plots import model_label, plot_feature_importance, plot_forecast_vs_actual, plot_residuals_by_hour
 from kogadx.params import as_dict
+from kogadx.progress import note
 from kogadx.stage import LoggedModel, StageOutputs, TextFile, TrackedRun
 
 EXPERIMENT = "demand"
@@ -144,6 +145,7 @@ def forecast_demand(panel_frame: pd.DataFrame, params: ForecastParams, truth: pd
     panel = prepare_panel(frame, spec)
     backtest = run_backtest(panel, config)
     summary = summarize(backtest.predictions, config.coverage, backtest.scales, band_labels(config.hour_bands))
+    note("需要予測", "モデル比較 (ブロック・ブートストラップ) と LightGBM の全データでの再学習をしています")
     comparison = compare_models(backtest.predictions, config.seed, config.bootstrap)
     final = refit_final(panel, config, backtest.predictions, known_future)
     next_forecast = forecast_next_period(panel, final, config)

@@ -23,6 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.model_selection import GroupKFold
 
+from kogadx.progress import steps
 from kogadx.regulation.keywords import LABELLED_CATEGORIES, KeywordMatcher
 from kogadx.regulation.model import TARGETS, fit_ranker, take_rows, target_matrix
 from kogadx.regulation.params import RegulationScanParams
@@ -57,7 +58,8 @@ def out_of_fold_scores(training: pd.DataFrame, blocks: Mapping[str, sp.csr_matri
     """(n, 8) out-of-fold scores (``any`` calibrated); each row scored by a ranker that never saw its law."""
     groups = training["group"].astype(str).to_numpy()
     scores = np.full((len(training), len(TARGETS)), np.nan)
-    for train_idx, test_idx in GroupKFold(n_splits=config.cv_folds).split(training, groups=groups):
+    folds = GroupKFold(n_splits=config.cv_folds).split(training, groups=groups)
+    for train_idx, test_idx in steps(folds, desc="アナログ規制 交差検証", total=config.cv_folds, unit="分割"):
         ranker = fit_ranker(training.iloc[train_idx], take_rows(dict(blocks), train_idx), config)
         scores[test_idx] = ranker.scores_from_blocks(take_rows(dict(blocks), test_idx))
     return scores

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kogadx.progress import steps
 from kogadx.reporting.fonts import FONT_FAMILY, embedded_font_codepoints
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -111,7 +112,7 @@ def check_reports(reports: list[Path], screenshot_dir: Path | None, chromium_pat
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium_path)
         try:
-            for report in reports:
+            for report in steps(reports, desc="ブラウザでの確認とスクリーンショット", unit="件"):
                 shot = Path(screenshot_dir) / f"{Path(report).stem}.png" if screenshot_dir else None
                 results.append(_check_one(browser, Path(report), shot, viewport_width))
                 if phone_width:

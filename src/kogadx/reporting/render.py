@@ -38,6 +38,15 @@ def _kernel_manager_class() -> type:
         def _default_transport_encryption(self) -> str:
             return "auto"
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client sends SIGINT before every shutdown request. The notebook has finished
+            # by then, but a SIGINT that lands while the kernel still handles a message prints
+            # "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." (noise in `make run`).
+            # The shutdown request alone stops an idle kernel; SIGTERM/SIGKILL follow if it does not.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
     return EncryptedKernelManager
 
 

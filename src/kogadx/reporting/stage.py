@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from kogadx.counter.params import CounterParams
+from kogadx.io import get_stage_logger
+from kogadx.parallel import ordered_map, worker_count
 from kogadx.params import validate_params
+from kogadx.progress import steps
 from kogadx.reporting.page import footer_html
 from kogadx.reporting.params import ReportParams
 from kogadx.reporting.provenance import collect_provenance, synthetic_input
@@ -128,20 +131,34 @@ def report_specs(inputs: ReportInputs, params: ReportParams) -> list[ReportSpec]
 
 
 def render_reports(inputs: ReportInputs, params: ReportParams, only: Iterable[str] | None = None) -> dict[str, bytes]:
-    """Render every report (or those named in ``only``): {name: HTML bytes}."""
+    """Render every report (or those named in ``only``): {name: HTML bytes}.
+
+    Each report runs in its own kernel and reads only files, so the reports are rendered in
+    parallel processes (``KOGADX_WORKERS``); the pages do not depend on which process made them.
+    """
     wanted = set(only) if only is not None else None
     synthetic = synthetic_input(inputs.metrics)
-    pages: dict[str, bytes] = {}
+    tasks = []
     for spec in report_specs(inputs, params):
         if wanted is not None and spec.name not in wanted:
             continue
         flag = synthetic and spec.from_exports
         prov = collect_provenance(inputs.all_params, spec.params_sections, spec.inputs, inputs.root, synthetic=flag)
-        pages[spec.name] = render_report(inputs.templates / f"{spec.name}.py", spec.parameters, spec.title,
-                                         footer_html(prov), cwd=inputs.root,
-                                         max_bytes=int(params.max_mb * 1_000_000), synthetic=flag)
-        log.info("%s: %s バイト", spec.name, f"{len(pages[spec.name]):,}")
+        tasks.append((spec.name, inputs.templates / f"{spec.name}.py", spec.parameters, spec.title,
+                      footer_html(prov), inputs.root, int(params.max_mb * 1_000_000), flag))
+    pages: dict[str, bytes] = {}
+    done = ordered_map(_render_task, tasks, worker_count())
+    for (name, *_), page in zip(tasks, steps(done, desc="レポート作成", total=len(tasks), unit="件"), strict=True):
+        pages[name] = page
+        log.info("%s: %s バイト", name, f"{len(page):,}")
     return pages
+
+
+def _render_task(name: str, template: Path, parameters: Mapping[str, Any], title: str, footer: str, cwd: Path,
+                 max_bytes: int, synthetic: bool) -> bytes:
+    """One report, in a worker process or this one (the template's stderr notes are logged)."""
+    get_stage_logger("report")  # a fresh worker process: print its notes as the parent does
+    return render_report(template, parameters, title, footer, cwd=cwd, max_bytes=max_bytes, synthetic=synthetic)
 
 
 def check_and_screenshot(pages: Mapping[str, bytes], params: ReportParams) -> dict[str, Artifact]:

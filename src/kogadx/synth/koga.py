@@ -16,6 +16,7 @@ import pandas as pd
 
 from kogadx.geo.estat import to_estat_frame
 from kogadx.geo.reference import town_polygons
+from kogadx.progress import note
 from kogadx.rng import stream_rng
 from kogadx.synth.counter import generate_counter
 from kogadx.synth.energy import generate_business_energy
@@ -45,6 +46,9 @@ class SyntheticKoga:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+_PROGRESS = "合成データ"
+
+
 def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                   bus_stops: gpd.GeoDataFrame) -> SyntheticKoga:
     """Every raw export of the synthetic city, built on the reference geography (town points,
@@ -53,6 +57,7 @@ def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, bound
     result = SyntheticKoga()
     towns = town_polygons(town_points, boundary)
 
+    note(_PROGRESS, "1/5 住民台帳を生成しています")
     residents, residents_truth = generate_residents(stream_rng(seed, "residents"), towns, params.residents, scale)
     result.tables["residents"] = RawTable(residents, "residents.csv")
     result.truth["residents_faults.csv"] = residents_truth.faults
@@ -61,9 +66,13 @@ def generate_koga(params: SynthesizeParams, town_points: gpd.GeoDataFrame, bound
     population = clean.groupby("町丁目コード").size()
     households = clean.groupby("町丁目コード")["世帯番号"].nunique()
     result.small_areas = to_estat_frame(towns, population, households)
+    note(_PROGRESS, "2/5 のるーと古賀の予約と運行を生成しています")
     _generate_rides(result, towns, bus_stops, residents, params.rides, seed, scale)
+    note(_PROGRESS, "3/5 事業所のエネルギー使用量を生成しています")
     _generate_energy(result, towns, params.energy, seed, scale)
+    note(_PROGRESS, "4/5 幸福度調査の回答を生成しています")
     _generate_survey(result, towns, residents_truth.register, params.survey, seed, scale)
+    note(_PROGRESS, "5/5 現況届の窓口記録を生成しています")
     _generate_counter(result, residents_truth.register, params.counter, seed, scale,
                       dt.date.fromisoformat(params.residents.reference_date))
     result.summary = {

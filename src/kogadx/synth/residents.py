@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from faker.providers.person.ja_JP import Provider as NameProvider
 from japanera import EraDate
-from tqdm.auto import tqdm
 
 from kogadx.geo.reference import CRS_GEOGRAPHIC, CRS_METRIC
 from kogadx.idcodes import my_number_check_digit
+from kogadx.progress import steps
 from kogadx.synth.params import Residents
 
 RAW_COLUMNS = [
@@ -163,9 +163,10 @@ def _household_towns(rng: np.random.Generator, towns: gpd.GeoDataFrame, n_househ
     weights = town_weights(towns, config)
     town_index = rng.choice(len(towns), size=n_households, p=weights / weights.sum())
     ageing_bases = set(config.ageing_districts)
-    is_ageing = np.array([
-        (towns["base_name"].iloc[i] in ageing_bases) or towns["chome"].iloc[i] == 0 for i in town_index
-    ])
+    # per town once, then gathered per household (a row lookup per household took seconds)
+    town_ageing = np.array([(base in ageing_bases) or chome == 0
+                            for base, chome in zip(towns["base_name"], towns["chome"], strict=True)], dtype=bool)
+    is_ageing = town_ageing[town_index]
     return town_index, is_ageing
 
 
@@ -174,7 +175,7 @@ def _people(rng: np.random.Generator, household_type: np.ndarray, elder_p: np.nd
     """One row per person: household, age, sex, relationship, surname (name, kana) pair."""
     last_names = list(NameProvider.last_name_pairs)
     rows: list[tuple] = []
-    for h in tqdm(range(len(household_type)), desc="世帯を生成", unit="世帯", disable=None, mininterval=1.0):
+    for h in steps(range(len(household_type)), desc="世帯を生成", unit="世帯", min_interval=5.0):
         surname = last_names[int(rng.integers(0, len(last_names), size=1)[0])]
         elderly = rng.random() < elder_p[h]
         for age, sex, relation in _household_members(rng, household_type[h], elderly, config):
@@ -233,13 +234,15 @@ def _addresses(rng: np.random.Generator, towns: gpd.GeoDataFrame, town_index: np
     ban = rng.integers(1, 40, size=n_households)
     go = rng.integers(1, 30, size=n_households)
     chiban = rng.integers(1, 2500, size=n_households)
+    chome = towns["chome"].tolist()
+    town_name = towns["town_name"].tolist()
     addresses = []
     for h in range(n_households):
-        t = towns.iloc[town_index[h]]
-        if t["chome"] > 0:
-            addresses.append(f"福岡県古賀市{t['town_name']}{ban[h]}番{go[h]}号")
+        t = int(town_index[h])
+        if chome[t] > 0:
+            addresses.append(f"福岡県古賀市{town_name[t]}{ban[h]}番{go[h]}号")
         else:
-            addresses.append(f"福岡県古賀市{t['town_name']}{chiban[h]}番地")
+            addresses.append(f"福岡県古賀市{town_name[t]}{chiban[h]}番地")
     return addresses
 
 

@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from kogadx.progress import steps
 from kogadx.wellbeing.params import DriverParams
 
 DEFAULT_LGBM = {
@@ -189,7 +190,7 @@ def _fit_drivers(
     n = len(y)
     boot_coef = _bootstrap_linear(linear_kind, alpha, l1_ratio, x, y, rng, n_bootstrap)
     boot_perm = np.empty((n_bootstrap_lgbm, len(columns)))
-    for b in range(n_bootstrap_lgbm):
+    for b in steps(range(n_bootstrap_lgbm), desc="幸福度の要因 LightGBM ブートストラップ", unit="回", min_interval=5.0):
         idx = rng.integers(0, n, n)
         oob = np.setdiff1d(np.arange(n), idx)
         model = lgbm_model(seed + b, lgbm_params).fit(x.iloc[idx].to_numpy(float), y[idx])

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from kogadx.progress import steps
 from kogadx.wellbeing.params import RakingParams
 from kogadx.wellbeing.raking import rake
 
@@ -38,7 +39,7 @@ def bootstrap_weights(
         raise ValueError("回答者が2人未満のため反復ウエイトを作れません")
     out = np.zeros((n, n_replicates))
     scale = n / (n - 1.0)
-    for r in range(n_replicates):
+    for r in steps(range(n_replicates), desc="幸福度 反復ウエイト (再レイキング)", unit="回", min_interval=5.0):
         counts = np.bincount(rng.integers(0, n, n - 1), minlength=n) * scale
         drawn = np.flatnonzero(counts > 0)
         result = rake(sample.iloc[drawn], targets, config, base_weights=counts[drawn], with_errors=False)
