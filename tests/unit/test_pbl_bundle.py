@@ -32,13 +32,15 @@ def _sources(n: int = 40) -> dict[str, bytes]:
     towns = rng.choice(["40223000601", "40223000602"], n)
     pid = [f"{i:016x}" for i in rng.permutation(10**6)[:n]]
     tables = {
-        bundle.RESIDENTS: pd.DataFrame({"person_id": pid, "age": rng.integers(0, 100, n), "sex": rng.choice(["男", "女"], n),
-                                        "town_code": towns, "household_id": [f"h{i // 2}" for i in range(n)],
+        bundle.RESIDENTS: pd.DataFrame({"person_id": pid, "age": rng.integers(0, 100, n),
+                                        "sex": rng.choice(["男", "女"], n), "town_code": towns,
+                                        "household_id": [f"h{i // 2}" for i in range(n)],
                                         "relationship": rng.choice(["世帯主", "子"], n), "town_name": towns}),
         bundle.RIDES: pd.DataFrame({
             "request_id": [f"R{i:08d}" for i in range(n)], "member_id": pid,
             "requested_at": pd.Timestamp("2024-07-01 09:00") + pd.to_timedelta(rng.integers(0, 600, n), unit="min"),
-            "desired_pickup_at": pd.Timestamp("2024-07-01 10:00") + pd.to_timedelta(rng.integers(0, 600, n), unit="min"),
+            "desired_pickup_at": (pd.Timestamp("2024-07-01 10:00")
+                                  + pd.to_timedelta(rng.integers(0, 600, n), unit="min")),
             "origin_stop_id": rng.choice(["S001", "S002"], n), "destination_stop_id": rng.choice(["S003", "S004"], n),
             "passengers": 1, "outcome": "完了", "actual_pickup_at": pd.NaT, "actual_dropoff_at": pd.NaT,
             "vehicle_id": "V1", "fare_yen": 200, "payment_method": "現金"}),
@@ -53,8 +55,10 @@ def _sources(n: int = 40) -> dict[str, bytes]:
             "arrived_at": pd.Timestamp("2023-08-01 09:00") + pd.to_timedelta(np.arange(n), unit="min"),
             "called_at": pd.Timestamp("2023-08-01 09:05"), "ended_at": pd.Timestamp("2023-08-01 09:15"),
             "case_type": "変更なし", "counter": 1}),
-        bundle.STUDENT_RIDES: pd.DataFrame({"rider_day": "U1", "desired_pickup_at": pd.Timestamp("2024-07-01 10:00"),
-                                            "origin_zone": rng.choice(["千鳥", "花鶴丘"], n), "destination_zone": "駅東",
+        bundle.STUDENT_RIDES: pd.DataFrame({"rider_day": "U1",
+                                            "desired_pickup_at": pd.Timestamp("2024-07-01 10:00"),
+                                            "origin_zone": rng.choice(["千鳥", "花鶴丘"], n),
+                                            "destination_zone": "駅東",
                                             "passengers": 1, "payment_method": "現金", "outcome": "完了"}),
         "data/anonymized/residents.parquet": pd.DataFrame({"age": "0-4", "sex": "女", "town_code": "40223000100",
                                                            "relationship": "*", "household_size": "2人"},
@@ -120,7 +124,8 @@ def test_uniqueness_is_measured_on_the_records():
     frame = pd.DataFrame({"a": [1, 1, 2, 3, 3, 3], "b": ["x", "x", "y", "z", "z", "z"]})
     measured = bundle.uniqueness(frame, ("a", "b", "not_in_table"))
     assert measured["quasi_identifiers"] == ["a", "b"]
-    assert measured["share_unique"] == pytest.approx(1 / 6, abs=1e-6) and measured["k"] == 1 and measured["classes"] == 3
+    assert measured["share_unique"] == pytest.approx(1 / 6, abs=1e-6)
+    assert measured["k"] == 1 and measured["classes"] == 3
 
 
 def test_readme_states_every_measured_table(built):
