@@ -65,6 +65,7 @@ def _sources(n: int = 40) -> dict[str, bytes]:
                                                           index=range(5)),
     }
     files = {path: _bytes(frame) for path, frame in tables.items()}
+    files["dvc.yaml"] = (PROJECT_ROOT / "dvc.yaml").read_bytes()  # the mobility theme derives its pipeline from it
     for source in bundle.theme_sources():
         if source.endswith("/"):
             files[source + "a.parquet"] = b"folder file"
@@ -219,3 +220,32 @@ def test_share_unique_cannot_be_passed_a_value_or_a_constant(rides, capsys):
 def test_share_unique_hints(rides, capsys, wrong, hint):
     assert checks.check_share_unique(wrong, rides, QI) is False
     assert hint in capsys.readouterr().out
+
+
+def test_the_mobility_bundle_runs_the_forecast_stage_without_the_secure_truth():
+    """Notebook 07's route: the bundle's own dvc.yaml is the project's forecast stage (same params,
+    same outputs) run by kogadx.pbl.reproduce, with no input from the secure zone."""
+    project = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]["forecast"]
+    pipeline = yaml.safe_load(bundle.bundle_pipeline((PROJECT_ROOT / "dvc.yaml").read_bytes()))
+    stage = pipeline["stages"]["forecast"]
+    assert list(pipeline["stages"]) == ["forecast"] and stage["params"] == project["params"]
+    assert not [d for d in stage["deps"] if d.startswith(("data/truth", "data/raw", "data/secure"))]
+    assert "data/truth" not in stage["cmd"] and stage["cmd"].startswith("python -m kogadx.pbl.reproduce ")
+    project_outs = {next(iter(o)) if isinstance(o, dict) else o for o in project["outs"] + project["metrics"]}
+    bundle_outs = {next(iter(o)) if isinstance(o, dict) else o for o in stage["outs"] + stage["metrics"]}
+    assert bundle_outs == project_outs
+    themes = {t.name: t for t in bundle.THEMES}
+    assert themes["mobility"].runnable and "07" in themes["mobility"].notebooks
+
+
+def test_reproduce_has_the_forecast_scripts_slots():
+    """kogadx.pbl.reproduce takes the forecast script's slots minus the truth, in the same order."""
+    import ast
+
+    def slots(path: Path) -> list[str]:
+        call = next(n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                    if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "parse_args")
+        return [a.value for a in call.args[2:] if isinstance(a, ast.Constant)]
+
+    script = slots(PROJECT_ROOT / "pipelines" / "forecast.py")
+    assert slots(PROJECT_ROOT / "src" / "kogadx" / "pbl" / "reproduce.py") == [s for s in script if s != "truth?"]

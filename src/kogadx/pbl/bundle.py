@@ -64,6 +64,8 @@ class Theme:
     extracts: tuple[str, ...]  # keys of EXTRACTS
     copies: tuple[str, ...]  # project paths (files, or folders ending in "/") copied as they are
     notes: tuple[str, ...] = field(default=())  # Japanese: why an extract keeps what it keeps
+    # dvc.yaml of the folder: the project's (to read) or the bundle's own forecast pipeline (to run, 07)
+    runnable: bool = False
 
 
 EXTRACTS: dict[str, Extract] = {
@@ -107,7 +109,10 @@ THEMES: tuple[Theme, ...] = (
           ("02", "03", "07", "09", "10", "11"), ("ride_requests", "residents"),
           ("data/features/demand_panel.parquet", "data/features/demand_forecast.parquet",
            "data/pseudonymized/towns.parquet", "data/pseudonymized/stops.parquet",
-           "metrics/demand.json", "metrics/ingest.json")),
+           "metrics/demand.json", "metrics/ingest.json"),
+          ("`dvc.yaml` は、このフォルダだけで動く予測のパイプラインです (ノートブック 07)。プロジェクトの予測ステージと"
+           "同じ計算ですが、安全管理区域にある真の需要 (data/truth) を使う「理想の予測」の指標だけは計算しません。",),
+          runnable=True),
     Theme("dispatch", "のるーと古賀の配車シミュレーション", ("04",), ("dispatch_requests",),
           ("data/pseudonymized/towns.parquet", "data/pseudonymized/stops.parquet", "metrics/dispatch.json"),
           ("配車を再生するには予約の時刻 (分) と乗降の停留所が要るため、この抜粋だけは 1 時間単位にしていません。"
@@ -252,9 +257,38 @@ class BundleTheme:
     replaces: dict[str, str]
 
 
+FORECAST_OUTS = ("models/demand", "data/features/demand_forecast.parquet", "metrics/demand.json",
+                 "reports/figures/demand", "plots/forecast")
+
+
+def bundle_pipeline(project_dvc_yaml: bytes) -> bytes:
+    """The bundle's own ``dvc.yaml``: the project's forecast stage (same params, same outputs)
+    run by :mod:`kogadx.pbl.reproduce` on the bundle's panel, without the secure truth."""
+    import yaml
+
+    stage = yaml.safe_load(project_dvc_yaml.decode("utf-8"))["stages"]["forecast"]
+    models, forecast, metrics, figures, plots = FORECAST_OUTS
+    pipeline = {"stages": {"forecast": {
+        "cmd": f"python -m kogadx.pbl.reproduce data/features/demand_panel.parquet {models} {forecast} "
+               f"{metrics} {figures} {plots}",
+        "deps": ["data/features/demand_panel.parquet"],
+        "params": stage["params"],
+        "outs": [models, forecast, figures, {plots: {"cache": False}}],
+        "metrics": [{metrics: {"cache": False}}],
+    }}}
+    head = ("# 学生用データだけで動くパイプライン (kogadx student_bundle が作成)。\n"
+            "# プロジェクトの forecast ステージと同じ計算で、安全管理区域の真の需要 (data/truth) は読みません。\n"
+            "# ノートブック 07 を参照。\n")
+    return (head + yaml.safe_dump(pipeline, allow_unicode=True, sort_keys=False)).encode("utf-8")
+
+
 def _copies(theme: Theme, files: Mapping[str, bytes]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
+    if theme.runnable:
+        out["dvc.yaml"] = bundle_pipeline(files["dvc.yaml"])
     for path in (*CONFIG_FILES, *theme.copies):
+        if theme.runnable and path == "dvc.yaml":
+            continue
         if path.endswith("/"):
             inside = {k: v for k, v in files.items() if k.startswith(path)}
             if not inside:
