@@ -86,6 +86,10 @@ EXTRACTS: dict[str, Extract] = {
         "data/student/dispatch_requests.parquet", (RIDES,), RIDES,
         ("desired_pickup_at", "origin_stop_id", "destination_stop_id", "passengers"),
         "配車シミュレーション用の予約 (分単位の時刻と停留所)。会員番号・車両・運賃・支払方法・実際の乗降時刻はなし"),
+    "stop_trips": Extract(
+        "data/student/stop_trips.parquet", (RIDES,), None,
+        ("origin_stop_id", "destination_stop_id"),
+        "停留所の利用 (乗車と降車の停留所の組だけ。時刻・人・結果はなし): 停留所ごとの地図と演習 (02) 用"),
     "survey": Extract(
         "data/student/survey.parquet", (SURVEY,), SURVEY,
         ("age_band", "sex", "town_code"),
@@ -106,7 +110,7 @@ THEMES: tuple[Theme, ...] = (
           ("住民の抜粋には、ノートブック 01 の l-多様性の演習で使う続柄を残しています"
            " (ほかのテーマにはありません)。",)),
     Theme("mobility", "のるーと古賀の需要 (探索・予測・評価・再現・データ品質・アクセス)",
-          ("02", "03", "07", "09", "10", "11"), ("ride_requests", "residents"),
+          ("02", "03", "07", "09", "10", "11"), ("ride_requests", "stop_trips", "residents"),
           ("data/features/demand_panel.parquet", "data/features/demand_forecast.parquet",
            "data/pseudonymized/towns.parquet", "data/pseudonymized/stops.parquet",
            "metrics/demand.json", "metrics/ingest.json"),
@@ -189,6 +193,11 @@ def _dispatch_requests(files: Mapping[str, bytes], p: StudentBundleParams) -> pd
     return out
 
 
+def _stop_trips(files: Mapping[str, bytes], p: StudentBundleParams) -> pd.DataFrame:
+    frame = _parquet(files[RIDES])[["origin_stop_id", "destination_stop_id"]]
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)  # no time order left
+
+
 def _survey(files: Mapping[str, bytes], p: StudentBundleParams) -> pd.DataFrame:
     frame = _parquet(files[SURVEY])
     numbers = _respondent_numbers(frame["person_id"], p.seed)
@@ -223,6 +232,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, bytes], StudentBundleParams], pd.Data
     "residents_relationship": _residents_relationship,
     "ride_requests": _student_rides,
     "dispatch_requests": _dispatch_requests,
+    "stop_trips": _stop_trips,
     "survey": _survey,
     "survey_weights": _survey_weights,
     "counter_log": _counter_log,

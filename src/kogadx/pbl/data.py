@@ -43,6 +43,7 @@ __all__ = [
     "load_anonymized_residents",
     "load_members",
     "load_ride_requests",
+    "load_stop_trips",
     "load_stops",
     "load_towns",
     "load_weather",
@@ -267,6 +268,12 @@ def load_members(root: Path | None = None) -> pd.DataFrame:
 def load_ride_requests(root: Path | None = None) -> pd.DataFrame:
     """のるーと古賀 booking log (pseudonymized member_id, times floored to the minute)."""
     return read_table("data/pseudonymized/ride_requests.parquet", root=root)
+
+
+def load_stop_trips(root: Path | None = None) -> pd.DataFrame:
+    """Student bundle (theme ``mobility``): origin and destination stop of every booking, nothing
+    else (no time, no person, no outcome), for the stop map and exercise 3 of notebook 02."""
+    return read_table("data/student/stop_trips.parquet", root=root)
 
 
 def load_stops(root: Path | None = None) -> pd.DataFrame:
