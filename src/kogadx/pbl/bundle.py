@@ -376,7 +376,7 @@ def readme(built: BundleTheme) -> str:
     for path, m in sorted(built.measured.items()):
         qi = ", ".join(f"`{c}`" for c in m["quasi_identifiers"])  # type: ignore[attr-defined]
         lines.append(f"| `{path}` | {descriptions.get(path, '')} | {m['rows']:,} | {qi} | "
-                     f"{_percent(m['share_unique'])} | {m['k']} |")
+                     f"{m['unique_records']:,} 件 ({_percent(m['share_unique'])}) | {m['k']} |")
     if not built.measured:
         lines.append("| (個票の表はありません) | | | | | |")
     lines += ["", "一意な記録が多い表ほど、外の情報と突き合わせると人が分かる危険が高くなります。"
