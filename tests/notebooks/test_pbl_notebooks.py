@@ -3,8 +3,8 @@
 The jupytext ``.py`` files are the source; they are converted in memory and executed with
 papermill on a kernel of the current interpreter, each from its theme's **student bundle**
 (the ``student_bundle`` stage of the tiny project, one theme folder copied alone into a fresh
-temporary folder): the kernel starts in that folder, finds it by its ``bundle.json``, and
-``KOGADX_ROOT`` is unset, so a notebook that reads anything but the bundle fails here
+temporary folder): the kernel starts in that folder with ``KOGADX_BUNDLE`` pointing at it and
+``KOGADX_ROOT`` unset, so a notebook that reads anything but the bundle fails here
 (MLflow goes to the session's temporary store, see tests/conftest.py). The notebooks
 run two at a time (the suite's budget: 2 cores). Solutions must answer every self-check
 correctly (their check calls are ``assert``-ed); student notebooks must run with the
@@ -44,14 +44,22 @@ def _id(path: Path) -> str:
     return f"{'solutions' if path.parent == SOLUTION_DIR else path.parent.name}/{path.stem}"
 
 
-def _kernel_manager(kernel_name: str, path: Path, sockets: Path):
-    """A kernel manager on IPC sockets where available: kernels started in parallel over TCP
-    can race for the same free port ("Address already in use")."""
+def _kernel_manager(kernel_name: str, path: Path, sockets: Path, bundle: Path):
+    """A kernel manager on IPC sockets where available (kernels started in parallel over TCP
+    can race for the same free port, "Address already in use") that starts the kernel in the
+    notebook's bundle folder with ``KOGADX_BUNDLE`` set. papermill's own ``cwd`` changes the
+    working folder of the whole process, which two notebooks started at once would share."""
     from jupyter_client.manager import KernelManager
 
+    class BundleKernelManager(KernelManager):
+        async def _async_pre_start_kernel(self, **kw):  # noqa: ANN003, ANN202 - jupyter_client's signature
+            env = {k: v for k, v in (kw.pop("env", None) or os.environ).items() if k != "KOGADX_ROOT"}
+            kw.update(env={**env, "KOGADX_BUNDLE": str(bundle)}, cwd=str(bundle))
+            return await super()._async_pre_start_kernel(**kw)
+
     if os.name == "nt":
-        return KernelManager(kernel_name=kernel_name)
-    return KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / path.stem[:2]))
+        return BundleKernelManager(kernel_name=kernel_name)
+    return BundleKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / path.stem[:2]))
 
 
 def _execute(path: Path, out_dir: Path, kernel_name: str, cwd: Path):
@@ -68,7 +76,7 @@ def _execute(path: Path, out_dir: Path, kernel_name: str, cwd: Path):
         return papermill.execute_notebook(
             notebook, str(output), kernel_name=kernel_name, parameters=CI_PARAMETERS.get(path.stem, {}),
             progress_bar=False, cwd=str(cwd),  # the theme's bundle folder, alone: its bundle.json is the root
-            start_timeout=180, km=_kernel_manager(kernel_name, path, sockets),
+            start_timeout=180, km=_kernel_manager(kernel_name, path, sockets, cwd),
         ), None
     except Exception as exc:  # noqa: BLE001 - reported per notebook by its own test
         return None, exc
