@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench ui lab instructor-pack pdf lock clean
+.PHONY: help install run test lint bench ui lab instructor-pack student-bundle pdf lock clean
 
 help: ## この一覧を表示 (list targets)
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ lab: $(STAMP) ## JupyterLab を起動 (学生用ノートブック notebooks/pbl
 
 instructor-pack: $(STAMP) ## 教員用パッケージ (解答例・模範解答・ルーブリック・課題テンプレート) を dist/ に zip で作成
 	$(PY) -m kogadx.pbl.instructor --out dist/kogadx-pbl-instructor.zip
+
+student-bundle: $(STAMP) ## 学生用データ (テーマごとの最小の抜き出しと一意な記録の割合) を data/student_bundle/<テーマ>/ に作成
+	$(BIN)/dvc repro student_bundle
+	@echo "学生用データ: data/student_bundle/<テーマ>/ (各 README.md に一意な記録の割合、metrics/student_bundle.json)"
 
 pdf: $(STAMP) ## レポートを A4 PDF に印刷 (ヘッドレス Chromium、reports/pdf/)
 	$(BIN)/dvc repro report

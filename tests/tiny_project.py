@@ -163,7 +163,8 @@ def plant_canaries(raw: Path, n_per_table: int = 8) -> list[Canary]:
 
 
 SHAREABLE = ("data/pseudonymized", "data/anonymized", "data/student", "data/features", "models", "metrics", "reports",
-             "mlflow.db", "mlartifacts", "logs", "notebooks")
+             "mlflow.db", "mlartifacts", "logs", "notebooks",
+             "data/student_bundle")  # the PBL student bundle (#24)
 
 
 def build_tiny_project(root: Path, policy_override: tuple[str, str] | None = None) -> tuple[Path, list[Canary]]:

@@ -114,7 +114,7 @@ import geopandas as gpd
 towns = data.load_towns()
 stops = data.load_stops()
 stops_gdf = gpd.GeoDataFrame(stops, geometry=gpd.points_from_xy(stops["lon"], stops["lat"]), crs="EPSG:6668")
-rides_stops = data.load_ride_requests()  # 停留所単位の分析だけは委託契約の範囲の仮名加工ログ
+rides_stops = data.load_stop_trips()  # 乗車と降車の停留所の組だけ (時刻・人はなし)
 uses = pd.concat([rides_stops["origin_stop_id"], rides_stops["destination_stop_id"]]).value_counts().rename("uses")
 stops_gdf = stops_gdf.join(uses, on="stop_id").fillna({"uses": 0})
 

@@ -11,6 +11,11 @@
 # うまくいっただけでは、市の担当者や次の学年の学生が同じ結果を再現できません。
 # パイプライン (`dvc.yaml`) の中でパラメータを変えて実験すれば、入力データ・コード・パラメータが
 # すべて記録され、誰でも同じ結果を作り直せます。
+#
+# みなさんの学生用データのフォルダ (テーマ `mobility`) の `dvc.yaml` は、プロジェクトの予測ステージ
+# (`forecast`) と同じ計算を、このフォルダのデータだけで動かすパイプラインです。プロジェクトの予測ステージは
+# 安全管理区域の「真の需要」(`data/truth`、合成データを作ったときの答え) も読んで「理想の予測」の指標を
+# 出しますが、学生用のパイプラインはそれを読みません。だから、個人情報のない このフォルダだけで実験できます。
 
 # %%
 # %load_ext autoreload
@@ -60,10 +65,13 @@ checks.check_stage_for_param(answer_stage, "forecast.num_boost_round")
 # %% [markdown]
 # ## 2. 実験を走らせる
 # `dvc exp run` は、作業中のファイルを書き換えずに「パラメータを変えた版」のパイプラインを実行し、
-# 結果を実験として保存します。ターミナルで実行してください (このセルは説明用です)。
+# 結果を実験として保存します。学生用データのフォルダで、ターミナルから実行してください (このセルは説明用です)。
+# 最初の 1 回だけ、フォルダを git と DVC の管理下に置き、元の結果を作っておきます
+# (下の `RUN_DVC = True` のセルも同じことをします)。
 #
 # ```bash
-# dvc exp run --set-param forecast.num_boost_round=300 --name trees-300
+# git init && dvc init && dvc repro && git add -A && git commit -m "学生用データ"   # 最初の 1 回だけ
+# dvc exp run --allow-missing --set-param forecast.num_boost_round=300 --name trees-300
 # dvc exp run -S forecast.num_boost_round=50 -S forecast.lightgbm.num_leaves=15 --name small
 # dvc exp show --only-changed          # 実験の一覧 (パラメータと指標)
 # dvc metrics diff                     # metrics/*.json の前回との差
@@ -83,8 +91,16 @@ checks.check_exp_run_command(answer_command, "forecast.lightgbm.learning_rate", 
 
 # %%
 if RUN_DVC:
-    run_command(["dvc", "exp", "run", "--set-param", "forecast.num_boost_round=300", "--name", "trees-300"],
-                cwd=root, capture=False)
+    git = ["git", "-c", "user.name=PBL", "-c", "user.email=pbl@example.invalid"]
+    if not (root / ".dvc").is_dir():  # 最初の 1 回: このフォルダを git と DVC の管理下に置き、元の結果を作る
+        run_command(["git", "init", "-q"], cwd=root)
+        run_command(["dvc", "init", "-q"], cwd=root)
+        run_command(["dvc", "repro"], cwd=root, capture=False)
+        run_command([*git, "add", "-A"], cwd=root)
+        run_command([*git, "commit", "-q", "-m", "学生用データ"], cwd=root)
+    # --allow-missing: 手元にないデータ (キャッシュにない出力) があっても、変わっていないステージは飛ばす
+    run_command(["dvc", "exp", "run", "--allow-missing", "--set-param", "forecast.num_boost_round=300",
+                 "--name", "trees-300"], cwd=root, capture=False)
     print(run_command(["dvc", "exp", "show", "--only-changed", "--md"], cwd=root).stdout)
 else:
     print("RUN_DVC = False なので dvc コマンドは実行しません")

@@ -104,8 +104,9 @@ checks.check_covered_share(covered_share, towns_m, covered)
 # この仮定がいちばん大きな誤差のもとです)
 
 # %%
-residents = data.load_residents()
-elderly = residents[residents["age"] >= ELDERLY_AGE].groupby("town_code").size().rename("elderly")
+residents = data.load_residents()  # 学生用データの年齢は 5 歳階級 (例 "65-69")
+elderly = residents[data.age_band_start(residents["age_band"]) >= ELDERLY_AGE].groupby("town_code").size().rename(
+    "elderly")
 share = (towns_m.geometry.intersection(covered).area / towns_m.area).rename("share")
 access = towns_m[["town_code", "town_name"]].join(share).merge(elderly, on="town_code", how="left").fillna(
     {"elderly": 0})

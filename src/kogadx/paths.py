@@ -6,15 +6,21 @@ import os
 import subprocess
 from pathlib import Path
 
+BUNDLE_ENV = "KOGADX_BUNDLE"  # a PBL student bundle's theme folder (kogadx.pbl.bundle)
+BUNDLE_MARKER = "bundle.json"  # marks a student bundle's theme folder
+
 
 def find_project_root(start: Path | None = None) -> Path:
-    """The nearest folder upwards that holds ``dvc.yaml`` (or ``KOGADX_ROOT`` if set)."""
-    env = os.environ.get("KOGADX_ROOT")
-    if env:
-        return Path(env).resolve()
+    """The root the project's files are read from: ``KOGADX_BUNDLE`` (a student bundle's theme
+    folder) if set, else ``KOGADX_ROOT``, else the nearest folder upwards holding a bundle's
+    ``bundle.json`` or ``dvc.yaml``."""
+    for name in (BUNDLE_ENV, "KOGADX_ROOT"):
+        env = os.environ.get(name)
+        if env:
+            return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "dvc.yaml").is_file():
+        if (candidate / BUNDLE_MARKER).is_file() or (candidate / "dvc.yaml").is_file():
             return candidate
     # Installed in editable mode: src/kogadx/paths.py -> project root is two levels up.
     return Path(__file__).resolve().parents[2]

@@ -1,8 +1,11 @@
 """Every PBL notebook and every instructor solution runs top to bottom on the tiny project.
 
 The jupytext ``.py`` files are the source; they are converted in memory and executed with
-papermill on a kernel of the current interpreter, with ``KOGADX_ROOT`` pointing at the tiny
-project (MLflow goes to the session's temporary store, see tests/conftest.py). The notebooks
+papermill on a kernel of the current interpreter, each from its theme's **student bundle**
+(the ``student_bundle`` stage of the tiny project, one theme folder copied alone into a fresh
+temporary folder): the kernel starts in that folder with ``KOGADX_BUNDLE`` pointing at it and
+``KOGADX_ROOT`` unset, so a notebook that reads anything but the bundle fails here
+(MLflow goes to the session's temporary store, see tests/conftest.py). The notebooks
 run two at a time (the suite's budget: 2 cores). Solutions must answer every self-check
 correctly (their check calls are ``assert``-ed); student notebooks must run with the
 exercises still unanswered.
@@ -10,6 +13,7 @@ exercises still unanswered.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -40,17 +44,25 @@ def _id(path: Path) -> str:
     return f"{'solutions' if path.parent == SOLUTION_DIR else path.parent.name}/{path.stem}"
 
 
-def _kernel_manager(kernel_name: str, path: Path, sockets: Path):
-    """A kernel manager on IPC sockets where available: kernels started in parallel over TCP
-    can race for the same free port ("Address already in use")."""
+def _kernel_manager(kernel_name: str, path: Path, sockets: Path, bundle: Path):
+    """A kernel manager on IPC sockets where available (kernels started in parallel over TCP
+    can race for the same free port, "Address already in use") that starts the kernel in the
+    notebook's bundle folder with ``KOGADX_BUNDLE`` set. papermill's own ``cwd`` changes the
+    working folder of the whole process, which two notebooks started at once would share."""
     from jupyter_client.manager import KernelManager
 
+    class BundleKernelManager(KernelManager):
+        async def _async_pre_start_kernel(self, **kw):  # noqa: ANN003, ANN202 - jupyter_client's signature
+            env = {k: v for k, v in (kw.pop("env", None) or os.environ).items() if k != "KOGADX_ROOT"}
+            kw.update(env={**env, "KOGADX_BUNDLE": str(bundle)}, cwd=str(bundle))
+            return await super()._async_pre_start_kernel(**kw)
+
     if os.name == "nt":
-        return KernelManager(kernel_name=kernel_name)
-    return KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / path.stem[:2]))
+        return BundleKernelManager(kernel_name=kernel_name)
+    return BundleKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / path.stem[:2]))
 
 
-def _execute(path: Path, out_dir: Path, kernel_name: str):
+def _execute(path: Path, out_dir: Path, kernel_name: str, cwd: Path):
     import jupytext
     import papermill
 
@@ -63,8 +75,8 @@ def _execute(path: Path, out_dir: Path, kernel_name: str):
     try:
         return papermill.execute_notebook(
             notebook, str(output), kernel_name=kernel_name, parameters=CI_PARAMETERS.get(path.stem, {}),
-            progress_bar=False, cwd=str(out_dir),  # a cwd outside the project: notebooks must not rely on it
-            start_timeout=180, km=_kernel_manager(kernel_name, path, sockets),
+            progress_bar=False, cwd=str(cwd),  # the theme's bundle folder, alone: its bundle.json is the root
+            start_timeout=180, km=_kernel_manager(kernel_name, path, sockets, cwd),
         ), None
     except Exception as exc:  # noqa: BLE001 - reported per notebook by its own test
         return None, exc
@@ -72,18 +84,49 @@ def _execute(path: Path, out_dir: Path, kernel_name: str):
         shutil.rmtree(sockets, ignore_errors=True)
 
 
+def bundle_themes(project: Path) -> dict[str, Path]:
+    """The tiny project's bundle: notebook number → its theme folder (from each bundle.json)."""
+    themes = {}
+    for marker in sorted((project / "data" / "student_bundle").glob("*/bundle.json")):
+        for number in json.loads(marker.read_text(encoding="utf-8"))["notebooks"]:
+            themes[number] = marker.parent
+    return themes
+
+
 @pytest.fixture(scope="module")
-def executed(pbl_project, kernel_name, tmp_path_factory):
-    """Run every notebook once (two kernels in parallel); {path: (notebook, error)}."""
+def bundle_dirs(pbl_project, tmp_path_factory) -> dict[str, Path]:
+    """Every theme folder of the tiny project's bundle copied alone into a fresh folder
+    (nothing else beside it: no data/raw, no project); notebook number → that copy."""
+    copies: dict[Path, Path] = {}
+    out = {}
+    for number, theme in bundle_themes(pbl_project).items():
+        if theme not in copies:
+            copies[theme] = tmp_path_factory.mktemp(f"bundle_{theme.name}") / theme.name
+            shutil.copytree(theme, copies[theme])
+        out[number] = copies[theme]
+    return out
+
+
+def test_every_notebook_has_a_theme_in_the_bundle(bundle_dirs):
+    missing = [p.name for p in ALL if p.stem[:2] not in bundle_dirs]
+    assert not missing, f"学生用データ (student_bundle) にテーマのないノートブック: {missing}"
+
+
+@pytest.fixture(scope="module")
+def executed(bundle_dirs, kernel_name, tmp_path_factory):
+    """Run every notebook once from its bundle (two kernels in parallel); {path: (notebook, error)}."""
     out_dir = tmp_path_factory.mktemp("executed_notebooks")
+    nowhere = tmp_path_factory.mktemp("no_theme")  # a notebook without a theme runs on nothing, and fails
     mp = pytest.MonkeyPatch()
-    mp.setenv("KOGADX_ROOT", str(pbl_project))
+    mp.delenv("KOGADX_ROOT", raising=False)  # the root is the bundle, found from the working folder
+    mp.delenv("KOGADX_BUNDLE", raising=False)
     mp.delenv("KOGADX_PARAMS", raising=False)
     mp.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            results = dict(zip(ALL, pool.map(lambda p: _execute(p, out_dir, kernel_name), ALL), strict=True))
+            results = dict(zip(ALL, pool.map(lambda p: _execute(p, out_dir, kernel_name, bundle_dirs.get(p.stem[:2], nowhere)), ALL),
+                               strict=True))
     finally:
         mp.undo()
     # Not asserted (no timing asserts): shown with `pytest -s` to keep an eye on the budget.

@@ -44,6 +44,7 @@ def test_no_canary_in_the_shareable_zone(built):
     assert any(p.name == "mlflow.db" for p in shareable), "the MLflow store must be searched"
     assert any(p.name == "logs" for p in shareable), "the run logs must be searched"
     assert any(p.name == "student" for p in shareable), "the students' tier must be searched (#19)"
+    assert any(p.name == "student_bundle" for p in shareable), "the student bundle must be searched (#24)"
     hits = find_leaks_in(shareable, canaries)
     assert hits == [], "\n".join(f"{h.kind} in {h.path} ({h.form})" for h in hits[:20])
 

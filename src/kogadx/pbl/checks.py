@@ -67,6 +67,7 @@ __all__ = [
     "check_recall_at_budget",
     "check_clauses_to_find",
     "check_expected_recall",
+    "check_share_unique",
 ]
 
 OK = "✅ 正解です！"
@@ -322,6 +323,65 @@ def check_l_diversity(l_function: Any, df: pd.DataFrame | None = None,
         lambda d, q, sv: float(l_diversity(d, list(q), sv)), _same_number(1e-9),
         lambda got, right, case: ("l は各グループの中の機微属性の「種類の数」(nunique) の最小値です。"
                                   "行数 (size) と取り違えていないか確認しましょう。"))
+
+
+def _share_unique_and_k(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> tuple[float, int]:
+    from kogadx.privacy.anonymity import class_sizes
+
+    sizes = class_sizes(df, list(quasi_identifiers))
+    n = len(df)
+    return (float((sizes == 1).sum() / n) if n else 0.0), (int(sizes.min()) if len(sizes) else 0)
+
+
+def _draw_records(k: int, columns: Sequence[str], template: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A small table on the quasi-identifiers (values from ``template`` when given) with a few
+    records unique on them, or (every third draw) every record at least twice, so k > 1: the
+    share and k differ from draw to draw and from the notebook's."""
+    rng = _rng(700 + k)
+    base = _draw_people(700 + k, columns, template=template)[list(columns)]
+    base = base.iloc[: int(rng.integers(20, len(base) + 1))]
+    if k % 3 == 1:
+        return pd.concat([base, base.iloc[: int(rng.integers(1, len(base) + 1))]] * 2, ignore_index=True)
+    n_single = int(rng.integers(1, 5))
+    singles = pd.DataFrame({col: [f"ひとり{k}_{i}" if c == 0 else base[col].iloc[0] for i in range(n_single)]
+                            for c, col in enumerate(columns)})
+    return pd.concat([base.astype(object), singles.astype(object)], ignore_index=True)
+
+
+@_never_raise
+def check_share_unique(risk_function: Any, df: pd.DataFrame | None = None,
+                       quasi_identifiers: Sequence[str] = ("age_band", "sex", "town_code")) -> bool:
+    """Exercise 01 (the students' own tables): a function ``risk_of(df, quasi_identifiers)`` →
+    ``(share_unique, k)``: the share of *records* that are alone in their equivalence class, and k.
+
+    Run on tables the check draws (each with its own share and k) and on ``df`` when given.
+    """
+    qi = list(quasi_identifiers)
+    cases: list[tuple[Any, ...]] = [(_draw_records(i, qi, template=df), qi) for i in range(N_DRAWS)]
+    if df is not None:
+        cases.append((df, qi))
+
+    def same(got: Any, right: Any) -> bool:
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            raise TypeError("(一意な記録の割合, k) の 2 つを tuple で返してください")
+        share, k = _as_float(got[0]), _as_float(got[1])
+        if share is None or k is None:
+            raise TypeError("数値ではない値が返りました")
+        return _close(share, right[0], rel=1e-6, abs_tol=1e-9) and _close(k, right[1], rel=1e-9)
+
+    def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
+        d, q = case
+        sizes = d.groupby(list(q), dropna=False, observed=True).size()
+        share, k = float(got[0]), float(got[1])
+        if not _close(k, right[1], rel=1e-9):
+            return "k (2 つ目) は同値クラスの大きさの最小値です。"
+        if _close(share, (sizes == 1).sum(), rel=1e-9):
+            return "一意な記録の「数」になっています。記録 (行) の数で割って割合 (0〜1) にしましょう。"
+        if len(sizes) and _close(share, (sizes == 1).sum() / len(sizes), rel=1e-9):
+            return "同値クラスの数で割っています。割合の分母は記録 (行) の数です。"
+        return _numeric_hint(share, right[0], "一意な記録の割合", share=True)
+
+    return _run_cases(risk_function, "risk_of(df, quasi_identifiers)", cases, _share_unique_and_k, same, hint)
 
 
 # --------------------------------------------------------------------------- 02 demand EDA

@@ -6,6 +6,13 @@ and the university. Every helper here resolves its path against the project root
 and ``..``, and refuses anything that lands in the secure zone
 (:data:`kogadx.paths.SECURE_DIRS`) or outside the shareable zone
 (:data:`kogadx.paths.SHAREABLE_DIRS`). Nothing is read at import time.
+
+Students work from a **student bundle** (``make student-bundle``, :mod:`kogadx.pbl.bundle`): a
+theme folder ``data/student_bundle/<theme>/`` holding only what that theme's notebooks read.
+The root is then that folder (``KOGADX_BUNDLE``, or its ``bundle.json`` found upwards from the
+working folder), the secure zone is simply absent, and a project path that the bundle answers
+with an extract (``data/pseudonymized/residents.parquet`` → the age-band residents) is read
+from the extract (:func:`bundle_path`).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from kogadx.paths import SECURE_DIRS, SHAREABLE_DIRS, find_project_root
+from kogadx.paths import BUNDLE_MARKER, SECURE_DIRS, SHAREABLE_DIRS, find_project_root
 
 __all__ = [
     "SecureZoneError",
@@ -29,10 +36,14 @@ __all__ = [
     "load_metrics",
     "input_fingerprint",
     "list_shareable_files",
+    "bundle_info",
+    "bundle_path",
+    "age_band_start",
     "load_residents",
     "load_anonymized_residents",
     "load_members",
     "load_ride_requests",
+    "load_stop_trips",
     "load_stops",
     "load_towns",
     "load_weather",
@@ -116,7 +127,31 @@ def shareable_path(path: str | os.PathLike[str], root: Path | None = None) -> Pa
     return resolved
 
 
+def bundle_info(root: Path | None = None) -> dict[str, Any] | None:
+    """The root's ``bundle.json`` when the root is a student bundle's theme folder (else None):
+    theme, notebooks, ``replaces`` (project path → the extract that answers it), file MD5s."""
+    root = Path(root) if root is not None else project_root()
+    marker = root / BUNDLE_MARKER
+    return json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+
+
+def bundle_path(path: str | os.PathLike[str], root: Path | None = None) -> str | os.PathLike[str]:
+    """In a student bundle, the extract that stands in for a project path (e.g. the age-band
+    residents for ``data/pseudonymized/residents.parquet``); the path itself otherwise."""
+    info = bundle_info(root)
+    if not info or Path(path).is_absolute():
+        return path
+    return str(info.get("replaces", {}).get(Path(path).as_posix(), path))
+
+
+def age_band_start(bands: pd.Series) -> pd.Series:
+    """First year of each age band of the student bundle ("65-69" → 65, "90+" → 90; missing → NaN,
+    which compares False, so a filter such as ``>= 65`` leaves it out)."""
+    return pd.to_numeric(bands.astype("string").str.extract(r"^(\d+)")[0], errors="coerce").astype("float64")
+
+
 def _existing(path: str | os.PathLike[str], root: Path | None = None) -> Path:
+    path = bundle_path(path, root)
     resolved = shareable_path(path, root)
     if not resolved.exists():
         raise FileNotFoundError(
@@ -177,7 +212,10 @@ def input_fingerprint(path: str | os.PathLike[str], root: Path | None = None) ->
     key = Path(path).as_posix()
     recorded = "記録なし"
     lock = root / "dvc.lock"
-    if lock.is_file():
+    bundle = bundle_info(root)
+    if bundle and key in bundle.get("files", {}):  # a bundle records the MD5 its source had in the project
+        recorded = str(bundle["files"][key])
+    elif lock.is_file():
         stages = (yaml.safe_load(lock.read_text(encoding="utf-8")) or {}).get("stages", {})
         for stage in stages.values():
             for out in stage.get("outs", []) or []:
@@ -231,6 +269,12 @@ def load_members(root: Path | None = None) -> pd.DataFrame:
 def load_ride_requests(root: Path | None = None) -> pd.DataFrame:
     """のるーと古賀 booking log (pseudonymized member_id, times floored to the minute)."""
     return read_table("data/pseudonymized/ride_requests.parquet", root=root)
+
+
+def load_stop_trips(root: Path | None = None) -> pd.DataFrame:
+    """Student bundle (theme ``mobility``): origin and destination stop of every booking, nothing
+    else (no time, no person, no outcome), for the stop map and exercise 3 of notebook 02."""
+    return read_table("data/student/stop_trips.parquet", root=root)
 
 
 def load_stops(root: Path | None = None) -> pd.DataFrame:
