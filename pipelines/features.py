@@ -7,7 +7,7 @@ RESIDENTS: the pseudonymized register, town_code and age.)
 
 from __future__ import annotations
 
-from kogadx.compute import ComputeParams
+from kogadx.compute import load_compute_params
 from kogadx.demand.params import FeaturesParams
 from kogadx.demand.stage import FeaturesInputs, run_features
 from kogadx.io import read_geoparquet, read_parquet
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
                             weather=read_weather(args["weather"]),
                             towns=read_geoparquet(args["towns"]),
                             residents=read_parquet(args["residents"], columns=["town_code", "age"]))
-    write_outputs(run_features(inputs, load_params(FeaturesParams), load_params(ComputeParams)), args)
+    write_outputs(run_features(inputs, load_params(FeaturesParams), load_compute_params()), args)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kogadx.compute import ComputeParams
+from kogadx.compute import load_compute_params
 from kogadx.ingest.params import IngestParams
 from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
 from kogadx.io import read_if_present, read_shapefile, read_text_tables
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
                           small_areas=read_shapefile(raw / params.towns_file, params.towns_encoding),
                           weather=read_if_present(raw / params.weather_file, read_weather),
                           demo_marker=read_if_present(raw / DEMO_MARKER, Path.read_bytes))
-    write_outputs(run_ingest(inputs, params, load_params(ComputeParams)), args)
+    write_outputs(run_ingest(inputs, params, load_compute_params()), args)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ folder ingest read, whose files must match the marker's hashes for the demo key 
 import os
 from pathlib import Path
 
-from kogadx.compute import ComputeParams
+from kogadx.compute import load_compute_params
 from kogadx.io import read_folder_bytes, read_if_present, read_table_files
 from kogadx.params import load_params
 from kogadx.privacy.keys import DEMO_MARKER, ENV_VAR, KEY_FILE_NAME, KeyMaterial, check_synthetic_demo
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         tables=read_table_files(folder), policy=args["policy"].read_bytes(),
         key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
         synthetic_demo=demo, source=str(folder), policy_file=str(args["policy"]))
-    write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams), load_params(ComputeParams)), args)
+    write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams), load_compute_params()), args)
 
 
 if __name__ == "__main__":

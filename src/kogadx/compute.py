@@ -27,7 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 import pandas as pd
 from pydantic import Field
 
-from kogadx.params import section
+from kogadx.params import params_path, read_params_file, section, validate_params
 
 R = TypeVar("R")
 log = logging.getLogger("kogadx.compute")
@@ -47,6 +47,19 @@ class ComputeParams:
     threads_per_worker: Annotated[int, Field(ge=1)] = 1
     memory_limit: str = "1.5GiB"  # per LocalCluster worker (Dask spills, then pauses, beyond it)
     processes: bool = True  # False: LocalCluster workers as threads of this process (tests)
+
+
+def load_compute_params(path: str | None = None) -> ComputeParams:
+    """The ``compute`` section, or the pandas defaults when params.yaml has none.
+
+    The engine never changes an output (the tests compare file hashes), so a params file written
+    before the section existed, or one that leaves it out, simply runs on pandas.
+    """
+    file = params_path(path)
+    data = read_params_file(file)
+    if ComputeParams.SECTION not in data:
+        return ComputeParams()
+    return validate_params(ComputeParams, data[ComputeParams.SECTION], file, ComputeParams.SECTION)
 
 
 @dataclass

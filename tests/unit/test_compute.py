@@ -58,3 +58,14 @@ def test_ingest_on_dask_partitions_equals_one_pandas_pass(tmp_path, dask_engine)
         pd.testing.assert_frame_equal(got[table].valid, result.valid)
         pd.testing.assert_frame_equal(got[table].quarantine, result.quarantine)
         assert got[table].summary() == result.summary()
+
+
+def test_params_without_a_compute_section_run_on_pandas(tmp_path) -> None:
+    """The engine never changes an output, so an older params.yaml without the section still runs."""
+    from kogadx.compute import load_compute_params
+
+    (tmp_path / "params.yaml").write_text("ingest: {}\n", encoding="utf-8")
+    assert load_compute_params(str(tmp_path / "params.yaml")).engine == "pandas"
+    (tmp_path / "params.yaml").write_text("compute: {engine: dask, partition_rows: 10}\n", encoding="utf-8")
+    chosen = load_compute_params(str(tmp_path / "params.yaml"))
+    assert (chosen.engine, chosen.partition_rows) == ("dask", 10)
