@@ -79,19 +79,6 @@ def _assert_accepts(capsys, call) -> None:
     assert "✅ 正解" in capsys.readouterr().out
 
 
-def test_secure_dirs(capsys):
-    from kogadx.paths import SECURE_DIRS
-
-    _assert_rejects(capsys, lambda: checks.check_secure_dirs(["data/raw", "data/pseudonymized"]), "data/truth")
-    _assert_rejects(capsys, lambda: checks.check_secure_dirs(["data/raw"]), "data/secure")
-    _assert_accepts(capsys, lambda: checks.check_secure_dirs(list(reversed(SECURE_DIRS))))
-
-
-def test_row_count_reads_the_shareable_zone(project, capsys):
-    _assert_rejects(capsys, lambda: checks.check_row_count(36), 37)
-    _assert_accepts(capsys, lambda: checks.check_row_count(37))
-
-
 def test_pseudonym_columns_come_from_the_policy(capsys):
     _assert_rejects(capsys, lambda: checks.check_pseudonym_columns(["person_id", "age"]), "household_id")
     _assert_rejects(capsys, lambda: checks.check_pseudonym_columns(["person_id"]), "household_id")
@@ -333,7 +320,7 @@ def test_setup_problems_are_not_wrong_answers(tmp_path, monkeypatch, capsys):
     """A missing data file is the environment's fault: the check says so, not 不正解."""
     monkeypatch.setenv("KOGADX_ROOT", str(tmp_path))
     (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
-    assert checks.check_row_count(37) is False
+    assert checks.check_table_shape(lambda df: df.shape, "data/student/ride_requests.parquet") is False
     out = capsys.readouterr().out
     assert "準備の問題" in out and "不正解" not in out
 

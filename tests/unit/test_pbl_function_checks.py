@@ -194,22 +194,6 @@ def test_new_checks_never_raise(name, capsys):
     assert "あなたの関数がエラー" in out and "ZeroDivisionError" in out
 
 
-SUPERSEDED = ("check_secure_dirs", "check_row_count", "check_utilisation", "check_erlang_c_wait",
-              "check_counters_needed")
-
-
-def test_no_notebook_uses_a_check_that_takes_a_value():
-    """00 and 08 used to take values a student could copy from a printed cell; their exercises
-    now go through the function-based checks. The old checks stay importable, unused."""
-    from tests.helpers import PROJECT_ROOT
-
-    for folder in (PROJECT_ROOT / "notebooks" / "pbl", PROJECT_ROOT / "instructor" / "solutions"):
-        for notebook in sorted(folder.glob("[0-9][0-9]_*.py")):
-            text = notebook.read_text(encoding="utf-8")
-            used = [name for name in SUPERSEDED if f"checks.{name}(" in text]
-            assert not used, f"{notebook.name} が値で答えるチェックを使っています: {used}"
-
-
 def test_table_shape_reads_the_path_itself_and_a_missing_file_is_a_setup_problem(tmp_path, monkeypatch, capsys):
     from kogadx.io import write_parquet
 

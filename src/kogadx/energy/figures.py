@@ -54,26 +54,6 @@ def weather_normalised_yoy(normalised: pd.DataFrame, title: str) -> Any:
     return fig
 
 
-def sector_position(intensity: pd.DataFrame, business_id: str, sector_label: str) -> Any:
-    """Histogram of t-CO2 per m² in the business's sector, the business marked by a line."""
-    plt = setup()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    values = intensity["t_co2_per_m2"].dropna().to_numpy()
-    counts, *_ = ax.hist(values, bins=min(20, max(5, len(values) // 2)), color="#9bb7d4", edgecolor="white")
-    ax.set_ylim(0, max(counts.max(), 1) * 1.4)  # headroom for the note
-    own = intensity.loc[intensity["business_id"] == business_id, "t_co2_per_m2"]
-    if len(own) and np.isfinite(own.iloc[0]):
-        ax.axvline(own.iloc[0], color="#c23b3b", linewidth=2.5, label="貴事業所")
-        share = float(np.mean(values <= own.iloc[0]) * 100)
-        ax.text(0.98, 0.95, f"同業種 {len(values)} 事業所の中で\n少ない方から約 {share:.0f}% の位置",
-                transform=ax.transAxes, ha="right", va="top", fontsize=9)
-        ax.legend(loc="upper left")
-    ax.set_xlabel("延床面積あたり排出量 (t-CO2/m²・年)")
-    ax.set_ylabel("事業所数")
-    ax.set_title(f"同業種 ({sector_label}) の中での位置 (順位ではなく分布)")
-    return fig
-
-
 def scenario_waterfall(steps: pd.DataFrame, title: str) -> Any:
     """Waterfall: baseline level, each measure's change, level after measures (t-CO2/yr)."""
     plt = setup()

@@ -54,7 +54,6 @@ class Co2Results:
 
     tables: dict[str, pd.DataFrame]
     metrics: dict[str, Any]
-    sector_names: dict[str, str]
     factor_year: int = 0
     metrics_excluded: frozenset[str] = frozenset()
 
@@ -172,8 +171,6 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
     g14 = business_g14_summary(mv.models)
     metrics = _metrics(businesses, counted, summaries, clean, periods, mv_models, city_scen, city_scen_adj,
                        latest_fy, no_factor)
-    sector_names = (businesses.dropna(subset=["sector_name"]).drop_duplicates("sector_code")
-                    .set_index("sector_code")["sector_name"].astype(str).to_dict())
     tables = {
         "emissions": emissions, "emissions_by_scope": summaries["by_scope"],
         "emissions_by_sector": summaries["by_sector"], "emissions_city_monthly": summaries["city_monthly"],
@@ -187,7 +184,7 @@ def compute_co2(inputs: Co2Inputs, params: Co2Params) -> Co2Results:
         "degree_days": dd, "emission_factors_used": rows, "emission_factor_status": factor_status,
         "emission_factor_table": factor_table,
     }
-    return Co2Results(tables=tables, metrics=metrics, sector_names=sector_names,
+    return Co2Results(tables=tables, metrics=metrics,
                       factor_year=latest_fy, metrics_excluded=frozenset(no_factor))
 
 

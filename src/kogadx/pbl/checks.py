@@ -30,8 +30,6 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "check_secure_dirs",
-    "check_row_count",
     "check_pseudonym_columns",
     "check_k_anonymity",
     "check_l_diversity",
@@ -49,9 +47,6 @@ __all__ = [
     "check_cv_rmse",
     "check_weighted_mean",
     "check_effective_sample_size",
-    "check_utilisation",
-    "check_erlang_c_wait",
-    "check_counters_needed",
     "check_stage_for_param",
     "check_exp_run_command",
     "check_daily_wape",
@@ -195,50 +190,6 @@ def _number_hint(what: str, share: bool = False) -> Callable[[Any, Any, tuple[An
     def hint(got: Any, right: Any, case: tuple[Any, ...]) -> str:
         return _numeric_hint(float(got), float(right), what, share=share)
     return hint
-
-
-# --------------------------------------------------------------------------- 00 environment
-
-
-@_never_raise
-def check_secure_dirs(answer: Iterable[str]) -> bool:
-    """Exercise 00: list the folders of the secure zone (personal data never leaves them).
-
-    Superseded by :func:`check_zone_of` (#24: a value can be copied from a printed cell); kept
-    for old copies of the notebooks.
-    """
-    from kogadx.paths import SECURE_DIRS
-
-    if isinstance(answer, str):
-        return _report(False, "フォルダ名のリスト (例: [\"data/xxx\", ...]) で答えてください。")
-    given = {str(a).strip().rstrip("/").replace("\\", "/") for a in answer}
-    right = set(SECURE_DIRS)
-    if given == right:
-        return _report(True)
-    if given - right:
-        return _report(False, "共有ゾーン (大学と共有してよい) のフォルダ、または存在しないフォルダが混ざっています。"
-                              "README.md の表と CONTRIBUTING.md の「Zones」を見直しましょう。")
-    return _report(False, "まだ足りないフォルダがあります。生データ・検証済みデータ・生成の真値・削除情報等の"
-                          "置き場所をすべて挙げましょう。")
-
-
-@_never_raise
-def check_row_count(answer: int, table: str = "ride_requests", root: Path | None = None) -> bool:
-    """Exercise 00: the number of rows of a pseudonymized table (``data/pseudonymized/<table>``).
-
-    Superseded by :func:`check_table_shape` (#24: a value can be copied from a printed cell); kept
-    for old copies of the notebooks.
-    """
-    from kogadx.pbl.data import read_table
-
-    right = len(read_table(f"data/pseudonymized/{table}.parquet", root=root))
-    value = _as_float(answer)
-    if value is None:
-        return _report(False, "行数は整数で答えます (len(df) や df.shape を使いましょう)。")
-    if value == right:
-        return _report(True)
-    return _report(False, f"{table} の行数と合いません。列数ではなく行数ですか？"
-                          "フィルタをかけた後の表ではなく、読み込んだままの表を数えましょう。")
 
 
 # --------------------------------------------------------------------------- 01 privacy
@@ -794,69 +745,6 @@ def check_effective_sample_size(neff_function: Any, weights: Any = None) -> bool
     return _run_cases(neff_function, "n_eff(weights)", cases,
                       lambda w: float(np.asarray(w, float).sum() ** 2 / np.sum(np.asarray(w, float) ** 2)),
                       _same_number(1e-6), hint)
-
-
-# --------------------------------------------------------------------------- 08 counter queue
-
-
-@_never_raise
-def check_utilisation(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: utilisation ρ = λ × service / (60 × counters), a share.
-
-    Superseded by :func:`check_utilisation_function` (#24: a value can be copied from a printed cell); kept
-    for old copies of the notebooks.
-    """
-    right = rate_per_hour * service_min / (60.0 * servers)
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "割合 (0〜1 の数値) で答えます。")
-    if _close(number, right, rel=1e-3):
-        return _report(True)
-    if _close(number, right * servers, rel=1e-3):
-        return _report(False, "窓口が複数あるときは、負荷 (アーラン) を窓口数で割ります。")
-    if _close(number, rate_per_hour * service_min / servers, rel=1e-3):
-        return _report(False, "到着率は「1時間あたり」、処理時間は「分」です。単位をそろえましょう (1時間 = 60分)。")
-    return _report(False, _numeric_hint(number, right, "稼働率", share=True))
-
-
-@_never_raise
-def check_erlang_c_wait(value: float, rate_per_hour: float, service_min: float, servers: int) -> bool:
-    """Exercise 08: mean wait in minutes of M/M/c, Wq = C(c, a) / (cμ − λ).
-
-    Superseded by :func:`check_mean_wait_function` (#24: a value can be copied from a printed cell); kept
-    for old copies of the notebooks.
-    """
-    from kogadx.counter.queue import erlang_c_figures
-
-    right = erlang_c_figures(rate_per_hour, service_min, servers).mean_wait_min
-    number = _as_float(value)
-    if number is None:
-        return _report(False, "待ち時間 (分、数値) で答えます。")
-    if _close(number, right, rel=1e-3):
-        return _report(True)
-    if _close(number, right / 60.0, rel=1e-3):
-        return _report(False, "時間単位になっていませんか？ 分で答えます。")
-    return _report(False, "待つ確率 C(c, a) を、窓口全体の処理能力と到着率の差 (cμ − λ、1分あたり) で割ります。")
-
-
-@_never_raise
-def check_counters_needed(value: int, rate_per_hour: float, service_min: float, target_min: float) -> bool:
-    """Exercise 08: the fewest counters whose Erlang C 90th-percentile wait is at most the target.
-
-    Superseded by :func:`check_counters_function` (#24: a value can be copied from a printed cell); kept
-    for old copies of the notebooks.
-    """
-    from kogadx.counter.queue import servers_for_target
-
-    right = servers_for_target(rate_per_hour, service_min, target_min)
-    number = _as_float(value)
-    if number is None or number != int(number):
-        return _report(False, "窓口の数 (整数) で答えます。")
-    if int(number) == right:
-        return _report(True)
-    if int(number) < right:
-        return _report(False, "その窓口数では 90% 点の待ち時間が目標を超えます (または行列が伸び続けます)。")
-    return _report(False, "目標は満たしますが、もっと少ない窓口数でも満たせます。「最も少ない」数を探しましょう。")
 
 
 # --------------------------------------------------------------------------- 07 pipeline
