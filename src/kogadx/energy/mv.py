@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kogadx.energy.baseline import goodness_of_fit
+from kogadx.energy.baseline import business_chunks, goodness_of_fit
 from kogadx.energy.caltrack import (
     BillingFit,
     CaltrackConfig,
@@ -35,7 +35,7 @@ from kogadx.energy.caltrack import (
     savings_uncertainty,
 )
 from kogadx.energy.params import MeasurementVerification
-from kogadx.parallel import chunks, ordered_map, worker_count
+from kogadx.parallel import ordered_map, worker_count
 
 VALID_STATUS = ("ok", "corrected")
 NMBE_RESIDUE = 1e-9
@@ -99,16 +99,6 @@ def measure_savings(energy: pd.DataFrame, daily_temperature: pd.Series, interven
     monthly_df = (pd.concat(monthly, ignore_index=True) if monthly
                   else pd.DataFrame(columns=MONTHLY_COLUMNS))
     return MvResult(models=models, monthly=monthly_df)
-
-
-def business_chunks(energy: pd.DataFrame) -> list[pd.DataFrame]:
-    """``energy`` cut into contiguous runs of businesses (in sorted business order), a few per
-    worker process (:func:`kogadx.parallel.chunks`; one piece with one worker). Each business ×
-    fuel is fitted on its own rows only, so the per-business loops give the same rows, in the
-    same order, whether they run over the whole table or over these pieces one after another."""
-    codes, uniques = pd.factorize(energy["business_id"], sort=True)
-    pieces = chunks(len(uniques), worker_count(), per_worker=2)
-    return [energy.loc[(codes >= r.start) & (codes < r.stop)] for r in pieces] if len(pieces) > 1 else [energy]
 
 
 def _meters(energy: pd.DataFrame, measure: pd.Series, hdd: pd.DataFrame, cdd: pd.DataFrame, weather_ok: set[str],
