@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kogadx.counter.figures import arrival_heatmap, waits_by_scenario
 from kogadx.counter.forecast import arrival_counts, backtest, forecast_arrivals
-from kogadx.counter.params import CounterParams, CounterScenario
+from kogadx.counter.params import CounterParams
 from kogadx.counter.queue import CounterInputError
-from kogadx.counter.staffing import ScenarioPlan, plan_scenario
-from kogadx.parallel import ordered_map, worker_count
+from kogadx.counter.staffing import plan_scenario
 from kogadx.params import as_dict
 from kogadx.progress import steps
 from kogadx.rng import stream_rng
@@ -49,15 +47,6 @@ def _check(inputs: CounterInputs) -> None:
         raise CounterInputError("counter_log: 過去の受付ログが空です (予測の学習に1年以上必要です)")
 
 
-def _plan_scenario_pair(venue: pd.DataFrame, pool: np.ndarray, scenario: CounterScenario, params: CounterParams,
-                        k: int, past_counters: int) -> tuple[ScenarioPlan, ScenarioPlan]:
-    """Scenario ``k`` planned, and evaluated at the past number of counters (a worker's task)."""
-    result = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}"))
-    today = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}/today"),
-                          fixed_counters=past_counters)
-    return result, today
-
-
 def run_counter(inputs: CounterInputs, params: CounterParams) -> StageOutputs:
     """Forecast, backtest, plan every scenario; the headline is the three uptake scenarios."""
     _check(inputs)
@@ -70,11 +59,10 @@ def run_counter(inputs: CounterInputs, params: CounterParams) -> StageOutputs:
     pool = service_pool(inputs.log).to_numpy()
     past_counters = int(inputs.log.loc[inputs.log["venue"] == "特設会場", "counter"].max())
     plans, summaries = [], []
-    # Each scenario has its own seeded streams: the scenarios run side by side in KOGADX_WORKERS
-    # processes (results in scenario order), so the plans do not depend on the number of processes.
-    tasks = [(venue, pool, scenario, params, k, past_counters) for k, scenario in enumerate(params.scenarios)]
-    done = ordered_map(_plan_scenario_pair, tasks, worker_count())
-    for result, today in steps(done, desc="窓口シミュレーション (シナリオ)", total=len(tasks), unit="件"):
+    for k, scenario in steps(list(enumerate(params.scenarios)), desc="窓口シミュレーション (シナリオ)", unit="件"):
+        result = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}"))
+        today = plan_scenario(venue, pool, scenario, params, stream_rng(params.seed, f"counter/{k}/today"),
+                              fixed_counters=past_counters)
         plans.append(result.plan)
         summaries.append({**result.summary, "past_counters": past_counters,
                           "past_counters_mean_wait_min": today.summary["mean_wait_min"],
