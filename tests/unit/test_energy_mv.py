@@ -128,3 +128,31 @@ def test_gap_filling_and_forecast_use_a_model_after_the_measure(world):
     ahead = forecast(result)
     last = after.groupby("business_id")["actual"].apply(lambda s: s.tail(12).sum())
     assert (ahead.groupby("business_id")["predicted"].sum() / last - 1).abs().max() < 0.1
+
+
+def test_per_business_loops_in_two_processes_give_the_same_tables(world, monkeypatch):
+    """M&V, the CalTRACK segment models and the fixed-base OLS run over pieces of the businesses in worker processes:
+    the same tables, rows in the same order, as in one process (#25)."""
+    from kogadx.energy.baseline import business_chunks, fit_baselines
+    from kogadx.energy.normalise import fit_period_models
+    from kogadx.energy.weather import load_monthly_degree_days
+
+    weather, clean, measures, _ = world
+    ids = sorted(clean.energy["business_id"].unique())[:4]
+    energy = clean.energy.loc[clean.energy["business_id"].isin(ids)]
+    daily, params = daily_mean_temperature(weather), MeasurementVerification()
+    results = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("KOGADX_WORKERS", workers)
+        results[workers] = (measure_savings(energy, daily, measures, params),
+                            fit_period_models(energy, daily, measures, params),
+                            fit_baselines(energy, load_monthly_degree_days(weather)))
+    assert len(business_chunks(energy)) == 4  # two workers: the loops really were cut into pieces
+    (mv1, per1, base1), (mv2, per2, base2) = results["1"], results["2"]
+    pd.testing.assert_frame_equal(base1.models, base2.models)
+    pd.testing.assert_frame_equal(base1.predictions, base2.predictions)
+    pd.testing.assert_frame_equal(mv1.models, mv2.models)
+    pd.testing.assert_frame_equal(mv1.monthly, mv2.monthly)
+    pd.testing.assert_frame_equal(per1.models, per2.models)
+    pd.testing.assert_frame_equal(per1.predictions, per2.predictions)
+    assert list(mv1.models["business_id"].drop_duplicates()) == ids

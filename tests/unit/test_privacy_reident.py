@@ -73,3 +73,20 @@ def test_unknown_stop_and_bad_spec_are_refused():
     broken = {"student_tiers": {"x": {"source": "ride_requests"}}}
     with pytest.raises(StudentTierError, match="student_tiers.x"):
         parse_student_tiers(broken)
+
+
+def test_share_unique_grouping_matches_pandas_groupby():
+    """The per-rider / per-point arrays (numpy split) are the arrays pandas' groupby gives, in the
+    same order, so the seeded draws and the shares are those of the groupby version (#25)."""
+    from kogadx.privacy.reident import _members
+
+    rng = np.random.default_rng(7)
+    points = pd.DataFrame({"rider": rng.integers(0, 40, 500), "point": rng.integers(0, 60, 500)})
+    points = points.drop_duplicates().reset_index(drop=True)
+    for key, value in (("rider", "point"), ("point", "rider")):
+        expected = points.groupby(key)[value].apply(np.asarray)
+        got = _members(points[key].to_numpy(), points[value].to_numpy())
+        assert list(got) == list(expected.index)
+        for k, arr in expected.items():
+            np.testing.assert_array_equal(got[k], arr)
+    assert _members(np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == {}

@@ -150,3 +150,20 @@ def test_grouped_cv_keeps_laws_apart_and_calibration_stays_inside_training(monke
     assert cv["model"]["recall_at_budget"] > cv["keywords"]["recall_at_budget"] - 1e-9
     assert set(cv["model"]["per_category"]) == set(LABELLED_CATEGORIES)
     assert cv["model"]["per_category"]["書面掲示"]["support"] == 6 and cv["positive_clauses"] == 18
+
+
+def test_final_fit_and_folds_in_two_processes_give_the_same_bytes(monkeypatch):
+    """The final ranker and the fold scores fitted side by side in worker processes: the model
+    file is the bytes a fit in this process writes, and the scores are the same (#25)."""
+    from kogadx.regulation.evaluate import fit_and_cross_validate
+
+    training = tiny_training()
+    blocks = hash_blocks(training_model_frame(training, TINY.max_chars), TINY)
+    monkeypatch.setenv("KOGADX_WORKERS", "1")
+    one_bytes, one_scores = fit_and_cross_validate(training, blocks, TINY)
+    monkeypatch.setenv("KOGADX_WORKERS", "2")
+    two_bytes, two_scores = fit_and_cross_validate(training, blocks, TINY)
+    assert one_bytes == model_bytes(fit_ranker(training, blocks, TINY))
+    assert two_bytes == one_bytes
+    np.testing.assert_array_equal(two_scores, one_scores)
+    np.testing.assert_array_equal(one_scores, out_of_fold_scores(training, blocks, TINY))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from kogadx.energy.params import Baseline, BaselineForecast
 from kogadx.energy.weather import normal_degree_days
+from kogadx.parallel import chunks, ordered_map, worker_count
 
 COEF_NAMES = ("intercept", "per_operating_day", "cdd_coef", "hdd_coef")
 VALID_STATUS = ("ok", "corrected")
@@ -67,7 +68,6 @@ def fit_baselines(energy: pd.DataFrame, degree_days: pd.DataFrame, config: Basel
     Groups with fewer than ``config.min_months`` valid months or zero mean get no model
     (``status`` says why). Predictions carry ``anomaly`` = |residual| > anomaly_sigma × RMSE.
     """
-    min_months, holdout_months = config.min_months, config.holdout_months
     dd = degree_days.set_index("year_month")[["cdd", "hdd"]]
     frame = energy.join(dd, on="year_month")
     if frame["cdd"].isna().any():
@@ -77,6 +77,34 @@ def fit_baselines(energy: pd.DataFrame, degree_days: pd.DataFrame, config: Basel
     typical_days = frame.groupby([frame["business_id"], cal_month])["operating_days"].transform("mean")
     frame["operating_days_filled"] = frame["operating_days"].fillna(typical_days)
 
+    tasks = [(part, config) for part in business_chunks(frame)]
+    models, preds = [], []
+    for chunk_models, chunk_preds in ordered_map(_fit_groups, tasks, worker_count()):
+        models += chunk_models
+        preds += chunk_preds
+    model_df = pd.DataFrame(models)
+    for column in ("cv_rmse", "nmbe", "pass_g14", "holdout_cv_rmse", "holdout_nmbe", *COEF_NAMES):
+        if column not in model_df.columns:
+            model_df[column] = np.nan
+    pred_df = (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(
+        columns=["business_id", "fuel", "year_month", "actual", "status", "operating_days", "cdd", "hdd",
+                 "predicted", "residual", "anomaly"]))
+    return BaselineResult(models=model_df, predictions=pred_df)
+
+
+def business_chunks(energy: pd.DataFrame) -> list[pd.DataFrame]:
+    """``energy`` cut into contiguous runs of businesses (in sorted business order), a few per
+    worker process (:func:`kogadx.parallel.chunks`; one piece with one worker). Each business ×
+    fuel is fitted on its own rows only, so the per-business loops give the same rows, in the
+    same order, whether they run over the whole table or over these pieces one after another."""
+    codes, uniques = pd.factorize(energy["business_id"], sort=True)
+    pieces = chunks(len(uniques), worker_count(), per_worker=2)
+    return [energy.loc[(codes >= r.start) & (codes < r.stop)] for r in pieces] if len(pieces) > 1 else [energy]
+
+
+def _fit_groups(frame: pd.DataFrame, config: Baseline) -> tuple[list[dict], list[pd.DataFrame]]:
+    """Model rows and prediction tables of every business × fuel of ``frame`` (a worker's piece)."""
+    min_months, holdout_months = config.min_months, config.holdout_months
     models, preds = [], []
     for (business_id, fuel), group in frame.groupby(["business_id", "fuel"], sort=True):
         valid = group["status"].isin(VALID_STATUS) & group["operating_days"].notna() & group["value"].notna()
@@ -117,14 +145,7 @@ def fit_baselines(energy: pd.DataFrame, degree_days: pd.DataFrame, config: Basel
             "predicted": predicted, "residual": resid,
             "anomaly": np.abs(np.nan_to_num(resid)) > config.anomaly_sigma * rmse,
         }))
-    model_df = pd.DataFrame(models)
-    for column in ("cv_rmse", "nmbe", "pass_g14", "holdout_cv_rmse", "holdout_nmbe", *COEF_NAMES):
-        if column not in model_df.columns:
-            model_df[column] = np.nan
-    pred_df = (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(
-        columns=["business_id", "fuel", "year_month", "actual", "status", "operating_days", "cdd", "hdd",
-                 "predicted", "residual", "anomaly"]))
-    return BaselineResult(models=model_df, predictions=pred_df)
+    return models, preds
 
 
 def fill_with_baseline(energy: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kogadx.energy.baseline import goodness_of_fit
+from kogadx.energy.baseline import business_chunks, goodness_of_fit
 from kogadx.energy.caltrack import (
     BillingFit,
     CaltrackConfig,
@@ -35,6 +35,7 @@ from kogadx.energy.caltrack import (
     savings_uncertainty,
 )
 from kogadx.energy.params import MeasurementVerification
+from kogadx.parallel import ordered_map, worker_count
 
 VALID_STATUS = ("ok", "corrected")
 NMBE_RESIDUE = 1e-9
@@ -89,6 +90,21 @@ def measure_savings(energy: pd.DataFrame, daily_temperature: pd.Series, interven
     """
     config, hdd, cdd, weather_ok = monthly_degree_days(daily_temperature, params)
     measure = interventions.set_index("business_id")["intervention_month"] if len(interventions) else pd.Series()
+    tasks = [(part, measure, hdd, cdd, weather_ok, config, params, units) for part in business_chunks(energy)]
+    rows, monthly = [], []
+    for chunk_rows, chunk_monthly in ordered_map(_meters, tasks, worker_count()):
+        rows += chunk_rows
+        monthly += chunk_monthly
+    models = pd.DataFrame(rows).reindex(columns=MODEL_COLUMNS)
+    monthly_df = (pd.concat(monthly, ignore_index=True) if monthly
+                  else pd.DataFrame(columns=MONTHLY_COLUMNS))
+    return MvResult(models=models, monthly=monthly_df)
+
+
+def _meters(energy: pd.DataFrame, measure: pd.Series, hdd: pd.DataFrame, cdd: pd.DataFrame, weather_ok: set[str],
+            config: CaltrackConfig, params: MeasurementVerification,
+            units: dict[str, str] | None) -> tuple[list[dict], list[pd.DataFrame]]:
+    """The M&V rows and monthly tables of every business × fuel of ``energy`` (a worker's piece)."""
     rows, monthly = [], []
     for (business_id, fuel), group in energy.groupby(["business_id", "fuel"], sort=True):
         month = measure.get(business_id)
@@ -98,10 +114,7 @@ def measure_savings(energy: pd.DataFrame, daily_temperature: pd.Series, interven
         rows.append(row)
         if part is not None:
             monthly.append(part)
-    models = pd.DataFrame(rows).reindex(columns=MODEL_COLUMNS)
-    monthly_df = (pd.concat(monthly, ignore_index=True) if monthly
-                  else pd.DataFrame(columns=MONTHLY_COLUMNS))
-    return MvResult(models=models, monthly=monthly_df)
+    return rows, monthly
 
 
 def _periods(month: str | None, params: MeasurementVerification) -> tuple[pd.PeriodIndex, pd.PeriodIndex]:

@@ -32,8 +32,9 @@ from kogadx.energy.caltrack import (
     CaltrackConfig,
     fit_billing_model,
 )
-from kogadx.energy.mv import VALID_STATUS, monthly_degree_days
+from kogadx.energy.mv import VALID_STATUS, business_chunks, monthly_degree_days
 from kogadx.energy.params import BaselineForecast, MeasurementVerification
+from kogadx.parallel import ordered_map, worker_count
 
 MODEL_COLUMNS = ["business_id", "fuel", "segment", "first_month", "last_month", "n_months", "status", "reason",
                  "model_type", "heating_balance_point_c", "cooling_balance_point_c", "intercept_per_day",
@@ -72,6 +73,21 @@ def fit_period_models(energy: pd.DataFrame, daily_temperature: pd.Series, interv
     measure = (interventions.set_index("business_id")["intervention_month"] if len(interventions)
                else pd.Series(dtype="string"))
     needed = int(np.ceil(params.min_baseline_coverage * params.baseline_months - 1e-9))
+    tasks = [(part, measure, hdd, cdd, hdd_normal, cdd_normal, weather_ok, config, needed, anomaly_sigma)
+             for part in business_chunks(energy)]
+    models, preds = [], []
+    for chunk_models, chunk_preds in ordered_map(_segments, tasks, worker_count()):
+        models += chunk_models
+        preds += chunk_preds
+    model_df = pd.DataFrame(models).reindex(columns=MODEL_COLUMNS)
+    pred_df = (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(columns=PREDICTION_COLUMNS))
+    return CaltrackPeriodResult(model_df, pred_df.reindex(columns=PREDICTION_COLUMNS), hdd_normal, cdd_normal)
+
+
+def _segments(energy: pd.DataFrame, measure: pd.Series, hdd: pd.DataFrame, cdd: pd.DataFrame,
+              hdd_normal: pd.DataFrame, cdd_normal: pd.DataFrame, weather_ok: set[str], config: CaltrackConfig,
+              needed: int, anomaly_sigma: float) -> tuple[list[dict], list[pd.DataFrame]]:
+    """Model rows and prediction tables of every business × fuel × segment of ``energy`` (a worker's piece)."""
     models, preds = [], []
     for (business_id, fuel), group in energy.groupby(["business_id", "fuel"], sort=True):
         month = measure.get(business_id)
@@ -90,9 +106,7 @@ def fit_period_models(energy: pd.DataFrame, daily_temperature: pd.Series, interv
                                      cdd_normal, weather_ok, config, needed, anomaly_sigma)
             models.append(row)
             preds.append(pred)
-    model_df = pd.DataFrame(models).reindex(columns=MODEL_COLUMNS)
-    pred_df = (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame(columns=PREDICTION_COLUMNS))
-    return CaltrackPeriodResult(model_df, pred_df.reindex(columns=PREDICTION_COLUMNS), hdd_normal, cdd_normal)
+    return models, preds
 
 
 def _at(frame: pd.DataFrame, keys: list[str] | list[int], bp: float) -> np.ndarray:

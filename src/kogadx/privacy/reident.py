@@ -130,8 +130,8 @@ def trace_points(person: pd.Series, time: pd.Series, place: pd.Series, time_step
 
 def share_unique(points: pd.DataFrame, p: int, rng: np.random.Generator) -> tuple[float, int]:
     """(share of riders unique on p random points of their own, riders with ≥ p points)."""
-    by_rider = points.groupby("rider")["point"].apply(np.asarray)
-    by_point = points.groupby("point")["rider"].apply(np.asarray)
+    by_rider = _members(points["rider"].to_numpy(), points["point"].to_numpy())
+    by_point = _members(points["point"].to_numpy(), points["rider"].to_numpy())
     eligible = [(rider, pts) for rider, pts in by_rider.items() if len(pts) >= p]
     unique = 0
     for rider, pts in eligible:
@@ -158,3 +158,15 @@ def uniqueness_table(person: pd.Series, time: pd.Series, place_by_level: Mapping
                 rows.append({"tier": tier, "time": step, "place": level, "p": int(p), "share_unique": share,
                              "riders": riders, "label": f"{TIME_JA[step]} × {PLACE_JA[level]}"})
     return rows
+
+
+def _members(keys: np.ndarray, values: np.ndarray) -> dict[Any, np.ndarray]:
+    """``values`` grouped by ``keys``: sorted keys, each group's values in row order (what
+    ``groupby(keys)[values].apply(np.asarray)`` gives, without a pandas call per group)."""
+    if not len(keys):
+        return {}
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    groups = np.split(values[order], starts[1:])
+    return dict(zip(sorted_keys[starts].tolist(), groups, strict=True))

@@ -23,9 +23,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.model_selection import GroupKFold
 
+from kogadx.parallel import ordered_map, worker_count
 from kogadx.progress import steps
 from kogadx.regulation.keywords import LABELLED_CATEGORIES, KeywordMatcher
-from kogadx.regulation.model import TARGETS, fit_ranker, take_rows, target_matrix
+from kogadx.regulation.model import TARGETS, fit_ranker, model_bytes, take_rows, target_matrix
 from kogadx.regulation.params import RegulationScanParams
 from kogadx.regulation.ranking import (
     average_precision,
@@ -53,16 +54,67 @@ def keyword_scores(texts: pd.Series) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(len(texts), len(TARGETS))
 
 
+# The columns fit_ranker reads: only these travel to the worker processes (not the clause texts).
+FIT_COLUMNS = ["source", "group", "labels"]
+
+
 def out_of_fold_scores(training: pd.DataFrame, blocks: Mapping[str, sp.csr_matrix],
                        config: RegulationScanParams = RegulationScanParams()) -> np.ndarray:
     """(n, 8) out-of-fold scores (``any`` calibrated); each row scored by a ranker that never saw its law."""
+    return _fits(training, blocks, config, final=False)[1]
+
+
+def fit_and_cross_validate(training: pd.DataFrame, blocks: Mapping[str, sp.csr_matrix],
+                           config: RegulationScanParams = RegulationScanParams()) -> tuple[bytes, np.ndarray]:
+    """The ranker fitted on every row, as :func:`~kogadx.regulation.model.model_bytes`, and the
+    (n, 8) out-of-fold scores (:func:`out_of_fold_scores`).
+
+    The final fit and the ``cv_folds`` fold fits are independent and deterministic (seeded
+    solver, same rows): they run side by side in ``KOGADX_WORKERS`` processes
+    (:func:`kogadx.parallel.ordered_map`), results in task order, so neither the model nor the
+    scores depend on the number of processes. The model comes back as the bytes its own process
+    wrote: a pickle round trip keeps every value but not which objects are shared, and the
+    file must be the same bytes whichever process fitted it.
+    """
+    return _fits(training, blocks, config, final=True)
+
+
+def _fits(training: pd.DataFrame, blocks: Mapping[str, sp.csr_matrix], config: RegulationScanParams,
+          final: bool) -> tuple[Any, np.ndarray]:
     groups = training["group"].astype(str).to_numpy()
     scores = np.full((len(training), len(TARGETS)), np.nan)
-    folds = GroupKFold(n_splits=config.cv_folds).split(training, groups=groups)
-    for train_idx, test_idx in steps(folds, desc="アナログ規制 交差検証", total=config.cv_folds, unit="分割"):
-        ranker = fit_ranker(training.iloc[train_idx], take_rows(dict(blocks), train_idx), config)
-        scores[test_idx] = ranker.scores_from_blocks(take_rows(dict(blocks), test_idx))
-    return scores
+    rows = training[FIT_COLUMNS]
+    folds = list(GroupKFold(n_splits=config.cv_folds).split(training, groups=groups))
+    tasks: list[tuple[Any, ...]] = [(rows, dict(blocks), train_idx, test_idx, config) for train_idx, test_idx in folds]
+    if final:
+        tasks.insert(0, (rows, dict(blocks), None, None, config))
+    done = iter(ordered_map(_fit_task, tasks, worker_count()))
+    model = next(done) if final else None
+    for (_, test_idx), fold_scores in zip(folds, steps(done, desc="アナログ規制 交差検証", total=len(folds),
+                                                             unit="分割"), strict=True):
+        scores[test_idx] = fold_scores
+    return model, scores
+
+
+def _fit_task(rows: pd.DataFrame, blocks: dict[str, sp.csr_matrix], train_idx: np.ndarray | None,
+              test_idx: np.ndarray | None, config: RegulationScanParams) -> Any:
+    """One fit, in a worker process or this one: the final ranker's bytes (no indices), or a
+    fold's out-of-fold scores (fit on ``train_idx``, score ``test_idx``)."""
+    if train_idx is None or test_idx is None:
+        return model_bytes(fit_ranker(rows, {k: _own_arrays(v) for k, v in blocks.items()}, config))
+    ranker = fit_ranker(rows.iloc[train_idx], take_rows(blocks, train_idx), config)
+    return ranker.scores_from_blocks(take_rows(blocks, test_idx))
+
+
+def _own_arrays(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The same matrix on fresh arrays of numpy's own dtype objects. Arrays that came through a
+    pickle (a worker process) carry copies of their dtype, and a fitted TF-IDF keeps its input's
+    dtype: the model file would then spell the dtype out again where this process writes a
+    back-reference, i.e. different bytes for the same model."""
+    def own(a: np.ndarray) -> np.ndarray:
+        return a.astype(a.dtype.type)
+
+    return sp.csr_matrix((own(matrix.data), own(matrix.indices), own(matrix.indptr)), shape=matrix.shape)
 
 
 def ranking_report(scores: np.ndarray, truth: np.ndarray, groups: np.ndarray, config: RegulationScanParams,
@@ -91,13 +143,16 @@ def ranking_report(scores: np.ndarray, truth: np.ndarray, groups: np.ndarray, co
 
 def grouped_cross_validation(training: pd.DataFrame, blocks: Mapping[str, sp.csr_matrix],
                              config: RegulationScanParams = RegulationScanParams(),
-                             keyword_texts: pd.Series | None = None) -> dict[str, Any]:
+                             keyword_texts: pd.Series | None = None,
+                             scores: np.ndarray | None = None) -> dict[str, Any]:
     """Ranker vs keywords on the clause rows; JSON-ready dict (floats unrounded; the writer rounds).
 
     ``keyword_texts`` is the text the keyword ranker reads (caption + clause, same as the model).
+    ``scores``: the out-of-fold scores when already computed (:func:`fit_and_cross_validate`).
     """
     truth = target_matrix(training["labels"])
-    scores = out_of_fold_scores(training, blocks, config)
+    if scores is None:
+        scores = out_of_fold_scores(training, blocks, config)
     mask = (training["source"] == "clause").to_numpy()
     groups = training["group"].astype(str).to_numpy()[mask]
     texts = (training["caption"].fillna("") + "\n" + training["text"].fillna("")) if keyword_texts is None \

@@ -18,12 +18,17 @@ import pandas as pd
 
 from kogadx.params import as_dict
 from kogadx.regulation.dataset import load_training_data
-from kogadx.regulation.evaluate import category_table, curve_table, grouped_cross_validation
+from kogadx.regulation.evaluate import (
+    category_table,
+    curve_table,
+    fit_and_cross_validate,
+    grouped_cross_validation,
+)
 from kogadx.regulation.features import corpus_model_frame, training_model_frame
 from kogadx.regulation.keywords import ALL_CATEGORIES, LABELLED_CATEGORIES
 from kogadx.regulation.learning import city_training_rows, empty_labels, label_summary
 from kogadx.regulation.loaders import read_corpus
-from kogadx.regulation.model import RegulationRanker, fit_ranker, hash_blocks, model_bytes
+from kogadx.regulation.model import RegulationRanker, fit_ranker, hash_blocks, load_model
 from kogadx.regulation.params import RegulationScanParams
 from kogadx.regulation.review import build_review_list, review_summary, review_workbook
 from kogadx.stage import BytesFile, StageOutputs, TrackedRun
@@ -98,8 +103,11 @@ def run_regulation_scan(inputs: RegulationScanInputs, params: RegulationScanPara
     """
     labels = empty_labels() if inputs.city_labels is None else inputs.city_labels
     training = training_set(inputs.training, labels)
-    model, frame, blocks = train(training, params)
-    cv = grouped_cross_validation(training, blocks, params, keyword_texts=frame["main"])
+    frame = training_model_frame(training, params.max_chars)
+    blocks = hash_blocks(frame, params)
+    model_file, oof = fit_and_cross_validate(training, blocks, params)  # side by side in KOGADX_WORKERS processes
+    model = load_model(model_file)
+    cv = grouped_cross_validation(training, blocks, params, keyword_texts=frame["main"], scores=oof)
     scan = scan_corpus(inputs.corpus, model, params, inputs.corpus_name, inputs.refused)
     for name, reason in scan.skipped.items():
         log.warning("%s: %s (読み飛ばしました)", name, reason)
@@ -109,7 +117,7 @@ def run_regulation_scan(inputs: RegulationScanInputs, params: RegulationScanPara
     skipped = f"; 読み飛ばしたファイル {len(scan.skipped)} 件" if scan.skipped else ""
     model_cv, kw_cv = cv["model"], cv["keywords"]
     return StageOutputs(
-        files={f"model/{MODEL_FILE}": BytesFile(model_bytes(model)),
+        files={f"model/{MODEL_FILE}": BytesFile(model_file),
                "review": BytesFile(review_workbook(scan.review, scan.summary, scan.skipped))},
         plots={"plots/recall_at_budget.csv": curve_table(cv), "plots/category_recall.csv": category_table(cv)},
         metrics=metrics,

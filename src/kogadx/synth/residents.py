@@ -11,6 +11,7 @@ The export mimics a core system: Japanese headers, 和暦 birth dates, CP932 whe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -45,6 +46,7 @@ class ResidentsTruth:
     register: pd.DataFrame  # the clean register in canonical columns (before faults)
 
 
+@functools.cache  # residents share birth dates: japanera's era lookup is the slow part
 def to_wareki(date: dt.date) -> str:
     """'1968-05-02' → '昭和43年5月2日'; the first year of an era is written 元年."""
     era_date = EraDate.from_date(date)
