@@ -28,6 +28,8 @@ BENCHMARKS = [
     ("bike_sharing", "bike_sharing.py", [], True, []),
     ("cta_daily", "cta_daily.py", [], True, []),
     ("forecast_koga", "forecast_koga.py", [], False, []),
+    # the forecast stage's cheaper settings (STL jumps, weekly LightGBM refit) vs the exact ones (issue #25)
+    ("forecast_settings", "forecast_settings.py", [], False, []),
     ("darp_cordeau", "darp_cordeau.py", ["--time-limit", "25"], True,
      ["--time-limit", "5", "--instances", "a2-16", "a2-20"]),
     ("dispatch_insertion", "dispatch_insertion.py", [], False, []),

@@ -8,7 +8,14 @@ import pytest
 
 from kogadx.demand.backtest import rolling_origins, run_backtest
 from kogadx.demand.evaluation import compare_models, summarize
-from kogadx.demand.forecast import ForecastConfig, seasonal_naive
+from kogadx.demand.forecast import (
+    ForecastConfig,
+    build_design,
+    fit_lightgbm,
+    forecast_mstl,
+    predict_lightgbm,
+    seasonal_naive,
+)
 from kogadx.demand.intervals import apply_interval, conformal_quantile, conformity_scores
 from kogadx.demand.lags import PanelSpec, prepare_panel
 from kogadx.demand.metrics import interval_metrics, point_metrics
@@ -112,6 +119,47 @@ def test_backtest_lightgbm_beats_naive_and_is_deterministic(monkeypatch):
     lgbm = first[first["model"] == "lightgbm"]
     assert lgbm.loc[lgbm["fold"] == 0, "lower"].isna().all()
     assert lgbm.loc[lgbm["fold"] > 0, "lower"].notna().all()
+
+
+def test_lightgbm_refit_every_k_origins_forecasts_with_the_run_s_first_model(monkeypatch):
+    """``lightgbm_refit`` (#25): fold 1 is forecast by the model fitted at fold 0's origin (on
+    the lags known at its own origin); fold 2 starts a new run; any worker count, same bytes."""
+    panel = prepare_panel(toy_hourly_panel(2, 42, seed=5), PanelSpec("time", "y", "zone", "h"))
+    settings = {"horizons": (24,), "n_folds": 3, "step": 24, "models": ("lightgbm",), "num_boost_round": 20,
+                "seed": 4}
+    config = _config(**settings, lightgbm_refit=((24, 2),))
+    monkeypatch.setenv("KOGADX_WORKERS", "1")
+    each = run_backtest(panel, _config(**settings)).predictions
+    result = run_backtest(panel, config)
+    monkeypatch.setenv("KOGADX_WORKERS", "2")
+    pd.testing.assert_frame_equal(result.predictions, run_backtest(panel, config).predictions)
+    design = build_design(panel, 24)
+    times = design.frame["ds"]
+    first = fit_lightgbm(design, (times <= result.origins[24][0]).to_numpy(), config)
+    origin = result.origins[24][1]
+    window = ((times > origin) & (times <= origin + pd.Timedelta(hours=24)) & design.frame["y"].notna()).to_numpy()
+    fold = result.predictions.set_index("fold")
+    np.testing.assert_array_equal(fold.loc[1, "yhat"].to_numpy(), predict_lightgbm(first, design, window))
+    for k in (0, 2):  # the first fold of each run: fitted at its own origin, as without the setting
+        np.testing.assert_array_equal(fold.loc[k, "yhat"].to_numpy(), each.set_index("fold").loc[k, "yhat"].to_numpy())
+    assert not np.array_equal(fold.loc[1, "yhat"].to_numpy(), each.set_index("fold").loc[1, "yhat"].to_numpy())
+
+
+def test_mstl_stl_settings_reach_statsforecast():
+    """``mstl_stl`` (#25): the STL loess jumps are passed to every MSTL decomposition."""
+    from statsforecast.models import MSTL, AutoETS
+
+    frame = prepare_panel(toy_hourly_panel(1, 29, seed=1), PanelSpec("time", "y", "zone", "h")).frame
+    origin = frame["ds"].max() - pd.Timedelta(hours=24)
+    jumps = {"seasonal_jump": 2, "trend_jump": 29, "low_pass_jump": 17}
+    jumped = forecast_mstl(frame, origin, 24, "h", 336, stl=jumps)["yhat"].to_numpy()
+    y = frame.loc[frame["ds"] <= origin, "y"].to_numpy(dtype="float64")[-336:]
+    direct = MSTL(season_length=[24, 168], trend_forecaster=AutoETS(model="ZZN"), stl_kwargs=jumps).forecast(y=y, h=24)
+    np.testing.assert_array_equal(jumped, np.clip(direct["mean"], 0.0, None))
+    assert not np.array_equal(jumped, forecast_mstl(frame, origin, 24, "h", 336)["yhat"].to_numpy())
+    assert _config(mstl_stl=jumps).mstl_stl == jumps
+    with pytest.raises(ParamsError, match="mstl_stl"):
+        validate_params(ForecastParams, {"seed": 1, "mstl_stl": {"seasonal": 7}}, prefix="forecast")
 
 
 def test_params_reject_unknown_model():

@@ -3,9 +3,10 @@
 Origins per horizon ``h``: ``n`` origins ``step`` apart (params ``origins``, e.g. 63 daily
 origins at 24 h and 16 weekly ones at 168 h); the last sits ``h`` steps before the last
 known target. A fold scores the window ``(origin, origin + h]``. Models see targets only up
-to the origin: LightGBM is refitted per fold on rows ``<= origin`` with lags ``>= h``; MSTL,
-the intermittent models and the historical average are refitted per fold and series; the
-naive models read lags ``>= h``.
+to the origin: LightGBM is refitted on rows ``<= origin`` with lags ``>= h`` per fold, or at
+every k-th fold (``lightgbm_refit``), the model then forecasting the next k folds from the
+lags known at each origin; MSTL, the intermittent models and the historical average are
+refitted per fold and series; the naive models read lags ``>= h``.
 
 Closed steps (service column = 0) are known zeros: every model's forecast there is set to 0
 and they are left out of every error and coverage figure (``scored`` = False); what the
@@ -134,10 +135,16 @@ def run_backtest(panel: PreparedPanel, config: ForecastConfig) -> BacktestResult
         known = frame[TARGET].notna().to_numpy()
         in_service = service_mask(panel, frame)
         band = hour_band(frame[TIME], freq, config.hour_bands)
+        every = config.refit_every(horizon)
         folds = list(enumerate(origins[horizon]))
+        # LightGBM of fold i is fitted at the first origin of its run of ``every`` folds
+        fits = [origins[horizon][i - i % every] for i, _ in folds]
         workers = worker_count()
-        tasks = [(design, naive, known, in_service, [folds[i] for i in piece], models, truth, config, freq)
-                 for piece in chunks(len(folds), workers)]
+        # pieces hold whole runs, so that each run's model is fitted once
+        groups = [range(g * every, min(len(folds), (g + 1) * every)) for g in range(-(-len(folds) // every))]
+        shares = [[i for g in groups[c.start:c.stop] for i in g] for c in chunks(len(groups), workers)]
+        tasks = [(design, naive, known, in_service, [(*folds[i], fits[i]) for i in share], models, truth, config,
+                  freq) for share in shares]
         # folds are independent: computed in parallel processes, gathered in fold order
         results = (item for chunk in ordered_map(_score_folds, tasks, workers) for item in chunk)
         for (fold, origin), fold_preds in zip(
@@ -179,27 +186,45 @@ def _score_folds(
     naive: pd.Series,
     known: np.ndarray,
     in_service: np.ndarray,
-    folds: list[tuple[int, pd.Timestamp]],
+    folds: list[tuple[int, pd.Timestamp, pd.Timestamp]],
     models: list[str],
     truth: str | None,
     config: ForecastConfig,
     freq: str,
 ) -> list[list[tuple[np.ndarray, float]]]:
-    """Raw forecasts (and fit seconds) of every model on each of ``folds``; runs in a worker
-    process or in the caller's, with the same result either way."""
+    """Raw forecasts (and fit seconds) of every model on each of ``folds`` (fold, origin, and
+    the origin LightGBM is fitted at); runs in a worker process or in the caller's, with the
+    same result either way (a model is a function of its fit origin only)."""
     times = design.frame[TIME].to_numpy()
     delta = pd.Timedelta(1, unit=freq)
+    boosters: dict[pd.Timestamp, Any] = {}
     out = []
-    for _fold, origin in folds:
+    for _fold, origin, fit_origin in folds:
         window = _fold_window(times, known, origin, design.horizon, delta)
         history = (times <= origin.to_datetime64()) & known
         preds = []
         for model in models:
             start = _time.perf_counter()
-            yhat = _predict(model, design, window, history & in_service, origin, naive, truth, config, freq)
+            if model == "lightgbm":
+                if fit_origin not in boosters:
+                    boosters.clear()  # runs come in order: the previous run's model is done
+                    boosters[fit_origin] = _fit_lightgbm_at(design, fit_origin, config, freq)
+                yhat = predict_lightgbm(boosters[fit_origin], design, window)
+            else:
+                yhat = _predict(model, design, window, history & in_service, origin, naive, truth, config, freq)
             preds.append((yhat, _time.perf_counter() - start))
         out.append(preds)
     return out
+
+
+def _fit_lightgbm_at(design: Design, origin: pd.Timestamp, config: ForecastConfig, freq: str) -> Any:
+    """LightGBM fitted on the rows up to ``origin`` (the last ``train_window`` steps)."""
+    times = design.frame[TIME]
+    train = (times <= origin).to_numpy()
+    if config.train_window:
+        delta = pd.Timedelta(1, unit=freq)
+        train = train & (times > origin - config.train_window * delta).to_numpy()
+    return fit_lightgbm(design, train, config)
 
 
 def _predict(
@@ -228,16 +253,9 @@ def _predict(
     if model in ("mstl", "autoets"):
         horizon = design.horizon
         keys = frame.loc[window, [GROUP, TIME]]
-        fc = forecast_mstl(frame[[GROUP, TIME, TARGET]], origin, horizon, freq, config.mstl_history, model)
+        fc = forecast_mstl(frame[[GROUP, TIME, TARGET]], origin, horizon, freq, config.mstl_history, model,
+                           config.mstl_stl)
         return keys.merge(fc, on=[GROUP, TIME], how="left")["yhat"].to_numpy(dtype="float64")
-    if model == "lightgbm":
-        times = frame[TIME]
-        train = (times <= origin).to_numpy()
-        if config.train_window:
-            delta = pd.Timedelta(1, unit=freq)
-            train = train & (times > origin - config.train_window * delta).to_numpy()
-        booster = fit_lightgbm(design, train, config)
-        return predict_lightgbm(booster, design, window)
     raise ValueError(f"未知のモデル: {model}")
 
 

@@ -18,6 +18,7 @@ Hour = Annotated[int, Field(ge=0, le=24)]
 ModelName = Literal["seasonal_naive", "moving_average", "historical_average", "croston_optimized", "tsb",
                     "adida", "imapa", "mstl", "autoets", "lightgbm", "oracle"]
 MODELS: tuple[ModelName, ...] = get_args(ModelName)
+StlJump = Literal["seasonal_jump", "trend_jump", "low_pass_jump"]
 
 # LightGBM settings of the engine; the ``lightgbm`` table of the section is merged on them.
 DEFAULT_LGBM_PARAMS: dict[str, Any] = {
@@ -83,7 +84,13 @@ class ForecastParams:
     num_boost_round: Annotated[int, Field(ge=1)] = 150
     train_window: Annotated[int, Field(ge=1)] | None = None  # None = all history
     mstl_history: Annotated[int, Field(ge=1)] = 672
+    # STL settings of every MSTL decomposition (statsforecast passes one set to each season);
+    # empty = statsmodels' defaults (jumps of 1: loess evaluated at every step)
+    mstl_stl: dict[StlJump, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     lightgbm: dict[str, Any] = Field(default_factory=dict)  # merged on DEFAULT_LGBM_PARAMS
+    # per horizon: [horizon, k]: the backtest refits LightGBM at every k-th origin only (the first of each
+    # run of k) and forecasts the k origins with it, on the lags known at each; unlisted horizons: k = 1
+    lightgbm_refit: tuple[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]], ...] = ()
 
 
 @stage_params
