@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -89,6 +89,31 @@ class Engine:
             parts = dd.from_pandas(frame, chunksize=size, sort=False).to_delayed()
         futures = self.client.compute([dask.delayed(function)(part) for part in parts])
         return list(self.client.gather(futures))
+
+
+    def map_stream(self, frames: Iterable[pd.DataFrame], function: Callable[[pd.DataFrame], R]) -> Iterator[R]:
+        """``function`` on each frame of ``frames`` (partitions read one by one), results in
+        order, lazily: pandas runs each in this process when it is asked for; Dask keeps at most
+        two partitions per worker in flight and forgets each result once yielded, so neither the
+        input nor the results of a table larger than memory are ever held whole."""
+        if self.client is None:
+            yield from (function(frame) for frame in frames)
+            return
+        import collections
+
+        workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+        window = 2 * workers * self.params.threads_per_worker
+        pending: collections.deque[Any] = collections.deque()
+        for frame in frames:
+            pending.append(self.client.submit(function, frame, pure=False))
+            while len(pending) >= window:
+                future = pending.popleft()
+                yield future.result()
+                future.release()
+        while pending:
+            future = pending.popleft()
+            yield future.result()
+            future.release()
 
 
 PANDAS = Engine()
