@@ -434,6 +434,65 @@ def read_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet"
     return tables
 
 
+class ParquetSource:
+    """A Parquet table not read yet (its schema is): read whole, some columns, or in
+    partitions of a fixed number of rows (:meth:`parts`) for a stage that never holds the whole
+    table (issue #25). The frames are those :func:`read_parquet` gives (same dtypes)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputFileError(f"{self.path}: ファイルがありません")
+        self.columns = list(pq.read_schema(self.path).names)
+
+    def __len__(self) -> int:
+        return int(pq.ParquetFile(self.path).metadata.num_rows)
+
+    def read(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return read_parquet(self.path, columns)
+
+    def parts(self, rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Partitions of exactly ``rows`` rows (the last one the rest; one empty frame for an
+        empty table), index = row position in the file, whatever the file's row groups."""
+        file = pq.ParquetFile(self.path)
+        schema = file.schema_arrow if columns is None else pa.schema([file.schema_arrow.field(c) for c in columns])
+        schema = schema.with_metadata(file.schema_arrow.metadata)
+        buffer: list[pa.RecordBatch] = []
+        buffered = start = 0
+
+        def part(batches: list[pa.RecordBatch], first: int) -> pd.DataFrame:
+            frame = pa.Table.from_batches(batches, schema=schema).to_pandas()
+            frame.index = pd.RangeIndex(first, first + len(frame))
+            return frame
+
+        for batch in file.iter_batches(batch_size=rows, columns=columns):
+            buffer.append(batch)
+            buffered += batch.num_rows
+            while buffered >= rows:
+                table = pa.Table.from_batches(buffer, schema=schema)
+                yield part(table.slice(0, rows).to_batches(), start)
+                start += rows
+                rest = table.slice(rows)
+                buffer, buffered = rest.to_batches(), rest.num_rows
+        if buffered or start == 0:
+            yield part(buffer, start)
+
+
+def open_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet", ".csv")) -> dict[str, Any]:
+    """:func:`read_table_files`, with plain Parquet tables left unread (:class:`ParquetSource`);
+    GeoParquet and CSV files (small) are read."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: フォルダがありません")
+    tables: dict[str, Any] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("_"):
+            plain = path.suffix.lower() == ".parquet" and b"geo" not in (pq.read_schema(path).metadata or {})
+            tables[path.name] = ParquetSource(path) if plain else read_geoparquet(path) if path.suffix.lower() == \
+                ".parquet" else read_table(path)
+    return tables
+
+
 def round_significant(value: float, digits: int = FLOAT_DIGITS) -> float:
     """``value`` rounded to ``digits`` significant digits, by correctly rounded decimal
     conversion (the same on every CPU; ``log10`` is not). NaN and ±inf pass through."""

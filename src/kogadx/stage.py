@@ -30,7 +30,15 @@ from typing import Any, Literal, Protocol
 import pandas as pd
 
 from kogadx.errors import user_errors
-from kogadx.io import FLOAT_DIGITS, FrameStream, get_stage_logger, round_floats, write_csv_for_excel, write_json, write_parquet
+from kogadx.io import (
+    FLOAT_DIGITS,
+    FrameStream,
+    get_stage_logger,
+    round_floats,
+    write_csv_for_excel,
+    write_json,
+    write_parquet,
+)
 
 
 def script_main(main: Callable[[], object]) -> None:
