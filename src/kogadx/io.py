@@ -560,10 +560,11 @@ class FrameStream:
 
 
 def write_parquet_stream(frames: Iterable[pd.DataFrame], path: str | Path, digits: int = FLOAT_DIGITS,
-                         group_rows: int = STREAM_ROW_GROUP_ROWS) -> Path:
+                         group_rows: int | None = None) -> Path:
     """Row partitions written as one Parquet file (pyarrow ParquetWriter) in row groups of
     exactly ``group_rows`` rows (the last one the rest): the bytes depend on the rows, not on
     how they were cut. The schema is the first row group's; later groups are cast to it."""
+    group_rows = group_rows or STREAM_ROW_GROUP_ROWS
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
