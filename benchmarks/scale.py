@@ -27,12 +27,18 @@ recorded as such. The pseudonym key is KOGADX_PSEUDONYM_KEY when set, else a ran
 the run, the same for both engines (parallel runs of one world must share it: set it); tiled
 worlds carry no demo marker.
 
+Since the partitioned stages (issue #25, item 4: partitioned reading with file lines, partitions
+set aside on disk, checks across records on hashes and key columns, Parquet written in fixed row
+groups) both engines run the same partitions; ``pseudonymize.chunk_rows`` is set to
+``--partition-rows`` for both so that a Dask worker holds a few partitions of any stage.
+
 Results: benchmarks/results/scale.json, scale.md and scale.png (machine, nproc and load noted).
 Wall time depends on the other jobs sharing the cores; the CPU seconds of the process tree
 (getrusage of the waited-for children) do not, and the ×10/×1 criterion is checked on both.
 Run (2 shared cores: nice):
   nice .venv/bin/python benchmarks/scale.py --x1-from data/raw --factors 1 10 --engines pandas dask
-  nice .venv/bin/python benchmarks/scale.py --factors 100 --engines dask --name scale_x100
+  nice .venv/bin/python benchmarks/scale.py --factors 100 --engines dask --name scale_x100 [--reuse-world]
+  nice .venv/bin/python benchmarks/scale.py --factors 10 --synthesize-max 10 --synthesize-only --name scale_synth
   .venv/bin/python benchmarks/scale.py --factors 0 --merge --merge-from benchmarks/results/scale_x100.json
 """
 

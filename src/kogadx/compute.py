@@ -11,6 +11,10 @@ partitions of ``partition_rows`` rows and returns the function's results in part
   cluster at ``dask_address`` (``tcp://host:8786``, started with ``dask scheduler`` /
   ``dask worker``).
 
+:meth:`Engine.map_stream` does the same for partitions read one by one (a table larger than
+memory: ingest's exports, pseudonymize's Parquet tables): pandas runs each as it comes, Dask keeps
+two partitions per worker in flight; the caller sets each result aside before the next.
+
 The partition functions give the same result for a row whichever partition it is in, and the
 results are combined in row order, so the written files are the same bytes with either engine
 (tests/unit/test_compute.py compares the file hashes; benchmarks/scale.py at ×10).

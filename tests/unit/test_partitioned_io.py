@@ -72,7 +72,8 @@ def test_ingest_of_an_export_in_partitions_of_two_equals_one_pass(tmp_path):
     raw.write(tmp_path)
     rules = Rules(reference_date=dt.date(2025, 3, 31))
     expected = ingest_tables(read_text_tables(tmp_path, FILES), TOWNS, rules)
-    got = ingest_tables(open_text_tables(tmp_path, FILES), TOWNS, rules, running=Engine(ComputeParams(partition_rows=2)))
+    in_twos = Engine(ComputeParams(partition_rows=2))
+    got = ingest_tables(open_text_tables(tmp_path, FILES), TOWNS, rules, running=in_twos)
     quarantine = got["residents"].quarantine
     assert (quarantine["reason"].str.contains("重複行です").sum(), quarantine["reason"].str.contains("キーが").sum()) \
         == (2, 2), quarantine[["line", "reason"]]
