@@ -27,12 +27,18 @@ recorded as such. The pseudonym key is KOGADX_PSEUDONYM_KEY when set, else a ran
 the run, the same for both engines (parallel runs of one world must share it: set it); tiled
 worlds carry no demo marker.
 
+Since the partitioned stages (issue #25, item 4: partitioned reading with file lines, partitions
+set aside on disk, checks across records on hashes and key columns, Parquet written in fixed row
+groups) both engines run the same partitions; ``pseudonymize.chunk_rows`` is set to
+``--partition-rows`` for both so that a Dask worker holds a few partitions of any stage.
+
 Results: benchmarks/results/scale.json, scale.md and scale.png (machine, nproc and load noted).
 Wall time depends on the other jobs sharing the cores; the CPU seconds of the process tree
 (getrusage of the waited-for children) do not, and the ×10/×1 criterion is checked on both.
 Run (2 shared cores: nice):
   nice .venv/bin/python benchmarks/scale.py --x1-from data/raw --factors 1 10 --engines pandas dask
-  nice .venv/bin/python benchmarks/scale.py --factors 100 --engines dask --name scale_x100
+  nice .venv/bin/python benchmarks/scale.py --factors 100 --engines dask --name scale_x100 [--reuse-world]
+  nice .venv/bin/python benchmarks/scale.py --factors 10 --synthesize-max 10 --synthesize-only --name scale_synth
   .venv/bin/python benchmarks/scale.py --factors 0 --merge --merge-from benchmarks/results/scale_x100.json
 """
 
@@ -287,13 +293,16 @@ def run_factor(factor: int, args: argparse.Namespace, env: dict[str, str], log: 
                                         "command": f"tile_world(x{args.tile_from}/raw, copies={copies})"}
     result["raw_mb"] = round(sum(p.stat().st_size for p in raw.rglob("*") if p.is_file()) / 2**20, 1)
     digests: dict[str, dict[str, dict[str, str]]] = {}
-    for engine in args.engines:
+    for engine in [] if args.synthesize_only else args.engines:
         run = world / f"{engine}{args.tag}"
         if run.exists():
             shutil.rmtree(run)
         compute = {"engine": engine, "n_workers": args.workers, "memory_limit": args.worker_memory,
                    "partition_rows": args.partition_rows}
-        params = write_params(run / "params.yaml", {"compute": compute})
+        # pseudonymize cuts its tables by its own chunk_rows: the same partition size, so that a
+        # Dask worker holds a few partitions of any stage within its memory limit.
+        params = write_params(run / "params.yaml", {"compute": compute,
+                                                    "pseudonymize": {"chunk_rows": args.partition_rows}})
         stage_env = {**env, "KOGADX_PARAMS": str(params)}
         for stage, (cmd, outputs) in stage_commands(raw, run).items():
             measured = measure(cmd, stage_env, log, args.memory_limit_mb)
@@ -444,6 +453,8 @@ def main() -> int:
     parser.add_argument("--partition-rows", type=int, default=100_000)
     parser.add_argument("--memory-limit-mb", type=float, default=4096)
     parser.add_argument("--reuse-world", action="store_true", help="keep an existing raw folder")
+    parser.add_argument("--synthesize-only", action="store_true",
+                        help="measure the generator (--synthesize-max) and stop: no engine stage")
     parser.add_argument("--keep-outputs", action="store_true")
     parser.add_argument("--merge", action="store_true", help="add to the factors already in scale.json")
     parser.add_argument("--note", action="append", default=[])

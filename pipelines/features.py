@@ -8,9 +8,10 @@ RESIDENTS: the pseudonymized register, town_code and age.)
 from __future__ import annotations
 
 from kogadx.compute import load_compute_params
+from kogadx.demand.features import counted_request_columns
 from kogadx.demand.params import FeaturesParams
 from kogadx.demand.stage import FeaturesInputs, run_features
-from kogadx.io import read_geoparquet, read_parquet
+from kogadx.io import ParquetSource, read_geoparquet, read_parquet
 from kogadx.params import load_params
 from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.weather import read_weather
@@ -18,7 +19,9 @@ from kogadx.weather import read_weather
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args("features", argv, "requests", "stops", "weather", "towns", "residents", "panel")
-    inputs = FeaturesInputs(requests=read_parquet(args["requests"]), stops=read_parquet(args["stops"]),
+    requests = ParquetSource(args["requests"])  # only the columns counted (time, origin, outcome)
+    inputs = FeaturesInputs(requests=requests.read(counted_request_columns(requests.columns)),
+                            stops=read_parquet(args["stops"]),
                             weather=read_weather(args["weather"]),
                             towns=read_geoparquet(args["towns"]),
                             residents=read_parquet(args["residents"], columns=["town_code", "age"]))

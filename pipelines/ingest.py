@@ -11,7 +11,7 @@ from pathlib import Path
 from kogadx.compute import load_compute_params
 from kogadx.ingest.params import IngestParams
 from kogadx.ingest.stage import DEMO_MARKER, IngestInputs, run_ingest
-from kogadx.io import read_if_present, read_shapefile, read_text_tables
+from kogadx.io import open_text_tables, read_if_present, read_shapefile
 from kogadx.params import load_params
 from kogadx.stage import parse_args, script_main, write_outputs
 from kogadx.weather import read_weather
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args("ingest", argv, "raw", "out", "metrics")
     params = load_params(IngestParams)
     raw = args["raw"]
-    inputs = IngestInputs(tables=read_text_tables(raw, params.tables),  # first: it checks that the folder exists
+    inputs = IngestInputs(tables=open_text_tables(raw, params.tables),  # first: it checks that the folder exists
                           small_areas=read_shapefile(raw / params.towns_file, params.towns_encoding),
                           weather=read_if_present(raw / params.weather_file, read_weather),
                           demo_marker=read_if_present(raw / DEMO_MARKER, Path.read_bytes))

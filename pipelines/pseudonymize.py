@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from kogadx.compute import load_compute_params
-from kogadx.io import read_folder_bytes, read_if_present, read_table_files
+from kogadx.io import open_table_files, read_folder_bytes, read_if_present
 from kogadx.params import load_params
 from kogadx.privacy.keys import DEMO_MARKER, ENV_VAR, KEY_FILE_NAME, KeyMaterial, check_synthetic_demo
 from kogadx.privacy.params import PseudonymizeParams
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     marker = read_if_present(folder / DEMO_MARKER, Path.read_bytes)
     demo = check_synthetic_demo(marker, read_folder_bytes(raw) if marker is not None else None, str(raw))
     inputs = PseudonymizeInputs(
-        tables=read_table_files(folder), policy=args["policy"].read_bytes(),
+        tables=open_table_files(folder), policy=args["policy"].read_bytes(),
         key=KeyMaterial(os.environ.get(ENV_VAR), read_if_present(key_file, Path.read_bytes), str(key_file)),
         synthetic_demo=demo, source=str(folder), policy_file=str(args["policy"]))
     write_outputs(run_pseudonymize(inputs, load_params(PseudonymizeParams), load_compute_params()), args)

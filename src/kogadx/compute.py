@@ -11,6 +11,10 @@ partitions of ``partition_rows`` rows and returns the function's results in part
   cluster at ``dask_address`` (``tcp://host:8786``, started with ``dask scheduler`` /
   ``dask worker``).
 
+:meth:`Engine.map_stream` does the same for partitions read one by one (a table larger than
+memory: ingest's exports, pseudonymize's Parquet tables): pandas runs each as it comes, Dask keeps
+two partitions per worker in flight; the caller sets each result aside before the next.
+
 The partition functions give the same result for a row whichever partition it is in, and the
 results are combined in row order, so the written files are the same bytes with either engine
 (tests/unit/test_compute.py compares the file hashes; benchmarks/scale.py at ×10).
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -89,6 +93,31 @@ class Engine:
             parts = dd.from_pandas(frame, chunksize=size, sort=False).to_delayed()
         futures = self.client.compute([dask.delayed(function)(part) for part in parts])
         return list(self.client.gather(futures))
+
+
+    def map_stream(self, frames: Iterable[pd.DataFrame], function: Callable[[pd.DataFrame], R]) -> Iterator[R]:
+        """``function`` on each frame of ``frames`` (partitions read one by one), results in
+        order, lazily: pandas runs each in this process when it is asked for; Dask keeps at most
+        two partitions per worker in flight and forgets each result once yielded, so neither the
+        input nor the results of a table larger than memory are ever held whole."""
+        if self.client is None:
+            yield from (function(frame) for frame in frames)
+            return
+        import collections
+
+        workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+        window = 2 * workers * self.params.threads_per_worker
+        pending: collections.deque[Any] = collections.deque()
+        for frame in frames:
+            pending.append(self.client.submit(function, frame, pure=False))
+            while len(pending) >= window:
+                future = pending.popleft()
+                yield future.result()
+                future.release()
+        while pending:
+            future = pending.popleft()
+            yield future.result()
+            future.release()
 
 
 PANDAS = Engine()

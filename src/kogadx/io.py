@@ -9,7 +9,7 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -111,6 +111,17 @@ class TextTable:
         """File line of the record at ``position`` (header = line 1)."""
         return int(self.lines[position]) if self.lines is not None else position + 2
 
+    def parts(self, rows: int) -> Iterator[TextTable]:
+        """The table in partitions of ``rows`` records, as :meth:`ExportSource.parts` gives them
+        (frame index, lines and field counts are positions in the whole table)."""
+        frame = self.frame.reset_index(drop=True)
+        lines = (np.arange(len(frame), dtype=np.int64) + 2) if self.lines is None else np.asarray(self.lines)
+        odd = self.field_counts or {}
+        for start in range(0, max(len(frame), 1), rows):
+            end = min(start + rows, len(frame))
+            yield TextTable(frame.iloc[start:end], self.encoding, self.file, self.source, lines[start:end],
+                            {k: v for k, v in odd.items() if start <= k < end})
+
 
 _READ_CHUNK = 1 << 24
 
@@ -171,61 +182,94 @@ def read_export(path: str | Path, folder: str | Path | None = None, file: str | 
     line and the records whose field count differs from the header's (see :class:`TextTable`).
 
     Read with the ``csv`` module record by record (quoted line breaks counted) and built in
-    chunks of ``chunk_rows`` records. ``folder``: the raw folder the file must stay inside.
-    Errors name the file and line, never a cell value: a missing or empty file, no header, a
-    duplicated header, bytes no encoding reads.
+    chunks of ``chunk_rows`` records (:meth:`ExportSource.parts`). ``folder``: the raw folder the
+    file must stay inside. Errors name the file and line, never a cell value: a missing or empty
+    file, no header, a duplicated header, bytes no encoding reads.
     """
-    import csv
+    source = ExportSource(path, folder, file)
+    parts = list(source.parts(chunk_rows))
+    frame = parts[0].frame if len(parts) == 1 else pd.concat([p.frame for p in parts])
+    odd = {k: v for p in parts for k, v in (p.field_counts or {}).items()}
+    lines = np.concatenate([np.asarray(p.lines, dtype=np.int64) for p in parts])
+    return TextTable(frame.reset_index(drop=True), source.encoding, source.file, source.source, lines, odd)
 
-    path = Path(path)
-    if folder is not None:
-        check_inside(path, Path(folder))
-    if not path.is_file():
-        raise InputFileError(f"{path}: ファイルがありません")
-    encoding = detect_export_encoding(path)
-    csv.field_size_limit(1 << 24)
-    with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, strict=True)
-        try:
-            header = next(reader, None)
-            while header is not None and not header:  # leading blank lines
+
+class ExportSource:
+    """A CSV export not read yet: checked (inside ``folder``, a file) when made, read partition
+    by partition with :meth:`parts` — a stage that holds one partition at a time stays within
+    a fixed memory whatever the size of the export (issue #25)."""
+
+    def __init__(self, path: str | Path, folder: str | Path | None = None, file: str | None = None) -> None:
+        self.path = Path(path)
+        if folder is not None:
+            check_inside(self.path, Path(folder))
+        if not self.path.is_file():
+            raise InputFileError(f"{self.path}: ファイルがありません")
+        self.file = file or self.path.name
+        self.source = str(self.path)
+        self._encoding: str | None = None
+
+    @property
+    def encoding(self) -> str:
+        """The detected encoding (:func:`detect_export_encoding`, decoded once, in chunks)."""
+        if self._encoding is None:
+            self._encoding = detect_export_encoding(self.path)
+        return self._encoding
+
+    def parts(self, rows: int) -> Iterator[TextTable]:
+        """The export in partitions of ``rows`` records (the last one the rest; one empty
+        partition for a header-only file): each a :class:`TextTable` whose frame index, lines and
+        field counts are positions in the whole file, so that messages and quarantine rows name
+        the file line whatever the partition."""
+        import csv
+
+        path = self.path
+        encoding = self.encoding
+        csv.field_size_limit(1 << 24)
+        with path.open(encoding=encoding, newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            try:
                 header = next(reader, None)
-            if header is None:
-                raise InputFileError(f"{path}: 空のファイルです (見出し行がありません)")
-            _check_header(header, path, reader.line_num)
-            width = len(header)
-            # Each chunk's values go into Arrow arrays at once (≈ 1/4 of the memory of Python
-            # strings): a 1.5 M-row register stays within 2 GB through the whole stage.
-            chunks: list[list[pa.Array]] = []
-            starts: list[int] = []
-            odd: dict[int, int] = {}
-            columns: list[list[str]] = [[] for _ in range(width)]
-            last_line = reader.line_num
-            position = 0
-            for record in reader:
-                start, last_line = last_line + 1, reader.line_num
-                if not record:  # a blank line is no record
-                    continue
-                if len(record) != width:
-                    odd[position] = len(record)
-                    record = (record + [""] * width)[:width]
-                for values, value in zip(columns, record, strict=True):
-                    values.append(value)
-                starts.append(start)
-                position += 1
-                if len(columns[0]) >= chunk_rows:
-                    chunks.append([pa.array(values, type=pa.string()) for values in columns])
-                    columns = [[] for _ in range(width)]
-        except csv.Error as exc:
-            raise InputFileError(f"{path}: {reader.line_num} 行目を CSV として読めません "
-                                 "(引用符が閉じていない等)") from exc
-    chunks.append([pa.array(values, type=pa.string()) for values in columns])
-    del columns
-    text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own ``str`` (as read_csv(dtype=str) gives)
-    frame = pd.DataFrame({name: pd.array(pa.chunked_array([chunk[i] for chunk in chunks], type=pa.string()),
-                                         dtype=text)
-                          for i, name in enumerate(header)})
-    return TextTable(frame, encoding, file or path.name, str(path), np.asarray(starts, dtype=np.int64), odd)
+                while header is not None and not header:  # leading blank lines
+                    header = next(reader, None)
+                if header is None:
+                    raise InputFileError(f"{path}: 空のファイルです (見出し行がありません)")
+                _check_header(header, path, reader.line_num)
+                width = len(header)
+                # Each partition's values go into Arrow arrays at once (≈ 1/4 of the memory of
+                # Python strings).
+                starts: list[int] = []
+                odd: dict[int, int] = {}
+                columns: list[list[str]] = [[] for _ in range(width)]
+                last_line = reader.line_num
+                position = first = 0
+                for record in reader:
+                    start, last_line = last_line + 1, reader.line_num
+                    if not record:  # a blank line is no record
+                        continue
+                    if len(record) != width:
+                        odd[position] = len(record)
+                        record = (record + [""] * width)[:width]
+                    for values, value in zip(columns, record, strict=True):
+                        values.append(value)
+                    starts.append(start)
+                    position += 1
+                    if len(starts) >= rows:
+                        yield self._part(header, columns, starts, odd, first)
+                        columns, starts, odd, first = [[] for _ in range(width)], [], {}, position
+            except csv.Error as exc:
+                raise InputFileError(f"{path}: {reader.line_num} 行目を CSV として読めません "
+                                     "(引用符が閉じていない等)") from exc
+        if starts or first == 0:
+            yield self._part(header, columns, starts, odd, first)
+
+    def _part(self, header: list[str], columns: list[list[str]], starts: list[int], odd: dict[int, int],
+              first: int) -> TextTable:
+        text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own ``str`` (as read_csv(dtype=str) gives)
+        frame = pd.DataFrame({name: pd.array(pa.array(values, type=pa.string()), dtype=text)
+                              for name, values in zip(header, columns, strict=True)},
+                             index=pd.RangeIndex(first, first + len(starts)))
+        return TextTable(frame, self.encoding, self.file, self.source, np.asarray(starts, dtype=np.int64), odd)
 
 
 def _check_header(header: list[str], path: Path, line: int) -> None:
@@ -253,6 +297,15 @@ def read_text_tables(folder: str | Path, files: Mapping[str, str]) -> dict[str, 
     if not folder.is_dir():
         raise InputFileError(f"{folder}: 生データのフォルダがありません")
     return {name: read_export(folder / file, folder, file) for name, file in files.items()}
+
+
+def open_text_tables(folder: str | Path, files: Mapping[str, str]) -> dict[str, ExportSource]:
+    """:func:`read_text_tables` without reading: every export checked (the folder, each file)
+    and left to be read partition by partition (:class:`ExportSource`)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: 生データのフォルダがありません")
+    return {name: ExportSource(folder / file, folder, file) for name, file in files.items()}
 
 
 def read_shapefile(path: str | Path, encoding: str | None = None) -> Any:
@@ -381,6 +434,65 @@ def read_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet"
     return tables
 
 
+class ParquetSource:
+    """A Parquet table not read yet (its schema is): read whole, some columns, or in
+    partitions of a fixed number of rows (:meth:`parts`) for a stage that never holds the whole
+    table (issue #25). The frames are those :func:`read_parquet` gives (same dtypes)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputFileError(f"{self.path}: ファイルがありません")
+        self.columns = list(pq.read_schema(self.path).names)
+
+    def __len__(self) -> int:
+        return int(pq.ParquetFile(self.path).metadata.num_rows)
+
+    def read(self, columns: list[str] | None = None) -> pd.DataFrame:
+        return read_parquet(self.path, columns)
+
+    def parts(self, rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Partitions of exactly ``rows`` rows (the last one the rest; one empty frame for an
+        empty table), index = row position in the file, whatever the file's row groups."""
+        file = pq.ParquetFile(self.path)
+        schema = file.schema_arrow if columns is None else pa.schema([file.schema_arrow.field(c) for c in columns])
+        schema = schema.with_metadata(file.schema_arrow.metadata)
+        buffer: list[pa.RecordBatch] = []
+        buffered = start = 0
+
+        def part(batches: list[pa.RecordBatch], first: int) -> pd.DataFrame:
+            frame = pa.Table.from_batches(batches, schema=schema).to_pandas()
+            frame.index = pd.RangeIndex(first, first + len(frame))
+            return frame
+
+        for batch in file.iter_batches(batch_size=rows, columns=columns):
+            buffer.append(batch)
+            buffered += batch.num_rows
+            while buffered >= rows:
+                table = pa.Table.from_batches(buffer, schema=schema)
+                yield part(table.slice(0, rows).to_batches(), start)
+                start += rows
+                rest = table.slice(rows)
+                buffer, buffered = rest.to_batches(), rest.num_rows
+        if buffered or start == 0:
+            yield part(buffer, start)
+
+
+def open_table_files(folder: str | Path, suffixes: tuple[str, ...] = (".parquet", ".csv")) -> dict[str, Any]:
+    """:func:`read_table_files`, with plain Parquet tables left unread (:class:`ParquetSource`);
+    GeoParquet and CSV files (small) are read."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: フォルダがありません")
+    tables: dict[str, Any] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("_"):
+            plain = path.suffix.lower() == ".parquet" and b"geo" not in (pq.read_schema(path).metadata or {})
+            tables[path.name] = ParquetSource(path) if plain else read_geoparquet(path) if path.suffix.lower() == \
+                ".parquet" else read_table(path)
+    return tables
+
+
 def round_significant(value: float, digits: int = FLOAT_DIGITS) -> float:
     """``value`` rounded to ``digits`` significant digits, by correctly rounded decimal
     conversion (the same on every CPU; ``log10`` is not). NaN and ±inf pass through."""
@@ -412,11 +524,14 @@ def round_data(data: Any, digits: int = FLOAT_DIGITS) -> Any:
     return data
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path, digits: int = FLOAT_DIGITS) -> Path:
+def write_parquet(frame: pd.DataFrame | FrameStream, path: str | Path, digits: int = FLOAT_DIGITS) -> Path:
     """Write Parquet deterministically (no index, fixed compression, fixed row groups, floats
     rounded to ``digits`` significant digits). A GeoDataFrame is written as GeoParquet
-    (no covering bbox column).
+    (no covering bbox column); a :class:`FrameStream` partition by partition
+    (:func:`write_parquet_stream`).
     """
+    if isinstance(frame, FrameStream):
+        return write_parquet_stream(frame.produce(), path, digits)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = round_floats(frame, digits)
@@ -426,6 +541,111 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, digits: int = FLOAT_DIG
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
     return path
+
+
+# Rows per Parquet row group of a table written in partitions (:class:`FrameStream`): a fixed
+# number, so the file is the same bytes however the rows were partitioned (engine, workers,
+# partition_rows). A table of at most this many rows is one row group, as write_parquet writes it.
+STREAM_ROW_GROUP_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class FrameStream:
+    """A table given as its row partitions, in order (``produce()`` yields DataFrames; at least
+    one, possibly empty): :func:`write_parquet` writes it group by group and never holds the
+    whole table (issue #25)."""
+
+    produce: Callable[[], Iterable[pd.DataFrame]]
+    rows: int | None = None  # the row count when known before writing (summaries)
+
+
+def write_parquet_stream(frames: Iterable[pd.DataFrame], path: str | Path, digits: int = FLOAT_DIGITS,
+                         group_rows: int | None = None) -> Path:
+    """Row partitions written as one Parquet file (pyarrow ParquetWriter) in row groups of
+    exactly ``group_rows`` rows (the last one the rest): the bytes depend on the rows, not on
+    how they were cut. The schema is the first row group's; later groups are cast to it."""
+    group_rows = group_rows or STREAM_ROW_GROUP_ROWS
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+
+    def flush(frame: pd.DataFrame) -> None:
+        nonlocal writer, schema
+        table = pa.Table.from_pandas(round_floats(frame, digits).reset_index(drop=True), preserve_index=False)
+        if writer is None or schema is None:
+            schema = table.schema
+            writer = pq.ParquetWriter(path, schema, compression="zstd")
+        elif not table.schema.equals(schema, check_metadata=False):
+            table = table.cast(schema)
+        writer.write_table(table.replace_schema_metadata(schema.metadata), row_group_size=group_rows)
+
+    buffer: list[pd.DataFrame] = []
+    buffered = 0
+    template: pd.DataFrame | None = None
+    try:
+        for frame in frames:
+            template = frame.iloc[:0] if template is None else template
+            if frame.empty:
+                continue
+            buffer.append(frame)
+            buffered += len(frame)
+            while buffered >= group_rows:
+                whole = buffer[0] if len(buffer) == 1 else pd.concat(buffer)
+                flush(whole.iloc[:group_rows])
+                buffer = [whole.iloc[group_rows:]]
+                buffered = len(buffer[0])
+        if template is None:
+            raise ValueError(f"{path}: 書き出す表の分割がありません")
+        if buffered or writer is None:
+            flush(pd.concat(buffer) if len(buffer) > 1 else buffer[0] if buffer else template)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+class FrameSpill:
+    """Frames set aside while a stage works through a table larger than memory: on local disk
+    (pickled: the same frame comes back, dtypes and index included; removed when the spill is
+    garbage-collected or the process ends) or, for a table already in memory, in a list. The
+    folder is under ``KOGADX_SPILL_DIR`` when set, else the system's temporary folder."""
+
+    def __init__(self, on_disk: bool = True, prefix: str = "kogadx_spill_") -> None:
+        import os
+        import shutil
+        import tempfile
+        import weakref
+
+        self.held: list[Any] = []
+        self.folder: Path | None = None
+        self.count = 0
+        if on_disk:
+            self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("KOGADX_SPILL_DIR") or None))
+            weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    def append(self, frame: Any) -> int:
+        """Set ``frame`` aside; returns its number."""
+        import pickle
+
+        if self.folder is None:
+            self.held.append(frame)
+        else:
+            with (self.folder / f"{self.count:06d}.pkl").open("wb") as fh:
+                pickle.dump(frame, fh, protocol=5)
+        self.count += 1
+        return self.count - 1
+
+    def __getitem__(self, number: int) -> Any:
+        import pickle
+
+        if self.folder is None:
+            return self.held[number]
+        with (self.folder / f"{number:06d}.pkl").open("rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - our own file, written by append in this process
+
+    def __len__(self) -> int:
+        return self.count
 
 
 # A spreadsheet reads a cell starting with one of these as a formula. OWASP's CSV injection

@@ -30,7 +30,15 @@ from typing import Any, Literal, Protocol
 import pandas as pd
 
 from kogadx.errors import user_errors
-from kogadx.io import FLOAT_DIGITS, get_stage_logger, round_floats, write_csv_for_excel, write_json, write_parquet
+from kogadx.io import (
+    FLOAT_DIGITS,
+    FrameStream,
+    get_stage_logger,
+    round_floats,
+    write_csv_for_excel,
+    write_json,
+    write_parquet,
+)
 
 
 def script_main(main: Callable[[], object]) -> None:
@@ -219,7 +227,7 @@ class StageOutputs:
     outputs are the same bytes on every machine.
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame | FrameStream] = field(default_factory=dict)  # FrameStream: in partitions
     figures: dict[str, Any] = field(default_factory=dict)
     plots: dict[str, pd.DataFrame] = field(default_factory=dict)
     metrics: dict[str, Any] | None = None

@@ -297,6 +297,17 @@ def town_attributes(towns: gpd.GeoDataFrame, residents_agg: pd.DataFrame | None)
     return towns_attr.set_index("town_code")
 
 
+COUNTED_REQUEST_COLUMNS = ("desired_pickup_at", "origin_stop_id", "outcome")
+
+
+def counted_request_columns(available: list[str]) -> list[str]:
+    """The columns of the ride requests :func:`build_demand_panel` reads (canonical or raw
+    Japanese headers): a reader takes only these, so the panel of a national-scale booking log
+    does not hold its personal columns in memory (issue #25)."""
+    wanted = set(COUNTED_REQUEST_COLUMNS)
+    return [c for c in available if c in wanted or RIDE_COLUMNS_RAW_TO_CANONICAL.get(c) in wanted]
+
+
 def canonical_ride_requests(requests: pd.DataFrame, first_row: int = 0) -> pd.DataFrame:
     """Rename raw Japanese headers to canonical names (already-canonical columns pass through)
     and parse ``desired_pickup_at`` to datetime64[us]. Raises ValueError naming the column and

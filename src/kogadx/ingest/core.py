@@ -8,9 +8,10 @@ file, in the secure zone, holds the raw record itself).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandera.errors as pa_errors
 from kogadx.compute import PANDAS, Engine
 from kogadx.ingest.contracts import (
     CHECK_REASONS,
+    CONTRACTS,
     EXTRA_PREFIX,
     NUMBER_LIMIT,
     Column,
@@ -27,7 +29,7 @@ from kogadx.ingest.contracts import (
     schema_for,
 )
 from kogadx.ingest.normalise import TownMatcher, normalise_series, parse_japanese_date
-from kogadx.io import InputFileError, TextTable
+from kogadx.io import ExportSource, FrameSpill, FrameStream, InputFileError, TextTable
 
 HEADER_LINES = 1
 DATE_ORDERS = ("ymd", "dmy", "mdy")
@@ -49,27 +51,28 @@ class Rules:
 
 @dataclass
 class IngestResult:
+    """One table, checked: the kept rows as partitions (``valid_parts``, in file order; the
+    Parquet writer takes them one by one), the quarantine (line, columns, reasons, then the raw
+    record), the row accounting and, for the checks across tables, the key and reference
+    columns of the kept rows (``keys``, index: record position in the file)."""
+
     table: str
-    valid: pd.DataFrame
-    quarantine: pd.DataFrame  # line, column, reason, then the raw record
+    valid_parts: FrameStream
+    quarantine: pd.DataFrame
     rows_in: int
-    raw: pd.DataFrame  # the raw records as read (all rows)
-    kept: np.ndarray  # positions in ``raw`` of the kept rows (order of ``valid``)
-    lines: np.ndarray  # file line of every raw record
+    keys: pd.DataFrame
     reason_counts: dict[str, int] = field(default_factory=dict)
     extra_columns: list[str] = field(default_factory=list)
 
-    def raw_of(self, index: int) -> dict[str, object]:
-        """The raw record of kept row ``index``."""
-        return self.raw.iloc[int(self.kept[index])].to_dict()
-
-    def line_of(self, index: int) -> int:
-        """The file line of kept row ``index``."""
-        return int(self.lines[int(self.kept[index])])
+    @property
+    def valid(self) -> pd.DataFrame:
+        """The kept rows as one frame (small tables and tests; the stage writes the partitions)."""
+        parts = list(self.valid_parts.produce())
+        return (parts[0] if len(parts) == 1 else pd.concat(parts)).reset_index(drop=True)
 
     @property
     def rows_out(self) -> int:
-        return len(self.valid)
+        return self.rows_in - len(self.quarantine)
 
     @property
     def rows_quarantined(self) -> int:
@@ -149,51 +152,191 @@ def ingest_table(
     them. ``lines``: file line of each record (default: position + 2); ``field_counts``:
     records whose field count differs from the header's (quarantined). ``source`` names the
     file in messages. ``engine`` runs the record-by-record checks (:class:`RowChecks`) partition by
-    partition (pandas or Dask, :mod:`kogadx.compute`); the checks across records (copies, keys)
-    run on the whole table after them.
+    partition (pandas or Dask, :mod:`kogadx.compute`); see :func:`check_table`.
+    """
+    table = TextTable(raw.reset_index(drop=True), "", source, source, lines, field_counts)
+    return ingest_text_table(table, contract, towns, rules, engine)
+
+
+def ingest_text_table(table: TextTable | ExportSource, contract: TableContract, towns: dict[str, str] | None = None,
+                      rules: Rules | None = None, engine: Engine = PANDAS) -> IngestResult:
+    """:func:`check_table` then :meth:`CheckedTable.result` (no references across tables)."""
+    return check_table(table, contract, towns, rules, engine).result()
+
+
+def referenced_columns(table: str) -> list[str]:
+    """Columns of ``table`` that other tables' references point at."""
+    return sorted({other_column for contract in CONTRACTS.values()
+                   for _, other, other_column in contract.references if other == table})
+
+
+def check_table(source: TextTable | ExportSource, contract: TableContract, towns: dict[str, str] | None = None,
+                rules: Rules | None = None, engine: Engine = PANDAS,
+                nonempty: bool = False) -> CheckedTable:
+    """One table checked partition by partition (``engine.params.partition_rows`` records each,
+    whichever the engine), never held whole (issue #25).
+
+    Each partition is read with its file lines, checked record by record (:class:`RowChecks`,
+    in this process or on a Dask worker) and set aside (:class:`kogadx.io.FrameSpill`: on disk
+    for an export, in memory for a table already read); what stays in memory for the whole
+    table is one hash per record and the key and reference columns. The checks across records
+    run on those: exact copies (the hash finds candidates; the two records, fetched back,
+    decide), keys shared by different records. A header-only table in ``nonempty`` stops the stage.
     """
     rules = rules or Rules()
     if rules.date_order not in DATE_ORDERS:
         raise InputFileError(f"ingest.date_order は {'/'.join(DATE_ORDERS)} のいずれかです")
-    raw = raw.reset_index(drop=True)
-    check_headers(raw, contract, source)
-    extras = extra_columns(raw, contract, source, rules)
-    lines = np.arange(len(raw), dtype=np.int64) + HEADER_LINES + 1 if lines is None else np.asarray(lines)
-    reasons = _Reasons()
-    width = len(raw.columns)
-    for position, count in (field_counts or {}).items():
-        reasons.add(position, "", f"列の数が見出しと違います ({count} 列; 見出しは {width} 列)")
-    parts = engine.map_partitions(raw, RowChecks(contract, towns or {}, rules, tuple(extras)))
-    frame = parts[0].frame if len(parts) == 1 else pd.concat([p.frame for p in parts])
+    parts = iter(source.parts(engine.params.partition_rows))
+    first = next(parts)
+    if nonempty and first.frame.empty:
+        raise InputFileError(f"{source.source}: 見出し行だけでレコードがありません "
+                             f"(テーブル {contract.table} は必須です)")
+    check_headers(first.frame, contract, source.source)
+    extras = extra_columns(first.frame, contract, source.source, rules)
+    on_disk = isinstance(source, ExportSource)
+    checked = CheckedTable(contract, source.source, extras, list(first.frame.columns),
+                           raw=FrameSpill(on_disk=on_disk), frames=FrameSpill(on_disk=on_disk))
+    width = len(first.frame.columns)
     schema_reasons = _Reasons()
-    for part in parts:  # row order, then check order within a row: as one pass over the table
-        reasons.extend(part.reasons)
-        schema_reasons.extend(part.schema_reasons)
-    del parts
-    copies = _mark_duplicate_rows(frame, reasons, lines)
-    reasons.extend(schema_reasons)
+    line_parts: list[np.ndarray] = []
+    hashes: list[pd.Series] = []
+    keys: list[pd.DataFrame] = []
+    needed = list(dict.fromkeys([*(c for k in (contract.key, *contract.unique) for c in k),
+                                 *(c for c, _, _ in contract.references), *referenced_columns(contract.table)]))
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for part in itertools.chain([first], parts):
+            checked.starts.append(int(part.frame.index[0]) if len(part.frame) else checked.rows_in)
+            checked.rows_in += len(part.frame)
+            line_parts.append(np.asarray(part.lines, dtype=np.int64))
+            for position, count in (part.field_counts or {}).items():
+                checked.reasons.add(position, "", f"列の数が見出しと違います ({count} 列; 見出しは {width} 列)")
+            checked.raw.append(part.frame)
+            yield part.frame
+
+    for rows in engine.map_stream(frames(), RowChecks(contract, towns or {}, rules, tuple(extras))):
+        # row order, then check order within a row: as one pass over the table
+        checked.reasons.extend(rows.reasons)
+        schema_reasons.extend(rows.schema_reasons)
+        hashes.append(rows.hashes)
+        keys.append(rows.frame[needed])
+        checked.frames.append(rows.frame)
+    checked.lines = np.concatenate(line_parts)
+    checked.keys = pd.concat(keys) if len(keys) > 1 else keys[0]
+    all_hashes = pd.concat(hashes) if len(hashes) > 1 else hashes[0]
+    del keys, hashes
+    copies = _mark_duplicate_rows(all_hashes, checked.reasons, checked.lines, checked.rows_at)
+    checked.reasons.extend(schema_reasons)
     for key in (contract.key, *contract.unique):
         if key:
-            _mark_conflicting_keys(frame, contract, key, reasons, lines, copies)
-    return _split(raw, frame, contract, reasons, source, lines, extras)
-
-
-def ingest_text_table(table: TextTable, contract: TableContract, towns: dict[str, str] | None = None,
-                      rules: Rules | None = None, engine: Engine = PANDAS) -> IngestResult:
-    """:func:`ingest_table` on a :class:`kogadx.io.TextTable` (its lines and field counts)."""
-    return ingest_table(table.frame, contract, towns, source=table.source, rules=rules,
-                        lines=table.lines, field_counts=table.field_counts, engine=engine)
+            _mark_conflicting_keys(checked.keys, contract, key, checked.reasons, checked.lines, copies)
+    return checked
 
 
 @dataclass
 class CheckedRows:
     """What :class:`RowChecks` gives for one partition: the normalised, parsed rows (index of
-    the raw table) and the reasons found, by row (schema reasons apart: they come after the
-    duplicate check, as in one pass)."""
+    the raw table), the reasons found, by row (schema reasons apart: they come after the
+    duplicate check, as in one pass), and each row's content hash (for the exact-copy check)."""
 
     frame: pd.DataFrame
     reasons: _Reasons
     schema_reasons: _Reasons
+    hashes: pd.Series
+
+
+@dataclass
+class CheckedTable:
+    """A table after :func:`check_table`: its partitions set aside (raw and normalised), the
+    reasons by record position, file lines, and the key and reference columns of every record.
+    :meth:`result` makes the quarantine and the kept partitions, with the orphans of the
+    references across tables when given."""
+
+    contract: TableContract
+    source: str
+    extras: list[str]
+    raw_columns: list[str]
+    raw: FrameSpill
+    frames: FrameSpill
+    reasons: _Reasons = field(default_factory=_Reasons)
+    rows_in: int = 0
+    starts: list[int] = field(default_factory=list)  # position of each partition's first record
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def _partition_of(self, position: int) -> int:
+        return int(np.searchsorted(np.asarray(self.starts), position, side="right")) - 1
+
+    def rows_at(self, positions: list[int]) -> dict[int, pd.Series]:
+        """The normalised records at ``positions`` (each partition fetched back once)."""
+        rows: dict[int, pd.Series] = {}
+        by_part: dict[int, list[int]] = {}
+        for position in positions:
+            by_part.setdefault(self._partition_of(position), []).append(position)
+        for number, members in sorted(by_part.items()):
+            frame = self.frames[number]
+            rows.update({p: frame.loc[p] for p in members})
+        return rows
+
+    def kept_keys(self) -> pd.DataFrame:
+        """Key and reference columns of the records without a reason (before the references)."""
+        return self.keys.drop(index=sorted(self.reasons.by_row))
+
+    def result(self, kept: Mapping[str, pd.DataFrame] | None = None) -> IngestResult:
+        """Quarantine rows (file line, columns, reasons, the raw record) in file order, then the
+        records whose references do not exist among ``kept`` (table → its :meth:`kept_keys`),
+        and the kept partitions. Rows in = rows out + rows quarantined."""
+        orphans = _orphans(self.kept_keys(), self.contract, kept) if kept is not None else {}
+        bad_index = sorted(self.reasons.by_row)
+        counts: Counter[str] = Counter()
+        wanted = sorted([*bad_index, *orphans])
+        raw_rows = self._raw_records(wanted)
+        records = []
+        for index in bad_index:
+            items = self.reasons.by_row[index]
+            for column, reason in dict.fromkeys(items):
+                counts[f"{column or '行'}: {_reason_kind(reason)}"] += 1
+            records.append({
+                "line": int(self.lines[index]),
+                "column": "; ".join(dict.fromkeys(c for c, _ in items if c)),
+                "reason": "; ".join(dict.fromkeys(r for _, r in items)),
+                **raw_rows[index],
+            })
+        columns = ["line", "column", "reason", *self.raw_columns]
+        quarantine = pd.DataFrame(records, columns=columns)
+        if orphans:
+            extra = []
+            for index, items in sorted(orphans.items()):
+                for column, reason in items:
+                    counts[f"{column}: {reason}"] += 1
+                extra.append({"line": int(self.lines[index]), "column": "; ".join(c for c, _ in items),
+                              "reason": "; ".join(r for _, r in items), **raw_rows[index]})
+            quarantine = pd.concat([quarantine, pd.DataFrame(extra, columns=columns)],
+                                   ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
+        dropped = set(wanted)
+        rows_out = self.rows_in - len(quarantine)
+        result = IngestResult(self.contract.table, FrameStream(lambda: self._kept_parts(dropped), rows_out),
+                              quarantine, self.rows_in, self.keys.drop(index=wanted), dict(counts), self.extras)
+        if result.rows_out + result.rows_quarantined != self.rows_in or len(dropped) != len(quarantine):
+            raise AssertionError(f"{self.source}: 行数が合いません ({self.rows_in} ≠ {result.rows_out} + "
+                                 f"{result.rows_quarantined})")  # pragma: no cover - invariant
+        return result
+
+    def _raw_records(self, positions: list[int]) -> dict[int, dict[str, object]]:
+        records: dict[int, dict[str, object]] = {}
+        by_part: dict[int, list[int]] = {}
+        for position in positions:
+            by_part.setdefault(self._partition_of(position), []).append(position)
+        for number, members in sorted(by_part.items()):
+            frame = self.raw[number]
+            records.update({p: frame.loc[p].to_dict() for p in members})
+        return records
+
+    def _kept_parts(self, dropped: set[int]) -> Iterator[pd.DataFrame]:
+        for number in range(len(self.frames)):
+            frame = self.frames[number]
+            drop = [i for i in frame.index if i in dropped] if dropped else []
+            yield frame.drop(index=drop) if drop else frame
 
 
 @dataclass(frozen=True)
@@ -224,7 +367,7 @@ class RowChecks:
             _derive_town(frame, self.contract, self.contract.town_from, self.towns, reasons)
         schema_reasons = _Reasons()
         _validate_with_schema(frame, self.contract, schema_reasons)
-        return CheckedRows(frame, reasons, schema_reasons)
+        return CheckedRows(frame, reasons, schema_reasons, pd.util.hash_pandas_object(frame, index=False))
 
 
 def _mark_private_use(raw: pd.DataFrame, reasons: _Reasons) -> None:
@@ -385,23 +528,25 @@ def _check_dates(frame: pd.DataFrame, contract: TableContract, reasons: _Reasons
                              f"年齢が 0〜{col.max_age} 歳の範囲外です (基準日 {rules.reference_date.isoformat()})")
 
 
-def _mark_duplicate_rows(frame: pd.DataFrame, reasons: _Reasons, lines: np.ndarray) -> np.ndarray:
+def _mark_duplicate_rows(hashes: pd.Series, reasons: _Reasons, lines: np.ndarray,
+                         rows_at: Callable[[list[int]], Mapping[int, pd.Series]]) -> np.ndarray:
     """Exact duplicates of an earlier record (after normalisation) are quarantined; returns
-    their positions (they do not count as key conflicts: same content)."""
-    hashes = pd.util.hash_pandas_object(frame, index=False)
+    their positions (they do not count as key conflicts: same content). ``hashes``: one per
+    record (index: position); ``rows_at`` fetches the candidate records and their originals."""
     candidates = hashes.duplicated(keep="first")
     if not candidates.any():
         return np.array([], dtype=np.int64)
     first_of: dict[int, int] = {}
     for index, value in hashes[hashes.duplicated(keep=False)].items():
         first_of.setdefault(int(value), int(index))
+    pairs = [(int(index), first_of[int(hashes[index])]) for index in hashes.index[candidates]]
+    rows = rows_at(sorted({p for pair in pairs for p in pair}))
     copies = []
-    for index in frame.index[candidates]:
-        first = first_of[int(hashes[index])]
+    for index, first in pairs:
         # The hash found the candidate; equal content decides (a collision is not a copy).
-        if frame.loc[index].astype(str).equals(frame.loc[first].astype(str)):
+        if rows[index].astype(str).equals(rows[first].astype(str)):
             reasons.add(index, "", f"重複行です ({int(lines[first])} 行目と同一)")
-            copies.append(int(index))
+            copies.append(index)
     return np.asarray(copies, dtype=np.int64)
 
 
@@ -423,70 +568,19 @@ def _mark_conflicting_keys(frame: pd.DataFrame, contract: TableContract, key: tu
             reasons.add(int(i), raw_names, f"キーが他の行と重複し内容が異なります ({others} 行目)")
 
 
-def _split(raw: pd.DataFrame, frame: pd.DataFrame, contract: TableContract, reasons: _Reasons,
-           source: str, lines: np.ndarray, extras: list[str]) -> IngestResult:
-    """Kept rows and quarantine rows (file line, columns, reasons, the raw record)."""
-    bad_index = sorted(reasons.by_row)
-    counts: Counter[str] = Counter()
-    records = []
-    for index in bad_index:
-        items = reasons.by_row[index]
-        for column, reason in dict.fromkeys(items):
-            counts[f"{column or '行'}: {_reason_kind(reason)}"] += 1
-        records.append(
-            {
-                "line": int(lines[index]),
-                "column": "; ".join(dict.fromkeys(c for c, _ in items if c)),
-                "reason": "; ".join(dict.fromkeys(r for _, r in items)),
-                **raw.loc[index].to_dict(),
-            }
-        )
-    quarantine = pd.DataFrame(records, columns=["line", "column", "reason", *raw.columns])
-    valid = frame.drop(index=bad_index).reset_index(drop=True)
-    kept = np.setdiff1d(np.arange(len(raw)), np.asarray(bad_index, dtype=np.int64))
-    rows_in = len(raw)
-    result = IngestResult(contract.table, valid, quarantine, rows_in, raw, kept, lines, dict(counts), extras)
-    if result.rows_out + result.rows_quarantined != rows_in:  # pragma: no cover - invariant
-        raise AssertionError(f"{source}: 行数が合いません ({rows_in} ≠ {result.rows_out} + {result.rows_quarantined})")
-    return result
-
-
-def enforce_references(result: IngestResult, contract: TableContract, kept: dict[str, pd.DataFrame]) -> IngestResult:
-    """Move rows whose foreign keys do not exist in the referenced tables to quarantine."""
-    if not contract.references:
-        return result
-    valid = result.valid
+def _orphans(valid: pd.DataFrame, contract: TableContract,
+             kept: Mapping[str, pd.DataFrame]) -> dict[int, list[tuple[str, str]]]:
+    """Kept records (key and reference columns, index: position) whose foreign keys do not
+    exist among the kept records of the referenced tables: position → (column, reason)."""
     orphan_reasons: dict[int, list[tuple[str, str]]] = {}
     for column, other_table, other_column in contract.references:
         if other_table not in kept:
             raise InputFileError(f"{contract.table}: 参照先のテーブル {other_table} が取り込まれていません")
-        known = set(kept[other_table][other_column])
+        known = kept[other_table][other_column].unique()
         raw_name = contract.column(column).raw
         for index in valid.index[~valid[column].isin(known)]:
             orphan_reasons.setdefault(int(index), []).append((raw_name, f"{other_table} に存在しない値です"))
-    if not orphan_reasons:
-        return result
-    records = []
-    counts = Counter(result.reason_counts)
-    for index, items in sorted(orphan_reasons.items()):
-        for column, reason in items:
-            counts[f"{column}: {reason}"] += 1
-        records.append({"line": result.line_of(index), "column": "; ".join(c for c, _ in items),
-                        "reason": "; ".join(r for _, r in items), **result.raw_of(index)})
-    quarantine = pd.concat([result.quarantine, pd.DataFrame(records, columns=result.quarantine.columns)],
-                           ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
-    drop = list(orphan_reasons)
-    return IngestResult(
-        result.table,
-        valid.drop(index=drop).reset_index(drop=True),
-        quarantine,
-        result.rows_in,
-        result.raw,
-        np.delete(result.kept, drop),
-        result.lines,
-        dict(counts),
-        result.extra_columns,
-    )
+    return dict(sorted(orphan_reasons.items()))
 
 
 def _reason_kind(reason: str) -> str:

@@ -18,9 +18,9 @@ import pandas as pd
 from kogadx.compute import PANDAS, ComputeParams, Engine, engine
 from kogadx.geo.estat import towns_from_small_areas
 from kogadx.ingest.contracts import CONTRACTS, EXTRA_PREFIX
-from kogadx.ingest.core import IngestResult, Rules, enforce_references, ingest_text_table
+from kogadx.ingest.core import IngestResult, Rules, check_table
 from kogadx.ingest.params import IngestParams
-from kogadx.io import InputFileError, TextTable
+from kogadx.io import ExportSource, InputFileError, TextTable
 from kogadx.stage import Artifact, BytesFile, ExcelCsvFile, NoFile, StageOutputs
 
 # Written by the synthesize stage into the raw folder; copied so that the privacy stage knows
@@ -35,7 +35,7 @@ class IngestInputs:
     (None when the folder has no weather file) and the demo marker's bytes (None for real data).
     """
 
-    tables: Mapping[str, TextTable]
+    tables: Mapping[str, TextTable | ExportSource]
     small_areas: gpd.GeoDataFrame
     weather: pd.DataFrame | None = None
     demo_marker: bytes | None = None
@@ -60,7 +60,7 @@ def run_ingest(inputs: IngestInputs, params: IngestParams, compute: ComputeParam
                                 params.nonempty_tables, running)
     for table, result in results.items():
         source = inputs.tables[table]
-        outputs.tables[f"out/{table}.parquet"] = result.valid
+        outputs.tables[f"out/{table}.parquet"] = result.valid_parts
         outputs.files[f"out/quarantine/{table}.csv"] = ExcelCsvFile(result.quarantine)
         metrics[table] = {**result.summary(), "encoding": source.encoding, "file": source.file}
     if inputs.weather is not None:
@@ -76,24 +76,23 @@ def run_ingest(inputs: IngestInputs, params: IngestParams, compute: ComputeParam
     return outputs
 
 
-def ingest_tables(tables: Mapping[str, TextTable], town_codes: dict[str, str], rules: Rules,
-                   nonempty: tuple[str, ...] = (), running: Engine = PANDAS) -> dict[str, IngestResult]:
-    """Each table against its contract, then foreign keys against the kept rows of the others.
-    A table of ``nonempty`` with a header and no record stops the stage."""
-    results = {}
+def ingest_tables(tables: Mapping[str, TextTable | ExportSource], town_codes: dict[str, str], rules: Rules,
+                  nonempty: tuple[str, ...] = (), running: Engine = PANDAS) -> dict[str, IngestResult]:
+    """Each table against its contract (partition by partition, :func:`check_table`), then
+    foreign keys against the kept rows of the others (their key columns only). A table of
+    ``nonempty`` with a header and no record stops the stage."""
+    checked = {}
     for table, source in tables.items():
         if table not in CONTRACTS:
             raise InputFileError(f"{source.file}: テーブル '{table}' のデータ契約が定義されていません")
-        if table in nonempty and source.frame.empty:
-            raise InputFileError(f"{source.source}: 見出し行だけでレコードがありません (テーブル {table} は必須です)")
-        results[table] = ingest_text_table(source, CONTRACTS[table], town_codes, rules, running)
-    kept = {name: result.valid for name, result in results.items()}
-    checked = {}
-    for table, result in results.items():
-        checked[table] = enforce_references(result, CONTRACTS[table], kept)
-        if checked[table].rows_out + checked[table].rows_quarantined != checked[table].rows_in:
+        checked[table] = check_table(source, CONTRACTS[table], town_codes, rules, running, table in nonempty)
+    kept = {name: table.kept_keys() for name, table in checked.items()}
+    results = {}
+    for table, check in checked.items():
+        results[table] = check.result(kept)
+        if results[table].rows_out + results[table].rows_quarantined != results[table].rows_in:
             raise AssertionError(f"{tables[table].file}: 行数が合いません")
-    return checked
+    return results
 
 
 def _passed_through(rows: int) -> dict[str, int]:

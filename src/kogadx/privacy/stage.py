@@ -25,7 +25,7 @@ import pandas as pd
 
 from kogadx.compute import PANDAS, ComputeParams, Engine, engine
 from kogadx.errors import UserFacingError
-from kogadx.io import InputFileError
+from kogadx.io import FrameSpill, FrameStream, InputFileError, ParquetSource
 from kogadx.params import as_dict
 from kogadx.privacy.anonymize import anonymize_table, parse_hierarchies
 from kogadx.privacy.audit import build_audit, render_markdown, table_audit
@@ -62,7 +62,7 @@ class PseudonymizeInputs:
     the input folder and the policy in messages.
     """
 
-    tables: Mapping[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame | ParquetSource]  # ParquetSource: read in chunk_rows partitions
     policy: str | bytes
     key: KeyMaterial
     synthetic_demo: bool | DemoCheck
@@ -102,7 +102,7 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams,
     selected = select_tables(files, params.tables, inputs.source)
     dropped: dict[str, list[str]] = {}
     for name, file in selected.items():  # fail fast, before any work
-        columns = list(inputs.tables[file].columns)
+        columns = [str(c) for c in inputs.tables[file].columns]
         dropped[name] = policy.table(name).extra_columns(columns)
         policy.table(name).check_columns([c for c in columns if c not in dropped[name]])
     key = resolve_key(inputs.key, inputs.synthetic_demo, inputs.source, logger=log)
@@ -114,7 +114,7 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams,
         generalise=generalise_context(frames, params),
         names=build_name_matcher(register_names) if register_names else None,
     )
-    outputs: dict[str, pd.DataFrame] = {}
+    outputs: dict[str, Any] = {}
     audits: dict[str, dict[str, Any]] = {}
     with engine(compute) as running:
         for name, file in selected.items():
@@ -123,9 +123,16 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams,
             labels = [column_label(c, list(frame.columns).index(c)) for c in dropped[name]]
             if dropped[name]:
                 log.warning("%s: ポリシーにない追加列 %d 列を削除しました: %s", name, len(labels), ", ".join(labels))
-                frame = frame.drop(columns=dropped[name])
-            outputs[file], stats = pseudonymize_table(frame, table, context, params.chunk_rows, running)
-            audits[name] = table_audit(table, stats, [str(c) for c in outputs[file].columns], labels)
+                if not isinstance(frame, ParquetSource):
+                    frame = frame.drop(columns=dropped[name])
+            if isinstance(frame, ParquetSource):
+                kept_columns = [c for c in frame.columns if c not in dropped[name]]
+                outputs[file], stats, out_columns = pseudonymize_source(frame, kept_columns, table, context,
+                                                                        params.chunk_rows, running)
+            else:
+                outputs[file], stats = pseudonymize_table(frame, table, context, params.chunk_rows, running)
+                out_columns = [str(c) for c in outputs[file].columns]
+            audits[name] = table_audit(table, stats, out_columns, labels)
             log.info("%s: %d 行を仮名加工しました", name, stats.rows)
     audit = build_audit(policy, audits, key.source, _is_demo(inputs.synthetic_demo))
     audit["legal"] = legal_basis(params.route)
@@ -148,7 +155,7 @@ def run_pseudonymize(inputs: PseudonymizeInputs, params: PseudonymizeParams,
     )
 
 
-def table_files(tables: Mapping[str, pd.DataFrame], source: str) -> dict[str, str]:
+def table_files(tables: Mapping[str, Any], source: str) -> dict[str, str]:
     """Table name (file stem) → file name; one table given in two formats stops the stage."""
     found: dict[str, str] = {}
     for file in sorted(tables):
@@ -192,6 +199,29 @@ def pseudonymize_table(
     return _keep_geometry(result, frame), stats
 
 
+def pseudonymize_source(
+    source: ParquetSource, columns: list[str], table: TablePolicy, context: TransformContext, chunk_rows: int,
+    running: Engine = PANDAS,
+) -> tuple[FrameStream, TableStats, list[str]]:
+    """:func:`pseudonymize_table` on a table read ``chunk_rows`` rows at a time (``columns``
+    only), never held whole (issue #25): each transformed chunk is set aside
+    (:class:`kogadx.io.FrameSpill`) until the audit has passed, then written chunk by chunk.
+    Returns the chunks, the audit counts and the output columns."""
+    stats = TableStats()
+    spill = FrameSpill()
+    out_columns: list[str] = []
+    keep_all = all(r.action == "keep" and r.output == r.column for r in table.rules.values())
+    partition = PseudonymizePartition(table, context)
+    for part, part_stats in running.map_stream(source.parts(chunk_rows, columns), partition):
+        stats.update(part_stats)
+        out_columns = out_columns or [str(c) for c in part.columns]
+        if not keep_all:
+            spill.append(part)
+    if keep_all:  # passes through as it came, read again when written
+        return FrameStream(lambda: source.parts(chunk_rows, columns), stats.rows), stats, out_columns
+    return FrameStream(lambda: (spill[i] for i in range(len(spill))), stats.rows), stats, out_columns
+
+
 def _keep_geometry(result: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """A GeoDataFrame in stays a GeoDataFrame out (GeoParquet) while its geometry column is kept."""
     if not (hasattr(frame, "geometry") and hasattr(frame, "crs")) or frame.geometry.name not in result.columns:
@@ -201,18 +231,20 @@ def _keep_geometry(result: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return gpd.GeoDataFrame(result, geometry=frame.geometry.name, crs=frame.crs)
 
 
-def generalise_context(frames: Mapping[str, pd.DataFrame], params: PseudonymizeParams) -> dict[str, Any]:
+def generalise_context(frames: Mapping[str, Any], params: PseudonymizeParams) -> dict[str, Any]:
     """Run-wide, non-personal inputs of the generalisation methods: reference date, town lookup."""
     context: dict[str, Any] = {}
     if params.reference_date is not None:
         context["reference_date"] = params.reference_date.isoformat()
     towns = frames.get(params.towns_table)
+    if isinstance(towns, ParquetSource):
+        towns = towns.read(["town_name", "town_code"])
     if towns is not None:
         context["towns"] = dict(zip(towns["town_name"].astype(str), towns["town_code"].astype(str), strict=True))
     return context
 
 
-def name_sources(policy: Policy, selected: Mapping[str, str], frames: Mapping[str, pd.DataFrame]) -> list[str]:
+def name_sources(policy: Policy, selected: Mapping[str, str], frames: Mapping[str, Any]) -> list[str]:
     """Register names for scrub rules (``names_from: [residents.name, residents.name_kana]``)."""
     names: list[str] = []
     for name in selected:
@@ -224,7 +256,9 @@ def name_sources(policy: Policy, selected: Mapping[str, str], frames: Mapping[st
                 if table not in frames:
                     raise PolicyError(
                         f"列 '{name}.{rule.column}' の names_from '{source}' のテーブルが入力にありません")
-                names.extend(frames[table][column].dropna().astype(str).unique().tolist())
+                values = frames[table].read([column])[column] if isinstance(frames[table], ParquetSource) \
+                    else frames[table][column]
+                names.extend(values.dropna().astype(str).unique().tolist())
     return names
 
 
