@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
@@ -337,6 +337,8 @@ class _Day:
         self.assigned: dict[int, int] = {}
         self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
+        self.n_solves = 0  # re-solves run (re-optimisation)
+        self.n_refused = 0  # re-solved plans the exact check refused (a promise broken when driven)
         if isinstance(travel, StraightLineTravelTime):
             self.leg_min, self.leg_km = travel.leg_min, travel.leg_km
         else:
@@ -470,20 +472,30 @@ class _Day:
     def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
         """Re-solve every open stop of the day (:mod:`kogadx.mobility.reopt`); adopt the new
         plans when each keeps every promise and their total cost is lower. Returns True
-        when adopted."""
+        when adopted; a solver plan that breaks a promise when driven counts in ``n_refused``."""
         from kogadx.mobility.reopt import resolve_open
 
         stops = [s for v in self.vehicles for s in v.plan]
         if sum(s.pickup for s in stops) < 2:
             return False  # nothing to exchange
-        routes = resolve_open(self._open_problem(now, stops), time_limit_s)
-        if routes is None or sorted(k for r in routes for k in r) != list(range(len(stops))):
+        self.n_solves += 1
+        solved = resolve_open(self._open_problem(now, stops), time_limit_s)
+        if solved is None or sorted(k for r in solved.routes for k in r) != list(range(len(stops))):
             return False
         old_total, new_total, plans = 0.0, 0.0, []
-        for v, route in zip(self.vehicles, routes, strict=True):
+        for v, route in zip(self.vehicles, solved.routes, strict=True):
             seq = [stops[k] for k in route]
             old, new = self.plan_cost(v, now, v.plan), self.plan_cost(v, now, seq)
+            if new is None and seq:
+                # the van would pick someone up too early for a later ride limit: it waits at
+                # each pick-up until the solver's time (the first stop too, unless already on its way)
+                on_way = self._anchor(v, now)[3]
+                seq = [s if not s.pickup or (q == 0 and on_way) else
+                       replace(s, earliest=max(s.earliest, float(solved.start[k])))
+                       for q, (k, s) in enumerate(zip(route, seq, strict=True))]
+                new = self.plan_cost(v, now, seq)
             if new is None or old is None:
+                self.n_refused += int(new is None)
                 return False
             old_total, new_total = old_total + old, new_total + new
             plans.append(seq)
@@ -520,13 +532,22 @@ class _Day:
         ys = np.array([a[1] for a in anchors] + [s.y for s in stops])
         return OpenProblem(
             base=np.array([a[2] for a in anchors]), load=np.array([v.load for v in self.vehicles]), first=first,
-            earliest=np.array([s.earliest for s in stops]), latest=np.array([s.latest for s in stops]),
+            earliest=np.array([s.earliest for s in stops]), latest=np.array([self._latest_start(s) for s in stops]),
             pax=np.array([s.pax if s.pickup else -s.pax for s in stops]), pair=pair,
             max_ride=np.array([s.max_ride for s in stops]), desired=np.array([s.desired for s in stops]), van=van,
             travel=np.asarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), float),
             routes=[[pos[id(s)] for s in v.plan] for v in self.vehicles], capacity=self.fleet.capacity,
             dwell=self.rules.dwell, wait_weight=self.rules.wait_weight,
             service=np.array([self.service_of(s) for s in stops], dtype=float))
+
+    def _latest_start(self, s: _Stop) -> float:
+        """Latest start of service at ``s`` as the re-solve must see it: a rider already on board
+        has no pick-up left in the open problem to bound the ride from, so the ride limit becomes
+        a deadline on the drop-off (without it, the solver delayed those drop-offs freely and the
+        simulator's exact check rejected most re-solved plans, #17)."""
+        if not s.pickup and s.req in self.pickup_start:
+            return min(s.latest, self.pickup_start[s.req] + self.rules.dwell + s.max_ride)
+        return s.latest
 
     def _adopt(self, v: _Vehicle, seq: list[_Stop], now: float) -> None:
         """Give ``v`` a new plan at ``now`` (as an insertion would: a waiting van leaves from now)."""
@@ -775,6 +796,8 @@ def simulate_dispatch(
     kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
     if reopt_interval_min > 0:
         kpis["n_reoptimised"] = replay.n_reoptimised
+        kpis["n_reopt_solves"] = replay.n_solves
+        kpis["n_reopt_refused"] = replay.n_refused
     return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms,
                           pd.DataFrame(breaks, columns=["service_date", "vehicle", "start_min", "end_min", "x", "y"]))
 
@@ -824,6 +847,8 @@ class _Replay:
     pax: np.ndarray = field(init=False)
     xy: np.ndarray = field(init=False)  # origin x, y, destination x, y
     n_reoptimised: int = field(init=False, default=0)  # re-optimisations adopted
+    n_solves: int = field(init=False, default=0)  # re-solves run
+    n_refused: int = field(init=False, default=0)  # re-solved plans refused by the exact check
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
@@ -905,6 +930,8 @@ class _Replay:
             else:
                 self.reason[r] = "最大待ち時間内に配車不可" if self.ride_now[r] else "約束の時間枠内に配車不可"
         sim.advance(math.inf)
+        self.n_solves += sim.n_solves
+        self.n_refused += sim.n_refused
         for r, v in sim.assigned.items():
             self.vehicle[r] = v
             self.pick_t[r] = sim.pickup_start[r]
