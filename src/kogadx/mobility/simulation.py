@@ -784,6 +784,7 @@ def simulate_dispatch(
     legs: list[tuple] = []
     breaks: list[tuple] = []
     vehicle_hours = 0.0
+    break_hours = 0.0
     for day in sorted(replay.day_of.unique()):
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
         vehicle_hours += fleet.n_vehicles * (close_h - open_h)
@@ -791,9 +792,11 @@ def simulate_dispatch(
         replay.run_day(sim, policy, demand, open_h * 60, close_h * 60, reopt_interval_min)
         legs.extend(sim.legs)
         breaks.extend(sim.breaks)
+        # drivers' breaks within the service hours are not revenue hours
+        break_hours += sum(max(0.0, min(b[3], close_h * 60) - max(b[2], open_h * 60)) for b in sim.breaks) / 60
     trips = replay.trips(rules)
     legs_df = _legs_frame(legs, replay.reqs)
-    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
+    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min, vehicle_hours - break_hours)
     if reopt_interval_min > 0:
         kpis["n_reoptimised"] = replay.n_reoptimised
         kpis["n_reopt_solves"] = replay.n_solves
@@ -989,20 +992,23 @@ def _legs_frame(legs: list[tuple], reqs: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
-                 short_lead_min: float = SHORT_LEAD_MIN) -> dict:
+                 short_lead_min: float = SHORT_LEAD_MIN, revenue_hours: float | None = None) -> dict:
     """Service KPIs from simulated trips and legs.
 
     served/rejection/decline rate (share of requests; rejected = no vehicle could keep the
     promises, declined = a ride-now rider refused the offered time), wait mean/p95 (min;
     wait = pick-up start - desired pick-up time, which for ride-now is the request time),
-    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour,
-    mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
-    on board, incl. repositioning), occupancy (passenger-km / vehicle-km), passengers per
-    vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
+    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour
+    (``revenue_hours``: the vans' service hours less the drivers' breaks, as transit statistics
+    count revenue hours; default ``vehicle_hours``), rides per vehicle-hour of service (breaks
+    included: what an hourly cost of the van is paid for), mean ride/direct ratio, vehicle_km,
+    empty_km (driven with nobody on board, incl. repositioning), occupancy (passenger-km /
+    vehicle-km), passengers per vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
     ``short_lead_min`` minutes ahead (``lead_min`` column; the only riders whose wait can
     depend on where idle vans stand — a longer lead lets any van arrive in time).
     """
     n = len(trips)
+    revenue_hours = vehicle_hours if revenue_hours is None else revenue_hours
     served = trips[trips["status"] == "served"]
     n_rejected = int((trips["status"] == "rejected").sum())
     n_declined = int((trips["status"] == "declined").sum())
@@ -1026,7 +1032,8 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
         "occupancy": pkm / vkm if vkm > 0 else math.nan,
         "passengers_per_vehicle_hour": float(served["passengers"].sum() / vehicle_hours) if vehicle_hours else math.nan,
         "empty_km_share": empty / vkm if vkm > 0 else math.nan,
-        "rides_per_vehicle_revenue_hour": float(len(served) / vehicle_hours) if vehicle_hours else math.nan,
+        "rides_per_vehicle_revenue_hour": float(len(served) / revenue_hours) if revenue_hours else math.nan,
+        "rides_per_vehicle_hour": float(len(served) / vehicle_hours) if vehicle_hours else math.nan,
         **_booking_kpis(served),
         **_short_notice_kpis(trips, short_lead_min),
     }
