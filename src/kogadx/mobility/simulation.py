@@ -198,6 +198,8 @@ class _Vehicle:
     plan: list[_Stop] = field(default_factory=list)
     # repositioning leg (x0, y0, t0, x1, y1, t1) or None
     repos: tuple | None = None
+    # the insertion kernels' arrays of the current plan (see _Day._insertion_arrays)
+    cache: tuple | None = field(default=None, repr=False, compare=False)
 
 
 # --------------------------------------------------------------------------- insertion kernel
@@ -317,12 +319,49 @@ _KernelArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
                       np.ndarray, np.ndarray]
 
 
+# Minutes of single legs already computed, per straight-line model: the vans drive between the
+# same stops and waiting points again and again, and a dict look-up costs a fraction of hypot's
+# numpy call. Same values (they are the first computation's), so nothing downstream changes.
+_LEG_MEMO: dict[StraightLineTravelTime, dict[tuple[float, float, float, float], float]] = {}
+_LEG_MEMO_MAX = 1_000_000
+
+
+def _memo_leg(leg: Callable[[float, float, float, float], float],
+              memo: dict[tuple[float, float, float, float], float]) -> Callable[[float, float, float, float], float]:
+    """``leg`` with its results kept in ``memo`` (emptied when it grows past ``_LEG_MEMO_MAX``)."""
+    def memo_leg(ax: float, ay: float, bx: float, by: float) -> float:
+        key = (ax, ay, bx, by)
+        out = memo.get(key)
+        if out is None:
+            if len(memo) >= _LEG_MEMO_MAX:
+                memo.clear()
+            out = memo[key] = leg(ax, ay, bx, by)
+        return out
+    return memo_leg
+
+
+_COMBINATIONS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _combinations(sizes: tuple[int, ...]) -> np.ndarray:
+    """Every combination of one option per vehicle (``sizes`` options each), lexicographic:
+    one row per combination. Kept per ``sizes`` (the same few shapes recur all day)."""
+    if sizes not in _COMBINATIONS:
+        if len(_COMBINATIONS) >= 512:
+            _COMBINATIONS.clear()
+        grids = np.meshgrid(*[np.arange(n) for n in sizes], indexing="ij")
+        _COMBINATIONS[sizes] = np.stack([g.ravel() for g in grids], axis=1)
+    return _COMBINATIONS[sizes]
+
+
 class _Day:
     """State of one simulated service day (minutes since midnight)."""
 
     def __init__(self, fleet: Fleet, rules: DispatchRules, travel: TravelTimeModel, day: pd.Timestamp,
                  start_hour: float | None = None):
         self.fleet, self.rules, self.travel, self.day = fleet, rules, travel, day
+        self.dwell = rules.dwell  # a property that checks the setting: read once
+        self._symmetric = isinstance(travel, StraightLineTravelTime)
         t0 = (fleet.service_start_hour if start_hour is None else start_hour) * 60
         self.vehicles = [_Vehicle(v, fleet.depot_x, fleet.depot_y, t0) for v in range(fleet.n_vehicles)]
         self.breaks: list[tuple] = []  # (day, vehicle, start, end, x, y) of drivers' breaks taken
@@ -337,10 +376,12 @@ class _Day:
         self.assigned: dict[int, int] = {}
         self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
+        self._waiting: tuple | None = None  # see _waiting_points
+        self._chosen: dict[tuple, np.ndarray] = {}  # waiting points chosen, by what the choice depends on
         self.n_solves = 0  # re-solves run (re-optimisation)
         self.n_refused = 0  # re-solved plans the exact check refused (a promise broken when driven)
         if isinstance(travel, StraightLineTravelTime):
-            self.leg_min, self.leg_km = travel.leg_min, travel.leg_km
+            self.leg_min, self.leg_km = _memo_leg(travel.leg_min, _LEG_MEMO.setdefault(travel, {})), travel.leg_km
         else:
             self.leg_min = lambda ax, ay, bx, by: float(travel.minutes(ax, ay, bx, by))
             self.leg_km = lambda ax, ay, bx, by: float(travel.km(ax, ay, bx, by))
@@ -411,15 +452,14 @@ class _Day:
         ``p.desired`` declines a later offer (returns None, nothing is committed).
         Returns True when inserted, False when no vehicle can keep every promise."""
         best = None
+        cap, dwell, weight = int(self.fleet.capacity), float(self.dwell), float(self.rules.wait_weight)
         for v in self.vehicles:
             x0, y0, base, committed = self._anchor(v, now)
             stops = v.plan
             m = len(stops)
-            seq = stops + [p, d]
-            arrays = self._arrays(x0, y0, seq)
+            arrays = self._insertion_arrays(v, x0, y0, p, d)
             delta, i, j, offer = _best_insertion(
-                arrays[0], m, 1 if committed else 0, float(base), int(v.load), int(self.fleet.capacity),
-                float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                arrays[0], m, 1 if committed else 0, float(base), int(v.load), cap, dwell, weight, *arrays[1:],
                 math.inf if best is None else float(best[0]))
             if i >= 0:
                 best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
@@ -437,6 +477,57 @@ class _Day:
         v.plan = best[2]
         self.assigned[req] = v.vid
         return True
+
+    def _insertion_arrays(self, v: _Vehicle, x0: float, y0: float, p: _Stop, d: _Stop) -> _KernelArrays:
+        """``_arrays(x0, y0, v.plan + [p, d])``, the plan's part kept on the vehicle between calls:
+        a plan that lost its first stops or gained a request is a selection of the stops the
+        vehicle's arrays already hold, so only the anchor's and the new stops' rows and columns of
+        the travel table are computed again (elementwise the same numbers)."""
+        plan, cache = v.plan, v.cache
+        m = len(plan)
+        if cache is None or len(cache[0]) != m + 2 or any(a is not b for a, b in zip(cache[0][:m], plan, strict=True)):
+            cache = self._reselect(v, x0, y0, p, d)
+        held, arrays, xs, ys, local = cache
+        T, earliest, latest, pickup, pax, max_ride, desired, rid, _, svc = arrays
+        xs[0], ys[0], xs[m + 1], ys[m + 1], xs[m + 2], ys[m + 2] = x0, y0, p.x, p.y, d.x, d.y
+        for k, s in ((m, p), (m + 1, d)):
+            held[k] = s
+            earliest[k], latest[k], pickup[k], pax[k] = s.earliest, s.latest, s.pickup, s.pax
+            max_ride[k], desired[k], rid[k], svc[k] = s.max_ride, s.desired, len(local), self.service_of(s)
+        idx = np.array([0, m + 1, m + 2])
+        T[idx, :] = self.travel.minutes(xs[idx][:, None], ys[idx][:, None], xs[None, :], ys[None, :])
+        # straight lines are the same both ways (b − a is exactly −(a − b), hypot ignores signs)
+        T[:, idx] = (T[idx, :].T if self._symmetric else
+                     self.travel.minutes(xs[:, None], ys[:, None], xs[idx][None, :], ys[idx][None, :]))
+        known = np.array([self.pickup_start.get(r, math.nan) for r in local] + [self.pickup_start.get(p.req, math.nan)],
+                         dtype=float)
+        return T, earliest, latest, pickup, pax, max_ride, desired, rid, known, svc
+
+    def _reselect(self, v: _Vehicle, x0: float, y0: float, p: _Stop, d: _Stop) -> tuple:
+        """The vehicle's kernel arrays for its current plan (two free slots at the end): selected
+        from the arrays it holds when every stop is among them, else computed afresh."""
+        plan, cache = v.plan, v.cache
+        local = list(dict.fromkeys(s.req for s in plan))
+        pos = {id(s): k for k, s in enumerate(cache[0])} if cache is not None else {}
+        ks = [pos.get(id(s), -1) for s in plan]
+        if cache is None or -1 in ks:
+            arrays = self._arrays(x0, y0, plan + [p, d])
+            if not arrays[0].flags.writeable:  # a model may hand back a read-only view
+                arrays = (arrays[0].copy(), *arrays[1:])
+            xs = np.array([x0] + [s.x for s in plan] + [p.x, d.x])
+            ys = np.array([y0] + [s.y for s in plan] + [p.y, d.y])
+        else:
+            old, xs_old, ys_old = cache[1], cache[2], cache[3]
+            sel = np.array([0] + [k + 1 for k in ks] + [0, 0])
+            T = old[0][np.ix_(sel, sel)]
+            take = np.array(ks + [0, 0], dtype=np.int64)
+            earliest, latest, pickup, pax, max_ride, desired, svc = (old[k][take] for k in (1, 2, 3, 4, 5, 6, 9))
+            number = {r: n for n, r in enumerate(local)}
+            rid = np.array([number[s.req] for s in plan] + [0, 0], dtype=np.int64)
+            arrays = (T, earliest, latest, pickup, pax, max_ride, desired, rid, old[8], svc)  # known: per call
+            xs, ys = xs_old[sel], ys_old[sel]
+        v.cache = (list(plan) + [p, d], arrays, xs, ys, local)
+        return v.cache
 
     def _arrays(self, x0: float, y0: float, seq: list[_Stop]) -> _KernelArrays:
         """The kernels' view of a stop sequence from an anchor: travel table (anchor first),
@@ -456,7 +547,7 @@ class _Day:
 
     def service_of(self, s: _Stop) -> float:
         """Minutes a van spends at stop ``s`` (boarding/alighting, or a driver's break)."""
-        return self.rules.dwell if math.isnan(s.service) else s.service
+        return self.dwell if math.isnan(s.service) else s.service
 
     def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
         """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
@@ -608,12 +699,10 @@ class _Day:
     def _reposition_coverage(self, now: float, demand: dict[str, float],
                              centroids: dict[str, tuple[float, float]]) -> None:
         """Joint choice of waiting points for the idle vehicles (see ``DispatchRules``)."""
-        zones = sorted(centroids)
+        zones, wx, wy, between = self._waiting_points(centroids)
         lam = np.array([max(0.0, float(demand.get(z, 0.0))) for z in zones])
         if lam.sum() <= 0:
             return
-        wx = np.array([centroids[z][0] for z in zones])
-        wy = np.array([centroids[z][1] for z in zones])
         reach_fixed = np.full(len(zones), math.inf)
         idle: list[_Vehicle] = []
         for v in self.vehicles:
@@ -628,38 +717,72 @@ class _Day:
         if not idle:
             return
         # options per idle vehicle: stay (index 0) or a waiting point it can reach in its slack
+        # (each waiting point's test is _slack_ok's, for all of them at once: same numbers)
         options: list[list[tuple[float, float]]] = []
         reach: list[np.ndarray] = []
         move: list[np.ndarray] = []
         for v in idle:
             t0 = max(now, v.t_avail)
-            xy = [(v.x, v.y)] + [(float(wx[j]), float(wy[j])) for j in range(len(zones))
-                                 if self._slack_ok(v, t0, float(wx[j]), float(wy[j]))]
-            options.append(xy)
-            reach.append(np.array([np.asarray(self.travel.minutes(x, y, wx, wy), float) for x, y in xy]))
-            move.append(np.array([self.leg_min(v.x, v.y, x, y) for x, y in xy]))
-        n_choices = math.prod(len(o) for o in options)
-        if n_choices <= self.rules.max_enumeration:
-            # all combinations in lexicographic order: the first minimum prefers staying
-            grids = np.meshgrid(*[np.arange(len(o)) for o in options], indexing="ij")
-            combo = np.stack([g.ravel() for g in grids], axis=1)
-            cover = np.broadcast_to(reach_fixed, (len(combo), len(zones)))
-            cost = np.zeros(len(combo))
-            for i in range(len(idle)):
-                cover = np.minimum(cover, reach[i][combo[:, i]])
-                cost += self.rules.move_weight * move[i][combo[:, i]]
-            # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
-            # last bits, and near-ties between waiting points would then be chosen differently
-            cost += (cover * lam).sum(axis=1)
-            choice = combo[int(np.argmin(cost))]
+            out = np.asarray(self.travel.minutes(v.x, v.y, wx, wy), float)
+            if v.plan:
+                s = v.plan[0]
+                planned = max(s.earliest, t0 + self.leg_min(v.x, v.y, s.x, s.y))
+                back = np.asarray(self.travel.minutes(wx, wy, s.x, s.y), float)
+                via = t0 + out + self.rules.slack_min_stay_min + back
+                fits = np.flatnonzero(via <= planned + 1e-9)
+            else:
+                fits = np.arange(len(zones))
+            options.append([(v.x, v.y)] + [(float(wx[j]), float(wy[j])) for j in fits])
+            reach.append(np.vstack([out[None, :], between[fits]]))
+            move.append(np.r_[self.leg_min(v.x, v.y, v.x, v.y), out[fits]])
+        # the choice is a function of the options, the fixed reach and the demand: between two
+        # requests these are often unchanged (idle vans staying where they wait), so it is kept
+        key = (tuple(xy for o in options for xy in o), tuple(len(o) for o in options), reach_fixed.tobytes(),
+               lam.tobytes())
+        if key in self._chosen:
+            choice = self._chosen[key]
         else:
-            choice = self._coordinate_descent(reach_fixed, reach, move, lam)
+            choice = self._choose(options, reach_fixed, reach, move, lam)
+            if len(self._chosen) >= 4096:
+                self._chosen.clear()
+            self._chosen[key] = choice
         for v, xy, k in zip(idle, options, choice, strict=True):
             tx, ty = xy[int(k)]
             if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
             t0 = max(now, v.t_avail)
             v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
+
+    def _choose(self, options: list[list[tuple[float, float]]], reach_fixed: np.ndarray, reach: list[np.ndarray],
+                move: list[np.ndarray], lam: np.ndarray) -> np.ndarray:
+        """The option (index) per idle vehicle with the least rider-minutes of reach plus
+        ``move_weight`` × minutes moved: every combination, or coordinate descent when too many."""
+        n_choices = math.prod(len(o) for o in options)
+        if n_choices <= self.rules.max_enumeration:
+            # all combinations in lexicographic order: the first minimum prefers staying
+            combo = _combinations(tuple(len(o) for o in options))
+            cover = np.broadcast_to(reach_fixed, (len(combo), len(reach_fixed)))
+            cost = np.zeros(len(combo))
+            for i in range(len(options)):
+                cover = np.minimum(cover, reach[i][combo[:, i]])
+                cost += self.rules.move_weight * move[i][combo[:, i]]
+            # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
+            # last bits, and near-ties between waiting points would then be chosen differently
+            cost += (cover * lam).sum(axis=1)
+            return combo[int(np.argmin(cost))]
+        return self._coordinate_descent(reach_fixed, reach, move, lam)
+
+    def _waiting_points(self, centroids: dict[str, tuple[float, float]]) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                                               np.ndarray]:
+        """Zones (sorted), their waiting points' x and y, and the minutes between every two
+        (row = from): computed once per set of waiting points."""
+        if self._waiting is None or self._waiting[0] is not centroids:
+            zones = sorted(centroids)
+            wx = np.array([centroids[z][0] for z in zones])
+            wy = np.array([centroids[z][1] for z in zones])
+            between = np.asarray(self.travel.minutes(wx[:, None], wy[:, None], wx[None, :], wy[None, :]), float)
+            self._waiting = (centroids, zones, wx, wy, between)
+        return self._waiting[1:]
 
     def _coordinate_descent(self, reach_fixed: np.ndarray, reach: list[np.ndarray], move: list[np.ndarray],
                             lam: np.ndarray) -> np.ndarray:
@@ -811,18 +934,36 @@ class _ZoneDemand:
 
     by_hour: dict[pd.Timestamp, dict[str, float]]
     centroids: dict[str, tuple[float, float]]
+    _hours: dict[tuple[pd.Timestamp, int], dict[str, float]] = field(default_factory=dict)  # by (day, hour)
 
     @classmethod
     def of(cls, policy: str, zone_demand: pd.DataFrame | None, zone_centroids: pd.DataFrame | None) -> _ZoneDemand:
         if policy not in ("forecast", "oracle"):
-            return cls({}, {})
+            return cls({}, {}, {})
         if zone_demand is None or zone_centroids is None:
             raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
-        by_hour = {pd.Timestamp(hour): dict(zip(grp["zone"].astype(str), grp["expected"].astype(float), strict=True))
-                   for hour, grp in zone_demand.groupby("hour", sort=True)}
+        # one pass over sorted arrays (a groupby with pandas per hour cost more than the simulation)
+        zd = zone_demand[zone_demand["hour"].notna()].sort_values("hour", kind="stable")
+        hours = zd["hour"].to_numpy()
+        zones = zd["zone"].astype(str).to_numpy()
+        expected = zd["expected"].astype(float).to_numpy()
+        cuts = np.r_[0, np.flatnonzero(hours[1:] != hours[:-1]) + 1, len(hours)] if len(hours) else np.zeros(1, int)
+        by_hour = {pd.Timestamp(hours[lo]): dict(zip(zones[lo:hi].tolist(), expected[lo:hi].tolist(), strict=True))
+                   for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)}
         centroids = {str(z): (float(x), float(y))
                      for z, x, y in zone_centroids[["zone", "x", "y"]].itertuples(index=False)}
-        return cls(by_hour, centroids)
+        return cls(by_hour, centroids, {})
+
+    def at(self, day: pd.Timestamp, minute: float) -> dict[str, float]:
+        """Expected demand of the hour that holds ``minute`` of ``day`` (empty when unknown)."""
+        hour = math.floor(minute / 60.0)
+        if not 1e-6 < minute - 60.0 * hour < 60.0 - 1e-6:
+            # next to an hour's start: the timestamp's own rounding decides, as it always did
+            return self.by_hour.get((day + pd.Timedelta(minutes=minute)).floor("h"), {})
+        key = (day, hour)
+        if key not in self._hours:
+            self._hours[key] = self.by_hour.get(day + pd.Timedelta(hours=hour), {})
+        return self._hours[key]
 
 
 @dataclass
@@ -910,8 +1051,7 @@ class _Replay:
             if policy == "depot":
                 sim.return_to_depot(now)
             elif policy != "none":
-                hour = sim.day + pd.Timedelta(minutes=now + rules.lookahead_min)
-                sim.reposition(now, demand.by_hour.get(hour.floor("h"), {}), demand.centroids)
+                sim.reposition(now, demand.at(sim.day, now + rules.lookahead_min), demand.centroids)
             if not (open_min <= self.desired_min[r] <= close_min):
                 self.reason[r] = "運行時間外"
                 continue
