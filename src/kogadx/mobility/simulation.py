@@ -259,6 +259,31 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
 
 
 @_compiled
+def _step(e, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup, pax, max_ride, desired, rid,
+          svc, picked):  # pragma: no cover - compiled
+    """One stop ``e`` of :func:`_schedule` from the state (t, prev, load, drive, wait): the same
+    operations in the same order. Returns (ok, t, prev, load, drive, wait); ok 0 = late,
+    1 = over capacity, 2 = ride limit broken, 3 = served."""
+    leg = T[prev, e + 1]
+    if pax[e] > 0:
+        drive += leg
+    t = max(earliest[e], t + leg)
+    if t > latest[e] + 1e-9:
+        return 0, t, prev, load, drive, wait
+    if pickup[e]:
+        load += pax[e]
+        if load > cap:
+            return 1, t, prev, load, drive, wait
+        picked[rid[e]] = t
+        wait += t - desired[e]
+    else:
+        load -= pax[e]
+        if t - picked[rid[e]] - dwell > max_ride[e] + 1e-9:
+            return 2, t, prev, load, drive, wait
+    return 3, t + svc[e], e + 1, load, drive, wait
+
+
+@_compiled
 def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
                     desired, rid, known, svc, best0):  # pragma: no cover - compiled
     """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
@@ -266,7 +291,14 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     (the best of the vehicles before). Returns (added cost, i, j, offered pick-up); i = -1
     when none. Pruning (exact when travel times obey the triangle inequality, as the
     straight-line model does): a later pick-up position cannot make the new pick-up
-    earlier, and a later drop-off position cannot shorten its ride."""
+    earlier, and a later drop-off position cannot shorten its ride.
+
+    Each candidate order stops[:i] + [p] + stops[i:j] + [d] + stops[j:] is scheduled as
+    :func:`_schedule` would, but the common part is kept: the state after stops[:i] (for every
+    i) and after p and stops[i:j] (for every j), so only d and stops[j:] are driven per
+    candidate — the same operations in the same order on the same numbers, so the same result
+    and the same verdicts (a late new pick-up ends the search, a broken ride limit of the new
+    rider ends the drop-off positions of that pick-up position)."""
     picked = np.empty(len(known))
     order = np.empty(m + 2, dtype=np.int64)
     for q in range(m):
@@ -276,41 +308,73 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     if code != 3:
         old_cost = 0.0
     best, bi, bj, offer = best0, -1, -1, math.nan
+    for q in range(len(known)):
+        picked[q] = known[q]
+    # prefix state: stops[:i] driven
+    pt, pprev, pload, pdrive, pwait = base, 0, load0, 0.0, 0.0
+    for q in range(first):
+        ok, pt, pprev, pload, pdrive, pwait = _step(q, pt, pprev, pload, pdrive, pwait, T, cap, dwell, earliest,
+                                                    latest, pickup, pax, max_ride, desired, rid, svc, picked)
+        if ok != 3:
+            return best, bi, bj, offer  # every order fails before the new pick-up
     for i in range(first, m + 1):
-        late = False
-        for j in range(i, m + 1):
-            # order = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
-            n = 0
-            for q in range(i):
-                order[n] = q
-                n += 1
-            order[n] = m
-            n += 1
-            for q in range(i, j):
-                order[n] = q
-                n += 1
-            order[n] = m + 1
-            n += 1
-            for q in range(j, m):
-                order[n] = q
-                n += 1
-            code, cost, t_new = _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest,
-                                          pickup, pax, max_ride, desired, rid, known, svc, picked, m, m + 1)
-            if code == 1:
-                late = True
-                break
-            if code == 2:
-                break
-            if code != 3:
-                continue
-            delta = cost - old_cost
-            if delta < best - 1e-9:
-                best, bi, bj, offer = delta, i, j, t_new
-        if late:
-            break
+        if i > first:
+            ok, pt, pprev, pload, pdrive, pwait = _step(i - 1, pt, pprev, pload, pdrive, pwait, T, cap, dwell,
+                                                        earliest, latest, pickup, pax, max_ride, desired, rid, svc,
+                                                        picked)
+            if ok != 3:
+                break  # this and every later pick-up position fail before the new pick-up
+        # the new pick-up
+        ok, mt, mprev, mload, mdrive, mwait = _step(m, pt, pprev, pload, pdrive, pwait, T, cap, dwell, earliest,
+                                                    latest, pickup, pax, max_ride, desired, rid, svc, picked)
+        if ok == 0:
+            break  # late: no later pick-up position makes it earlier
+        if ok == 3:
+            best, bi, bj, offer = _drop_positions(i, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, wait_weight,
+                                                  earliest, latest, pickup, pax, max_ride, desired, rid, svc, picked,
+                                                  old_cost, best, bi, bj, offer)
     return best, bi, bj, offer
 
 
+@_compiled
+def _drop_positions(i, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, wait_weight, earliest, latest, pickup, pax,
+                    max_ride, desired, rid, svc, picked, old_cost, best, bi, bj, offer):  # pragma: no cover - compiled
+    """The drop-off positions j ≥ i after the new pick-up at position i (state after it: mt …):
+    the best (added cost, i, j, offer) so far, updated as :func:`_best_insertion` describes."""
+    t_new = picked[rid[m]]
+    for j in range(i, m + 1):
+        if j > i:
+            ok, mt, mprev, mload, mdrive, mwait = _step(j - 1, mt, mprev, mload, mdrive, mwait, T, cap, dwell,
+                                                        earliest, latest, pickup, pax, max_ride, desired, rid, svc,
+                                                        picked)
+            if ok != 3:
+                break  # every later drop-off position fails at the same stop
+        ok, drive, wait = _rest(j, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, earliest, latest, pickup, pax,
+                                max_ride, desired, rid, svc, picked)
+        if ok == 2:
+            break  # the new rider's ride only grows with a later drop-off position
+        if ok == 3:
+            delta = drive + wait_weight * wait - old_cost
+            if delta < best - 1e-9:
+                best, bi, bj, offer = delta, i, j, t_new
+    return best, bi, bj, offer
+
+
+@_compiled
+def _rest(j, m, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup, pax, max_ride, desired, rid,
+          svc, picked):  # pragma: no cover - compiled
+    """The new drop-off then stops[j:] from the state given: (3, drive, wait) when all are
+    served, 2 when the new rider's ride limit breaks, 0 for any other failure."""
+    ok, t, prev, load, drive, wait = _step(m + 1, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup,
+                                           pax, max_ride, desired, rid, svc, picked)
+    if ok != 3:
+        return (2 if ok == 2 else 0), drive, wait
+    for q in range(j, m):
+        ok, t, prev, load, drive, wait = _step(q, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup,
+                                               pax, max_ride, desired, rid, svc, picked)
+        if ok != 3:
+            return 0, drive, wait
+    return 3, drive, wait
 
 
 # travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up,
@@ -340,17 +404,19 @@ def _memo_leg(leg: Callable[[float, float, float, float], float],
     return memo_leg
 
 
-_COMBINATIONS: dict[tuple[int, ...], np.ndarray] = {}
+_COMBINATIONS: dict[tuple[int, ...], tuple[np.ndarray, list[np.ndarray]]] = {}
 
 
-def _combinations(sizes: tuple[int, ...]) -> np.ndarray:
+def _combinations(sizes: tuple[int, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Every combination of one option per vehicle (``sizes`` options each), lexicographic:
-    one row per combination. Kept per ``sizes`` (the same few shapes recur all day)."""
+    one row per combination, and each vehicle's column on its own. Kept per ``sizes`` (the
+    same few shapes recur all day)."""
     if sizes not in _COMBINATIONS:
         if len(_COMBINATIONS) >= 512:
             _COMBINATIONS.clear()
         grids = np.meshgrid(*[np.arange(n) for n in sizes], indexing="ij")
-        _COMBINATIONS[sizes] = np.stack([g.ravel() for g in grids], axis=1)
+        combo = np.stack([g.ravel() for g in grids], axis=1)
+        _COMBINATIONS[sizes] = combo, [np.ascontiguousarray(combo[:, i]) for i in range(len(sizes))]
     return _COMBINATIONS[sizes]
 
 
@@ -760,12 +826,13 @@ class _Day:
         n_choices = math.prod(len(o) for o in options)
         if n_choices <= self.rules.max_enumeration:
             # all combinations in lexicographic order: the first minimum prefers staying
-            combo = _combinations(tuple(len(o) for o in options))
+            combo, columns = _combinations(tuple(len(o) for o in options))
             cover = np.broadcast_to(reach_fixed, (len(combo), len(reach_fixed)))
             cost = np.zeros(len(combo))
             for i in range(len(options)):
-                cover = np.minimum(cover, reach[i][combo[:, i]])
-                cost += self.rules.move_weight * move[i][combo[:, i]]
+                cover = np.minimum(cover, reach[i][columns[i]])
+                if self.rules.move_weight != 0.0:  # 0 × finite minutes adds exactly 0.0: skipped
+                    cost += self.rules.move_weight * move[i][columns[i]]
             # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
             # last bits, and near-ties between waiting points would then be chosen differently
             cost += (cover * lam).sum(axis=1)
