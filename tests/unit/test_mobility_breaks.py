@@ -46,6 +46,12 @@ def test_each_van_takes_its_break_at_the_depot_in_its_window_with_nobody_on_boar
     # without breaks the same day is served with at least as short waits
     free = simulate_dispatch(reqs, FLEET, DispatchRules(**{**RULES.__dict__, "break_min": 0.0}))
     assert free.kpis["wait_mean_min"] <= res.kpis["wait_mean_min"] + 1e-9
+    # revenue hours leave the breaks out: 2 vans × 4 h − 2 × 45 min = 6.5 h; per vehicle-hour keeps all 8 h
+    n = res.kpis["n_served"]
+    assert n > 10
+    assert abs(res.kpis["rides_per_vehicle_revenue_hour"] - n / 6.5) < 1e-9
+    assert abs(res.kpis["rides_per_vehicle_hour"] - n / 8.0) < 1e-9
+    assert abs(free.kpis["rides_per_vehicle_revenue_hour"] - free.kpis["n_served"] / 8.0) < 1e-9
 
 
 def test_executed_plans_keep_the_break():

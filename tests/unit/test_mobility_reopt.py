@@ -72,3 +72,20 @@ def test_reoptimise_keeps_riders_on_board_on_their_van():
     assert 5 in [s.req for s in west.plan] and 5 not in [s.req for s in east.plan]
     for v in day.vehicles:
         assert day.plan_cost(v, 552.0, v.plan) is not None
+
+
+def test_resolve_sees_the_ride_limit_of_a_rider_already_on_board():
+    """The open problem has no pick-up for a rider on board: the ride limit must come as the
+    drop-off's deadline (pick-up start + dwell + limit), or the solver delays the drop-off."""
+    travel = StraightLineTravelTime(1.3, 20.0)
+    fleet = Fleet(n_vehicles=2, depot_x=0, depot_y=0, capacity=8, service_start_hour=9, service_end_hour=17)
+    day = _Day(fleet, RULES, travel, DAY)
+    west, east = day.vehicles
+    west.load = 1
+    day.pickup_start[5] = 550.0
+    west.plan = [_stop(0, True, 0, 300, 600, 615, 600), _stop(5, False, 4000, 200, 0), _stop(0, False, 0, 900, 0)]
+    east.plan = [_stop(1, True, 4000, 300, 600, 615, 600), _stop(1, False, 4000, 900, 0)]
+    stops = west.plan + east.plan
+    problem = day._open_problem(552.0, stops)
+    # the rider on board: 550 + dwell 1 + limit 60 (see _stop); the others keep their own latest
+    np.testing.assert_allclose(problem.latest, [615.0, 611.0, np.inf, 615.0, np.inf])

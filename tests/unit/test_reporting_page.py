@@ -192,7 +192,7 @@ def test_norute_decision_page_costs_each_fleet_from_the_grid():
 
     def row(n, served, p95, per_hour):
         return {"demand_factor": 1.0, "n_vehicles": n, "served_rate": served, "ride_now_wait_mean_min": 3.0,
-                "wait_p95_min": p95, "rides_per_vehicle_revenue_hour": per_hour}
+                "wait_p95_min": p95, "rides_per_vehicle_hour": per_hour}
 
     dispatch = {"grid": {"rows": [row(4, 1.0, 6.0, 2.0), row(2, 0.9, 20.0, 4.0), row(3, 0.97, 12.0, 2.5),
                                   {**row(3, 0.5, 40.0, 9.0), "demand_factor": 6.0}]}}

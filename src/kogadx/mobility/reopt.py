@@ -18,6 +18,13 @@ improve them in the model) and runs a greedy local search to its local optimum: 
 limit decides the result, so it is deterministic on any machine (``time_limit_s`` is a
 safety stop only). The simulator re-checks the answer with its own exact schedule and adopts
 it only when every promise holds and the cost falls.
+
+The solver may hold a van back before a pick-up (slack) so that a rider picked up earlier is not
+left on board too long; the simulator's plans have no such slack (a van leaves at once and waits
+only at a stop it reaches early). So where the plan as it stands would break a promise, the
+solver's pick-up times become the pick-ups' earliest starts (:meth:`kogadx.mobility.simulation.
+_Day.reoptimise`): the van then waits at the pick-up as the solver planned, and every promise the
+solver kept holds with the exact times too.
 """
 
 from __future__ import annotations
@@ -65,8 +72,17 @@ class OpenProblem:
     service: np.ndarray | None = None  # minutes at each stop (a driver's break is longer); None = dwell
 
 
-def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[int]] | None:
-    """New plans (stop indices per van) for the open stops, or None when the solver finds none."""
+@dataclass(frozen=True)
+class Resolution:
+    """The re-solve's answer: ``routes`` (stop indices per van) and ``start`` (minutes, per stop):
+    the start of service at each stop in the solver's schedule, which keeps every promise."""
+
+    routes: list[list[int]]
+    start: np.ndarray
+
+
+def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> Resolution | None:
+    """New plans for the open stops with their schedule, or None when the solver finds none."""
     v_n, s_n = len(problem.base), len(problem.earliest)
     end = v_n + s_n  # one shared open end: arriving there costs and takes nothing
     manager = pywrapcp.RoutingIndexManager(v_n + s_n + 1, v_n, list(range(v_n)), [end] * v_n)
@@ -136,11 +152,14 @@ def resolve_open(problem: OpenProblem, time_limit_s: float = 5.0) -> list[list[i
     if assignment is None:
         return None
     out = []
+    start = np.full(s_n, np.nan)
     for v in range(v_n):
         idx = assignment.Value(routing.NextVar(routing.Start(v)))
         route = []
         while not routing.IsEnd(idx):
             route.append(manager.IndexToNode(idx) - v_n)
+            # integer times are never earlier than the exact ones (travel rounded up)
+            start[route[-1]] = assignment.Min(tdim.CumulVar(idx)) / SCALE
             idx = assignment.Value(routing.NextVar(idx))
         out.append(route)
-    return out
+    return Resolution(out, start)

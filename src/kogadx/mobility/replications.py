@@ -230,7 +230,8 @@ class _ReoptJob:
         base = self.service.simulate(reqs)
         reopt = self.service.simulate(reqs, reopt_interval_min=self.interval_min)
         return {"k": self.k, "insertion": {key: base.kpis[key] for key in REOPT_KPIS},
-                "reopt": {key: reopt.kpis[key] for key in (*REOPT_KPIS, "n_reoptimised")}}
+                "reopt": {key: reopt.kpis[key]
+                          for key in (*REOPT_KPIS, "n_reopt_solves", "n_reoptimised", "n_reopt_refused")}}
 
 
 def _run_reopt(job: _ReoptJob) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time as _time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
@@ -198,6 +198,8 @@ class _Vehicle:
     plan: list[_Stop] = field(default_factory=list)
     # repositioning leg (x0, y0, t0, x1, y1, t1) or None
     repos: tuple | None = None
+    # the insertion kernels' arrays of the current plan (see _Day._insertion_arrays)
+    cache: tuple | None = field(default=None, repr=False, compare=False)
 
 
 # --------------------------------------------------------------------------- insertion kernel
@@ -257,6 +259,31 @@ def _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, lates
 
 
 @_compiled
+def _step(e, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup, pax, max_ride, desired, rid,
+          svc, picked):  # pragma: no cover - compiled
+    """One stop ``e`` of :func:`_schedule` from the state (t, prev, load, drive, wait): the same
+    operations in the same order. Returns (ok, t, prev, load, drive, wait); ok 0 = late,
+    1 = over capacity, 2 = ride limit broken, 3 = served."""
+    leg = T[prev, e + 1]
+    if pax[e] > 0:
+        drive += leg
+    t = max(earliest[e], t + leg)
+    if t > latest[e] + 1e-9:
+        return 0, t, prev, load, drive, wait
+    if pickup[e]:
+        load += pax[e]
+        if load > cap:
+            return 1, t, prev, load, drive, wait
+        picked[rid[e]] = t
+        wait += t - desired[e]
+    else:
+        load -= pax[e]
+        if t - picked[rid[e]] - dwell > max_ride[e] + 1e-9:
+            return 2, t, prev, load, drive, wait
+    return 3, t + svc[e], e + 1, load, drive, wait
+
+
+@_compiled
 def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest, latest, pickup, pax, max_ride,
                     desired, rid, known, svc, best0):  # pragma: no cover - compiled
     """Cheapest feasible (pick-up position i, drop-off position j) of the new request in a
@@ -264,7 +291,14 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     (the best of the vehicles before). Returns (added cost, i, j, offered pick-up); i = -1
     when none. Pruning (exact when travel times obey the triangle inequality, as the
     straight-line model does): a later pick-up position cannot make the new pick-up
-    earlier, and a later drop-off position cannot shorten its ride."""
+    earlier, and a later drop-off position cannot shorten its ride.
+
+    Each candidate order stops[:i] + [p] + stops[i:j] + [d] + stops[j:] is scheduled as
+    :func:`_schedule` would, but the common part is kept: the state after stops[:i] (for every
+    i) and after p and stops[i:j] (for every j), so only d and stops[j:] are driven per
+    candidate — the same operations in the same order on the same numbers, so the same result
+    and the same verdicts (a late new pick-up ends the search, a broken ride limit of the new
+    rider ends the drop-off positions of that pick-up position)."""
     picked = np.empty(len(known))
     order = np.empty(m + 2, dtype=np.int64)
     for q in range(m):
@@ -274,41 +308,73 @@ def _best_insertion(T, m, first, base, load0, cap, dwell, wait_weight, earliest,
     if code != 3:
         old_cost = 0.0
     best, bi, bj, offer = best0, -1, -1, math.nan
+    for q in range(len(known)):
+        picked[q] = known[q]
+    # prefix state: stops[:i] driven
+    pt, pprev, pload, pdrive, pwait = base, 0, load0, 0.0, 0.0
+    for q in range(first):
+        ok, pt, pprev, pload, pdrive, pwait = _step(q, pt, pprev, pload, pdrive, pwait, T, cap, dwell, earliest,
+                                                    latest, pickup, pax, max_ride, desired, rid, svc, picked)
+        if ok != 3:
+            return best, bi, bj, offer  # every order fails before the new pick-up
     for i in range(first, m + 1):
-        late = False
-        for j in range(i, m + 1):
-            # order = stops[:i] + [p] + stops[i:j] + [d] + stops[j:]
-            n = 0
-            for q in range(i):
-                order[n] = q
-                n += 1
-            order[n] = m
-            n += 1
-            for q in range(i, j):
-                order[n] = q
-                n += 1
-            order[n] = m + 1
-            n += 1
-            for q in range(j, m):
-                order[n] = q
-                n += 1
-            code, cost, t_new = _schedule(order, n, T, base, load0, cap, dwell, wait_weight, earliest, latest,
-                                          pickup, pax, max_ride, desired, rid, known, svc, picked, m, m + 1)
-            if code == 1:
-                late = True
-                break
-            if code == 2:
-                break
-            if code != 3:
-                continue
-            delta = cost - old_cost
-            if delta < best - 1e-9:
-                best, bi, bj, offer = delta, i, j, t_new
-        if late:
-            break
+        if i > first:
+            ok, pt, pprev, pload, pdrive, pwait = _step(i - 1, pt, pprev, pload, pdrive, pwait, T, cap, dwell,
+                                                        earliest, latest, pickup, pax, max_ride, desired, rid, svc,
+                                                        picked)
+            if ok != 3:
+                break  # this and every later pick-up position fail before the new pick-up
+        # the new pick-up
+        ok, mt, mprev, mload, mdrive, mwait = _step(m, pt, pprev, pload, pdrive, pwait, T, cap, dwell, earliest,
+                                                    latest, pickup, pax, max_ride, desired, rid, svc, picked)
+        if ok == 0:
+            break  # late: no later pick-up position makes it earlier
+        if ok == 3:
+            best, bi, bj, offer = _drop_positions(i, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, wait_weight,
+                                                  earliest, latest, pickup, pax, max_ride, desired, rid, svc, picked,
+                                                  old_cost, best, bi, bj, offer)
     return best, bi, bj, offer
 
 
+@_compiled
+def _drop_positions(i, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, wait_weight, earliest, latest, pickup, pax,
+                    max_ride, desired, rid, svc, picked, old_cost, best, bi, bj, offer):  # pragma: no cover - compiled
+    """The drop-off positions j ≥ i after the new pick-up at position i (state after it: mt …):
+    the best (added cost, i, j, offer) so far, updated as :func:`_best_insertion` describes."""
+    t_new = picked[rid[m]]
+    for j in range(i, m + 1):
+        if j > i:
+            ok, mt, mprev, mload, mdrive, mwait = _step(j - 1, mt, mprev, mload, mdrive, mwait, T, cap, dwell,
+                                                        earliest, latest, pickup, pax, max_ride, desired, rid, svc,
+                                                        picked)
+            if ok != 3:
+                break  # every later drop-off position fails at the same stop
+        ok, drive, wait = _rest(j, m, mt, mprev, mload, mdrive, mwait, T, cap, dwell, earliest, latest, pickup, pax,
+                                max_ride, desired, rid, svc, picked)
+        if ok == 2:
+            break  # the new rider's ride only grows with a later drop-off position
+        if ok == 3:
+            delta = drive + wait_weight * wait - old_cost
+            if delta < best - 1e-9:
+                best, bi, bj, offer = delta, i, j, t_new
+    return best, bi, bj, offer
+
+
+@_compiled
+def _rest(j, m, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup, pax, max_ride, desired, rid,
+          svc, picked):  # pragma: no cover - compiled
+    """The new drop-off then stops[j:] from the state given: (3, drive, wait) when all are
+    served, 2 when the new rider's ride limit breaks, 0 for any other failure."""
+    ok, t, prev, load, drive, wait = _step(m + 1, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup,
+                                           pax, max_ride, desired, rid, svc, picked)
+    if ok != 3:
+        return (2 if ok == 2 else 0), drive, wait
+    for q in range(j, m):
+        ok, t, prev, load, drive, wait = _step(q, t, prev, load, drive, wait, T, cap, dwell, earliest, latest, pickup,
+                                               pax, max_ride, desired, rid, svc, picked)
+        if ok != 3:
+            return 0, drive, wait
+    return 3, drive, wait
 
 
 # travel table, earliest, latest, pick-up flag, party size, ride limit, desired, request number, known pick-up,
@@ -317,12 +383,51 @@ _KernelArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
                       np.ndarray, np.ndarray]
 
 
+# Minutes of single legs already computed, per straight-line model: the vans drive between the
+# same stops and waiting points again and again, and a dict look-up costs a fraction of hypot's
+# numpy call. Same values (they are the first computation's), so nothing downstream changes.
+_LEG_MEMO: dict[StraightLineTravelTime, dict[tuple[float, float, float, float], float]] = {}
+_LEG_MEMO_MAX = 1_000_000
+
+
+def _memo_leg(leg: Callable[[float, float, float, float], float],
+              memo: dict[tuple[float, float, float, float], float]) -> Callable[[float, float, float, float], float]:
+    """``leg`` with its results kept in ``memo`` (emptied when it grows past ``_LEG_MEMO_MAX``)."""
+    def memo_leg(ax: float, ay: float, bx: float, by: float) -> float:
+        key = (ax, ay, bx, by)
+        out = memo.get(key)
+        if out is None:
+            if len(memo) >= _LEG_MEMO_MAX:
+                memo.clear()
+            out = memo[key] = leg(ax, ay, bx, by)
+        return out
+    return memo_leg
+
+
+_COMBINATIONS: dict[tuple[int, ...], tuple[np.ndarray, list[np.ndarray]]] = {}
+
+
+def _combinations(sizes: tuple[int, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Every combination of one option per vehicle (``sizes`` options each), lexicographic:
+    one row per combination, and each vehicle's column on its own. Kept per ``sizes`` (the
+    same few shapes recur all day)."""
+    if sizes not in _COMBINATIONS:
+        if len(_COMBINATIONS) >= 512:
+            _COMBINATIONS.clear()
+        grids = np.meshgrid(*[np.arange(n) for n in sizes], indexing="ij")
+        combo = np.stack([g.ravel() for g in grids], axis=1)
+        _COMBINATIONS[sizes] = combo, [np.ascontiguousarray(combo[:, i]) for i in range(len(sizes))]
+    return _COMBINATIONS[sizes]
+
+
 class _Day:
     """State of one simulated service day (minutes since midnight)."""
 
     def __init__(self, fleet: Fleet, rules: DispatchRules, travel: TravelTimeModel, day: pd.Timestamp,
                  start_hour: float | None = None):
         self.fleet, self.rules, self.travel, self.day = fleet, rules, travel, day
+        self.dwell = rules.dwell  # a property that checks the setting: read once
+        self._symmetric = isinstance(travel, StraightLineTravelTime)
         t0 = (fleet.service_start_hour if start_hour is None else start_hour) * 60
         self.vehicles = [_Vehicle(v, fleet.depot_x, fleet.depot_y, t0) for v in range(fleet.n_vehicles)]
         self.breaks: list[tuple] = []  # (day, vehicle, start, end, x, y) of drivers' breaks taken
@@ -337,8 +442,12 @@ class _Day:
         self.assigned: dict[int, int] = {}
         self.offer: dict[int, float] = {}
         self.legs: list[tuple] = []
+        self._waiting: tuple | None = None  # see _waiting_points
+        self._chosen: dict[tuple, np.ndarray] = {}  # waiting points chosen, by what the choice depends on
+        self.n_solves = 0  # re-solves run (re-optimisation)
+        self.n_refused = 0  # re-solved plans the exact check refused (a promise broken when driven)
         if isinstance(travel, StraightLineTravelTime):
-            self.leg_min, self.leg_km = travel.leg_min, travel.leg_km
+            self.leg_min, self.leg_km = _memo_leg(travel.leg_min, _LEG_MEMO.setdefault(travel, {})), travel.leg_km
         else:
             self.leg_min = lambda ax, ay, bx, by: float(travel.minutes(ax, ay, bx, by))
             self.leg_km = lambda ax, ay, bx, by: float(travel.km(ax, ay, bx, by))
@@ -409,15 +518,14 @@ class _Day:
         ``p.desired`` declines a later offer (returns None, nothing is committed).
         Returns True when inserted, False when no vehicle can keep every promise."""
         best = None
+        cap, dwell, weight = int(self.fleet.capacity), float(self.dwell), float(self.rules.wait_weight)
         for v in self.vehicles:
             x0, y0, base, committed = self._anchor(v, now)
             stops = v.plan
             m = len(stops)
-            seq = stops + [p, d]
-            arrays = self._arrays(x0, y0, seq)
+            arrays = self._insertion_arrays(v, x0, y0, p, d)
             delta, i, j, offer = _best_insertion(
-                arrays[0], m, 1 if committed else 0, float(base), int(v.load), int(self.fleet.capacity),
-                float(self.rules.dwell), float(self.rules.wait_weight), *arrays[1:],
+                arrays[0], m, 1 if committed else 0, float(base), int(v.load), cap, dwell, weight, *arrays[1:],
                 math.inf if best is None else float(best[0]))
             if i >= 0:
                 best = (delta, v.vid, stops[:i] + [p] + stops[i:j] + [d] + stops[j:], offer)
@@ -435,6 +543,57 @@ class _Day:
         v.plan = best[2]
         self.assigned[req] = v.vid
         return True
+
+    def _insertion_arrays(self, v: _Vehicle, x0: float, y0: float, p: _Stop, d: _Stop) -> _KernelArrays:
+        """``_arrays(x0, y0, v.plan + [p, d])``, the plan's part kept on the vehicle between calls:
+        a plan that lost its first stops or gained a request is a selection of the stops the
+        vehicle's arrays already hold, so only the anchor's and the new stops' rows and columns of
+        the travel table are computed again (elementwise the same numbers)."""
+        plan, cache = v.plan, v.cache
+        m = len(plan)
+        if cache is None or len(cache[0]) != m + 2 or any(a is not b for a, b in zip(cache[0][:m], plan, strict=True)):
+            cache = self._reselect(v, x0, y0, p, d)
+        held, arrays, xs, ys, local = cache
+        T, earliest, latest, pickup, pax, max_ride, desired, rid, _, svc = arrays
+        xs[0], ys[0], xs[m + 1], ys[m + 1], xs[m + 2], ys[m + 2] = x0, y0, p.x, p.y, d.x, d.y
+        for k, s in ((m, p), (m + 1, d)):
+            held[k] = s
+            earliest[k], latest[k], pickup[k], pax[k] = s.earliest, s.latest, s.pickup, s.pax
+            max_ride[k], desired[k], rid[k], svc[k] = s.max_ride, s.desired, len(local), self.service_of(s)
+        idx = np.array([0, m + 1, m + 2])
+        T[idx, :] = self.travel.minutes(xs[idx][:, None], ys[idx][:, None], xs[None, :], ys[None, :])
+        # straight lines are the same both ways (b − a is exactly −(a − b), hypot ignores signs)
+        T[:, idx] = (T[idx, :].T if self._symmetric else
+                     self.travel.minutes(xs[:, None], ys[:, None], xs[idx][None, :], ys[idx][None, :]))
+        known = np.array([self.pickup_start.get(r, math.nan) for r in local] + [self.pickup_start.get(p.req, math.nan)],
+                         dtype=float)
+        return T, earliest, latest, pickup, pax, max_ride, desired, rid, known, svc
+
+    def _reselect(self, v: _Vehicle, x0: float, y0: float, p: _Stop, d: _Stop) -> tuple:
+        """The vehicle's kernel arrays for its current plan (two free slots at the end): selected
+        from the arrays it holds when every stop is among them, else computed afresh."""
+        plan, cache = v.plan, v.cache
+        local = list(dict.fromkeys(s.req for s in plan))
+        pos = {id(s): k for k, s in enumerate(cache[0])} if cache is not None else {}
+        ks = [pos.get(id(s), -1) for s in plan]
+        if cache is None or -1 in ks:
+            arrays = self._arrays(x0, y0, plan + [p, d])
+            if not arrays[0].flags.writeable:  # a model may hand back a read-only view
+                arrays = (arrays[0].copy(), *arrays[1:])
+            xs = np.array([x0] + [s.x for s in plan] + [p.x, d.x])
+            ys = np.array([y0] + [s.y for s in plan] + [p.y, d.y])
+        else:
+            old, xs_old, ys_old = cache[1], cache[2], cache[3]
+            sel = np.array([0] + [k + 1 for k in ks] + [0, 0])
+            T = old[0][np.ix_(sel, sel)]
+            take = np.array(ks + [0, 0], dtype=np.int64)
+            earliest, latest, pickup, pax, max_ride, desired, svc = (old[k][take] for k in (1, 2, 3, 4, 5, 6, 9))
+            number = {r: n for n, r in enumerate(local)}
+            rid = np.array([number[s.req] for s in plan] + [0, 0], dtype=np.int64)
+            arrays = (T, earliest, latest, pickup, pax, max_ride, desired, rid, old[8], svc)  # known: per call
+            xs, ys = xs_old[sel], ys_old[sel]
+        v.cache = (list(plan) + [p, d], arrays, xs, ys, local)
+        return v.cache
 
     def _arrays(self, x0: float, y0: float, seq: list[_Stop]) -> _KernelArrays:
         """The kernels' view of a stop sequence from an anchor: travel table (anchor first),
@@ -454,7 +613,7 @@ class _Day:
 
     def service_of(self, s: _Stop) -> float:
         """Minutes a van spends at stop ``s`` (boarding/alighting, or a driver's break)."""
-        return self.rules.dwell if math.isnan(s.service) else s.service
+        return self.dwell if math.isnan(s.service) else s.service
 
     def plan_cost(self, v: _Vehicle, now: float, seq: list[_Stop]) -> float | None:
         """The insertion cost (driving + wait_weight × wait) of ``seq`` as ``v``'s plan from
@@ -470,20 +629,30 @@ class _Day:
     def reoptimise(self, now: float, time_limit_s: float = 5.0) -> bool:
         """Re-solve every open stop of the day (:mod:`kogadx.mobility.reopt`); adopt the new
         plans when each keeps every promise and their total cost is lower. Returns True
-        when adopted."""
+        when adopted; a solver plan that breaks a promise when driven counts in ``n_refused``."""
         from kogadx.mobility.reopt import resolve_open
 
         stops = [s for v in self.vehicles for s in v.plan]
         if sum(s.pickup for s in stops) < 2:
             return False  # nothing to exchange
-        routes = resolve_open(self._open_problem(now, stops), time_limit_s)
-        if routes is None or sorted(k for r in routes for k in r) != list(range(len(stops))):
+        self.n_solves += 1
+        solved = resolve_open(self._open_problem(now, stops), time_limit_s)
+        if solved is None or sorted(k for r in solved.routes for k in r) != list(range(len(stops))):
             return False
         old_total, new_total, plans = 0.0, 0.0, []
-        for v, route in zip(self.vehicles, routes, strict=True):
+        for v, route in zip(self.vehicles, solved.routes, strict=True):
             seq = [stops[k] for k in route]
             old, new = self.plan_cost(v, now, v.plan), self.plan_cost(v, now, seq)
+            if new is None and seq:
+                # the van would pick someone up too early for a later ride limit: it waits at
+                # each pick-up until the solver's time (the first stop too, unless already on its way)
+                on_way = self._anchor(v, now)[3]
+                seq = [s if not s.pickup or (q == 0 and on_way) else
+                       replace(s, earliest=max(s.earliest, float(solved.start[k])))
+                       for q, (k, s) in enumerate(zip(route, seq, strict=True))]
+                new = self.plan_cost(v, now, seq)
             if new is None or old is None:
+                self.n_refused += int(new is None)
                 return False
             old_total, new_total = old_total + old, new_total + new
             plans.append(seq)
@@ -520,13 +689,22 @@ class _Day:
         ys = np.array([a[1] for a in anchors] + [s.y for s in stops])
         return OpenProblem(
             base=np.array([a[2] for a in anchors]), load=np.array([v.load for v in self.vehicles]), first=first,
-            earliest=np.array([s.earliest for s in stops]), latest=np.array([s.latest for s in stops]),
+            earliest=np.array([s.earliest for s in stops]), latest=np.array([self._latest_start(s) for s in stops]),
             pax=np.array([s.pax if s.pickup else -s.pax for s in stops]), pair=pair,
             max_ride=np.array([s.max_ride for s in stops]), desired=np.array([s.desired for s in stops]), van=van,
             travel=np.asarray(self.travel.minutes(xs[:, None], ys[:, None], xs[None, :], ys[None, :]), float),
             routes=[[pos[id(s)] for s in v.plan] for v in self.vehicles], capacity=self.fleet.capacity,
             dwell=self.rules.dwell, wait_weight=self.rules.wait_weight,
             service=np.array([self.service_of(s) for s in stops], dtype=float))
+
+    def _latest_start(self, s: _Stop) -> float:
+        """Latest start of service at ``s`` as the re-solve must see it: a rider already on board
+        has no pick-up left in the open problem to bound the ride from, so the ride limit becomes
+        a deadline on the drop-off (without it, the solver delayed those drop-offs freely and the
+        simulator's exact check rejected most re-solved plans, #17)."""
+        if not s.pickup and s.req in self.pickup_start:
+            return min(s.latest, self.pickup_start[s.req] + self.rules.dwell + s.max_ride)
+        return s.latest
 
     def _adopt(self, v: _Vehicle, seq: list[_Stop], now: float) -> None:
         """Give ``v`` a new plan at ``now`` (as an insertion would: a waiting van leaves from now)."""
@@ -587,12 +765,10 @@ class _Day:
     def _reposition_coverage(self, now: float, demand: dict[str, float],
                              centroids: dict[str, tuple[float, float]]) -> None:
         """Joint choice of waiting points for the idle vehicles (see ``DispatchRules``)."""
-        zones = sorted(centroids)
+        zones, wx, wy, between = self._waiting_points(centroids)
         lam = np.array([max(0.0, float(demand.get(z, 0.0))) for z in zones])
         if lam.sum() <= 0:
             return
-        wx = np.array([centroids[z][0] for z in zones])
-        wy = np.array([centroids[z][1] for z in zones])
         reach_fixed = np.full(len(zones), math.inf)
         idle: list[_Vehicle] = []
         for v in self.vehicles:
@@ -607,38 +783,73 @@ class _Day:
         if not idle:
             return
         # options per idle vehicle: stay (index 0) or a waiting point it can reach in its slack
+        # (each waiting point's test is _slack_ok's, for all of them at once: same numbers)
         options: list[list[tuple[float, float]]] = []
         reach: list[np.ndarray] = []
         move: list[np.ndarray] = []
         for v in idle:
             t0 = max(now, v.t_avail)
-            xy = [(v.x, v.y)] + [(float(wx[j]), float(wy[j])) for j in range(len(zones))
-                                 if self._slack_ok(v, t0, float(wx[j]), float(wy[j]))]
-            options.append(xy)
-            reach.append(np.array([np.asarray(self.travel.minutes(x, y, wx, wy), float) for x, y in xy]))
-            move.append(np.array([self.leg_min(v.x, v.y, x, y) for x, y in xy]))
-        n_choices = math.prod(len(o) for o in options)
-        if n_choices <= self.rules.max_enumeration:
-            # all combinations in lexicographic order: the first minimum prefers staying
-            grids = np.meshgrid(*[np.arange(len(o)) for o in options], indexing="ij")
-            combo = np.stack([g.ravel() for g in grids], axis=1)
-            cover = np.broadcast_to(reach_fixed, (len(combo), len(zones)))
-            cost = np.zeros(len(combo))
-            for i in range(len(idle)):
-                cover = np.minimum(cover, reach[i][combo[:, i]])
-                cost += self.rules.move_weight * move[i][combo[:, i]]
-            # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
-            # last bits, and near-ties between waiting points would then be chosen differently
-            cost += (cover * lam).sum(axis=1)
-            choice = combo[int(np.argmin(cost))]
+            out = np.asarray(self.travel.minutes(v.x, v.y, wx, wy), float)
+            if v.plan:
+                s = v.plan[0]
+                planned = max(s.earliest, t0 + self.leg_min(v.x, v.y, s.x, s.y))
+                back = np.asarray(self.travel.minutes(wx, wy, s.x, s.y), float)
+                via = t0 + out + self.rules.slack_min_stay_min + back
+                fits = np.flatnonzero(via <= planned + 1e-9)
+            else:
+                fits = np.arange(len(zones))
+            options.append([(v.x, v.y)] + [(float(wx[j]), float(wy[j])) for j in fits])
+            reach.append(np.vstack([out[None, :], between[fits]]))
+            move.append(np.r_[self.leg_min(v.x, v.y, v.x, v.y), out[fits]])
+        # the choice is a function of the options, the fixed reach and the demand: between two
+        # requests these are often unchanged (idle vans staying where they wait), so it is kept
+        key = (tuple(xy for o in options for xy in o), tuple(len(o) for o in options), reach_fixed.tobytes(),
+               lam.tobytes())
+        if key in self._chosen:
+            choice = self._chosen[key]
         else:
-            choice = self._coordinate_descent(reach_fixed, reach, move, lam)
+            choice = self._choose(options, reach_fixed, reach, move, lam)
+            if len(self._chosen) >= 4096:
+                self._chosen.clear()
+            self._chosen[key] = choice
         for v, xy, k in zip(idle, options, choice, strict=True):
             tx, ty = xy[int(k)]
             if k == 0 or math.hypot(tx - v.x, ty - v.y) < 200.0:
                 continue
             t0 = max(now, v.t_avail)
             v.repos = (v.x, v.y, t0, tx, ty, t0 + self.leg_min(v.x, v.y, tx, ty))
+
+    def _choose(self, options: list[list[tuple[float, float]]], reach_fixed: np.ndarray, reach: list[np.ndarray],
+                move: list[np.ndarray], lam: np.ndarray) -> np.ndarray:
+        """The option (index) per idle vehicle with the least rider-minutes of reach plus
+        ``move_weight`` × minutes moved: every combination, or coordinate descent when too many."""
+        n_choices = math.prod(len(o) for o in options)
+        if n_choices <= self.rules.max_enumeration:
+            # all combinations in lexicographic order: the first minimum prefers staying
+            combo, columns = _combinations(tuple(len(o) for o in options))
+            cover = np.broadcast_to(reach_fixed, (len(combo), len(reach_fixed)))
+            cost = np.zeros(len(combo))
+            for i in range(len(options)):
+                cover = np.minimum(cover, reach[i][columns[i]])
+                if self.rules.move_weight != 0.0:  # 0 × finite minutes adds exactly 0.0: skipped
+                    cost += self.rules.move_weight * move[i][columns[i]]
+            # summed elementwise, not by a BLAS matrix product: BLAS kernels differ by CPU in the
+            # last bits, and near-ties between waiting points would then be chosen differently
+            cost += (cover * lam).sum(axis=1)
+            return combo[int(np.argmin(cost))]
+        return self._coordinate_descent(reach_fixed, reach, move, lam)
+
+    def _waiting_points(self, centroids: dict[str, tuple[float, float]]) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                                               np.ndarray]:
+        """Zones (sorted), their waiting points' x and y, and the minutes between every two
+        (row = from): computed once per set of waiting points."""
+        if self._waiting is None or self._waiting[0] is not centroids:
+            zones = sorted(centroids)
+            wx = np.array([centroids[z][0] for z in zones])
+            wy = np.array([centroids[z][1] for z in zones])
+            between = np.asarray(self.travel.minutes(wx[:, None], wy[:, None], wx[None, :], wy[None, :]), float)
+            self._waiting = (centroids, zones, wx, wy, between)
+        return self._waiting[1:]
 
     def _coordinate_descent(self, reach_fixed: np.ndarray, reach: list[np.ndarray], move: list[np.ndarray],
                             lam: np.ndarray) -> np.ndarray:
@@ -763,6 +974,7 @@ def simulate_dispatch(
     legs: list[tuple] = []
     breaks: list[tuple] = []
     vehicle_hours = 0.0
+    break_hours = 0.0
     for day in sorted(replay.day_of.unique()):
         open_h, close_h = hours_of.get(pd.Timestamp(day), (fleet.service_start_hour, fleet.service_end_hour))
         vehicle_hours += fleet.n_vehicles * (close_h - open_h)
@@ -770,11 +982,15 @@ def simulate_dispatch(
         replay.run_day(sim, policy, demand, open_h * 60, close_h * 60, reopt_interval_min)
         legs.extend(sim.legs)
         breaks.extend(sim.breaks)
+        # drivers' breaks within the service hours are not revenue hours
+        break_hours += sum(max(0.0, min(b[3], close_h * 60) - max(b[2], open_h * 60)) for b in sim.breaks) / 60
     trips = replay.trips(rules)
     legs_df = _legs_frame(legs, replay.reqs)
-    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min)
+    kpis = compute_kpis(trips, legs_df, vehicle_hours, short_lead_min, vehicle_hours - break_hours)
     if reopt_interval_min > 0:
         kpis["n_reoptimised"] = replay.n_reoptimised
+        kpis["n_reopt_solves"] = replay.n_solves
+        kpis["n_reopt_refused"] = replay.n_refused
     return DispatchResult(trips, legs_df, kpis, replay.decision_ms, replay.decision_cpu_ms,
                           pd.DataFrame(breaks, columns=["service_date", "vehicle", "start_min", "end_min", "x", "y"]))
 
@@ -785,18 +1001,36 @@ class _ZoneDemand:
 
     by_hour: dict[pd.Timestamp, dict[str, float]]
     centroids: dict[str, tuple[float, float]]
+    _hours: dict[tuple[pd.Timestamp, int], dict[str, float]] = field(default_factory=dict)  # by (day, hour)
 
     @classmethod
     def of(cls, policy: str, zone_demand: pd.DataFrame | None, zone_centroids: pd.DataFrame | None) -> _ZoneDemand:
         if policy not in ("forecast", "oracle"):
-            return cls({}, {})
+            return cls({}, {}, {})
         if zone_demand is None or zone_centroids is None:
             raise ValueError(f"policy={policy!r} には zone_demand と zone_centroids が必要です")
-        by_hour = {pd.Timestamp(hour): dict(zip(grp["zone"].astype(str), grp["expected"].astype(float), strict=True))
-                   for hour, grp in zone_demand.groupby("hour", sort=True)}
+        # one pass over sorted arrays (a groupby with pandas per hour cost more than the simulation)
+        zd = zone_demand[zone_demand["hour"].notna()].sort_values("hour", kind="stable")
+        hours = zd["hour"].to_numpy()
+        zones = zd["zone"].astype(str).to_numpy()
+        expected = zd["expected"].astype(float).to_numpy()
+        cuts = np.r_[0, np.flatnonzero(hours[1:] != hours[:-1]) + 1, len(hours)] if len(hours) else np.zeros(1, int)
+        by_hour = {pd.Timestamp(hours[lo]): dict(zip(zones[lo:hi].tolist(), expected[lo:hi].tolist(), strict=True))
+                   for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)}
         centroids = {str(z): (float(x), float(y))
                      for z, x, y in zone_centroids[["zone", "x", "y"]].itertuples(index=False)}
-        return cls(by_hour, centroids)
+        return cls(by_hour, centroids, {})
+
+    def at(self, day: pd.Timestamp, minute: float) -> dict[str, float]:
+        """Expected demand of the hour that holds ``minute`` of ``day`` (empty when unknown)."""
+        hour = math.floor(minute / 60.0)
+        if not 1e-6 < minute - 60.0 * hour < 60.0 - 1e-6:
+            # next to an hour's start: the timestamp's own rounding decides, as it always did
+            return self.by_hour.get((day + pd.Timedelta(minutes=minute)).floor("h"), {})
+        key = (day, hour)
+        if key not in self._hours:
+            self._hours[key] = self.by_hour.get(day + pd.Timedelta(hours=hour), {})
+        return self._hours[key]
 
 
 @dataclass
@@ -824,6 +1058,8 @@ class _Replay:
     pax: np.ndarray = field(init=False)
     xy: np.ndarray = field(init=False)  # origin x, y, destination x, y
     n_reoptimised: int = field(init=False, default=0)  # re-optimisations adopted
+    n_solves: int = field(init=False, default=0)  # re-solves run
+    n_refused: int = field(init=False, default=0)  # re-solved plans refused by the exact check
 
     def __post_init__(self) -> None:
         n = len(self.reqs)
@@ -882,8 +1118,7 @@ class _Replay:
             if policy == "depot":
                 sim.return_to_depot(now)
             elif policy != "none":
-                hour = sim.day + pd.Timedelta(minutes=now + rules.lookahead_min)
-                sim.reposition(now, demand.by_hour.get(hour.floor("h"), {}), demand.centroids)
+                sim.reposition(now, demand.at(sim.day, now + rules.lookahead_min), demand.centroids)
             if not (open_min <= self.desired_min[r] <= close_min):
                 self.reason[r] = "運行時間外"
                 continue
@@ -905,6 +1140,8 @@ class _Replay:
             else:
                 self.reason[r] = "最大待ち時間内に配車不可" if self.ride_now[r] else "約束の時間枠内に配車不可"
         sim.advance(math.inf)
+        self.n_solves += sim.n_solves
+        self.n_refused += sim.n_refused
         for r, v in sim.assigned.items():
             self.vehicle[r] = v
             self.pick_t[r] = sim.pickup_start[r]
@@ -962,20 +1199,23 @@ def _legs_frame(legs: list[tuple], reqs: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
-                 short_lead_min: float = SHORT_LEAD_MIN) -> dict:
+                 short_lead_min: float = SHORT_LEAD_MIN, revenue_hours: float | None = None) -> dict:
     """Service KPIs from simulated trips and legs.
 
     served/rejection/decline rate (share of requests; rejected = no vehicle could keep the
     promises, declined = a ride-now rider refused the offered time), wait mean/p95 (min;
     wait = pick-up start - desired pick-up time, which for ride-now is the request time),
-    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour,
-    mean ride/direct ratio, vehicle_km, empty_km (driven with nobody
-    on board, incl. repositioning), occupancy (passenger-km / vehicle-km), passengers per
-    vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
+    ride-now and reservation waits apart, empty-km share, rides per vehicle-revenue-hour
+    (``revenue_hours``: the vans' service hours less the drivers' breaks, as transit statistics
+    count revenue hours; default ``vehicle_hours``), rides per vehicle-hour of service (breaks
+    included: what an hourly cost of the van is paid for), mean ride/direct ratio, vehicle_km,
+    empty_km (driven with nobody on board, incl. repositioning), occupancy (passenger-km /
+    vehicle-km), passengers per vehicle-hour of service. ``short_notice_*``: the same for requests booked less than
     ``short_lead_min`` minutes ahead (``lead_min`` column; the only riders whose wait can
     depend on where idle vans stand — a longer lead lets any van arrive in time).
     """
     n = len(trips)
+    revenue_hours = vehicle_hours if revenue_hours is None else revenue_hours
     served = trips[trips["status"] == "served"]
     n_rejected = int((trips["status"] == "rejected").sum())
     n_declined = int((trips["status"] == "declined").sum())
@@ -999,7 +1239,8 @@ def compute_kpis(trips: pd.DataFrame, legs: pd.DataFrame, vehicle_hours: float,
         "occupancy": pkm / vkm if vkm > 0 else math.nan,
         "passengers_per_vehicle_hour": float(served["passengers"].sum() / vehicle_hours) if vehicle_hours else math.nan,
         "empty_km_share": empty / vkm if vkm > 0 else math.nan,
-        "rides_per_vehicle_revenue_hour": float(len(served) / vehicle_hours) if vehicle_hours else math.nan,
+        "rides_per_vehicle_revenue_hour": float(len(served) / revenue_hours) if revenue_hours else math.nan,
+        "rides_per_vehicle_hour": float(len(served) / vehicle_hours) if vehicle_hours else math.nan,
         **_booking_kpis(served),
         **_short_notice_kpis(trips, short_lead_min),
     }

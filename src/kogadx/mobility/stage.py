@@ -72,8 +72,8 @@ KPI_KEYS = (
     "wait_p95_min", "ride_over_direct_mean", "vehicle_km", "empty_km", "occupancy",
     "passengers_per_vehicle_hour", "short_notice_n_requests", "short_notice_served_rate",
     "short_notice_wait_mean_min", "n_declined", "decline_rate", "empty_km_share",
-    "rides_per_vehicle_revenue_hour", "ride_now_n_served", "ride_now_wait_mean_min", "ride_now_wait_p95_min",
-    "reservation_wait_mean_min",
+    "rides_per_vehicle_revenue_hour", "rides_per_vehicle_hour", "ride_now_n_served", "ride_now_wait_mean_min",
+    "ride_now_wait_p95_min", "reservation_wait_mean_min",
 )
 
 

@@ -31,7 +31,8 @@ R = TypeVar("R")
 
 GRID_KPIS = ("served_rate", "rejection_rate", "decline_rate", "wait_mean_min", "wait_p95_min",
              "ride_now_wait_mean_min", "ride_now_wait_p95_min", "reservation_wait_mean_min", "vehicle_km",
-             "empty_km", "empty_km_share", "rides_per_vehicle_revenue_hour", "n_requests")
+             "empty_km", "empty_km_share", "rides_per_vehicle_revenue_hour", "rides_per_vehicle_hour",
+             "n_requests")
 
 
 def parallel_map(fn: Callable[[T], R], jobs: Sequence[T], workers: int, desc: str = "配車シミュレーション") -> list[R]:

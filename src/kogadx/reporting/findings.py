@@ -389,11 +389,13 @@ def norute_options(dispatch: Mapping[str, Any], cost_per_vehicle_hour_yen: float
                    demand_factor: float = 1.0) -> pd.DataFrame:
     """Fleet options at one demand level from the dispatch grid: served share, waits, rides per
     vehicle-hour, and the cost and subsidy per ride (vehicle-hour cost ÷ rides per vehicle-hour;
-    subsidy = cost − fare). Vehicle-hours are revenue hours as the simulator counts them."""
+    subsidy = cost − fare). Vehicle-hours are the vans' service hours, drivers' breaks included
+    (the hourly cost is paid for them too); revenue hours, which leave the breaks out, would
+    understate the cost per ride."""
     rows = [r for r in (dispatch.get("grid") or {}).get("rows", []) if r["demand_factor"] == demand_factor]
     out = []
     for r in sorted(rows, key=lambda r: r["n_vehicles"]):
-        per_hour = float(r["rides_per_vehicle_revenue_hour"])
+        per_hour = float(r["rides_per_vehicle_hour"])
         cost = cost_per_vehicle_hour_yen / per_hour if per_hour > 0 else float("nan")
         out.append({"n_vehicles": int(r["n_vehicles"]), "served_rate": float(r["served_rate"]),
                     "ride_now_wait": float(r["ride_now_wait_mean_min"]), "wait_p95": float(r["wait_p95_min"]),
