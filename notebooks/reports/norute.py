@@ -57,11 +57,11 @@ if dispatch:
     decision = norute_decision(options, int(dispatch["default_fleet"]["n_vehicles"]), cost_per_vehicle_hour_yen, fare_yen)
     show(b.decision_block(decision["question"], decision["finding"], options,
                           {"n_vehicles": "台数", "served_rate": "乗車できた割合", "ride_now_wait": "呼んでからの待ち (平均・分)",
-                           "wait_p95": "待ちの上位 5% (分)", "rides_per_hour": "1 台 1 時間あたりの乗車",
+                           "ride_now_wait_p95": "呼んでからの待ちの上位 5% (分)", "rides_per_hour": "1 台 1 時間あたりの乗車",
                            "cost_per_ride": "1 乗車あたりの運行費 (円)", "subsidy_per_ride": "うち市の負担 (円)"},
                           decision["uncertainty"], decision["decider"], decision["next_step"],
                           {"n_vehicles": b.fmt_int, "served_rate": b.fmt_pct, "ride_now_wait": b.fmt_num,
-                           "wait_p95": b.fmt_num, "rides_per_hour": lambda v: b.fmt_num(v, 2),
+                           "ride_now_wait_p95": b.fmt_num, "rides_per_hour": lambda v: b.fmt_num(v, 2),
                            "cost_per_ride": b.fmt_int, "subsidy_per_ride": b.fmt_int}))
 show(b.summary_block("この報告の要点", norute_findings(kpis, demand, dispatch),
                      lead="AI オンデマンドバス「のるーと古賀」の予約記録と需要予測の結果をまとめました。"))

@@ -387,8 +387,10 @@ def privacy_decision(audit: Mapping[str, Any], anonymize: Mapping[str, Any],
 
 def norute_options(dispatch: Mapping[str, Any], cost_per_vehicle_hour_yen: float, fare_yen: float,
                    demand_factor: float = 1.0) -> pd.DataFrame:
-    """Fleet options at one demand level from the dispatch grid: served share, waits, rides per
-    vehicle-hour, and the cost and subsidy per ride (vehicle-hour cost ÷ rides per vehicle-hour;
+    """Fleet options at one demand level from the dispatch grid: served share, the ride-now wait
+    from the request (mean and 95th percentile, one population, so the two columns read together;
+    the all-bookings p95 mixes in the reservations' lateness), rides per vehicle-hour, and the
+    cost and subsidy per ride (vehicle-hour cost ÷ rides per vehicle-hour;
     subsidy = cost − fare). Vehicle-hours are the vans' service hours, drivers' breaks included
     (the hourly cost is paid for them too); revenue hours, which leave the breaks out, would
     understate the cost per ride."""
@@ -398,20 +400,21 @@ def norute_options(dispatch: Mapping[str, Any], cost_per_vehicle_hour_yen: float
         per_hour = float(r["rides_per_vehicle_hour"])
         cost = cost_per_vehicle_hour_yen / per_hour if per_hour > 0 else float("nan")
         out.append({"n_vehicles": int(r["n_vehicles"]), "served_rate": float(r["served_rate"]),
-                    "ride_now_wait": float(r["ride_now_wait_mean_min"]), "wait_p95": float(r["wait_p95_min"]),
+                    "ride_now_wait": float(r["ride_now_wait_mean_min"]),
+                    "ride_now_wait_p95": float(r["ride_now_wait_p95_min"]),
                     "rides_per_hour": per_hour, "cost_per_ride": cost, "subsidy_per_ride": cost - fare_yen})
-    return pd.DataFrame(out, columns=["n_vehicles", "served_rate", "ride_now_wait", "wait_p95", "rides_per_hour",
-                                      "cost_per_ride", "subsidy_per_ride"])
+    return pd.DataFrame(out, columns=["n_vehicles", "served_rate", "ride_now_wait", "ride_now_wait_p95",
+                                      "rides_per_hour", "cost_per_ride", "subsidy_per_ride"])
 
 
 def norute_decision(options: pd.DataFrame, default_fleet: int, cost_per_vehicle_hour_yen: float,
                     fare_yen: float, max_p95_wait_min: float = 15.0) -> dict[str, str]:
     """The decision page's sentences for the のるーと report, every number from ``options``.
 
-    The smallest fleet that serves ≥ 95 % with a p95 wait ≤ ``max_p95_wait_min`` is named beside
+    The smallest fleet that serves ≥ 95 % with a ride-now p95 wait ≤ ``max_p95_wait_min`` is named beside
     the fleet in service today, with the subsidy per ride of each.
     """
-    ok = options[(options["served_rate"] >= 0.95) & (options["wait_p95"] <= max_p95_wait_min)]
+    ok = options[(options["served_rate"] >= 0.95) & (options["ride_now_wait_p95"] <= max_p95_wait_min)]
     now = options[options["n_vehicles"] == default_fleet]
     finding = ""
     if len(now):
@@ -422,7 +425,7 @@ def norute_decision(options: pd.DataFrame, default_fleet: int, cost_per_vehicle_
                    f" (運賃 {fmt_int(fare_yen)} 円を引いた市の負担は約 {fmt_int(row['subsidy_per_ride'])} 円) です。")
     if len(ok):
         least = ok.sort_values("n_vehicles").iloc[0]
-        finding += (f"95% 以上が乗車でき、待ちの上位 5% が {fmt_int(max_p95_wait_min)} 分以内に収まる"
+        finding += (f"95% 以上が乗車でき、呼んでからの待ちの上位 5% が {fmt_int(max_p95_wait_min)} 分以内に収まる"
                     f"最少の台数は {int(least['n_vehicles'])} 台 (1 乗車あたりの市の負担 約 "
                     f"{fmt_int(least['subsidy_per_ride'])} 円) です。")
     return {
