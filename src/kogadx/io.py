@@ -107,10 +107,6 @@ class TextTable:
     lines: np.ndarray | None = None
     field_counts: Mapping[int, int] | None = None
 
-    def line_of(self, position: int) -> int:
-        """File line of the record at ``position`` (header = line 1)."""
-        return int(self.lines[position]) if self.lines is not None else position + 2
-
     def parts(self, rows: int) -> Iterator[TextTable]:
         """The table in partitions of ``rows`` records, as :meth:`ExportSource.parts` gives them
         (frame index, lines and field counts are positions in the whole table)."""
@@ -567,6 +563,10 @@ def write_parquet_stream(frames: Iterable[pd.DataFrame], path: str | Path, digit
     group_rows = group_rows or STREAM_ROW_GROUP_ROWS
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed at the end: a partition that fails half-way (e.g. a
+    # later group that cannot be cast to the first group's schema) must not leave a shorter file
+    # that still reads as a valid table.
+    partial = path.with_name(path.name + ".partial")
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
 
@@ -575,7 +575,7 @@ def write_parquet_stream(frames: Iterable[pd.DataFrame], path: str | Path, digit
         table = pa.Table.from_pandas(round_floats(frame, digits).reset_index(drop=True), preserve_index=False)
         if writer is None or schema is None:
             schema = table.schema
-            writer = pq.ParquetWriter(path, schema, compression="zstd")
+            writer = pq.ParquetWriter(partial, schema, compression="zstd")
         elif not table.schema.equals(schema, check_metadata=False):
             table = table.cast(schema)
         writer.write_table(table.replace_schema_metadata(schema.metadata), row_group_size=group_rows)
@@ -599,17 +599,44 @@ def write_parquet_stream(frames: Iterable[pd.DataFrame], path: str | Path, digit
             raise ValueError(f"{path}: 書き出す表の分割がありません")
         if buffered or writer is None:
             flush(pd.concat(buffer) if len(buffer) > 1 else buffer[0] if buffer else template)
-    finally:
+    except BaseException:
         if writer is not None:
             writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    assert writer is not None
+    writer.close()
+    partial.replace(path)
     return path
+
+
+# Every spill folder this process made: :func:`remove_spills` deletes them all. A stage script
+# calls it in a finally (kogadx.stage.script_main), so the raw records set aside leave the disk
+# on success, on an error and on SIGTERM, not only when the spill is garbage-collected.
+_SPILL_FOLDERS: set[Path] = set()
+
+
+def remove_spills() -> int:
+    """Delete every spill folder this process made that still exists; returns how many."""
+    import shutil
+
+    removed = 0
+    for folder in sorted(_SPILL_FOLDERS):
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    _SPILL_FOLDERS.clear()
+    return removed
 
 
 class FrameSpill:
     """Frames set aside while a stage works through a table larger than memory: on local disk
-    (pickled: the same frame comes back, dtypes and index included; removed when the spill is
-    garbage-collected or the process ends) or, for a table already in memory, in a list. The
-    folder is under ``KOGADX_SPILL_DIR`` when set, else the system's temporary folder."""
+    (pickled: the same frame comes back, dtypes and index included; removed by
+    :func:`remove_spills` at the end of the stage script, or when the spill is garbage-collected
+    or the process ends) or, for a table already in memory, in a list. The folder is under
+    ``KOGADX_SPILL_DIR`` when set, else the system's temporary folder. A killed process
+    (SIGKILL, the out-of-memory killer) cannot clean up: point ``KOGADX_SPILL_DIR`` into the
+    secure zone."""
 
     def __init__(self, on_disk: bool = True, prefix: str = "kogadx_spill_") -> None:
         import os
@@ -622,6 +649,7 @@ class FrameSpill:
         self.count = 0
         if on_disk:
             self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("KOGADX_SPILL_DIR") or None))
+            _SPILL_FOLDERS.add(self.folder)
             weakref.finalize(self, shutil.rmtree, self.folder, True)
 
     def append(self, frame: Any) -> int:

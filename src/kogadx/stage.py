@@ -34,6 +34,7 @@ from kogadx.io import (
     FLOAT_DIGITS,
     FrameStream,
     get_stage_logger,
+    remove_spills,
     round_floats,
     write_csv_for_excel,
     write_json,
@@ -45,9 +46,22 @@ def script_main(main: Callable[[], object]) -> None:
     """The entry of every ``pipelines/<stage>.py`` (``if __name__ == "__main__": script_main(main)``):
     ``main()`` inside :func:`kogadx.errors.user_errors`, so that a person running ``dvc repro``
     sees a one-line Japanese message and exit code 2, never a traceback (``KOGADX_DEBUG=1``
-    shows it). Tests call ``main()`` directly and see the exception itself."""
-    with user_errors():
-        main()
+    shows it). Tests call ``main()`` directly and see the exception itself.
+
+    Spill folders (raw records set aside by a partitioned stage) are removed when ``main()``
+    ends, however it ends; SIGTERM (``kill``, a CI timeout) becomes an exit so that this runs."""
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        with user_errors():
+            main()
+    finally:
+        remove_spills()
+        signal.signal(signal.SIGTERM, previous)
 
 
 class StageArgsError(SystemExit):

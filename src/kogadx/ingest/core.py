@@ -31,7 +31,6 @@ from kogadx.ingest.contracts import (
 from kogadx.ingest.normalise import TownMatcher, normalise_series, parse_japanese_date
 from kogadx.io import ExportSource, FrameSpill, FrameStream, InputFileError, TextTable
 
-HEADER_LINES = 1
 DATE_ORDERS = ("ymd", "dmy", "mdy")
 # Private-use code points and C1 controls: CP932 外字 and stray bytes (0x80, 0xA0, 0xFD–0xFF)
 # decode to these; a register cannot trust them.
@@ -315,7 +314,7 @@ class CheckedTable:
                                    ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
         dropped = set(wanted)
         rows_out = self.rows_in - len(quarantine)
-        result = IngestResult(self.contract.table, FrameStream(lambda: self._kept_parts(dropped), rows_out),
+        result = IngestResult(self.contract.table, FrameStream(lambda: self._kept_parts(dropped, rows_out), rows_out),
                               quarantine, self.rows_in, self.keys.drop(index=wanted), dict(counts), self.extras)
         if result.rows_out + result.rows_quarantined != self.rows_in or len(dropped) != len(quarantine):
             raise AssertionError(f"{self.source}: 行数が合いません ({self.rows_in} ≠ {result.rows_out} + "
@@ -332,11 +331,17 @@ class CheckedTable:
             records.update({p: frame.loc[p].to_dict() for p in members})
         return records
 
-    def _kept_parts(self, dropped: set[int]) -> Iterator[pd.DataFrame]:
+    def _kept_parts(self, dropped: set[int], rows_out: int) -> Iterator[pd.DataFrame]:
+        # rows_out is rows_in − quarantined by construction; counting what is actually handed to
+        # the writer is the check that the kept partitions agree with it.
+        written = 0
         for number in range(len(self.frames)):
             frame = self.frames[number]
-            drop = [i for i in frame.index if i in dropped] if dropped else []
-            yield frame.drop(index=drop) if drop else frame
+            kept = frame[~frame.index.isin(dropped)] if dropped else frame
+            written += len(kept)
+            yield kept
+        if written != rows_out:
+            raise AssertionError(f"{self.source}: 書き出した行数 {written} が残す行数 {rows_out} と合いません")
 
 
 @dataclass(frozen=True)
